@@ -1,0 +1,158 @@
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import { MlflowError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { parseJsonBody, parseQuery, readBody } from './body.js';
+import type { ServerContext } from './context.js';
+import type { Endpoint, Fields } from './endpoint.js';
+import { trackingEndpoints } from './routes/tracking.js';
+import { loggedModelEndpoints } from './routes/logged-models.js';
+import { registryEndpoints } from './routes/registry.js';
+import { registerArtifactProxy } from './routes/artifact-proxy.js';
+import { registerUiRoutes } from './routes/ui.js';
+
+/** The mounts every MLflow REST endpoint is served under. */
+export const API_PREFIXES = [
+  '/api/2.0/mlflow/',
+  '/ajax-api/2.0/mlflow/',
+  '/api/2.0/preview/mlflow/',
+] as const;
+
+export function allEndpoints(): Endpoint[] {
+  return [...trackingEndpoints, ...loggedModelEndpoints, ...registryEndpoints];
+}
+
+function sendError(reply: FastifyReply, err: MlflowError): FastifyReply {
+  return reply.code(err.httpStatus).type('application/json').send(err.toJSON());
+}
+
+/**
+ * Builds the HTTP application: the MLflow REST API under every prefix, the artifact proxy, the
+ * web UI, `/health` and `/version`. Errors always answer `{error_code, message}`.
+ */
+export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: ctx.config.maxBodyBytes,
+    keepAliveTimeout: 65_000,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2000 },
+    return503OnClosing: true,
+  });
+
+  // Bodies are read by the handlers themselves: JSON for API calls, a raw stream for artifact
+  // uploads. So no content type is rejected up front and no upload is buffered.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null));
+
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    if (error instanceof MlflowError) return sendError(reply, error);
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return sendError(
+        reply,
+        new MlflowError(error.message, status === 413 ? 'RESOURCE_EXHAUSTED' : 'BAD_REQUEST'),
+      );
+    }
+    // An unexpected failure: say so without leaking internals.
+    process.stderr.write(`cairn: internal error: ${error.stack ?? error.message}\n`);
+    return sendError(reply, new MlflowError('Internal server error.', 'INTERNAL_ERROR'));
+  });
+
+  const methodsByPath = new Map<string, Set<string>>();
+
+  app.get('/health', async (_req, reply) => reply.type('text/plain').send('OK'));
+  app.get('/version', async (_req, reply) => reply.type('text/plain').send(VERSION));
+
+  for (const prefix of API_PREFIXES) {
+    app.get(`${prefix}server-features`, async () => ({ workspaces_enabled: false }));
+  }
+
+  if (!ctx.config.artifactsOnly) {
+    for (const ep of allEndpoints()) {
+      for (const prefix of API_PREFIXES) {
+        const url = prefix + ep.path;
+        const known = methodsByPath.get(url) ?? new Set<string>();
+        ep.methods.forEach((m) => known.add(m));
+        methodsByPath.set(url, known);
+        app.route({
+          method: ep.methods,
+          url,
+          handler: async (request: FastifyRequest, reply: FastifyReply) => {
+            const fields = await decodeFields(request, ctx);
+            const result = await ep.handler({
+              fields,
+              params: (request.params ?? {}) as Record<string, string>,
+              ctx,
+              request,
+              reply,
+            });
+            if (reply.sent) return reply;
+            return reply.type('application/json').send(result ?? {});
+          },
+        });
+      }
+    }
+  } else {
+    for (const prefix of API_PREFIXES) {
+      app.all(`${prefix}*`, async (_req, reply) =>
+        reply
+          .code(503)
+          .type('text/plain')
+          .send('This server runs with --artifacts-only: tracking endpoints are disabled.'),
+      );
+    }
+  }
+
+  await registerArtifactProxy(app, ctx);
+  if (!ctx.config.artifactsOnly) await registerUiRoutes(app, ctx);
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = request.url.split('?', 1)[0]!;
+    const allowed = methodsByPath.get(path) ?? methodsByPath.get(path.replace(/\/$/, ''));
+    if (allowed) {
+      return reply
+        .code(405)
+        .header('Allow', [...allowed].join(', '))
+        .type('application/json')
+        .send({ error_code: 'BAD_REQUEST', message: `Method ${request.method} is not allowed on ${path}.` });
+    }
+    return sendError(reply, new MlflowError(`No endpoint ${request.method} ${path}.`, 'ENDPOINT_NOT_FOUND'));
+  });
+
+  return app;
+}
+
+async function decodeFields(request: FastifyRequest, ctx: ServerContext): Promise<Fields> {
+  if (request.method === 'GET') return parseQuery(request.url);
+  if (request.method === 'POST' || request.method === 'PUT') {
+    const type = String(request.headers['content-type'] ?? '');
+    const raw = await readBody(request.raw, ctx.config.maxBodyBytes);
+    (request as FastifyRequest & { rawBodyLength?: number }).rawBodyLength = raw.length;
+    if (raw.length > 0 || type) {
+      const media = type.split(';', 1)[0]!.trim().toLowerCase();
+      if (media === '')
+        throw new MlflowError('Bad Request. Content-Type header is missing.', 'INVALID_PARAMETER_VALUE');
+      if (media !== 'application/json') {
+        throw new MlflowError(
+          `Bad Request. Content-Type must be one of ['application/json'], got '${media}'.`,
+          'INVALID_PARAMETER_VALUE',
+        );
+      }
+    }
+    return parseJsonBody(raw);
+  }
+  // PATCH and DELETE: a JSON body when there is one (MLflow's Python client sends one).
+  const raw = await readBody(request.raw, ctx.config.maxBodyBytes);
+  const fields = raw.length ? parseJsonBody(raw) : {};
+  // Tolerate clients that put DELETE arguments in the query string.
+  return { ...parseQuery(request.url), ...fields };
+}
+
+/** Byte length of the JSON body of the current API call (for log-batch's size limit). */
+export function rawBodyLength(request: FastifyRequest): number {
+  return (request as FastifyRequest & { rawBodyLength?: number }).rawBodyLength ?? 0;
+}

@@ -1,0 +1,52 @@
+import type { IncomingMessage } from 'node:http';
+import { MlflowError, badRequest } from '../errors.js';
+import type { Fields } from './endpoint.js';
+
+/** Reads a request body fully, refusing more than `limit` bytes. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      throw new MlflowError(`Request body exceeds the limit of ${limit} bytes.`, 'RESOURCE_EXHAUSTED');
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Decodes a JSON request body as MLflow does: empty means `{}`, a JSON-encoded string holding
+ * an object (sent by legacy clients) is decoded twice. Anything but an object is a 400.
+ */
+export function parseJsonBody(raw: Buffer): Fields {
+  const text = raw.toString('utf8').trim();
+  if (text === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+    if (typeof value === 'string') value = JSON.parse(value);
+  } catch {
+    throw badRequest('The request body is not valid JSON.');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw badRequest('The request body must be a JSON object.');
+  }
+  return value as Fields;
+}
+
+/** Decodes a query string: a repeated key becomes a list. */
+export function parseQuery(url: string): Fields {
+  const q = url.indexOf('?');
+  const fields: Fields = {};
+  if (q < 0) return fields;
+  for (const [k, v] of new URLSearchParams(url.slice(q + 1))) {
+    const prev = fields[k];
+    if (prev === undefined) fields[k] = v;
+    else if (Array.isArray(prev)) prev.push(v);
+    else fields[k] = [prev, v];
+  }
+  return fields;
+}

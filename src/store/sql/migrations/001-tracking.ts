@@ -1,0 +1,7 @@
+import type { Migration } from '../migrations.js';
+
+export const trackingSchema: Migration = {
+  version: 1,
+  name: 'tracking',
+  up: () => [],
+};

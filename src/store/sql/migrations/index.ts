@@ -1,0 +1,6 @@
+import type { Migration } from '../migrations.js';
+import { trackingSchema } from './001-tracking.js';
+import { registrySchema } from './002-registry.js';
+
+/** Every schema migration, in version order. Add a new file and one line here for a change. */
+export const MIGRATIONS: Migration[] = [trackingSchema, registrySchema];

@@ -1,0 +1,102 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Row, SqlDatabase, SqlExecutor, SqlValue } from './database.js';
+import { sqliteDialect } from './database.js';
+
+type Bindable = Exclude<SqlValue, boolean>;
+const bind = (params: readonly SqlValue[]): Bindable[] =>
+  params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+
+/**
+ * SQLite through better-sqlite3 (synchronous, one connection, WAL). Statements are cached.
+ * Because the driver is synchronous but the interface is async, a transaction holds a lock
+ * that every other statement waits for, so interleaved requests never share a transaction.
+ */
+export class SqliteDatabase implements SqlDatabase {
+  readonly dialect = sqliteDialect;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private lock: Promise<void> = Promise.resolve();
+  private locked = false;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode keeps every committed transaction across a process crash.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.pragma('case_sensitive_like = ON');
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      if (this.statements.size > 2000) this.statements.clear();
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  private querySync<T extends Row>(sql: string, params: readonly SqlValue[]): T[] {
+    const stmt = this.prepare(sql);
+    return (stmt.reader ? stmt.all(...bind(params)) : (stmt.run(...bind(params)), [])) as T[];
+  }
+
+  private runSync(sql: string, params: readonly SqlValue[]): { changes: number } {
+    const stmt = this.prepare(sql);
+    if (stmt.reader) {
+      stmt.all(...bind(params));
+      return { changes: 0 };
+    }
+    return { changes: stmt.run(...bind(params)).changes };
+  }
+
+  private readonly direct: SqlExecutor = {
+    query: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) =>
+      this.querySync<T>(sql, params),
+    run: async (sql: string, params: readonly SqlValue[] = []) => this.runSync(sql, params),
+  };
+
+  async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    if (this.locked) await this.waitForLock();
+    return this.querySync<T>(sql, params);
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
+    if (this.locked) await this.waitForLock();
+    return this.runSync(sql, params);
+  }
+
+  private async waitForLock(): Promise<void> {
+    while (this.locked) await this.lock;
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    while (this.locked) await this.lock;
+    this.locked = true;
+    let release!: () => void;
+    this.lock = new Promise<void>((r) => (release = r));
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.direct);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw err;
+      }
+    } finally {
+      this.locked = false;
+      release();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

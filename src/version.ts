@@ -1,0 +1,3 @@
+/** Cairn's version, and the MLflow API version it is compatible with. */
+export const VERSION = '0.1.0';
+export const MLFLOW_COMPAT_VERSION = '3.6.0';
