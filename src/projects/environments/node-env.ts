@@ -1,11 +1,35 @@
 /** Cairn's `node_env`: a package.json + package-lock.json installed with `npm ci`, cached by content. */
-import { existsSync, lstatSync } from 'node:fs';
-import { copyFile, readFile, rm, symlink } from 'node:fs/promises';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rm, symlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { invalidParam } from '../../errors.js';
 import { cachedEnvironment, specHash } from './cache.js';
 import { runSetup } from './exec.js';
 import { shell, type PreparedEnvironment } from './environment.js';
+
+/** The root folder of the running Cairn package. */
+export function cairnPackageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'cairn')
+      return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('Cannot locate the Cairn package.');
+    dir = up;
+  }
+}
+
+/**
+ * Whether the project declares its own `cairn` dependency. When it does not, the running Cairn is
+ * linked into the environment as `cairn` (as MLflow installs mlflow into project environments),
+ * so training code can log into the project's run.
+ */
+function declaresCairn(packageJsonText: string): boolean {
+  const pkg = JSON.parse(packageJsonText) as Record<string, Record<string, string> | undefined>;
+  return ['dependencies', 'devDependencies', 'optionalDependencies'].some((k) => pkg[k]?.cairn !== undefined);
+}
 
 export async function prepareNodeEnvironment(
   projectDir: string,
@@ -19,13 +43,18 @@ export async function prepareNodeEnvironment(
       `node_env: ${lock} is missing. Run 'npm install' once in the project and commit the lock file, so the environment is reproducible.`,
     );
   }
-  const key = `node-${specHash(process.version.split('.')[0]!, await readFile(packageJson), await readFile(lock))}`;
+  const packageText = await readFile(packageJson, 'utf8');
+  const linkCairn = !declaresCairn(packageText);
+  const cairnRoot = linkCairn ? cairnPackageRoot() : '';
+  const key = `node-${specHash(process.version.split('.')[0]!, packageText, await readFile(lock), cairnRoot)}`;
   const { dir, reused } = await cachedEnvironment(
     key,
     async (envDir) => {
       await copyFile(packageJson, join(envDir, 'package.json'));
       await copyFile(lock, join(envDir, 'package-lock.json'));
       await runSetup('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: envDir }, log);
+      await mkdir(join(envDir, 'node_modules'), { recursive: true });
+      if (linkCairn) await symlink(cairnRoot, join(envDir, 'node_modules', 'cairn'), 'dir');
     },
     log,
   );
