@@ -1,0 +1,78 @@
+/**
+ * The artifact repository interface: one storage location (a local folder, an S3 prefix, a
+ * tracking server's artifact proxy) addressed by paths relative to its root. Every transfer is a
+ * stream so that file size never decides memory use.
+ */
+import type { Readable } from 'node:stream';
+
+/** One entry of a listing, shaped as MLflow's `FileInfo` on the wire. */
+export interface ArtifactFileInfo {
+  /** Relative to the repository root, including the listed directory (`dir/file.txt`). */
+  path: string;
+  is_dir: boolean;
+  /** Omitted for directories and for empty files, as MLflow does. */
+  file_size?: number;
+}
+
+export interface ArtifactStat {
+  isDir: boolean;
+  /** Size in bytes; 0 for directories. */
+  size: number;
+}
+
+export interface ArtifactRepository {
+  /** The URI the repository is rooted at, as given when it was created. */
+  readonly rootUri: string;
+
+  /**
+   * Lists the direct children of a directory (the root when `path` is empty), sorted by path.
+   * A missing directory or a file path gives an empty list.
+   */
+  list(path?: string): Promise<ArtifactFileInfo[]>;
+
+  /** What is at `path`, or `undefined` when nothing is. */
+  stat(path: string): Promise<ArtifactStat | undefined>;
+
+  /** Opens a file for reading; RESOURCE_DOES_NOT_EXIST when it is missing, 400 for a directory. */
+  openRead(path: string): Promise<Readable>;
+
+  /**
+   * Stores the stream as the file at `path`, creating parent directories as needed and replacing
+   * any previous file. A failed write never leaves a partial file visible at `path`.
+   */
+  write(path: string, data: Readable): Promise<void>;
+
+  /** Deletes a file or a whole directory; deleting something missing is not an error. */
+  delete(path: string): Promise<void>;
+
+  /** Present when the backing store supports multipart uploads driven by the client. */
+  readonly multipart?: MultipartUploads;
+}
+
+export interface MultipartCredential {
+  url: string;
+  part_number: number;
+  headers: Record<string, string>;
+}
+
+export interface MultipartPart {
+  part_number: number;
+  etag: string;
+  url?: string;
+}
+
+/** Client-driven multipart uploads (the proxy's `mpu/` routes): the client PUTs parts to URLs. */
+export interface MultipartUploads {
+  create(path: string, numParts: number): Promise<{ upload_id: string; credentials: MultipartCredential[] }>;
+  complete(path: string, uploadId: string, parts: MultipartPart[]): Promise<void>;
+  abort(path: string, uploadId: string): Promise<void>;
+}
+
+/** Joins relative artifact path pieces with `/`, dropping empty pieces. */
+export function joinArtifactPath(...parts: (string | undefined)[]): string {
+  return parts
+    .filter((p): p is string => !!p)
+    .map((p) => p.replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean)
+    .join('/');
+}

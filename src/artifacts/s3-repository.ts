@@ -1,0 +1,413 @@
+/**
+ * Artifacts under an S3 prefix (`s3://bucket/prefix`), also on S3-compatible stores (MinIO,
+ * Ceph, moto) whose endpoint comes from `MLFLOW_S3_ENDPOINT_URL` or `AWS_ENDPOINT_URL`; those are
+ * addressed path-style. Large uploads go as multipart uploads cut from the stream, so memory
+ * stays at a few parts whatever the file size.
+ */
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  type CompletedPart,
+  type ListObjectsV2CommandOutput,
+} from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import { invalidParam, notFound } from '../errors.js';
+import {
+  joinArtifactPath,
+  type ArtifactFileInfo,
+  type ArtifactRepository,
+  type ArtifactStat,
+  type MultipartUploads,
+} from './artifact-repository.js';
+import { presignUrl } from './s3-presign.js';
+import { safeArtifactPath } from './safe-path.js';
+
+export interface S3RepositoryOptions {
+  /** A ready client (tests, custom credentials); by default one is built from the environment. */
+  client?: S3Client;
+  /** Bytes per multipart part (S3 minimum 5 MiB); also the threshold for a multipart upload. */
+  partSize?: number;
+  /** Parts uploaded at once. Memory use is about partSize × (concurrency + 1). */
+  concurrency?: number;
+}
+
+const MIN_PART_SIZE = 5 * 1024 * 1024;
+const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+/** S3 caps a multipart upload at 10,000 parts. */
+const MAX_PARTS = 10_000;
+/** Lifetime of the part-upload URLs handed to clients. */
+const PART_URL_TTL_SECONDS = 3600;
+
+const clients = new Map<string, S3Client>();
+
+/** The endpoint of an S3-compatible store, when one is configured. */
+export function s3EndpointFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.MLFLOW_S3_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+}
+
+/** One client per endpoint and region, shared by all repositories (it pools connections). */
+export function s3ClientFromEnv(env: NodeJS.ProcessEnv = process.env): S3Client {
+  const endpoint = s3EndpointFromEnv(env);
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+  const key = `${endpoint ?? ''}|${region}`;
+  let client = clients.get(key);
+  if (!client) {
+    client = new S3Client({
+      region,
+      ...(endpoint
+        ? {
+            endpoint,
+            forcePathStyle: true,
+            // Many S3-compatible stores reject the newer default checksum headers.
+            requestChecksumCalculation: 'WHEN_REQUIRED',
+            responseChecksumValidation: 'WHEN_REQUIRED',
+          }
+        : {}),
+    });
+    clients.set(key, client);
+  }
+  return client;
+}
+
+export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
+  const m = /^s3a?:\/\/([^/]+)\/?(.*)$/i.exec(uri);
+  if (!m || !m[1]) throw invalidParam(`Not an S3 URI: '${uri}'. Expected s3://bucket/prefix.`);
+  return { bucket: m[1], prefix: m[2]!.replace(/\/+$/, '') };
+}
+
+export class S3ArtifactRepository implements ArtifactRepository {
+  readonly rootUri: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  private readonly client: S3Client;
+  private readonly partSize: number;
+  private readonly concurrency: number;
+
+  constructor(rootUri: string, options: S3RepositoryOptions = {}) {
+    this.rootUri = rootUri;
+    const { bucket, prefix } = parseS3Uri(rootUri);
+    this.bucket = bucket;
+    this.prefix = prefix;
+    this.client = options.client ?? s3ClientFromEnv();
+    this.partSize = Math.max(MIN_PART_SIZE, options.partSize ?? DEFAULT_PART_SIZE);
+    this.concurrency = Math.max(1, options.concurrency ?? 2);
+  }
+
+  /**
+   * Client-driven multipart uploads for the proxy's `mpu/` routes: the client PUTs each part to
+   * a presigned URL, straight to the object store, and the server completes the upload.
+   */
+  readonly multipart: MultipartUploads = {
+    create: async (path, numParts) => {
+      if (!Number.isSafeInteger(numParts) || numParts < 1 || numParts > MAX_PARTS) {
+        throw invalidParam(`num_parts must be between 1 and ${MAX_PARTS}, got ${numParts}.`);
+      }
+      const key = this.fileKey(path);
+      const created = await this.client.send(
+        new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key }),
+      );
+      const uploadId = created.UploadId!;
+      const [objectUrl, region, credentials] = await Promise.all([
+        this.objectUrl(key),
+        this.client.config.region(),
+        this.client.config.credentials(),
+      ]);
+      const credentialsList = [];
+      for (let part = 1; part <= numParts; part++) {
+        const url = presignUrl({
+          method: 'PUT',
+          url: objectUrl,
+          query: { partNumber: String(part), uploadId },
+          region,
+          credentials,
+          expiresInSeconds: PART_URL_TTL_SECONDS,
+        });
+        credentialsList.push({ url, part_number: part, headers: {} });
+      }
+      return { upload_id: uploadId, credentials: credentialsList };
+    },
+    complete: async (path, uploadId, parts) => {
+      await this.client
+        .send(
+          new CompleteMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key: this.fileKey(path),
+            UploadId: uploadId,
+            MultipartUpload: {
+              Parts: [...parts]
+                .sort((a, b) => a.part_number - b.part_number)
+                .map((p) => ({ PartNumber: p.part_number, ETag: p.etag })),
+            },
+          }),
+        )
+        .catch((err: unknown) => {
+          throw multipartClientError(err);
+        });
+    },
+    abort: async (path, uploadId) => {
+      await this.client
+        .send(
+          new AbortMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key: this.fileKey(path),
+            UploadId: uploadId,
+          }),
+        )
+        .catch((err: unknown) => {
+          throw multipartClientError(err);
+        });
+    },
+  };
+
+  private fileKey(path: string): string {
+    const rel = safeArtifactPath(path);
+    if (!rel) throw invalidParam('An artifact path must name a file.');
+    return this.key(rel);
+  }
+
+  /** The object's URL as the client reaches it: the configured endpoint, or AWS's own. */
+  private async objectUrl(key: string): Promise<URL> {
+    const encodedKey = key.split('/').map(encodeURIComponent).join('/');
+    const endpoint = await this.client.config.endpoint?.();
+    if (endpoint) {
+      const port = endpoint.port ? `:${endpoint.port}` : '';
+      const base = `${endpoint.protocol}//${endpoint.hostname}${port}${endpoint.path.replace(/\/+$/, '')}`;
+      return this.client.config.forcePathStyle
+        ? new URL(`${base}/${encodeURIComponent(this.bucket)}/${encodedKey}`)
+        : new URL(`${endpoint.protocol}//${this.bucket}.${endpoint.hostname}${port}/${encodedKey}`);
+    }
+    const region = await this.client.config.region();
+    // Bucket names with dots break TLS on virtual-hosted URLs; those use path style.
+    return /^[a-z0-9-]+$/.test(this.bucket)
+      ? new URL(`https://${this.bucket}.s3.${region}.amazonaws.com/${encodedKey}`)
+      : new URL(`https://s3.${region}.amazonaws.com/${this.bucket}/${encodedKey}`);
+  }
+
+  private key(path: string | undefined): string {
+    return joinArtifactPath(this.prefix, safeArtifactPath(path));
+  }
+
+  async list(path?: string): Promise<ArtifactFileInfo[]> {
+    const rel = safeArtifactPath(path);
+    const dirKey = this.key(rel);
+    const listPrefix = dirKey ? `${dirKey}/` : '';
+    const infos: ArtifactFileInfo[] = [];
+    let token: string | undefined;
+    do {
+      const page: ListObjectsV2CommandOutput = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: listPrefix,
+          Delimiter: '/',
+          ContinuationToken: token,
+        }),
+      );
+      for (const cp of page.CommonPrefixes ?? []) {
+        const name = cp.Prefix!.slice(listPrefix.length).replace(/\/$/, '');
+        if (name) infos.push({ path: joinArtifactPath(rel, name), is_dir: true });
+      }
+      for (const obj of page.Contents ?? []) {
+        const name = obj.Key!.slice(listPrefix.length);
+        // A zero-byte "folder marker" object equal to the prefix is not a child.
+        if (!name) continue;
+        const size = obj.Size ?? 0;
+        const childPath = joinArtifactPath(rel, name);
+        infos.push(
+          size > 0 ? { path: childPath, is_dir: false, file_size: size } : { path: childPath, is_dir: false },
+        );
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return infos.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async stat(path: string): Promise<ArtifactStat | undefined> {
+    const key = this.key(path);
+    if (key) {
+      try {
+        const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+        return { isDir: false, size: head.ContentLength ?? 0 };
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    const page = await this.client.send(
+      new ListObjectsV2Command({ Bucket: this.bucket, Prefix: key ? `${key}/` : '', MaxKeys: 1 }),
+    );
+    return (page.KeyCount ?? page.Contents?.length ?? 0) > 0 ? { isDir: true, size: 0 } : undefined;
+  }
+
+  async openRead(path: string): Promise<Readable> {
+    const rel = safeArtifactPath(path);
+    if (!rel) throw invalidParam('The artifact root is a directory, not a file.');
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(rel) }));
+      const body = out.Body;
+      if (body instanceof Readable) return body;
+      if (body && 'transformToWebStream' in body) {
+        return Readable.fromWeb(body.transformToWebStream() as import('node:stream/web').ReadableStream);
+      }
+      return Readable.from([]);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      if ((await this.stat(rel))?.isDir) throw invalidParam(`Artifact '${rel}' is a directory, not a file.`);
+      throw notFound(`Artifact '${rel}' does not exist.`);
+    }
+  }
+
+  async write(path: string, data: Readable): Promise<void> {
+    const rel = safeArtifactPath(path);
+    if (!rel) throw invalidParam('An artifact path must name a file.');
+    const key = this.key(rel);
+    const parts = chunksOf(data, this.partSize);
+    const first = await parts.next();
+    const firstChunk = first.done ? Buffer.alloc(0) : first.value;
+    if (firstChunk.length < this.partSize) {
+      // The whole stream fitted in one part: one plain PUT.
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: firstChunk,
+          ContentLength: firstChunk.length,
+        }),
+      );
+      return;
+    }
+    await this.multipartWrite(key, firstChunk, parts);
+  }
+
+  private async multipartWrite(key: string, first: Buffer, rest: AsyncGenerator<Buffer>): Promise<void> {
+    const created = await this.client.send(
+      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key }),
+    );
+    const uploadId = created.UploadId!;
+    const completed: CompletedPart[] = [];
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    const upload = (partNumber: number, body: Buffer): void => {
+      const p = this.client
+        .send(
+          new UploadPartCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId: uploadId,
+            PartNumber: partNumber,
+            Body: body,
+            ContentLength: body.length,
+          }),
+        )
+        .then((out) => {
+          completed.push({ PartNumber: partNumber, ETag: out.ETag });
+        })
+        .catch((err: unknown) => {
+          failure ??= err;
+        })
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    };
+    try {
+      let partNumber = 1;
+      upload(partNumber, first);
+      for await (const chunk of rest) {
+        if (failure) break;
+        if (++partNumber > MAX_PARTS)
+          throw invalidParam(`File too large for ${MAX_PARTS} parts of ${this.partSize} bytes.`);
+        upload(partNumber, chunk);
+        while (inFlight.size >= this.concurrency) await Promise.race(inFlight);
+      }
+      await Promise.all(inFlight);
+      if (failure) throw failure;
+      completed.sort((a, b) => a.PartNumber! - b.PartNumber!);
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: completed },
+        }),
+      );
+    } catch (err) {
+      await Promise.allSettled(inFlight);
+      await this.client
+        .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
+        .catch(() => {});
+      throw err;
+    }
+  }
+
+  async delete(path: string): Promise<void> {
+    const key = this.key(path);
+    const keys: string[] = [];
+    if (key) keys.push(key);
+    let token: string | undefined;
+    do {
+      const page: ListObjectsV2CommandOutput = await this.client.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: key ? `${key}/` : '',
+          ContinuationToken: token,
+        }),
+      );
+      for (const obj of page.Contents ?? []) keys.push(obj.Key!);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    for (let i = 0; i < keys.length; i += 1000) {
+      await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
+    }
+  }
+}
+
+/** Cuts a byte stream into buffers of exactly `size` bytes (the last one may be shorter). */
+async function* chunksOf(stream: Readable, size: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let yielded = false;
+  for await (const raw of stream) {
+    let chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw as Uint8Array);
+    while (pendingBytes + chunk.length >= size) {
+      const take = size - pendingBytes;
+      pending.push(chunk.subarray(0, take));
+      yield Buffer.concat(pending, size);
+      yielded = true;
+      pending = [];
+      pendingBytes = 0;
+      chunk = chunk.subarray(take);
+    }
+    if (chunk.length) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+    }
+  }
+  // An empty tail is only yielded for an empty stream (so a zero-byte file is still written).
+  if (pendingBytes > 0 || !yielded) yield Buffer.concat(pending, pendingBytes);
+}
+
+/** S3 answers to a client's bad multipart request, as the client's error rather than ours. */
+function multipartClientError(err: unknown): unknown {
+  const name = (err as { name?: string } | undefined)?.name ?? '';
+  if (name === 'NoSuchUpload')
+    return notFound('No such multipart upload (unknown, completed or aborted upload_id).');
+  if (['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall', 'MalformedXML'].includes(name)) {
+    return invalidParam(`The multipart upload cannot be completed: ${(err as Error).message}`);
+  }
+  return err;
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
+}
