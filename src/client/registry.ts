@@ -1,0 +1,371 @@
+/**
+ * SDK for the model registry: registered models, versions, aliases, stages, tags, webhooks,
+ * `models:/` resolution and model downloads. Exposed as `cairn.registry`.
+ *
+ * @example
+ * const registry = new RegistryClient('http://127.0.0.1:5000');
+ * const v = await registry.registerModel(`runs:/${runId}/model`, 'fraud');
+ * await registry.setAlias('fraud', 'champion', v.version);
+ * const dir = await registry.downloadModel('models:/fraud@champion', './serving');
+ */
+import type { ModelVersion, ModelVersionStage, RegisteredModel } from '../entities/registry.js';
+import type { Tag } from '../entities/tracking.js';
+import { MlflowError } from '../errors.js';
+import { parseModelUri, resolveModelUri, type ModelUriRegistry } from '../registry/model-uri.js';
+import type { RequestOptions, TransportOptions } from './http.js';
+import { downloadFromArtifactUri } from './registry-download.js';
+import { TrackingClient } from './tracking-client.js';
+import type { TransferOptions } from './artifacts.js';
+
+export { parseModelUri, isModelUri, type ModelUri } from '../registry/model-uri.js';
+export { verifyWebhookSignature, signWebhookPayload } from '../registry/webhooks/signature.js';
+export { WEBHOOK_EVENTS, type WebhookEvent, type WebhookPayload } from '../registry/webhooks/events.js';
+export type { ModelVersion, ModelVersionStage, RegisteredModel } from '../entities/registry.js';
+export type {
+  WireWebhook as Webhook,
+  WireDelivery as WebhookDelivery,
+} from '../registry/webhooks/webhook-service.js';
+import { RegistryWebhooksClient } from './registry-webhooks.js';
+
+export interface SearchRegistryRequest {
+  filter?: string;
+  max_results?: number;
+  order_by?: string[];
+  page_token?: string;
+}
+
+export interface CreateModelVersionOptions {
+  run_id?: string;
+  model_id?: string;
+  run_link?: string;
+  description?: string;
+  tags?: Tag[] | Record<string, string>;
+}
+
+const asTags = (tags: Tag[] | Record<string, string> | undefined): Tag[] | undefined =>
+  tags === undefined
+    ? undefined
+    : Array.isArray(tags)
+      ? tags
+      : Object.entries(tags).map(([key, value]) => ({ key, value: String(value) }));
+
+/** Older servers send int64 as strings; the SDK always hands out numbers. */
+function normalizeVersion(v: ModelVersion): ModelVersion {
+  return {
+    ...v,
+    version: String(v.version),
+    creation_timestamp: Number(v.creation_timestamp),
+    last_updated_timestamp: Number(v.last_updated_timestamp),
+  };
+}
+
+function normalizeModel(m: RegisteredModel): RegisteredModel {
+  const out: RegisteredModel = {
+    ...m,
+    creation_timestamp: Number(m.creation_timestamp),
+    last_updated_timestamp: Number(m.last_updated_timestamp),
+  };
+  if (m.latest_versions) out.latest_versions = m.latest_versions.map(normalizeVersion);
+  return out;
+}
+
+export class RegistryClient implements ModelUriRegistry {
+  readonly tracking: TrackingClient;
+  /** Webhook registration and delivery log. */
+  readonly webhooks: RegistryWebhooksClient;
+
+  /** `client` is a tracking client or the server URL (e.g. `http://127.0.0.1:5000`). */
+  constructor(client: TrackingClient | string, options: TransportOptions = {}) {
+    this.tracking = typeof client === 'string' ? new TrackingClient(client, options) : client;
+    this.webhooks = new RegistryWebhooksClient(this.tracking);
+  }
+
+  private call<T>(method: string, path: string, payload?: Record<string, unknown>): Promise<T> {
+    const clean = payload
+      ? (Object.fromEntries(Object.entries(payload).filter(([, v]) => v !== undefined)) as Record<
+          string,
+          unknown
+        >)
+      : undefined;
+    if (method === 'GET') {
+      return this.tracking.http.json<T>('GET', path, {
+        query: clean as RequestOptions['query'],
+        idempotent: true,
+      });
+    }
+    return this.tracking.http.json<T>(method, path, { body: clean ?? {} });
+  }
+
+  // ---- registered models ----
+
+  /** Creates a registered model. @example await registry.createRegisteredModel('fraud', { description: 'card fraud' }) */
+  async createRegisteredModel(
+    name: string,
+    options: { description?: string; tags?: Tag[] | Record<string, string> } = {},
+  ): Promise<RegisteredModel> {
+    const r = await this.call<{ registered_model: RegisteredModel }>('POST', 'registered-models/create', {
+      name,
+      description: options.description,
+      tags: asTags(options.tags),
+    });
+    return normalizeModel(r.registered_model);
+  }
+
+  async getRegisteredModel(name: string): Promise<RegisteredModel> {
+    const r = await this.call<{ registered_model: RegisteredModel }>('GET', 'registered-models/get', {
+      name,
+    });
+    return normalizeModel(r.registered_model);
+  }
+
+  async renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
+    const r = await this.call<{ registered_model: RegisteredModel }>('POST', 'registered-models/rename', {
+      name,
+      new_name: newName,
+    });
+    return normalizeModel(r.registered_model);
+  }
+
+  async updateRegisteredModel(name: string, description: string): Promise<RegisteredModel> {
+    const r = await this.call<{ registered_model: RegisteredModel }>('PATCH', 'registered-models/update', {
+      name,
+      description,
+    });
+    return normalizeModel(r.registered_model);
+  }
+
+  async deleteRegisteredModel(name: string): Promise<void> {
+    await this.call('DELETE', 'registered-models/delete', { name });
+  }
+
+  async searchRegisteredModels(
+    req: SearchRegistryRequest = {},
+  ): Promise<{ registered_models: RegisteredModel[]; next_page_token?: string }> {
+    const r = await this.call<{ registered_models?: RegisteredModel[]; next_page_token?: string }>(
+      'GET',
+      'registered-models/search',
+      { ...req },
+    );
+    return {
+      registered_models: (r.registered_models ?? []).map(normalizeModel),
+      next_page_token: r.next_page_token,
+    };
+  }
+
+  /** Every registered model matching `req`, page by page. */
+  async *iterRegisteredModels(
+    req: Omit<SearchRegistryRequest, 'page_token'> = {},
+  ): AsyncGenerator<RegisteredModel> {
+    let token: string | undefined;
+    do {
+      const page = await this.searchRegisteredModels({ ...req, page_token: token });
+      yield* page.registered_models;
+      token = page.next_page_token;
+    } while (token);
+  }
+
+  async getLatestVersions(name: string, stages: string[] = []): Promise<ModelVersion[]> {
+    const r = await this.call<{ model_versions?: ModelVersion[] }>(
+      'POST',
+      'registered-models/get-latest-versions',
+      {
+        name,
+        stages,
+      },
+    );
+    return (r.model_versions ?? []).map(normalizeVersion);
+  }
+
+  async setRegisteredModelTag(name: string, key: string, value: string): Promise<void> {
+    await this.call('POST', 'registered-models/set-tag', { name, key, value });
+  }
+
+  async deleteRegisteredModelTag(name: string, key: string): Promise<void> {
+    await this.call('DELETE', 'registered-models/delete-tag', { name, key });
+  }
+
+  // ---- aliases ----
+
+  /** Points `alias` at a version (moving it if it pointed elsewhere). @example await registry.setAlias('fraud', 'champion', 3) */
+  async setAlias(name: string, alias: string, version: string | number): Promise<void> {
+    await this.call('POST', 'registered-models/alias', { name, alias, version: String(version) });
+  }
+
+  async deleteAlias(name: string, alias: string): Promise<void> {
+    await this.call('DELETE', 'registered-models/alias', { name, alias });
+  }
+
+  async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
+    const r = await this.call<{ model_version: ModelVersion }>('GET', 'registered-models/alias', {
+      name,
+      alias,
+    });
+    return normalizeVersion(r.model_version);
+  }
+
+  // ---- model versions ----
+
+  async createModelVersion(
+    name: string,
+    source: string,
+    options: CreateModelVersionOptions = {},
+  ): Promise<ModelVersion> {
+    const r = await this.call<{ model_version: ModelVersion }>('POST', 'model-versions/create', {
+      name,
+      source,
+      run_id: options.run_id,
+      model_id: options.model_id,
+      run_link: options.run_link,
+      description: options.description,
+      tags: asTags(options.tags),
+    });
+    return normalizeVersion(r.model_version);
+  }
+
+  /**
+   * Registers the model at `modelUri` (`runs:/<run_id>/<path>`, a storage URI or `models:/...`)
+   * as a new version of `name`, creating the registered model first if needed.
+   * @example const v = await registry.registerModel(`runs:/${runId}/model`, 'fraud', { tags: { data: 'v2' } })
+   */
+  async registerModel(
+    modelUri: string,
+    name: string,
+    options: CreateModelVersionOptions = {},
+  ): Promise<ModelVersion> {
+    try {
+      await this.createRegisteredModel(name);
+    } catch (err) {
+      if (!(err instanceof MlflowError) || err.errorCode !== 'RESOURCE_ALREADY_EXISTS') throw err;
+    }
+    const runId = options.run_id ?? /^runs:\/([^/]+)/.exec(modelUri)?.[1];
+    return this.createModelVersion(name, modelUri, { ...options, run_id: runId });
+  }
+
+  async getModelVersion(name: string, version: string | number): Promise<ModelVersion> {
+    const r = await this.call<{ model_version: ModelVersion }>('GET', 'model-versions/get', {
+      name,
+      version: String(version),
+    });
+    return normalizeVersion(r.model_version);
+  }
+
+  async updateModelVersion(
+    name: string,
+    version: string | number,
+    description: string,
+  ): Promise<ModelVersion> {
+    const r = await this.call<{ model_version: ModelVersion }>('PATCH', 'model-versions/update', {
+      name,
+      version: String(version),
+      description,
+    });
+    return normalizeVersion(r.model_version);
+  }
+
+  async deleteModelVersion(name: string, version: string | number): Promise<void> {
+    await this.call('DELETE', 'model-versions/delete', { name, version: String(version) });
+  }
+
+  /** Moves a version to a stage; `archiveExisting` archives the stage's other versions. */
+  async transitionModelVersionStage(
+    name: string,
+    version: string | number,
+    stage: ModelVersionStage | string,
+    archiveExisting = false,
+  ): Promise<ModelVersion> {
+    const r = await this.call<{ model_version: ModelVersion }>('POST', 'model-versions/transition-stage', {
+      name,
+      version: String(version),
+      stage,
+      archive_existing_versions: archiveExisting,
+    });
+    return normalizeVersion(r.model_version);
+  }
+
+  async searchModelVersions(
+    req: SearchRegistryRequest = {},
+  ): Promise<{ model_versions: ModelVersion[]; next_page_token?: string }> {
+    const r = await this.call<{ model_versions?: ModelVersion[]; next_page_token?: string }>(
+      'GET',
+      'model-versions/search',
+      { ...req },
+    );
+    return {
+      model_versions: (r.model_versions ?? []).map(normalizeVersion),
+      next_page_token: r.next_page_token,
+    };
+  }
+
+  async *iterModelVersions(
+    req: Omit<SearchRegistryRequest, 'page_token'> = {},
+  ): AsyncGenerator<ModelVersion> {
+    let token: string | undefined;
+    do {
+      const page = await this.searchModelVersions({ ...req, page_token: token });
+      yield* page.model_versions;
+      token = page.next_page_token;
+    } while (token);
+  }
+
+  async setModelVersionTag(
+    name: string,
+    version: string | number,
+    key: string,
+    value: string,
+  ): Promise<void> {
+    await this.call('POST', 'model-versions/set-tag', { name, version: String(version), key, value });
+  }
+
+  async deleteModelVersionTag(name: string, version: string | number, key: string): Promise<void> {
+    await this.call('DELETE', 'model-versions/delete-tag', { name, version: String(version), key });
+  }
+
+  async getModelVersionDownloadUri(name: string, version: string | number): Promise<string> {
+    const r = await this.call<{ artifact_uri: string }>('GET', 'model-versions/get-download-uri', {
+      name,
+      version: String(version),
+    });
+    return r.artifact_uri;
+  }
+
+  // ---- models:/ URIs ----
+
+  /** The model version a `models:/` URI names. @example await registry.resolveModelUri('models:/fraud@champion') */
+  resolveModelUri(uri: string): Promise<ModelVersion> {
+    return resolveModelUri(uri, this);
+  }
+
+  /** The artifact URI holding the files a `models:/` URI names (a sub-path is appended). */
+  async resolveModelArtifactUri(uri: string): Promise<string> {
+    const parsed = parseModelUri(uri);
+    let base: string;
+    if (parsed.kind === 'logged-model') {
+      base = (await this.tracking.getLoggedModel(parsed.modelId)).info.artifact_uri;
+    } else {
+      const v = await this.resolveModelUri(uri);
+      base = await this.getModelVersionDownloadUri(v.name, v.version);
+    }
+    return parsed.subpath ? `${base.replace(/\/+$/, '')}/${parsed.subpath}` : base;
+  }
+
+  /**
+   * Downloads the files of a model (`models:/...`, `runs:/...` or an artifact URI) into `dst`
+   * and returns the local directory (or file) path.
+   * @example const dir = await registry.downloadModel('models:/fraud/Production', './model')
+   */
+  async downloadModel(uri: string, dst: string, options: TransferOptions = {}): Promise<string> {
+    let artifactUri = /^models:/i.test(uri) ? await this.resolveModelArtifactUri(uri) : uri;
+    // A models:/ source registered from another version resolves one more level.
+    for (let hops = 0; /^models:/i.test(artifactUri) && hops < 5; hops++) {
+      artifactUri = await this.resolveModelArtifactUri(artifactUri);
+    }
+    return downloadFromArtifactUri(this.tracking, artifactUri, dst, options);
+  }
+
+  /** Closes idle connections (when this client created its own transport). */
+  close(): void {
+    this.tracking.close();
+  }
+}
+
+export * from './registry-fluent.js';
