@@ -5,6 +5,7 @@
 import { invalidParam } from '../../../errors.js';
 import type { Clause, Filter, OrderBy } from '../../../search/ast.js';
 import type { Dialect, SqlValue } from '../database.js';
+import { likePatternToSql } from '../../../search/like.js';
 
 export type RegistryEntity = 'registered_models' | 'model_versions';
 
@@ -51,7 +52,9 @@ function stringPredicate(d: Dialect, col: string, c: Clause, params: SqlValue[])
       `Expected a quoted string value for '${c.key}' in the filter, got ${String(c.value)}.`,
     );
   }
-  params.push(c.value);
+  // LIKE patterns use the same escaping as run search, so a pattern means the same everywhere.
+  const like = c.comparator === 'LIKE' || c.comparator === 'ILIKE';
+  params.push(like ? likePatternToSql(c.value) : c.value);
   switch (c.comparator) {
     case 'LIKE':
       return d.like(col);
