@@ -13,6 +13,7 @@ import { trackingEndpoints } from './routes/tracking.js';
 import { loggedModelEndpoints } from './routes/logged-models.js';
 import { registryEndpoints } from './routes/registry.js';
 import { registerArtifactProxy } from './routes/artifact-proxy.js';
+import { artifactEndpoints } from './routes/artifacts.js';
 import { registerUiRoutes } from './routes/ui.js';
 
 /** The mounts every MLflow REST endpoint is served under. */
@@ -23,7 +24,7 @@ export const API_PREFIXES = [
 ] as const;
 
 export function allEndpoints(): Endpoint[] {
-  return [...trackingEndpoints, ...loggedModelEndpoints, ...registryEndpoints];
+  return [...trackingEndpoints, ...loggedModelEndpoints, ...artifactEndpoints, ...registryEndpoints];
 }
 
 function sendError(reply: FastifyReply, err: MlflowError): FastifyReply {
@@ -41,6 +42,11 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     keepAliveTimeout: 65_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2000 },
     return503OnClosing: true,
+    // Malformed URLs (bad percent-encoding) and similar rejections before routing still answer
+    // an MLflow error body.
+    frameworkErrors: (error, _request, reply) => {
+      sendError(reply, new MlflowError(`Bad request: ${error.message}`, 'BAD_REQUEST'));
+    },
   });
 
   // Bodies are read by the handlers themselves: JSON for API calls, a raw stream for artifact
@@ -50,6 +56,14 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
 
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (error instanceof MlflowError) return sendError(reply, error);
+    // A file name the operating system refuses (too long, invalid) is the client's mistake.
+    const errno = (error as { code?: string }).code;
+    if (errno === 'ENAMETOOLONG' || errno === 'ENOTDIR') {
+      return sendError(
+        reply,
+        new MlflowError('Invalid path: the file system refused this name.', 'INVALID_PARAMETER_VALUE'),
+      );
+    }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       return sendError(
@@ -83,6 +97,8 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
           url,
           handler: async (request: FastifyRequest, reply: FastifyReply) => {
             const fields = await decodeFields(request, ctx);
+            rejectNulCharacters(fields);
+            rejectNulCharacters(request.params as Fields);
             const result = await ep.handler({
               fields,
               params: (request.params ?? {}) as Record<string, string>,
@@ -151,6 +167,31 @@ async function decodeFields(request: FastifyRequest, ctx: ServerContext): Promis
   // Tolerate clients that put DELETE arguments in the query string.
   return { ...parseQuery(request.url), ...fields };
 }
+
+/**
+ * NUL characters cannot be stored by PostgreSQL and are never meaningful in names, keys or
+ * values, so they are refused up front instead of failing deep in a store. Iterative, so a
+ * deeply nested body cannot overflow the stack.
+ */
+function rejectNulCharacters(fields: Fields): void {
+  const pending: unknown[] = [fields];
+  while (pending.length) {
+    const v = pending.pop();
+    if (typeof v === 'string') {
+      if (v.includes('\0')) throw badRequestNul();
+    } else if (Array.isArray(v)) {
+      for (const item of v) pending.push(item);
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, item] of Object.entries(v)) {
+        if (k.includes('\0')) throw badRequestNul();
+        pending.push(item);
+      }
+    }
+  }
+}
+
+const badRequestNul = (): MlflowError =>
+  new MlflowError('Request fields must not contain NUL (\\u0000) characters.', 'INVALID_PARAMETER_VALUE');
 
 /** Byte length of the JSON body of the current API call (for log-batch's size limit). */
 export function rawBodyLength(request: FastifyRequest): number {

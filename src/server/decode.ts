@@ -137,3 +137,41 @@ export function reqRunId(fields: Fields): string {
   if (!id) throw missing('run_id');
   return id;
 }
+
+/**
+ * A string field that must be a JSON string (MLflow rejects `{"name": 123}`). Use for free text
+ * (names, keys, values); ids that clients may send as numbers use `optString`.
+ */
+export function optText(fields: Fields, name: string): string | undefined {
+  let v = fields[name];
+  if (Array.isArray(v) && v.length === 1) v = v[0];
+  if (!present(v)) return undefined;
+  if (typeof v === 'string') return v;
+  throw wrongType(name, v, 'a string');
+}
+
+/** A required, non-empty JSON string. */
+export function reqText(fields: Fields, name: string): string {
+  const v = optText(fields, name);
+  if (v === undefined || v === '') throw missing(name);
+  return v;
+}
+
+/** A required double (see `toDouble`); booleans are rejected. */
+export function reqDouble(fields: Fields, name: string): number {
+  const v = optDouble(fields, name);
+  if (v === undefined) throw missing(name);
+  return v;
+}
+
+/** A list of `{key, value}` objects; the key is required, a missing value reads as "". */
+export function optKeyValueList(fields: Fields, name: string): { key: string; value: string }[] | undefined {
+  const list = optObjectList(fields, name);
+  if (!list) return undefined;
+  return list.map((item, i) => {
+    const key = optText(item, 'key');
+    if (key === undefined || key === '') throw missing(`${name}[${i}].key`);
+    const value = optText(item, 'value') ?? '';
+    return { key, value };
+  });
+}

@@ -51,8 +51,15 @@ export async function createContext(
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const { ctx, close } = await createContext(config);
-  const app = await buildApp(ctx);
-  await app.listen({ host: config.host, port: config.port });
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(ctx);
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    // A port already in use must not leave database pools open (they would keep the process alive).
+    await close().catch(() => undefined);
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;

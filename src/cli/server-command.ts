@@ -1,0 +1,261 @@
+/**
+ * `cairn server`: the tracking server (REST API, artifact proxy, web UI). Options follow
+ * `mlflow server`; each can also come from `CAIRN_<NAME>` or `MLFLOW_<NAME>` environment variables.
+ */
+import cluster from 'node:cluster';
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { invalidParam } from '../errors.js';
+import { VERSION } from '../version.js';
+import { defaultServerConfig, type ServerConfig } from '../server/config.js';
+import { createContext, startServer, type RunningServer } from '../server/server.js';
+
+interface ServerOptions {
+  backendStoreUri?: string;
+  registryStoreUri?: string;
+  defaultArtifactRoot?: string;
+  artifactsDestination?: string;
+  serveArtifacts?: boolean;
+  artifactsOnly?: boolean;
+  host?: string;
+  port?: string;
+  workers?: string;
+}
+
+type Env = NodeJS.ProcessEnv;
+
+/** CLI value, then CAIRN_<NAME>, then MLFLOW_<NAME>. */
+function setting(cli: string | undefined, name: string, env: Env): string | undefined {
+  return cli ?? env[`CAIRN_${name}`] ?? env[`MLFLOW_${name}`] ?? undefined;
+}
+
+function flag(cli: boolean | undefined, name: string, env: Env): boolean | undefined {
+  if (cli !== undefined) return cli;
+  const raw = env[`CAIRN_${name}`] ?? env[`MLFLOW_${name}`];
+  if (raw === undefined || raw === '') return undefined;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw invalidParam(`Environment variable ${name} must be true or false, got '${raw}'.`);
+}
+
+function integer(raw: string | undefined, what: string, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw invalidParam(`${what} must be an integer between ${min} and ${max}, got '${raw}'.`);
+  }
+  return Number(raw);
+}
+
+/** Turns options and environment into a server configuration (exported for tests). */
+export function resolveServerConfig(
+  opts: ServerOptions,
+  env: Env = process.env,
+): ServerConfig & { workers: number } {
+  const serveArtifacts = flag(opts.serveArtifacts, 'SERVE_ARTIFACTS', env) ?? true;
+  const backendStoreUri = setting(opts.backendStoreUri, 'BACKEND_STORE_URI', env) ?? 'sqlite:///mlruns.db';
+  const destination = setting(opts.artifactsDestination, 'ARTIFACTS_DESTINATION', env) ?? './mlartifacts';
+  // A URI (s3://...) is kept as is; a local folder is made absolute so the banner is unambiguous.
+  const artifactsDestination = /^[a-z][\w+.-]+:\/\//i.test(destination) ? destination : resolve(destination);
+  const root =
+    setting(opts.defaultArtifactRoot, 'DEFAULT_ARTIFACT_ROOT', env) ??
+    (serveArtifacts ? 'mlflow-artifacts:/' : artifactsDestination);
+  const config = defaultServerConfig({
+    host: setting(opts.host, 'HOST', env) ?? '127.0.0.1',
+    port: integer(setting(opts.port, 'PORT', env), 'Port', 0, 65535) ?? 5000,
+    backendStoreUri,
+    registryStoreUri: setting(opts.registryStoreUri, 'REGISTRY_STORE_URI', env) ?? backendStoreUri,
+    defaultArtifactRoot: root,
+    artifactsDestination,
+    serveArtifacts,
+    artifactsOnly: flag(opts.artifactsOnly, 'ARTIFACTS_ONLY', env) ?? false,
+  });
+  if (config.artifactsOnly && !config.serveArtifacts) {
+    throw invalidParam(
+      '--artifacts-only needs the artifact proxy: do not combine it with --no-serve-artifacts.',
+    );
+  }
+  const workers = integer(setting(opts.workers, 'WORKERS', env), 'Workers', 1, 64) ?? 1;
+  return { ...config, workers };
+}
+
+/** Hides a password in a store URI before printing it. */
+export function redactUri(uri: string): string {
+  return uri.replace(/^([a-z][\w+.-]*:\/\/[^:/@]+):[^@/]*@/i, '$1:***@');
+}
+
+function banner(config: ServerConfig, url: string, workers: number): string {
+  const store = redactUri(config.backendStoreUri);
+  const registry =
+    config.registryStoreUri === config.backendStoreUri
+      ? 'same as backend store'
+      : redactUri(config.registryStoreUri);
+  const root = config.serveArtifacts
+    ? `${config.defaultArtifactRoot} (proxied, stored in ${config.artifactsDestination})`
+    : `${config.defaultArtifactRoot} (written directly by clients; artifact proxy off)`;
+  return [
+    `Cairn ${VERSION} tracking server${config.artifactsOnly ? ' (artifacts only)' : ''}`,
+    `  URL:             ${url}`,
+    `  Backend store:   ${store}`,
+    `  Registry store:  ${registry}`,
+    `  Artifact root:   ${root}`,
+    `  Workers:         ${workers}`,
+    `Point MLflow clients at it with: export MLFLOW_TRACKING_URI=${url}`,
+    'Press Ctrl+C to stop.',
+    '',
+  ].join('\n');
+}
+
+function displayUrl(config: ServerConfig, port: number): string {
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** Stops `stop()` once on SIGTERM/SIGINT; a second signal exits at once. */
+function onShutdown(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    process.stderr.write(`\nReceived ${signal}, shutting down...\n`);
+    stop()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        process.stderr.write(`cairn: error during shutdown: ${(err as Error).message}\n`);
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', handler);
+  process.once('SIGINT', handler);
+}
+
+async function runSingle(config: ServerConfig): Promise<RunningServer> {
+  const server = await startServer(config).catch((err: unknown) => {
+    throw explainListenError(err, config);
+  });
+  const port = Number(new URL(server.url).port);
+  process.stdout.write(banner(config, displayUrl(config, port), 1));
+  onShutdown(() => server.close());
+  return server;
+}
+
+/** Turns "listen EADDRINUSE ..." into advice a user can act on. */
+function explainListenError(err: unknown, config: ServerConfig): unknown {
+  const code = (err as { code?: string }).code;
+  if (code === 'EADDRINUSE') {
+    return new Error(
+      `port ${config.port} on ${config.host} is already in use; choose another with -p/--port.`,
+    );
+  }
+  if (code === 'EACCES') {
+    return new Error(
+      `not allowed to listen on ${config.host}:${config.port}; ports below 1024 need privileges.`,
+    );
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new Error(`cannot listen on host '${config.host}': no such local address.`);
+  }
+  return err;
+}
+
+/** Several processes sharing one port; the schema is upgraded once, before any worker starts. */
+async function runCluster(config: ServerConfig, workers: number): Promise<void> {
+  const prepared = await createContext(config);
+  await prepared.close();
+  let listening = 0;
+  let exiting = false;
+  cluster.on('listening', (_worker, address) => {
+    listening += 1;
+    if (listening === workers)
+      process.stdout.write(banner(config, displayUrl(config, address.port), workers));
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (exiting) return;
+    if (listening < workers) {
+      // A worker that dies before the server is up (port taken, store unreachable) would only
+      // die again: stop instead of restarting it forever.
+      exiting = true;
+      process.stderr.write(
+        `cairn: worker ${worker.process.pid} failed to start (${signal ?? code}); stopping.\n`,
+      );
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+      process.exitCode = 1;
+      return;
+    }
+    process.stderr.write(
+      `cairn: worker ${worker.process.pid} exited (${signal ?? code}); starting a new one\n`,
+    );
+    cluster.fork({ CAIRN_SERVER_CONFIG: JSON.stringify(config) });
+  });
+  for (let i = 0; i < workers; i++) cluster.fork({ CAIRN_SERVER_CONFIG: JSON.stringify(config) });
+  onShutdown(async () => {
+    exiting = true;
+    const alive = Object.values(cluster.workers ?? {}).filter((w) => w && !w.isDead());
+    await Promise.all(
+      alive.map(
+        (w) =>
+          new Promise<void>((done) => {
+            w!.once('exit', () => done());
+            w!.process.kill('SIGTERM');
+          }),
+      ),
+    );
+  });
+}
+
+async function runWorker(): Promise<void> {
+  const config = JSON.parse(process.env.CAIRN_SERVER_CONFIG ?? '{}') as ServerConfig;
+  let server: RunningServer;
+  try {
+    server = await startServer(config);
+  } catch (err) {
+    // The IPC channel to the primary keeps a worker alive: leave explicitly so the primary notices.
+    const reason = explainListenError(err, config);
+    process.stderr.write(`cairn: ${reason instanceof Error ? reason.message : String(reason)}\n`);
+    process.exit(1);
+  }
+  onShutdown(() => server.close());
+}
+
+export function serverCommand(): Command {
+  return new Command('server')
+    .description('Run the tracking server: MLflow-compatible REST API, artifact proxy and web UI.')
+    .helpOption('--help', 'display help for command')
+    .option(
+      '--backend-store-uri <uri>',
+      'where runs are stored: sqlite:///path.db, postgresql://..., mysql://... (default: sqlite:///mlruns.db)',
+    )
+    .option('--registry-store-uri <uri>', 'where the model registry is stored (default: the backend store)')
+    .option(
+      '--default-artifact-root <uri>',
+      'artifact root of new experiments (default: mlflow-artifacts:/ when serving artifacts)',
+    )
+    .option(
+      '--artifacts-destination <uri>',
+      'where proxied artifacts are stored: a folder or s3://bucket/path (default: ./mlartifacts)',
+    )
+    .option('--serve-artifacts', 'serve the artifact proxy (default)')
+    .option('--no-serve-artifacts', 'disable the artifact proxy; clients write to the artifact root directly')
+    .option('--artifacts-only', 'serve only the artifact proxy, no tracking API or UI')
+    .option('-h, --host <host>', 'network address to listen on (default: 127.0.0.1; 0.0.0.0 for all)')
+    .option('-p, --port <port>', 'port to listen on (default: 5000)')
+    .option('-w, --workers <n>', 'server processes sharing the port (default: 1)')
+    .addHelpText(
+      'after',
+      `
+Every option can also be set with an environment variable: CAIRN_<OPTION> or MLFLOW_<OPTION>,
+e.g. MLFLOW_BACKEND_STORE_URI, CAIRN_PORT, MLFLOW_ARTIFACTS_DESTINATION, MLFLOW_SERVE_ARTIFACTS=false.
+
+Examples:
+  $ cairn server                                     # ./mlruns.db + ./mlartifacts, http://127.0.0.1:5000
+  $ cairn server -h 0.0.0.0 -p 8080 -w 4 \\
+      --backend-store-uri postgresql://cairn@db:5432/cairn \\
+      --artifacts-destination s3://ml-bucket/artifacts
+  $ cairn server --no-serve-artifacts --default-artifact-root /shared/mlruns`,
+    )
+    .action(async (opts: ServerOptions) => {
+      if (cluster.isWorker && process.env.CAIRN_SERVER_CONFIG) return runWorker();
+      const { workers, ...config } = resolveServerConfig(opts);
+      if (workers > 1) return runCluster(config, workers);
+      await runSingle(config);
+    });
+}
