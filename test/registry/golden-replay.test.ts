@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BACKENDS } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { GOLDEN_FILE } from '../helpers/shared.js';
 
 interface Exchange {
   name: string;
@@ -26,7 +27,7 @@ interface Exchange {
   response: unknown;
 }
 
-const GOLDEN = process.env.CAIRN_GOLDEN_FILE ?? '/work/shared/reference/golden/mlflow-3.6-sqlite.jsonl';
+const GOLDEN = process.env.CAIRN_GOLDEN_FILE ?? GOLDEN_FILE;
 const exchanges: Exchange[] = (existsSync(GOLDEN) ? readFileSync(GOLDEN, 'utf8') : '')
   .split('\n')
   .filter(Boolean)

@@ -13,8 +13,9 @@ import {
   parseSearchFilter,
   type SearchKind,
 } from '../../src/search/index.js';
+import { GOLDEN_FILE } from '../helpers/shared.js';
 
-const GOLDEN = '/work/shared/reference/golden/mlflow-3.6-sqlite.jsonl';
+const GOLDEN = GOLDEN_FILE;
 
 interface Exchange {
   name: string;

@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { GOLDEN_FILE as SHARED_GOLDEN_FILE } from '../../helpers/shared.js';
 
 export interface GoldenRecord {
   name: string;
@@ -23,8 +24,7 @@ export interface GoldenRecord {
   response: unknown;
 }
 
-export const GOLDEN_FILE =
-  process.env.CAIRN_GOLDEN_FILE ?? '/work/shared/reference/golden/mlflow-3.6-sqlite.jsonl';
+export const GOLDEN_FILE = process.env.CAIRN_GOLDEN_FILE ?? SHARED_GOLDEN_FILE;
 
 export function loadGolden(file = GOLDEN_FILE): GoldenRecord[] {
   return readFileSync(file, 'utf8')
