@@ -2,6 +2,10 @@
 // Run it as a project:   cairn run ./examples/node-regression -e train -P epochs=50 -P lr=0.05
 // The project runner passes MLFLOW_RUN_ID / MLFLOW_TRACKING_URI, so the run below is the project's run.
 import { parseArgs } from 'node:util';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Matrix } from 'ml-matrix';
 import * as cairn from 'cairn';
 
@@ -62,7 +66,17 @@ await cairn.withRun({ runName: `lr-${lr}` }, async (run) => {
   const final = X.mmul(w).sub(y);
   const finalMse = final.clone().mul(final).sum() / n;
   run.logMetric('final_mse', finalMse);
-  await run.logDict({ weights: w.getColumn(0).slice(0, 2), bias: w.get(2, 0) }, 'model/weights.json');
+  const weights = { weights: w.getColumn(0).slice(0, 2), bias: w.get(2, 0) };
   await run.logText(lossChart(losses), 'plots/loss.svg');
+  // The model itself, in the MLmodel format: servable with `cairn models serve -m runs:/<run id>/model`.
+  const weightsFile = join(await mkdtemp(join(tmpdir(), 'weights-')), 'weights.json');
+  await writeFile(weightsFile, JSON.stringify(weights));
+  await cairn.models.logModel(run, 'model', {
+    flavor: 'js_function',
+    code: fileURLToPath(new URL('./linear_model.mjs', import.meta.url)),
+    artifacts: { weights: weightsFile },
+    inputExample: [{ x1: 0.5, x2: -0.25 }],
+    rowWise: true,
+  });
   console.log(`trained ${epochs} epochs: final MSE ${finalMse.toFixed(5)}, weights ${w.getColumn(0).map((v) => v.toFixed(3)).join(', ')}`);
 });

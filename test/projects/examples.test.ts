@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startTestServer, api, type TestServer } from '../helpers/server.js';
 import * as projects from '../../src/projects/sdk.js';
+import { loadModel } from '../../src/models/sdk.js';
 import type { Metric, Run } from '../../src/entities/tracking.js';
 
 let server: TestServer;
