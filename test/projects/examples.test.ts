@@ -56,6 +56,10 @@ test(
       files.json.files?.map((f) => f.path),
       ['plots/loss.svg'],
     );
+    // The logged js_function model loads from the run and predicts y ≈ 3·x1 − 2·x2 + 0.5.
+    const model = await loadModel(`runs:/${handle.runId}/model`, { trackingUri: server.url });
+    const [prediction] = (await model.predict([{ x1: 1, x2: 1 }])) as { y: number }[];
+    assert.ok(Math.abs(prediction!.y - 1.5) < 0.2, `prediction ${prediction!.y}`);
   },
 );
 
