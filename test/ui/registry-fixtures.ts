@@ -1,0 +1,191 @@
+/** Shared setup of the registry browser tests: a server, runs holding model folders, registry data. */
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import type { BackendKind } from '../helpers/backends.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import {
+  call,
+  createExperiment,
+  createRun,
+  ensureUiBuilt,
+  launchBrowser,
+  newPage,
+  parallel,
+} from './helpers.js';
+
+// The browser flows are the same on every database; SQLite by default keeps the suite quick, and
+// CAIRN_UI_BACKEND=postgresql|mysql runs them against another store.
+export const UI_BACKEND = (process.env.CAIRN_UI_BACKEND ?? 'sqlite') as BackendKind;
+
+export const MLMODEL = `artifact_path: model
+flavors:
+  onnx:
+    onnx_version: 1.16.0
+    data: model.onnx
+    providers:
+    - CPUExecutionProvider
+  python_function:
+    loader_module: mlflow.onnx
+    python_version: 3.11.9
+    data: model.onnx
+    env:
+      conda: conda.yaml
+      virtualenv: python_env.yaml
+mlflow_version: 3.6.0
+model_uuid: 7a1d9e0c3b2f4a6e8d5c1b0a9f8e7d6c
+run_id: RUN_ID
+saved_input_example_info:
+  artifact_path: input_example.json
+  pandas_orient: split
+  type: dataframe
+signature:
+  inputs: '[{"type": "double", "name": "amount", "required": true}, {"type": "long", "name": "age", "required": false}]'
+  outputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 1]}}]'
+  params: '[{"name": "threshold", "type": "double", "default": 0.5, "shape": null}]'
+utc_time_created: '2026-11-20 10:00:00.000000'
+`;
+
+export interface Version {
+  version: string;
+  current_stage: string;
+  source: string;
+  run_id?: string;
+  description?: string;
+  tags?: { key: string; value: string }[];
+  aliases?: string[];
+}
+export interface Model {
+  name: string;
+  description?: string;
+  tags?: { key: string; value: string }[];
+  aliases?: { alias: string; version: string }[];
+}
+
+export interface RegistryUi {
+  server: TestServer;
+  browser: Browser;
+  page: Page;
+  base: string;
+  exp: string;
+  /** Run "train-fraud": `model/` with a split-orient input example. */
+  runA: string;
+  /** Run "train-churn": `model/` with a records-orient input example, and `notes.txt`. */
+  runB: string;
+  /** Run "no-model": `weights/` without an MLmodel file. */
+  runC: string;
+}
+
+/** Uploads one file through the artifact proxy, as MLflow clients do with --serve-artifacts. */
+async function put(base: string, exp: string, runId: string, path: string, body: string): Promise<void> {
+  const res = await fetch(`${base}/api/2.0/mlflow-artifacts/artifacts/${exp}/${runId}/artifacts/${path}`, {
+    method: 'PUT',
+    body,
+  });
+  assert.equal(res.status, 200, `PUT ${path}: ${await res.text()}`);
+}
+
+/** Starts a server with three runs and their artifacts (no registry data yet) and a browser page. */
+export async function startRegistryUi(): Promise<RegistryUi> {
+  const server = await startTestServer(UI_BACKEND, { uiDir: ensureUiBuilt() });
+  const base = server.url;
+  const exp = await createExperiment(base, 'registry-ui');
+  const runA = await createRun(base, exp, { name: 'train-fraud' });
+  const runB = await createRun(base, exp, { name: 'train-churn' });
+  const runC = await createRun(base, exp, { name: 'no-model' });
+  await put(base, exp, runA, 'model/MLmodel', MLMODEL.replace('RUN_ID', runA));
+  await put(
+    base,
+    exp,
+    runA,
+    'model/input_example.json',
+    '{"columns":["amount","age"],"data":[[12.5,31],[99.0,45]]}',
+  );
+  await put(base, exp, runB, 'model/MLmodel', MLMODEL.replace('RUN_ID', runB));
+  // Records orient: shown as a table as well.
+  await put(
+    base,
+    exp,
+    runB,
+    'model/input_example.json',
+    '[{"amount": 7.25, "age": 52}, {"amount": 1.5, "age": 19}]',
+  );
+  await put(base, exp, runB, 'notes.txt', 'not a model');
+  await put(base, exp, runC, 'weights/data.bin', 'raw bytes');
+  const browser = await launchBrowser();
+  const page = await newPage(browser);
+  return { server, browser, page, base, exp, runA, runB, runC };
+}
+
+export async function stopRegistryUi(ctx: RegistryUi | undefined): Promise<void> {
+  await ctx?.browser.close();
+  await ctx?.server.stop();
+}
+
+/**
+ * Registry data through the REST API: fraud-detector (versions 1 in Production and 2 @champion,
+ * from run A), churn-model (version 1 in Staging, from run B), credit-risk (version 1 without an
+ * MLmodel, from run C) and 30 empty models zz-bulk-00..29.
+ */
+export async function seedRegistry({ base, runA, runB, runC }: RegistryUi): Promise<void> {
+  await call(base, 'POST', 'registered-models/create', {
+    name: 'fraud-detector',
+    description: 'Scores card payments.\n\n- **Gradient boosted** trees\n- owner: `risk-team`',
+    tags: [
+      { key: 'team', value: 'risk' },
+      { key: 'data', value: '2026-10' },
+    ],
+  });
+  for (let i = 0; i < 2; i++)
+    await call(base, 'POST', 'model-versions/create', {
+      name: 'fraud-detector',
+      source: `runs:/${runA}/model`,
+      run_id: runA,
+      description: i === 1 ? 'Retrained on **October** data' : undefined,
+    });
+  await call(base, 'POST', 'registered-models/alias', {
+    name: 'fraud-detector',
+    alias: 'champion',
+    version: '2',
+  });
+  await call(base, 'POST', 'model-versions/transition-stage', {
+    name: 'fraud-detector',
+    version: '1',
+    stage: 'Production',
+  });
+  await call(base, 'POST', 'registered-models/create', { name: 'churn-model' });
+  await call(base, 'POST', 'model-versions/create', {
+    name: 'churn-model',
+    source: `runs:/${runB}/model`,
+    run_id: runB,
+  });
+  await call(base, 'POST', 'model-versions/transition-stage', {
+    name: 'churn-model',
+    version: '1',
+    stage: 'Staging',
+  });
+  await call(base, 'POST', 'registered-models/create', { name: 'credit-risk' });
+  // A version whose source holds no MLmodel file.
+  await call(base, 'POST', 'model-versions/create', {
+    name: 'credit-risk',
+    source: `runs:/${runC}/weights`,
+    run_id: runC,
+  });
+  await parallel(
+    4,
+    Array.from({ length: 30 }, (_, i) => `zz-bulk-${String(i).padStart(2, '0')}`),
+    (name) => call(base, 'POST', 'registered-models/create', { name }),
+  );
+}
+
+export async function getModel(base: string, name: string): Promise<Model> {
+  return (await call<{ registered_model: Model }>(base, 'GET', 'registered-models/get', { name }))
+    .registered_model;
+}
+
+export async function getVersion(base: string, name: string, version: string): Promise<Version> {
+  return (await call<{ model_version: Version }>(base, 'GET', 'model-versions/get', { name, version }))
+    .model_version;
+}
+
+export const tagMap = (tags: { key: string; value: string }[] | undefined): Record<string, string> =>
+  Object.fromEntries((tags ?? []).map((t) => [t.key, t.value]));
