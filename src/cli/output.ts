@@ -106,7 +106,11 @@ export function printKeyValues(
   const width = Math.max(0, ...entries.map(([k]) => k.length));
   for (const [key, value] of entries) {
     const text =
-      value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+      value === undefined || value === null
+        ? ''
+        : typeof value === 'object'
+          ? JSON.stringify(value)
+          : String(value);
     out.write(`${`${key}:`.padEnd(width + 1)} ${text}\n`);
   }
 }

@@ -1,0 +1,202 @@
+/** `cairn runs list|get|describe|delete|restore`. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Run, ViewType } from '../entities/tracking.js';
+import { invalidParam } from '../errors.js';
+import { collect, positiveInt, withClient, withTrackingUri, type TrackingCliOptions } from './cli-client.js';
+import { formatDuration, formatTimestamp, printJson, printKeyValues, printTable } from './output.js';
+
+const VIEWS: Record<string, ViewType> = { active: 'ACTIVE_ONLY', deleted: 'DELETED_ONLY', all: 'ALL' };
+
+const safeInt = (value: string): number => {
+  try {
+    return positiveInt(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+};
+
+function sub(parent: Command, name: string, description: string, example: string): Command {
+  const cmd = withTrackingUri(parent.command(name).description(description));
+  cmd.addHelpText('after', `\nExample:\n  $ ${example}`);
+  return cmd;
+}
+
+const duration = (run: Run): string =>
+  run.info.end_time
+    ? formatDuration(run.info.end_time - run.info.start_time)
+    : run.info.status === 'RUNNING'
+      ? 'running'
+      : '';
+
+const formatMetric = (value: number): string =>
+  Number.isInteger(value)
+    ? String(value)
+    : Math.abs(value) >= 1e-3 && Math.abs(value) < 1e6
+      ? value.toFixed(4)
+      : value.toExponential(3);
+
+function summary(run: Run): string {
+  return (run.data.metrics ?? [])
+    .slice(0, 4)
+    .map((m) => `${m.key}=${formatMetric(m.value)}`)
+    .join(' ');
+}
+
+function describe(run: Run): void {
+  const { info, data } = run;
+  printKeyValues({
+    run_id: info.run_id,
+    run_name: info.run_name,
+    experiment_id: info.experiment_id,
+    status: info.status,
+    lifecycle_stage: info.lifecycle_stage,
+    start_time: formatTimestamp(info.start_time),
+    end_time: formatTimestamp(info.end_time),
+    duration: duration(run),
+    artifact_uri: info.artifact_uri,
+  });
+  const section = (title: string, rows: { key: string; value: unknown }[]): void => {
+    if (rows.length === 0) return;
+    process.stdout.write(`\n${title}:\n`);
+    printTable(rows, [
+      { key: 'key', header: 'KEY' },
+      { key: 'value', header: 'VALUE', maxWidth: 80 },
+    ]);
+  };
+  section('Params', data.params ?? []);
+  section(
+    'Metrics (latest)',
+    (data.metrics ?? []).map((m) => ({ key: m.key, value: `${formatMetric(m.value)} (step ${m.step})` })),
+  );
+  section('Tags', data.tags ?? []);
+  const datasets = run.inputs?.dataset_inputs ?? [];
+  section(
+    'Datasets',
+    datasets.map((d) => ({
+      key: d.dataset.name,
+      value: `${d.dataset.digest} ${d.dataset.source_type} ${d.dataset.source}`,
+    })),
+  );
+}
+
+export function runsCommand(): Command {
+  const group = new Command('runs').description('List, inspect, delete and restore runs.');
+  group.addHelpText(
+    'after',
+    '\nExample:\n  $ cairn runs list --experiment-id 1 --order-by "metrics.loss ASC"',
+  );
+
+  sub(
+    group,
+    'list',
+    'Search the runs of one or more experiments.',
+    'cairn runs list --experiment-id 1 --filter "metrics.loss < 0.1 and params.lr = \'0.01\'" --max-results 20',
+  )
+    .requiredOption('--experiment-id <id>', 'experiment id (repeatable, or comma-separated)', collect)
+    .option('--filter <filter>', 'search filter, e.g. "metrics.rmse < 1 and tags.team = \'risk\'"')
+    .option('--order-by <clause>', "order, e.g. 'metrics.loss ASC' (repeatable)", collect)
+    .option('--max-results <n>', 'show at most n runs (default 100)', safeInt, 100)
+    .addOption(new Option('--view <view>', 'which runs').choices(Object.keys(VIEWS)).default('active'))
+    .option('--json', 'print JSON instead of a table')
+    .action(
+      async (
+        opts: TrackingCliOptions & {
+          experimentId: string[];
+          filter?: string;
+          orderBy?: string[];
+          maxResults: number;
+          view: string;
+        },
+      ) => {
+        const experimentIds = opts.experimentId
+          .flatMap((s) => s.split(','))
+          .map((s) => s.trim())
+          .filter(Boolean);
+        if (experimentIds.length === 0) throw invalidParam('--experiment-id is required.');
+        await withClient(opts, async (client) => {
+          const runs: Run[] = [];
+          for await (const run of client.iterRuns({
+            experiment_ids: experimentIds,
+            filter: opts.filter,
+            order_by: opts.orderBy?.length ? opts.orderBy : undefined,
+            run_view_type: VIEWS[opts.view],
+            max_results: Math.min(opts.maxResults, 1000),
+          })) {
+            runs.push(run);
+            if (runs.length >= opts.maxResults) break;
+          }
+          if (opts.json) return printJson({ runs });
+          printTable(
+            runs,
+            [
+              { key: 'run_id', header: 'RUN ID', format: (r) => r.info.run_id },
+              { key: 'name', header: 'NAME', format: (r) => r.info.run_name, maxWidth: 30 },
+              { key: 'status', header: 'STATUS', format: (r) => r.info.status },
+              { key: 'start', header: 'STARTED', format: (r) => formatTimestamp(r.info.start_time) },
+              { key: 'duration', header: 'DURATION', format: duration, align: 'right' },
+              { key: 'metrics', header: 'METRICS', format: summary, maxWidth: 60 },
+            ],
+            { emptyMessage: 'No runs found.' },
+          );
+        });
+      },
+    );
+
+  sub(
+    group,
+    'get',
+    'Show a run: info and latest metrics, params and tags (JSON with --json).',
+    'cairn runs get 3f2a9c0d6b7e4e1f9a8b7c6d5e4f3a2b --json',
+  )
+    .argument('<run-id>', 'run id')
+    .option('--json', 'print the run as JSON')
+    .action(async (runId: string, opts: TrackingCliOptions) => {
+      await withClient(opts, async (client) => {
+        const run = await client.getRun(runId);
+        if (opts.json) printJson({ run });
+        else describe(run);
+      });
+    });
+
+  sub(
+    group,
+    'describe',
+    'Describe a run in detail, including its artifacts.',
+    'cairn runs describe 3f2a9c0d6b7e4e1f9a8b7c6d5e4f3a2b',
+  )
+    .argument('<run-id>', 'run id')
+    .option('--json', 'print the run and its top-level artifacts as JSON')
+    .action(async (runId: string, opts: TrackingCliOptions) => {
+      await withClient(opts, async (client) => {
+        const run = await client.getRun(runId);
+        const artifacts = await client.artifacts.list(runId).catch(() => []);
+        if (opts.json) return printJson({ run, artifacts });
+        describe(run);
+        if (artifacts.length) {
+          process.stdout.write('\nArtifacts:\n');
+          for (const a of artifacts) process.stdout.write(`  ${a.path}${a.is_dir ? '/' : ''}\n`);
+        }
+      });
+    });
+
+  sub(
+    group,
+    'delete',
+    'Delete a run (it can be restored).',
+    'cairn runs delete 3f2a9c0d6b7e4e1f9a8b7c6d5e4f3a2b',
+  )
+    .argument('<run-id>', 'run id')
+    .action(async (runId: string, opts: TrackingCliOptions) => {
+      await withClient(opts, (client) => client.deleteRun(runId));
+      process.stdout.write(`Deleted run ${runId}\n`);
+    });
+
+  sub(group, 'restore', 'Restore a deleted run.', 'cairn runs restore 3f2a9c0d6b7e4e1f9a8b7c6d5e4f3a2b')
+    .argument('<run-id>', 'run id')
+    .action(async (runId: string, opts: TrackingCliOptions) => {
+      await withClient(opts, (client) => client.restoreRun(runId));
+      process.stdout.write(`Restored run ${runId}\n`);
+    });
+
+  return group;
+}

@@ -1,0 +1,126 @@
+/**
+ * Replays spool files left behind by processes that ended while the server was unreachable
+ * (used by `cairn sync`). Spools owned by a live process are skipped: that process replays them.
+ */
+import { Spool, defaultSpoolDir } from './spool.js';
+import { replaySpool } from './delivery.js';
+import { TrackingClient } from './tracking-client.js';
+
+export interface SpoolSummary {
+  file: string;
+  runId: string;
+  trackingUri: string;
+  pendingEntries: number;
+  pendingRecords: number;
+  rejected: number;
+  lockedBy?: number;
+  /** Set when the file cannot be read; it is left alone. */
+  error?: string;
+}
+
+export interface SyncReport {
+  spools: (SpoolSummary & {
+    delivered: number;
+    skippedAsDelivered: number;
+    rejectedNow: number;
+    error?: string;
+    removed: boolean;
+  })[];
+}
+
+/** Summaries of the spool files in `dir` (nothing is sent). */
+export function listSpools(dir = defaultSpoolDir()): SpoolSummary[] {
+  return Spool.list(dir).map(({ file, lockedBy }): SpoolSummary => {
+    let spool: Spool;
+    try {
+      spool = Spool.load(file);
+    } catch (err) {
+      // e.g. a header torn by a crash: nothing in it was ever acknowledged as spooled.
+      const error = `unreadable spool: ${err instanceof Error ? err.message : String(err)}`;
+      return {
+        file,
+        runId: '',
+        trackingUri: '',
+        pendingEntries: 0,
+        pendingRecords: 0,
+        rejected: 0,
+        lockedBy,
+        error,
+      };
+    }
+    return {
+      file,
+      runId: spool.header.run_id,
+      trackingUri: spool.header.tracking_uri,
+      pendingEntries: spool.pending.length,
+      pendingRecords: spool.pendingRecords,
+      rejected: spool.rejected,
+      lockedBy,
+    };
+  });
+}
+
+/**
+ * Sends every pending spool entry to its server (or to `trackingUri` when given), in order,
+ * exactly once; fully delivered spool files are deleted.
+ */
+export async function syncSpools(
+  options: { dir?: string; trackingUri?: string; runId?: string } = {},
+): Promise<SyncReport> {
+  const report: SyncReport = { spools: [] };
+  const clients = new Map<string, TrackingClient>();
+  try {
+    for (const summary of listSpools(options.dir)) {
+      if (options.runId && summary.runId !== options.runId) continue;
+      if (summary.error) {
+        report.spools.push({
+          ...summary,
+          delivered: 0,
+          skippedAsDelivered: 0,
+          rejectedNow: 0,
+          removed: false,
+        });
+        continue;
+      }
+      if (summary.lockedBy !== undefined) {
+        report.spools.push({
+          ...summary,
+          delivered: 0,
+          skippedAsDelivered: 0,
+          rejectedNow: 0,
+          removed: false,
+          error: `in use by process ${summary.lockedBy}`,
+        });
+        continue;
+      }
+      const uri = options.trackingUri ?? summary.trackingUri;
+      let client = clients.get(uri);
+      if (!client) {
+        client = new TrackingClient(uri, { retry: { maxAttempts: 3 } });
+        clients.set(uri, client);
+      }
+      const spool = Spool.load(summary.file);
+      spool.lock();
+      try {
+        const result = await replaySpool(client, spool);
+        const removed = !result.interrupted && spool.removeIfDone();
+        report.spools.push({
+          ...summary,
+          delivered: result.delivered,
+          skippedAsDelivered: result.skippedAsDelivered,
+          rejectedNow: result.rejected.length,
+          error: result.interrupted?.message,
+          removed,
+          pendingEntries: spool.pending.length,
+          pendingRecords: spool.pendingRecords,
+          rejected: spool.rejected,
+        });
+      } finally {
+        spool.unlock();
+      }
+    }
+  } finally {
+    for (const c of clients.values()) c.close();
+  }
+  return report;
+}

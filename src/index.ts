@@ -1,0 +1,60 @@
+/**
+ * Cairn's TypeScript SDK: `import * as cairn from 'cairn'`.
+ *
+ * The fluent API (setTrackingUri, setExperiment, startRun/withRun, logMetric, ...) covers training
+ * code; `TrackingClient` is the typed low-level client of the tracking REST API.
+ */
+export {
+  setTrackingUri,
+  getTrackingUri,
+  getClient,
+  configureLogging,
+  setExperiment,
+  startRun,
+  endRun,
+  withRun,
+  activeRun,
+  logParam,
+  logParams,
+  logMetric,
+  logMetrics,
+  setTag,
+  setTags,
+  logArtifact,
+  logArtifacts,
+  logText,
+  logDict,
+  logImage,
+  logInput,
+  downloadArtifacts,
+  flush,
+  pendingRecords,
+  loggingStatus,
+  type StartRunOptions,
+} from './client/fluent.js';
+export { ActiveRun, type DatasetSpec, type MetricOptions, type ParamValue } from './client/active-run.js';
+export {
+  TrackingClient,
+  paginate,
+  type CreateRunRequest,
+  type LogBatchRequest,
+  type MetricInput,
+  type Paged,
+  type SearchExperimentsRequest,
+  type SearchRunsRequest,
+  type UpdateRunRequest,
+  type ArtifactFileInfo,
+} from './client/tracking-client.js';
+export { ArtifactClient, resolveArtifactLocation, type TransferProgress } from './client/artifacts.js';
+export { HttpError, TransportError, type RetryPolicy, type TransportOptions } from './client/http.js';
+export { RunLogger, type LoggerStatus, type RunLoggerOptions } from './client/run-logger.js';
+export { syncSpools, type SyncReport } from './client/sync.js';
+export { MlflowError, type ErrorCode } from './errors.js';
+export type * from './entities/tracking.js';
+
+/** Model registry client (`cairn.registry.RegistryClient`, model URIs, webhooks). */
+export * as registry from './client/registry.js';
+/** Reproducible project runs (`cairn.projects.run(uri, options)`). */
+export * as projects from './projects/sdk.js';
+/** Models: save, log, load and register models; batch prediction (`cairn.models.logModel(run, 'model', ...)`). */
+export * as models from './models/sdk.js';
