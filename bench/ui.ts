@@ -1,0 +1,272 @@
+/**
+ * UI benchmark (issue: web UI), in headless Chromium against a real server on SQLite:
+ *   - an experiment of 10,000 runs (5 params, 5 metrics, 3 tags each) opens with the table
+ *     interactive (rows drawn and a click answered) — target ≤ 2 s;
+ *   - a chart of 10 runs × 100,000 steps renders — target ≤ 1 s;
+ *   - frame times while scrolling the 10,000-run table (p50 / p95 / max).
+ * Data is written through the tracking service in-process (createRun + logBatch, the code behind
+ * the REST API), 1,000 metric points per batch. BENCH_UI_RUNS / BENCH_UI_STEPS override the sizes.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { machineLine, percentile } from './machine.js';
+import { startServer } from '../src/server/server.js';
+import { defaultServerConfig } from '../src/server/config.js';
+import { call, ensureUiBuilt, launchBrowser, newPage, parallel } from '../test/ui/helpers.js';
+import type { TrackingService } from '../src/tracking/tracking-service.js';
+
+const RUNS = Number(process.env.BENCH_UI_RUNS ?? 10_000);
+const CHART_RUNS = 10;
+const STEPS = Number(process.env.BENCH_UI_STEPS ?? 100_000);
+const REPEAT = 5;
+
+const ms = (n: number) => `${Math.round(n)} ms`;
+const median = (v: number[]) => percentile(v, 50);
+
+/** The 10,000 runs are written through the tracking service in-process (same code as the API). */
+async function seedRuns(tracking: TrackingService, experimentId: string): Promise<void> {
+  const t0 = Date.now() - RUNS * 1000;
+  await parallel(
+    4,
+    Array.from({ length: RUNS }, (_x, i) => i),
+    async (i) => {
+      const run = await tracking.createRun({
+        experimentId,
+        runName: `run-${i}`,
+        startTime: t0 + i * 1000,
+        tags: [
+          { key: 'mlflow.user', value: `user-${i % 7}` },
+          { key: 'mlflow.source.name', value: `train_${i % 3}.py` },
+          { key: 'team', value: i % 2 ? 'vision' : 'nlp' },
+        ],
+      });
+      const runId = run.info.run_id;
+      await tracking.logBatch(
+        runId,
+        Array.from({ length: 5 }, (_m, k) => ({
+          key: `m${k}`,
+          value: Math.sin(i + k),
+          timestamp: t0 + i * 1000,
+          step: 0,
+        })),
+        Array.from({ length: 5 }, (_p, k) => ({ key: `p${k}`, value: String((i * (k + 3)) % 97) })),
+        [],
+      );
+      await tracking.updateRun(runId, { status: 'FINISHED', endTime: t0 + i * 1000 + 60_000 + i });
+    },
+  );
+}
+
+async function seedHistories(tracking: TrackingService, experimentId: string): Promise<string[]> {
+  const ids: string[] = [];
+  const t0 = Date.now();
+  for (let r = 0; r < CHART_RUNS; r++) {
+    ids.push((await tracking.createRun({ experimentId, runName: `long-${r}`, startTime: t0 })).info.run_id);
+  }
+  const batches: [string, number][] = [];
+  for (const id of ids) for (let s = 0; s < STEPS; s += 1000) batches.push([id, s]);
+  await parallel(4, batches, async ([id, s]) => {
+    const metrics = [];
+    for (let i = s; i < Math.min(STEPS, s + 1000); i++) {
+      metrics.push({
+        key: 'loss',
+        value: Math.exp(-i / 20000) + 0.05 * Math.sin(i / 50),
+        timestamp: t0 + i * 10,
+        step: i,
+      });
+    }
+    await tracking.logBatch(id, metrics, [], []);
+  });
+  for (const id of ids) await tracking.updateRun(id, { status: 'FINISHED', endTime: t0 + STEPS * 10 });
+  return ids;
+}
+
+/** Navigation → first row drawn → a checkbox click answered (selection bar shown). */
+interface Split {
+  /** Duration of the API request (network + server), ms. */
+  request: number;
+  /** From the response's last byte to the view drawn (parse, render, paint), ms. */
+  client: number;
+}
+
+/** Splits a view's load time at the API response that fed it (Resource Timing of the page). */
+async function split(page: Page, urlPart: string): Promise<Split> {
+  return page.evaluate(`(() => {
+    const now = performance.now();
+    const e = performance.getEntriesByType('resource').filter((r) => r.name.includes(${JSON.stringify(urlPart)})).pop();
+    return e ? { request: e.responseEnd - e.startTime, client: now - e.responseEnd } : { request: NaN, client: NaN };
+  })()`);
+}
+
+async function openTable(
+  page: Page,
+  url: string,
+): Promise<{ rows: number; interactive: number; click: number } & Split> {
+  const start = Date.now();
+  await page.goto(url);
+  await page.waitForFunction(`document.querySelector('[data-testid=run-row]') !== null`, undefined, {
+    polling: 'raf',
+  });
+  const rows = Date.now() - start;
+  const parts = await split(page, 'runs/search');
+  // A real click on the first row's checkbox, timed in the page until the selection bar shows.
+  const clickMs = await page.evaluate<number>(`(async () => {
+    const t = performance.now();
+    document.querySelector('[data-testid=run-row] input[type=checkbox]').click();
+    while (!document.querySelector('[data-testid=selection-bar]')) await new Promise((r) => requestAnimationFrame(r));
+    return performance.now() - t;
+  })()`);
+  return { rows, interactive: rows + clickMs, click: clickMs, ...parts };
+}
+
+async function chartTime(page: Page, url: string): Promise<number> {
+  const start = Date.now();
+  await page.goto(url);
+  await page.waitForFunction(
+    `(() => { const el = document.querySelector('[data-metric=loss] [data-testid=chart-canvas]'); return el && Number(el.dataset.points) > 0 && el.querySelector('canvas'); })()`,
+    undefined,
+    { timeout: 30_000, polling: 'raf' },
+  );
+  return Date.now() - start;
+}
+
+/** In-app switch from table to charts (page already loaded): fetch + draw only. */
+async function chartSwitchTime(page: Page, tableUrl: string): Promise<{ total: number } & Split> {
+  await page.goto(tableUrl);
+  await page.locator('[data-testid=run-row]').first().waitFor();
+  const start = Date.now();
+  await page.click('[data-testid=view-charts]');
+  await page.waitForFunction(
+    `(() => { const el = document.querySelector('[data-metric=loss] [data-testid=chart-canvas]'); return el && Number(el.dataset.points) > 0; })()`,
+    undefined,
+    { timeout: 30_000, polling: 'raf' },
+  );
+  const total = Date.now() - start;
+  return { total, ...(await split(page, 'get-history-sampled')) };
+}
+
+async function scrollFrames(page: Page): Promise<number[]> {
+  return page.evaluate(`(async () => {
+    const el = document.querySelector('[data-testid=runs-table]');
+    const times = [];
+    let last = performance.now();
+    for (let i = 0; i < 600; i++) {
+      await new Promise((r) => requestAnimationFrame(r));
+      const now = performance.now();
+      times.push(now - last);
+      last = now;
+      el.scrollTop += 150;
+    }
+    return times;
+  })()`);
+}
+
+export async function run(): Promise<string> {
+  const uiDir = ensureUiBuilt();
+  const tmp = await mkdtemp(join(tmpdir(), 'cairn-bench-ui-'));
+  const server = await startServer(
+    defaultServerConfig({
+      port: 0,
+      backendStoreUri: `sqlite:///${join(tmp, 'bench.db')}`,
+      artifactsDestination: join(tmp, 'artifacts'),
+      uiDir,
+    }),
+  );
+  const base = server.url;
+  const browser = await launchBrowser();
+  try {
+    const big = (
+      await call<{ experiment_id: string }>(base, 'POST', 'experiments/create', { name: 'ui-bench-runs' })
+    ).experiment_id;
+    let t = Date.now();
+    await seedRuns(server.ctx.tracking, big);
+    const seedRunsMs = Date.now() - t;
+    const long = (
+      await call<{ experiment_id: string }>(base, 'POST', 'experiments/create', { name: 'ui-bench-charts' })
+    ).experiment_id;
+    t = Date.now();
+    const ids = await seedHistories(server.ctx.tracking, long);
+    const seedHistMs = Date.now() - t;
+
+    const loadBefore = loadavg()[0]!;
+    const tableUrl = `${base}/experiments/${big}`;
+    const opens: ({ rows: number; interactive: number; click: number } & Split)[] = [];
+    for (let i = 0; i < REPEAT; i++) {
+      const page = await newPage(browser);
+      opens.push(await openTable(page, tableUrl));
+      await page.context().close();
+    }
+
+    const scrollPage = await newPage(browser);
+    await scrollPage.goto(tableUrl);
+    await scrollPage.locator('[data-testid=run-row]').first().waitFor();
+    await scrollPage.waitForTimeout(500);
+    const frames = await scrollFrames(scrollPage);
+    const loaded = (await scrollPage.textContent('[data-testid=runs-count]')) ?? '';
+    await scrollPage.context().close();
+
+    const sel = ids.join(',');
+    const chartUrl = `${base}/experiments/${long}?view=charts&sel=${sel}&metrics=loss`;
+    const charts: number[] = [];
+    const switches: ({ total: number } & Split)[] = [];
+    for (let i = 0; i < REPEAT; i++) {
+      const page = await newPage(browser);
+      charts.push(await chartTime(page, chartUrl));
+      switches.push(await chartSwitchTime(page, `${base}/experiments/${long}?sel=${sel}&metrics=loss`));
+      await page.context().close();
+    }
+    const q = new URLSearchParams({ metric_key: 'loss', max_points: '1000' });
+    for (const id of ids) q.append('run_ids', id);
+    const apiTimes: number[] = [];
+    let apiPoints = 0;
+    for (let i = 0; i < REPEAT; i++) {
+      const s = performance.now();
+      const res = (await (
+        await fetch(`${base}/ajax-api/2.0/mlflow/metrics/get-history-sampled?${q}`)
+      ).json()) as { metrics: unknown[] };
+      apiTimes.push(performance.now() - s);
+      apiPoints = res.metrics.length;
+    }
+
+    const loadAfter = loadavg()[0]!;
+    const rowsMed = median(opens.map((o) => o.rows));
+    const interMed = median(opens.map((o) => o.interactive));
+    const chartMed = median(charts);
+    return [
+      '## UI',
+      '',
+      `Machine: ${machineLine()}. Headless Chromium (${await browser.version()}), 1440×900, server in-process on SQLite.`,
+      `Data: ${RUNS.toLocaleString('en-US')} runs × (5 params, 5 metrics, 3 tags) created via the tracking service (createRun + logBatch) in ${(seedRunsMs / 1000).toFixed(1)} s;`,
+      `${CHART_RUNS} runs × ${STEPS.toLocaleString('en-US')} steps of one metric via logBatch (1,000 points per call) in ${(seedHistMs / 1000).toFixed(1)} s.`,
+      `1-minute load average on this 2-core machine: ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after the measurements (other processes were running).`,
+      '',
+      '| measure | median | all runs | target |',
+      '|---|---|---|---|',
+      `| open ${RUNS.toLocaleString('en-US')}-run experiment: navigation → first rows drawn | ${ms(rowsMed)} | ${opens.map((o) => o.rows).join(', ')} | |`,
+      `| open ${RUNS.toLocaleString('en-US')}-run experiment: navigation → table interactive (first rows drawn + a checkbox click answered) | ${ms(interMed)} | ${opens.map((o) => Math.round(o.interactive)).join(', ')} | ≤ 2 s ${interMed <= 2000 ? '✅' : '❌'} |`,
+      `| … click on a row checkbox → selection bar shown | ${ms(median(opens.map((o) => o.click)))} | ${opens.map((o) => Math.round(o.click)).join(', ')} | |`,
+      `| … of which the first runs/search request (200 runs; network + server) | ${ms(median(opens.map((o) => o.request)))} | ${opens.map((o) => Math.round(o.request)).join(', ')} | |`,
+      `| … of which the UI after the runs arrived (parse, render, paint) | ${ms(median(opens.map((o) => o.client)))} | ${opens.map((o) => Math.round(o.client)).join(', ')} | |`,
+      `| chart ${CHART_RUNS} runs × ${STEPS.toLocaleString('en-US')} steps: navigation → chart drawn | ${ms(chartMed)} | ${charts.join(', ')} | ≤ 1 s ${chartMed <= 1000 ? '✅' : '❌'} |`,
+      `| same chart, in-app switch Table → Charts → chart drawn | ${ms(median(switches.map((x) => x.total)))} | ${switches.map((x) => x.total).join(', ')} | |`,
+      `| … of which the get-history-sampled request (network + server) | ${ms(median(switches.map((x) => x.request)))} | ${switches.map((x) => Math.round(x.request)).join(', ')} | |`,
+      `| … of which the UI after the data arrived (parse, build series, uPlot draw) | ${ms(median(switches.map((x) => x.client)))} | ${switches.map((x) => Math.round(x.client)).join(', ')} | |`,
+      `| get-history-sampled for those 10 runs (max_points=1000 → ${apiPoints.toLocaleString('en-US')} points) | ${ms(median(apiTimes))} | ${apiTimes.map((x) => Math.round(x)).join(', ')} | |`,
+      '',
+      `Table scroll (${frames.length} animation frames scrolling 150 px each, infinite scroll loading pages meanwhile; ${loaded.replace(' — scroll for more', '')} at the end):`,
+      `frame time p50 ${percentile(frames, 50).toFixed(1)} ms, p95 ${percentile(frames, 95).toFixed(1)} ms, max ${Math.max(...frames).toFixed(1)} ms;`,
+      `${frames.filter((f) => f > 50).length} frames over 50 ms.`,
+      '',
+    ].join('\n');
+  } finally {
+    await browser.close();
+    await server.close();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  run().then((s) => process.stdout.write(`${s}\n`));
+}

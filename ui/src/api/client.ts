@@ -1,0 +1,77 @@
+/** The one way the UI talks to the server: JSON over the MLflow REST API's `/ajax-api/` mount. */
+
+export const API_BASE = '/ajax-api/2.0/mlflow/';
+
+/** A failed API call, carrying the server's `{error_code, message}`. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+type QueryValue = string | number | boolean | undefined | null | (string | number)[];
+
+export function toQuery(params: Record<string, QueryValue>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === null) continue;
+    for (const item of Array.isArray(v) ? v : [v]) q.append(k, String(item));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export async function parseResponse<T>(res: Response): Promise<T> {
+  const text = await res.text();
+  let body: unknown = {};
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = { message: text };
+    }
+  }
+  if (!res.ok) {
+    const err = body as { message?: string; error_code?: string };
+    throw new ApiError(
+      err.message || `${res.status} ${res.statusText}`,
+      res.status,
+      err.error_code ?? `HTTP_${res.status}`,
+    );
+  }
+  return body as T;
+}
+
+export async function apiGet<T>(
+  path: string,
+  params: Record<string, QueryValue> = {},
+  signal?: AbortSignal,
+): Promise<T> {
+  const res = await fetch(API_BASE + path + toQuery(params), { signal });
+  return parseResponse<T>(res);
+}
+
+export async function apiPost<T>(path: string, body: object, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(API_BASE + path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+  });
+  return parseResponse<T>(res);
+}
+
+/** A readable message for any thrown value. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+export function isAbort(e: unknown): boolean {
+  return e instanceof DOMException && e.name === 'AbortError';
+}

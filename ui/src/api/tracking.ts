@@ -1,0 +1,207 @@
+/** Typed calls to the tracking endpoints the UI uses. */
+import { ApiError, apiGet, apiPost, toQuery } from './client';
+import type { ArtifactFile, Experiment, HistoryPoint, Run, RunInfo, ViewType } from './types';
+
+export interface SearchExperimentsArgs {
+  filter?: string;
+  viewType?: ViewType;
+  orderBy?: string[];
+  pageToken?: string;
+  maxResults?: number;
+}
+
+export async function searchExperiments(
+  args: SearchExperimentsArgs,
+  signal?: AbortSignal,
+): Promise<{ experiments: Experiment[]; nextPageToken?: string }> {
+  const res = await apiPost<{ experiments?: Experiment[]; next_page_token?: string }>(
+    'experiments/search',
+    {
+      filter: args.filter || undefined,
+      view_type: args.viewType ?? 'ACTIVE_ONLY',
+      order_by: args.orderBy,
+      page_token: args.pageToken,
+      max_results: args.maxResults ?? 1000,
+    },
+    signal,
+  );
+  return { experiments: res.experiments ?? [], nextPageToken: res.next_page_token || undefined };
+}
+
+export const getExperiment = async (id: string, signal?: AbortSignal): Promise<Experiment> =>
+  (await apiGet<{ experiment: Experiment }>('experiments/get', { experiment_id: id }, signal)).experiment;
+
+export const createExperiment = async (name: string): Promise<string> =>
+  (await apiPost<{ experiment_id: string }>('experiments/create', { name })).experiment_id;
+
+export const renameExperiment = (id: string, newName: string): Promise<unknown> =>
+  apiPost('experiments/update', { experiment_id: id, new_name: newName });
+
+export const deleteExperiment = (id: string): Promise<unknown> =>
+  apiPost('experiments/delete', { experiment_id: id });
+
+export const restoreExperiment = (id: string): Promise<unknown> =>
+  apiPost('experiments/restore', { experiment_id: id });
+
+export interface SearchRunsArgs {
+  experimentIds: string[];
+  filter?: string;
+  orderBy?: string[];
+  pageToken?: string;
+  maxResults?: number;
+  viewType?: ViewType;
+}
+
+export async function searchRuns(
+  args: SearchRunsArgs,
+  signal?: AbortSignal,
+): Promise<{ runs: Run[]; nextPageToken?: string }> {
+  const res = await apiPost<{ runs?: Run[]; next_page_token?: string }>(
+    'runs/search',
+    {
+      experiment_ids: args.experimentIds,
+      filter: args.filter || undefined,
+      order_by: args.orderBy?.length ? args.orderBy : undefined,
+      page_token: args.pageToken,
+      max_results: args.maxResults ?? 500,
+      run_view_type: args.viewType ?? 'ACTIVE_ONLY',
+    },
+    signal,
+  );
+  return { runs: res.runs ?? [], nextPageToken: res.next_page_token || undefined };
+}
+
+/**
+ * Counts an experiment's active runs by paging the search (there is no count endpoint); stops at
+ * `cap` so a huge experiment costs a bounded amount. Returns `{count, more}`.
+ */
+export async function countRuns(
+  experimentId: string,
+  cap = 5000,
+  signal?: AbortSignal,
+): Promise<{ count: number; more: boolean }> {
+  let count = 0;
+  let pageToken: string | undefined;
+  do {
+    const page = await searchRuns({ experimentIds: [experimentId], maxResults: 1000, pageToken }, signal);
+    count += page.runs.length;
+    pageToken = page.nextPageToken;
+  } while (pageToken && count < cap);
+  return { count, more: Boolean(pageToken) };
+}
+
+export const getRun = async (runId: string, signal?: AbortSignal): Promise<Run> =>
+  (await apiGet<{ run: Run }>('runs/get', { run_id: runId }, signal)).run;
+
+export const deleteRun = (runId: string): Promise<unknown> => apiPost('runs/delete', { run_id: runId });
+export const restoreRun = (runId: string): Promise<unknown> => apiPost('runs/restore', { run_id: runId });
+
+export const updateRunName = async (runId: string, runName: string): Promise<RunInfo> =>
+  (await apiPost<{ run_info: RunInfo }>('runs/update', { run_id: runId, run_name: runName })).run_info;
+
+export const setRunTag = (runId: string, key: string, value: string): Promise<unknown> =>
+  apiPost('runs/set-tag', { run_id: runId, key, value });
+
+export const deleteRunTag = (runId: string, key: string): Promise<unknown> =>
+  apiPost('runs/delete-tag', { run_id: runId, key });
+
+export interface SampledHistoryArgs {
+  runIds: string[];
+  key: string;
+  maxPoints: number;
+  startStep?: number;
+  endStep?: number;
+}
+
+let sampledEndpointMissing = false;
+
+/**
+ * A metric's history for several runs, downsampled by the server to at most `maxPoints` buckets
+ * (first/min/max/last per bucket, so spikes stay visible). Falls back to the plain paged history
+ * when the server has no sampling endpoint.
+ */
+export async function getSampledHistory(
+  args: SampledHistoryArgs,
+  signal?: AbortSignal,
+): Promise<HistoryPoint[]> {
+  if (!sampledEndpointMissing) {
+    try {
+      const res = await apiGet<{ metrics?: HistoryPoint[] }>(
+        'metrics/get-history-sampled',
+        {
+          run_ids: args.runIds,
+          metric_key: args.key,
+          max_points: args.maxPoints,
+          start_step: args.startStep,
+          end_step: args.endStep,
+        },
+        signal,
+      );
+      return res.metrics ?? [];
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 'ENDPOINT_NOT_FOUND')) throw e;
+      sampledEndpointMissing = true;
+    }
+  }
+  const all = await Promise.all(args.runIds.map((id) => fullHistory(id, args.key, signal)));
+  return all
+    .flat()
+    .filter(
+      (p) =>
+        (args.startStep === undefined || p.step >= args.startStep) &&
+        (args.endStep === undefined || p.step <= args.endStep),
+    );
+}
+
+async function fullHistory(runId: string, key: string, signal?: AbortSignal): Promise<HistoryPoint[]> {
+  const out: HistoryPoint[] = [];
+  let pageToken: string | undefined;
+  do {
+    const res = await apiGet<{ metrics?: Omit<HistoryPoint, 'run_id'>[]; next_page_token?: string }>(
+      'metrics/get-history',
+      { run_id: runId, metric_key: key, max_results: 25000, page_token: pageToken },
+      signal,
+    );
+    for (const m of res.metrics ?? []) out.push({ ...m, run_id: runId });
+    pageToken = res.next_page_token || undefined;
+  } while (pageToken);
+  return out;
+}
+
+export async function listArtifacts(
+  runId: string,
+  path: string,
+  signal?: AbortSignal,
+): Promise<ArtifactFile[]> {
+  const files: ArtifactFile[] = [];
+  let pageToken: string | undefined;
+  do {
+    const res = await apiGet<{ files?: ArtifactFile[]; next_page_token?: string }>(
+      'artifacts/list',
+      { run_id: runId, path: path || undefined, page_token: pageToken },
+      signal,
+    );
+    files.push(...(res.files ?? []));
+    pageToken = res.next_page_token || undefined;
+  } while (pageToken);
+  return files;
+}
+
+/** URL of one artifact file of a run (served as a download by the server). */
+export const artifactUrl = (runId: string, path: string): string =>
+  `/get-artifact${toQuery({ run_id: runId, path })}`;
+
+export async function fetchArtifactText(runId: string, path: string, signal?: AbortSignal): Promise<string> {
+  const res = await fetch(artifactUrl(runId, path), { signal });
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`;
+    try {
+      const body = (await res.json()) as { message?: string };
+      if (body.message) message = body.message;
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new ApiError(message, res.status, `HTTP_${res.status}`);
+  }
+  return res.text();
+}

@@ -1,0 +1,27 @@
+/** Wire types shared with the server (type-only, erased from the bundle). */
+export type {
+  Experiment,
+  Run,
+  RunInfo,
+  RunData,
+  RunStatus,
+  Metric,
+  Tag,
+  DatasetInput,
+  ViewType,
+} from '../../../src/entities/tracking.js';
+
+export interface ArtifactFile {
+  path: string;
+  is_dir: boolean;
+  file_size?: number;
+}
+
+/** A metric point as returned by history endpoints (`value` may be the string "NaN"). */
+export interface HistoryPoint {
+  key: string;
+  value: number | string;
+  timestamp: number;
+  step: number;
+  run_id: string;
+}

@@ -1,0 +1,215 @@
+/** Charts of the selected runs (or the first runs shown): one panel per metric, settings in the URL. */
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useAsync } from '../../app/hooks';
+import { useQuery, useSetQuery } from '../../app/router';
+import { getRun } from '../../api/tracking';
+import { EmptyState, ErrorBox } from '../../components/States';
+import { toRow, type RunRow } from '../runs/columns';
+import { PALETTE, type ChartRun, type XMode } from './chart-data';
+import { MetricChart } from './MetricChart';
+
+const DEFAULT_RUNS = 10;
+
+function placeholderRow(id: string): RunRow {
+  return toRow({
+    info: {
+      run_id: id,
+      run_uuid: id,
+      run_name: '',
+      experiment_id: '',
+      user_id: '',
+      status: 'SCHEDULED',
+      start_time: 0,
+      artifact_uri: '',
+      lifecycle_stage: 'active',
+    },
+    data: {},
+    inputs: {},
+  });
+}
+
+export function ChartsView({
+  rows,
+  selected,
+  rowsLoading,
+}: {
+  rows: RunRow[];
+  selected: string[];
+  rowsLoading: boolean;
+}) {
+  const query = useQuery();
+  const setQuery = useSetQuery();
+  const xParam = query.get('x');
+  const xMode: XMode = xParam === 'wall' || xParam === 'relative' ? xParam : 'step';
+  const log = query.get('log') === '1';
+  const smoothing = Math.min(0.99, Math.max(0, Number(query.get('smooth') ?? 0) || 0));
+  const chosenMetrics = (query.get('metrics') ?? '').split(',').filter(Boolean);
+
+  // Selected runs that are not among the loaded rows (e.g. from a shared link) are fetched. While
+  // the table's first page is still loading, selected runs are charted right away under their ids
+  // (histories need only the ids), and get their names when the page arrives.
+  const byId = useMemo(() => new Map(rows.map((r) => [r.id, r])), [rows]);
+  const missing = rowsLoading ? [] : selected.filter((id) => !byId.has(id));
+  const extra = useAsync(
+    (signal) => Promise.all(missing.map((id) => getRun(id, signal).then(toRow))),
+    [missing.join(',')],
+  );
+  const chartRows: RunRow[] = useMemo(() => {
+    if (!selected.length) return rows.slice(0, DEFAULT_RUNS);
+    const extraById = new Map((extra.data ?? []).map((r) => [r.id, r]));
+    return selected
+      .map((id) => byId.get(id) ?? extraById.get(id) ?? (rowsLoading ? placeholderRow(id) : undefined))
+      .filter((r): r is RunRow => Boolean(r));
+  }, [rows, selected.join(','), byId, extra.data, rowsLoading]);
+
+  const runs: ChartRun[] = chartRows.map((r, i) => ({
+    id: r.id,
+    name: r.run.info.run_name || r.id.slice(0, 8),
+    color: PALETTE[i % PALETTE.length]!,
+    startTime: r.run.info.start_time,
+  }));
+  const live = chartRows.some((r) => r.run.info.status === 'RUNNING');
+  const allMetrics = useMemo(() => {
+    const s = new Set<string>();
+    for (const r of chartRows) for (const k of r.metrics.keys()) s.add(k);
+    return [...s].sort();
+  }, [chartRows]);
+  const metrics = chosenMetrics.length ? chosenMetrics : allMetrics;
+
+  const [smoothText, setSmoothText] = useState(String(smoothing));
+  useEffect(() => setSmoothText(String(smoothing)), [smoothing]);
+
+  return (
+    <div data-testid="charts-view">
+      <div className="toolbar panel chart-settings">
+        <span className="muted small">X axis</span>
+        <div className="seg" data-testid="x-axis">
+          {(['step', 'wall', 'relative'] as const).map((m) => (
+            <button
+              key={m}
+              className={xMode === m ? 'on' : ''}
+              onClick={() => setQuery({ x: m === 'step' ? null : m })}
+            >
+              {m === 'step' ? 'Step' : m === 'wall' ? 'Wall time' : 'Relative time'}
+            </button>
+          ))}
+        </div>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={log}
+            onChange={() => setQuery({ log: log ? null : '1' })}
+            data-testid="log-scale"
+          />
+          Log scale
+        </label>
+        <label className="check">
+          Smoothing
+          <input
+            type="range"
+            min={0}
+            max={0.99}
+            step={0.01}
+            value={smoothText}
+            onChange={(e) => setSmoothText(e.target.value)}
+            onPointerUp={() => setQuery({ smooth: Number(smoothText) > 0 ? smoothText : null })}
+            onKeyUp={() => setQuery({ smooth: Number(smoothText) > 0 ? smoothText : null })}
+            data-testid="smoothing"
+          />
+          <span className="mono small" style={{ width: 32 }}>
+            {Number(smoothText).toFixed(2)}
+          </span>
+        </label>
+        <span style={{ flex: 1 }} />
+        <span className="muted small">
+          {selected.length
+            ? `${runs.length} selected runs`
+            : `First ${runs.length} runs — select runs in the table to choose`}
+        </span>
+      </div>
+      <div className="legend row" data-testid="chart-legend">
+        {runs.map((r) => (
+          <span key={r.id} className="row small">
+            <span className="swatch" style={{ background: r.color }} />
+            {r.name}
+          </span>
+        ))}
+      </div>
+      {allMetrics.length > 0 && (
+        <div className="row" style={{ flexWrap: 'wrap', marginBottom: 12, gap: 6 }}>
+          <span className="muted small">Metrics</span>
+          {allMetrics.map((k) => {
+            const on = metrics.includes(k);
+            return (
+              <button
+                key={k}
+                className={`small ${on ? 'primary' : ''}`}
+                onClick={() => {
+                  const next = on ? metrics.filter((m) => m !== k) : [...metrics, k];
+                  setQuery({ metrics: next.length === allMetrics.length ? null : next.join(',') || null });
+                }}
+              >
+                {k}
+              </button>
+            );
+          })}
+        </div>
+      )}
+      {extra.error && <ErrorBox message={extra.error} />}
+      {runs.length === 0 ? (
+        <div className="panel">
+          <EmptyState title="No runs to chart">
+            <p>Select runs in the table, or log metrics from a run to see them here.</p>
+          </EmptyState>
+        </div>
+      ) : metrics.length === 0 ? (
+        <div className="panel">
+          <EmptyState title="These runs have no metrics yet">
+            <p>
+              Log one with <code>mlflow.log_metric("loss", value, step=step)</code>; charts appear as soon as
+              points arrive.
+            </p>
+          </EmptyState>
+        </div>
+      ) : (
+        <div className="grid2">
+          {metrics.map((k) => (
+            <LazyPanel key={k}>
+              <MetricChart
+                metricKey={k}
+                runs={runs}
+                xMode={xMode}
+                log={log}
+                smoothing={smoothing}
+                live={live}
+              />
+            </LazyPanel>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** Mounts a chart only once it scrolls near the viewport, so 100 metrics do not fetch at once. */
+function LazyPanel({ children }: { children: ReactNode }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [shown, setShown] = useState(false);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || shown) return;
+    const io = new IntersectionObserver(
+      (entries) => entries.some((e) => e.isIntersecting) && setShown(true),
+      {
+        rootMargin: '300px',
+      },
+    );
+    io.observe(el);
+    return () => io.disconnect();
+  }, [shown]);
+  return (
+    <div ref={ref} style={{ minHeight: 290 }}>
+      {shown ? children : null}
+    </div>
+  );
+}

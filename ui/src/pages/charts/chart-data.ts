@@ -1,0 +1,131 @@
+/** Turns history points into uPlot's aligned columns: x modes, EMA smoothing, log-safe values. */
+import type uPlot from 'uplot';
+import type { HistoryPoint } from '../../api/types';
+import { toNumber } from '../../app/format';
+
+export type XMode = 'step' | 'wall' | 'relative';
+
+export interface ChartRun {
+  id: string;
+  name: string;
+  color: string;
+  startTime: number;
+}
+
+/** One run's series in its own x order, kept for hover lookups. */
+export interface RunSeries {
+  run: ChartRun;
+  xs: number[];
+  ys: (number | null)[];
+  steps: number[];
+}
+
+const MAX_FLOAT = 1.7976931348623157e308;
+
+export function xOf(p: HistoryPoint, mode: XMode, startTime: number): number {
+  if (mode === 'step') return p.step;
+  if (mode === 'wall') return p.timestamp / 1000;
+  return (p.timestamp - startTime) / 1000;
+}
+
+/** TensorBoard-style exponential moving average with debiasing (weight in [0, 1)). */
+export function smooth(ys: (number | null)[], weight: number): (number | null)[] {
+  if (weight <= 0) return ys;
+  let last = 0;
+  let n = 0;
+  return ys.map((y) => {
+    if (y === null || !Number.isFinite(y)) return y;
+    last = last * weight + (1 - weight) * y;
+    n++;
+    return last / (1 - Math.pow(weight, n));
+  });
+}
+
+export function buildSeries(
+  points: HistoryPoint[],
+  runs: ChartRun[],
+  mode: XMode,
+  smoothing: number,
+  log: boolean,
+): RunSeries[] {
+  const byRun = new Map<string, HistoryPoint[]>();
+  for (const p of points) {
+    const list = byRun.get(p.run_id);
+    if (list) list.push(p);
+    else byRun.set(p.run_id, [p]);
+  }
+  return runs.map((run) => {
+    const pts = (byRun.get(run.id) ?? []).slice();
+    pts.sort((a, b) => xOf(a, mode, run.startTime) - xOf(b, mode, run.startTime) || a.step - b.step);
+    const xs: number[] = [];
+    const raw: (number | null)[] = [];
+    const steps: number[] = [];
+    let prevX = NaN;
+    for (const p of pts) {
+      const x = xOf(p, mode, run.startTime);
+      let y: number | null = toNumber(p.value);
+      if (!Number.isFinite(y) || Math.abs(y) >= MAX_FLOAT) y = null;
+      else if (log && y <= 0) y = null;
+      // Several points at one x (re-logged steps): keep the last, uPlot needs unique x.
+      if (x === prevX) {
+        raw[raw.length - 1] = y;
+        continue;
+      }
+      prevX = x;
+      xs.push(x);
+      raw.push(y);
+      steps.push(p.step);
+    }
+    return { run, xs, ys: smooth(raw, smoothing), steps };
+  });
+}
+
+/** Joins every run's series onto one shared x column (gaps are null and spanned when drawn). */
+export function alignSeries(series: RunSeries[]): uPlot.AlignedData {
+  const xsSet = new Set<number>();
+  for (const s of series) for (const x of s.xs) xsSet.add(x);
+  const xs = Float64Array.from(xsSet).sort();
+  const index = new Map<number, number>();
+  xs.forEach((x, i) => index.set(x, i));
+  const cols: (number | null)[][] = series.map((s) => {
+    const col: (number | null)[] = new Array(xs.length).fill(null);
+    for (let i = 0; i < s.xs.length; i++) col[index.get(s.xs[i]!)!] = s.ys[i]!;
+    return col;
+  });
+  return [Array.from(xs), ...cols] as uPlot.AlignedData;
+}
+
+/** Index of the point of `xs` closest to `x` (binary search; xs sorted ascending). */
+export function nearestIndex(xs: number[], x: number): number {
+  if (!xs.length) return -1;
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo > 0 && Math.abs(xs[lo - 1]! - x) <= Math.abs(xs[lo]! - x)) return lo - 1;
+  return lo;
+}
+
+export const PALETTE = [
+  '#2f7ed8',
+  '#e4572e',
+  '#17a589',
+  '#a05bd6',
+  '#f0a202',
+  '#d6336c',
+  '#3d9970',
+  '#5c6bc0',
+  '#8d6e63',
+  '#00acc1',
+  '#7cb342',
+  '#ef6c00',
+];
+
+export function formatRelativeSeconds(s: number): string {
+  if (Math.abs(s) < 60) return `${Math.round(s * 10) / 10}s`;
+  if (Math.abs(s) < 3600) return `${Math.floor(s / 60)}m${Math.round(s % 60)}s`;
+  return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+}

@@ -1,0 +1,92 @@
+/** Values of runs side by side, for the compare table and plots. */
+import { formatNumber, runDuration, toNumber } from '../../app/format';
+import type { RunRow } from '../runs/columns';
+
+/** A comparable column: `param:lr`, `metric:loss`, or an attribute like `attr:duration`. */
+export interface CompareColumn {
+  id: string;
+  label: string;
+}
+
+export function compareColumns(rows: RunRow[]): CompareColumn[] {
+  const params = new Set<string>();
+  const metrics = new Set<string>();
+  for (const r of rows) {
+    r.params.forEach((_v, k) => params.add(k));
+    r.metrics.forEach((_v, k) => metrics.add(k));
+  }
+  return [
+    ...[...params].sort().map((k) => ({ id: `param:${k}`, label: `params.${k}` })),
+    ...[...metrics].sort().map((k) => ({ id: `metric:${k}`, label: `metrics.${k}` })),
+    { id: 'attr:start_time', label: 'start time' },
+    { id: 'attr:duration', label: 'duration (s)' },
+  ];
+}
+
+export function rawValue(row: RunRow, id: string): string | number | undefined {
+  const i = id.indexOf(':');
+  const kind = id.slice(0, i);
+  const key = id.slice(i + 1);
+  if (kind === 'param') return row.params.get(key);
+  if (kind === 'metric') {
+    const v = row.metrics.get(key);
+    return v === undefined ? undefined : toNumber(v);
+  }
+  const info = row.run.info;
+  if (key === 'start_time') return info.start_time;
+  if (key === 'duration') {
+    const d = runDuration(info.start_time, info.end_time, info.status);
+    return d === undefined ? undefined : d / 1000;
+  }
+  return undefined;
+}
+
+/** Numeric when every present value parses as a finite number. */
+export function numericValues(rows: RunRow[], id: string): (number | undefined)[] | null {
+  const out: (number | undefined)[] = [];
+  for (const r of rows) {
+    const v = rawValue(r, id);
+    if (v === undefined || v === '') {
+      out.push(undefined);
+      continue;
+    }
+    const n = typeof v === 'number' ? v : Number(v);
+    if (!Number.isFinite(n)) return null;
+    out.push(n);
+  }
+  return out;
+}
+
+export function display(v: string | number | undefined): string {
+  if (v === undefined) return '—';
+  return typeof v === 'number' ? formatNumber(v) : v;
+}
+
+/** "Nice" tick values over [min, max]. */
+export function ticks(min: number, max: number, count = 5): number[] {
+  if (min === max) return [min];
+  const span = max - min;
+  const step0 = Math.pow(10, Math.floor(Math.log10(span / count)));
+  const err = span / count / step0;
+  const step = step0 * (err >= 7.5 ? 10 : err >= 3.5 ? 5 : err >= 1.5 ? 2 : 1);
+  const out: number[] = [];
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step)
+    out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+/** Color for a value in [0, 1]: a perceptual blue → yellow ramp. */
+export function ramp(t: number): string {
+  const stops = [
+    [68, 1, 84],
+    [59, 82, 139],
+    [33, 145, 140],
+    [94, 201, 98],
+    [253, 231, 37],
+  ];
+  const x = Math.min(1, Math.max(0, t)) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(x));
+  const f = x - i;
+  const c = stops[i]!.map((a, j) => Math.round(a + (stops[i + 1]![j]! - a) * f));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}

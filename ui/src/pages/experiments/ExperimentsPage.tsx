@@ -1,0 +1,273 @@
+/** The experiments list: search, create, rename, delete / restore, run counts, open one or several. */
+import { useState } from 'react';
+import { useAsync } from '../../app/hooks';
+import { Link, navigate, useQuery, useSetQuery } from '../../app/router';
+import { formatRelative, formatTime } from '../../app/format';
+import {
+  countRuns,
+  createExperiment,
+  deleteExperiment,
+  renameExperiment,
+  restoreExperiment,
+  searchExperiments,
+} from '../../api/tracking';
+import type { Experiment } from '../../api/types';
+import { ConfirmDialog, PromptDialog } from '../../components/Modal';
+import { EmptyState, ErrorBox, FirstRunSnippet, Loading } from '../../components/States';
+
+type Dialog =
+  | { kind: 'create' }
+  | { kind: 'rename'; exp: Experiment }
+  | { kind: 'delete'; exp: Experiment }
+  | { kind: 'restore'; exp: Experiment };
+
+/** Escapes a user's search text for a quoted LIKE pattern. */
+function nameFilter(q: string): string | undefined {
+  const t = q.trim();
+  if (!t) return undefined;
+  return `name ILIKE '%${t.replace(/'/g, "\\'")}%'`;
+}
+
+export function ExperimentsPage() {
+  const query = useQuery();
+  const setQuery = useSetQuery();
+  const q = query.get('q') ?? '';
+  const deleted = query.get('view') === 'deleted';
+  const [text, setText] = useState(q);
+  const [dialog, setDialog] = useState<Dialog | null>(null);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+
+  const list = useAsync(
+    (signal) =>
+      searchExperiments(
+        { filter: nameFilter(q), viewType: deleted ? 'DELETED_ONLY' : 'ACTIVE_ONLY', maxResults: 1000 },
+        signal,
+      ),
+    [q, deleted],
+  );
+  const experiments = list.data?.experiments ?? [];
+
+  const toggle = (id: string) => {
+    const next = new Set(selected);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setSelected(next);
+  };
+
+  return (
+    <div data-testid="experiments-page">
+      <div className="page-head">
+        <h1>Experiments</h1>
+        <span className="grow" />
+        {selected.size > 1 && (
+          <button
+            onClick={() => navigate(`/experiments/${[...selected].join(',')}`)}
+            data-testid="open-selected"
+          >
+            Compare runs of {selected.size} experiments
+          </button>
+        )}
+        <button
+          className="primary"
+          onClick={() => setDialog({ kind: 'create' })}
+          data-testid="create-experiment"
+        >
+          + New experiment
+        </button>
+      </div>
+      <div className="toolbar">
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setQuery({ q: text });
+          }}
+        >
+          <input
+            type="search"
+            placeholder="Search experiments by name"
+            value={text}
+            onChange={(e) => {
+              setText(e.target.value);
+              if (!e.target.value) setQuery({ q: null });
+            }}
+            style={{ width: 320 }}
+            data-testid="experiment-search"
+          />
+          <button type="submit">Search</button>
+        </form>
+        <span className="grow" style={{ flex: 1 }} />
+        <div className="seg">
+          <button className={deleted ? '' : 'on'} onClick={() => setQuery({ view: null })}>
+            Active
+          </button>
+          <button
+            className={deleted ? 'on' : ''}
+            onClick={() => setQuery({ view: 'deleted' })}
+            data-testid="show-deleted"
+          >
+            Deleted
+          </button>
+        </div>
+      </div>
+      {list.error && <ErrorBox message={list.error} onRetry={list.reload} />}
+      {list.loading && !list.data ? (
+        <Loading label="Loading experiments…" />
+      ) : experiments.length === 0 && !list.error ? (
+        <div className="panel">
+          {q ? (
+            <EmptyState title={`No ${deleted ? 'deleted ' : ''}experiment matches “${q}”`}>
+              <p>Try another part of the name, or clear the search.</p>
+            </EmptyState>
+          ) : deleted ? (
+            <EmptyState title="No deleted experiments">
+              <p>Deleted experiments appear here and can be restored.</p>
+            </EmptyState>
+          ) : (
+            <EmptyState title="No experiments yet">
+              <p>Create one with the button above, or log a first run from your training code:</p>
+              <FirstRunSnippet />
+            </EmptyState>
+          )}
+        </div>
+      ) : (
+        <div className="panel" style={{ overflow: 'auto' }}>
+          <table className="data" data-testid="experiments-table">
+            <thead>
+              <tr>
+                <th style={{ width: 32 }} />
+                <th>Name</th>
+                <th>ID</th>
+                <th>Runs</th>
+                <th>Created</th>
+                <th>Last updated</th>
+                <th>Artifact location</th>
+                <th style={{ width: 170 }} />
+              </tr>
+            </thead>
+            <tbody>
+              {experiments.map((exp) => (
+                <tr
+                  key={exp.experiment_id}
+                  data-testid="experiment-row"
+                  data-experiment-id={exp.experiment_id}
+                >
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`Select ${exp.name}`}
+                      checked={selected.has(exp.experiment_id)}
+                      onChange={() => toggle(exp.experiment_id)}
+                    />
+                  </td>
+                  <td>
+                    {deleted ? (
+                      <span>{exp.name}</span>
+                    ) : (
+                      <Link to={`/experiments/${exp.experiment_id}`} className="exp-name">
+                        {exp.name}
+                      </Link>
+                    )}
+                  </td>
+                  <td className="num muted">{exp.experiment_id}</td>
+                  <td className="num">{deleted ? '—' : <RunCount experimentId={exp.experiment_id} />}</td>
+                  <td className="nowrap" title={formatTime(exp.creation_time)}>
+                    {formatRelative(exp.creation_time)}
+                  </td>
+                  <td className="nowrap" title={formatTime(exp.last_update_time)}>
+                    {formatRelative(exp.last_update_time)}
+                  </td>
+                  <td
+                    className="mono small muted ellipsis"
+                    style={{ maxWidth: 260 }}
+                    title={exp.artifact_location}
+                  >
+                    {exp.artifact_location}
+                  </td>
+                  <td style={{ textAlign: 'right' }} className="nowrap">
+                    {deleted ? (
+                      <button className="small" onClick={() => setDialog({ kind: 'restore', exp })}>
+                        Restore
+                      </button>
+                    ) : (
+                      <>
+                        <button className="small ghost" onClick={() => setDialog({ kind: 'rename', exp })}>
+                          Rename
+                        </button>{' '}
+                        <button className="small ghost" onClick={() => setDialog({ kind: 'delete', exp })}>
+                          Delete
+                        </button>
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {dialog?.kind === 'create' && (
+        <PromptDialog
+          title="New experiment"
+          label="Runs are grouped into experiments. Pick a name your team will recognise."
+          placeholder="e.g. fraud-detection"
+          confirmLabel="Create"
+          onClose={() => setDialog(null)}
+          onSubmit={async (name) => {
+            const id = await createExperiment(name);
+            navigate(`/experiments/${id}`);
+          }}
+        />
+      )}
+      {dialog?.kind === 'rename' && (
+        <PromptDialog
+          title="Rename experiment"
+          initial={dialog.exp.name}
+          confirmLabel="Rename"
+          onClose={() => setDialog(null)}
+          onSubmit={async (name) => {
+            await renameExperiment(dialog.exp.experiment_id, name);
+            list.reload();
+          }}
+        />
+      )}
+      {dialog?.kind === 'delete' && (
+        <ConfirmDialog
+          title={`Delete “${dialog.exp.name}”?`}
+          confirmLabel="Delete"
+          danger
+          onClose={() => setDialog(null)}
+          onConfirm={async () => {
+            await deleteExperiment(dialog.exp.experiment_id);
+            list.reload();
+          }}
+        >
+          The experiment and its runs move to the Deleted list, where they can be restored.
+        </ConfirmDialog>
+      )}
+      {dialog?.kind === 'restore' && (
+        <ConfirmDialog
+          title={`Restore “${dialog.exp.name}”?`}
+          confirmLabel="Restore"
+          onClose={() => setDialog(null)}
+          onConfirm={async () => {
+            await restoreExperiment(dialog.exp.experiment_id);
+            list.reload();
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+function RunCount({ experimentId }: { experimentId: string }) {
+  const count = useAsync((signal) => countRuns(experimentId, 2000, signal), [experimentId]);
+  if (count.error) return <span className="muted">?</span>;
+  if (!count.data) return <span className="muted">…</span>;
+  return (
+    <span data-testid="run-count">
+      {count.data.count.toLocaleString('en-US')}
+      {count.data.more ? '+' : ''}
+    </span>
+  );
+}

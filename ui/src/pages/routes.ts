@@ -1,0 +1,39 @@
+/**
+ * The page table. Each page lives in its own folder under `pages/` and is added here with its
+ * path pattern (and, for top-level sections, a navigation entry).
+ */
+import { lazy, type ComponentType } from 'react';
+import { ExperimentsPage } from './experiments/ExperimentsPage';
+import { RunsPage } from './runs/RunsPage';
+
+// Pages other than the experiments list and the runs table load on first use, so opening an
+// experiment downloads and parses only what it needs.
+const ComparePage = lazy(() => import('./compare/ComparePage').then((m) => ({ default: m.ComparePage })));
+const RunPage = lazy(() => import('./run/RunPage').then((m) => ({ default: m.RunPage })));
+const ModelsPage = lazy(() => import('./registry/ModelsPage').then((m) => ({ default: m.ModelsPage })));
+const ModelPage = lazy(() => import('./registry/ModelPage').then((m) => ({ default: m.ModelPage })));
+const VersionPage = lazy(() => import('./registry/VersionPage').then((m) => ({ default: m.VersionPage })));
+
+export interface RouteDef {
+  path: string;
+  component: ComponentType<{ params: Record<string, string> }>;
+  /** Which top navigation entry is highlighted on this page. */
+  section: string;
+}
+
+export const ROUTES: RouteDef[] = [
+  { path: '/', component: ExperimentsPage, section: 'experiments' },
+  { path: '/experiments', component: ExperimentsPage, section: 'experiments' },
+  { path: '/experiments/:ids', component: RunsPage, section: 'experiments' },
+  { path: '/experiments/:experimentId/runs/:runId', component: RunPage, section: 'experiments' },
+  { path: '/runs/:runId', component: RunPage, section: 'experiments' },
+  { path: '/compare', component: ComparePage, section: 'experiments' },
+  { path: '/models', component: ModelsPage, section: 'models' },
+  { path: '/models/:name', component: ModelPage, section: 'models' },
+  { path: '/models/:name/versions/:version', component: VersionPage, section: 'models' },
+];
+
+export const NAV: { section: string; label: string; to: string }[] = [
+  { section: 'experiments', label: 'Experiments', to: '/experiments' },
+  { section: 'models', label: 'Models', to: '/models' },
+];

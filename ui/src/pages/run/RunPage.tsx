@@ -1,0 +1,63 @@
+/** One run: overview (info, description, params, metrics, tags, datasets) and artifacts. */
+import { useAsync, useInterval } from '../../app/hooks';
+import { Link, useQuery, useSetQuery } from '../../app/router';
+import { getExperiment, getRun } from '../../api/tracking';
+import { ErrorBox, Loading, StatusBadge } from '../../components/States';
+import { ArtifactBrowser } from './ArtifactBrowser';
+import { RunOverview } from './RunOverview';
+
+export function RunPage({ params }: { params: Record<string, string> }) {
+  const runId = params.runId!;
+  const query = useQuery();
+  const setQuery = useSetQuery();
+  const tab = query.get('tab') === 'artifacts' ? 'artifacts' : 'overview';
+  const run = useAsync((signal) => getRun(runId, signal), [runId]);
+  const expId = run.data?.info.experiment_id;
+  const experiment = useAsync(
+    (signal) => (expId ? getExperiment(expId, signal) : Promise.resolve(undefined)),
+    [expId],
+  );
+  // Keep a running run's numbers fresh without a reload.
+  useInterval(() => run.reload(), 1500, run.data?.info.status === 'RUNNING');
+
+  if (run.error && !run.data) return <ErrorBox message={run.error} onRetry={run.reload} />;
+  if (!run.data) return <Loading label="Loading run…" />;
+  const info = run.data.info;
+  return (
+    <div data-testid="run-page">
+      <div className="crumbs">
+        <Link to="/experiments">Experiments</Link> /{' '}
+        <Link to={`/experiments/${info.experiment_id}`}>
+          {experiment.data?.name ?? `Experiment ${info.experiment_id}`}
+        </Link>{' '}
+        /
+      </div>
+      <div className="page-head">
+        <h1 data-testid="run-title">{info.run_name || info.run_id}</h1>
+        <StatusBadge status={info.status} />
+        {info.lifecycle_stage === 'deleted' && <span className="badge deleted">Deleted</span>}
+      </div>
+      <div className="tabs">
+        <button
+          className={tab === 'overview' ? 'on' : ''}
+          onClick={() => setQuery({ tab: null, path: null })}
+          data-testid="tab-overview"
+        >
+          Overview
+        </button>
+        <button
+          className={tab === 'artifacts' ? 'on' : ''}
+          onClick={() => setQuery({ tab: 'artifacts' })}
+          data-testid="tab-artifacts"
+        >
+          Artifacts
+        </button>
+      </div>
+      {tab === 'overview' ? (
+        <RunOverview run={run.data} onChanged={run.reload} />
+      ) : (
+        <ArtifactBrowser runId={runId} />
+      )}
+    </div>
+  );
+}

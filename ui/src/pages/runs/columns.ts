@@ -1,0 +1,160 @@
+/** Runs table columns: identities (`metric:loss`), labels, server sort keys and cell values. */
+import type { Run } from '../../api/types';
+
+export type ColumnKind = 'attr' | 'metric' | 'param' | 'tag';
+
+/** A run with its params/metrics/tags indexed once, so cells and grouping are cheap to render. */
+export interface RunRow {
+  id: string;
+  run: Run;
+  metrics: Map<string, number | string>;
+  params: Map<string, string>;
+  tags: Map<string, string>;
+  parentId?: string;
+}
+
+export function toRow(run: Run): RunRow {
+  const metrics = new Map<string, number | string>();
+  for (const m of run.data.metrics ?? []) metrics.set(m.key, m.value);
+  const params = new Map<string, string>();
+  for (const p of run.data.params ?? []) params.set(p.key, p.value);
+  const tags = new Map<string, string>();
+  for (const t of run.data.tags ?? []) tags.set(t.key, t.value);
+  return { id: run.info.run_id, run, metrics, params, tags, parentId: tags.get('mlflow.parentRunId') };
+}
+
+export interface ColumnDef {
+  id: string;
+  kind: ColumnKind;
+  key: string;
+  label: string;
+  width: number;
+  /** The `order_by` identifier; undefined when the server cannot sort by this column. */
+  sortKey?: string;
+}
+
+/** Keys that need no quoting in the search grammar. */
+export function quoteKey(key: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_.]*$/.test(key) && !key.includes('..') ? key : `\`${key.replace(/`/g, '')}\``;
+}
+
+const ENTITY = { metric: 'metrics', param: 'params', tag: 'tags', attr: 'attributes' } as const;
+
+export const ATTRIBUTE_COLUMNS: ColumnDef[] = [
+  {
+    id: 'attr:run_name',
+    kind: 'attr',
+    key: 'run_name',
+    label: 'Run name',
+    width: 260,
+    sortKey: 'attributes.run_name',
+  },
+  {
+    id: 'attr:status',
+    kind: 'attr',
+    key: 'status',
+    label: 'Status',
+    width: 112,
+    sortKey: 'attributes.status',
+  },
+  {
+    id: 'attr:start_time',
+    kind: 'attr',
+    key: 'start_time',
+    label: 'Started',
+    width: 128,
+    sortKey: 'attributes.start_time',
+  },
+  // Duration is derived (end − start); the search API has no key to sort by it.
+  { id: 'attr:duration', kind: 'attr', key: 'duration', label: 'Duration', width: 110 },
+  { id: 'attr:user', kind: 'attr', key: 'user', label: 'User', width: 120, sortKey: 'attributes.user_id' },
+  {
+    id: 'attr:source',
+    kind: 'attr',
+    key: 'source',
+    label: 'Source',
+    width: 160,
+    sortKey: 'tags.`mlflow.source.name`',
+  },
+];
+
+/** Shown when runs of several experiments are listed together (the search cannot sort by it). */
+export const EXPERIMENT_COLUMN: ColumnDef = {
+  id: 'attr:experiment',
+  kind: 'attr',
+  key: 'experiment',
+  label: 'Experiment',
+  width: 160,
+};
+
+export function columnFor(id: string): ColumnDef {
+  if (id === EXPERIMENT_COLUMN.id) return EXPERIMENT_COLUMN;
+  const attr = ATTRIBUTE_COLUMNS.find((c) => c.id === id);
+  if (attr) return attr;
+  const i = id.indexOf(':');
+  const kind = id.slice(0, i) as ColumnKind;
+  const key = id.slice(i + 1);
+  const entity = ENTITY[kind] ?? 'tags';
+  return {
+    id,
+    kind,
+    key,
+    label: key,
+    width: kind === 'metric' ? 120 : 140,
+    sortKey: `${entity}.${quoteKey(key)}`,
+  };
+}
+
+export function orderByFor(sortId: string | null, dir: string | null): string[] {
+  if (!sortId) return [];
+  const col = columnFor(sortId);
+  if (!col.sortKey) return [];
+  return [`${col.sortKey} ${dir === 'asc' ? 'ASC' : 'DESC'}`];
+}
+
+/** All param / metric / tag keys seen in the loaded runs (system tags last). */
+export function collectKeys(
+  rows: RunRow[],
+  limit = 3000,
+): { metrics: string[]; params: string[]; tags: string[] } {
+  const metrics = new Set<string>();
+  const params = new Set<string>();
+  const tags = new Set<string>();
+  for (let i = 0; i < rows.length && i < limit; i++) {
+    const r = rows[i]!;
+    for (const k of r.metrics.keys()) metrics.add(k);
+    for (const k of r.params.keys()) params.add(k);
+    for (const k of r.tags.keys()) tags.add(k);
+  }
+  const byName = (a: string, b: string) => a.localeCompare(b);
+  const tagOrder = (a: string, b: string) =>
+    Number(a.startsWith('mlflow.')) - Number(b.startsWith('mlflow.')) || a.localeCompare(b);
+  return {
+    metrics: [...metrics].sort(byName),
+    params: [...params].sort(byName),
+    tags: [...tags].sort(tagOrder),
+  };
+}
+
+export function runUser(row: RunRow): string {
+  return row.tags.get('mlflow.user') || row.run.info.user_id || '';
+}
+
+/** Filter-grammar identifiers for autocomplete. */
+export function filterKeys(keys: { metrics: string[]; params: string[]; tags: string[] }): string[] {
+  return [
+    'attributes.run_name',
+    'attributes.status',
+    'attributes.start_time',
+    'attributes.end_time',
+    'attributes.user_id',
+    'attributes.run_id',
+    'attributes.artifact_uri',
+    ...keys.metrics.map((k) => `metrics.${quoteKey(k)}`),
+    ...keys.params.map((k) => `params.${quoteKey(k)}`),
+    ...keys.tags.map((k) => `tags.${quoteKey(k)}`),
+    'datasets.name',
+    'datasets.digest',
+    'datasets.context',
+  ];
+}
