@@ -1,0 +1,316 @@
+/** `cairn models`: batch prediction, the scoring server, container images, and registry commands. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { invalidParam } from '../errors.js';
+import { batchPredict } from '../models/batch/predict.js';
+import type { InputFormat } from '../models/batch/readers.js';
+import type { OutputFormat } from '../models/batch/writers.js';
+import { loadModelFromDir } from '../models/model.js';
+import { resolveModelDir } from '../models/sdk.js';
+import { buildDocker, generateDockerfile } from '../serving/dockerfile.js';
+import { serveModelDir } from '../serving/server.js';
+import { positiveInt, withTrackingUri } from './cli-client.js';
+import { addRegistryCommands } from './models-registry-commands.js';
+
+interface RemoteCliOptions {
+  modelUri: string;
+  trackingUri?: string;
+}
+
+const nonNegativeNumber = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`expected a non-negative number, got '${value}'`);
+  return n;
+};
+
+function parseParams(text: string | undefined): Record<string, unknown> | undefined {
+  if (!text) return undefined;
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, unknown>;
+  } catch (err) {
+    throw invalidParam(
+      `--params must be a JSON object, e.g. '{"temperature": 0.5}' (${(err as Error).message}).`,
+    );
+  }
+}
+
+function predictCommand(): Command {
+  const cmd = new Command('predict')
+    .description(
+      'Score a file with a model, streaming it in chunks (CSV, JSON, JSON Lines or Parquet in; JSON Lines, CSV or JSON out).',
+    )
+    .requiredOption(
+      '-m, --model-uri <uri>',
+      'model: local path, file:, runs:/, models:/ or mlflow-artifacts: URI',
+    )
+    .option('-i, --input-path <path>', 'input file (default: standard input)')
+    .option('-o, --output-path <path>', 'output file (default: standard output)')
+    .addOption(
+      new Option('-t, --content-type <type>', 'input format, as in mlflow models predict').choices([
+        'json',
+        'csv',
+      ]),
+    )
+    .addOption(
+      new Option('--input-format <format>', 'input format (default: from the file extension)').choices([
+        'csv',
+        'json',
+        'jsonl',
+        'parquet',
+      ]),
+    )
+    .addOption(
+      new Option(
+        '--output-format <format>',
+        'output format (default: from the extension, else jsonl)',
+      ).choices(['jsonl', 'csv', 'json']),
+    )
+    .option('--chunk-size <rows>', 'rows scored per model call', positiveInt, 10_000)
+    .option('--params <json>', 'inference params as a JSON object')
+    .option('--no-progress', 'do not draw the progress bar on stderr')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cairn models predict -m models:/fraud@champion -i transactions.csv -o scores.jsonl
+  $ cairn models predict -m ./model -i big.parquet -o scores.csv --chunk-size 50000
+  $ cat request.json | cairn models predict -m runs:/4f2a.../model -t json`,
+    );
+  withTrackingUri(cmd);
+  cmd.action(
+    async (
+      opts: RemoteCliOptions & {
+        inputPath?: string;
+        outputPath?: string;
+        contentType?: 'json' | 'csv';
+        inputFormat?: InputFormat;
+        outputFormat?: OutputFormat;
+        chunkSize: number;
+        params?: string;
+        progress: boolean;
+      },
+    ) => {
+      const { dir, cleanup } = await resolveModelDir(opts.modelUri, { trackingUri: opts.trackingUri });
+      try {
+        const model = await loadModelFromDir(dir);
+        try {
+          const result = await batchPredict(model, {
+            inputPath: opts.inputPath,
+            inputFormat: opts.inputFormat ?? opts.contentType,
+            outputPath: opts.outputPath,
+            outputFormat: opts.outputFormat,
+            chunkSize: opts.chunkSize,
+            params: parseParams(opts.params),
+            progress: opts.progress && process.stderr.isTTY === true,
+          });
+          if (opts.outputPath) {
+            process.stderr.write(
+              `Scored ${result.rows.toLocaleString('en-US')} rows in ${result.seconds.toFixed(2)} s ` +
+                `(${Math.round(result.rows / Math.max(result.seconds, 1e-9)).toLocaleString('en-US')} rows/s) into ${opts.outputPath}\n`,
+            );
+          }
+        } finally {
+          await model.close();
+        }
+      } finally {
+        await cleanup();
+      }
+    },
+  );
+  return cmd;
+}
+
+function serveCommand(): Command {
+  const envWorkers = Number(process.env.CAIRN_MODELS_WORKERS ?? process.env.MLFLOW_MODELS_WORKERS ?? 1) || 1;
+  const cmd = new Command('serve')
+    .description(
+      'Serve a model over HTTP with the MLflow scoring protocol (/invocations, /ping, /health, /version, /metrics).',
+    )
+    .helpOption('--help', 'display help for command')
+    .requiredOption(
+      '-m, --model-uri <uri>',
+      'model: local path, file:, runs:/, models:/ or mlflow-artifacts: URI',
+    )
+    .option(
+      '-p, --port <port>',
+      'port to listen on',
+      (v) => Number(v),
+      Number(process.env.MLFLOW_PORT ?? 5000),
+    )
+    .option('-h, --host <host>', 'address to bind', process.env.MLFLOW_HOST ?? '127.0.0.1')
+    .option('-t, --timeout <seconds>', 'longest a prediction may take', positiveInt, 60)
+    .option(
+      '-w, --workers <n>',
+      'worker processes sharing the port (env CAIRN_MODELS_WORKERS)',
+      positiveInt,
+      envWorkers,
+    )
+    .option(
+      '--batch-max-size <rows>',
+      'largest micro-batch of concurrent requests (1 disables batching)',
+      positiveInt,
+      256,
+    )
+    .option(
+      '--batch-max-delay-ms <ms>',
+      'how long a request may wait for others to batch with (0: same event-loop turn)',
+      nonNegativeNumber,
+      0,
+    )
+    .option('--max-request-bytes <bytes>', 'largest accepted request body', positiveInt, 64 * 1024 * 1024)
+    .addOption(
+      new Option(
+        '--env-manager <manager>',
+        'accepted for MLflow compatibility; models run in this Node process',
+      ).choices(['local', 'virtualenv', 'uv', 'conda']),
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cairn models serve -m models:/fraud@champion -p 5001
+  $ cairn models serve -m ./model --workers 2 --batch-max-delay-ms 1
+  $ curl -d '{"dataframe_split": {"columns": ["amount","age"], "data": [[12.5, 31]]}}' \\
+      -H 'Content-Type: application/json' http://127.0.0.1:5001/invocations`,
+    );
+  withTrackingUri(cmd);
+  cmd.action(
+    async (
+      opts: RemoteCliOptions & {
+        port: number;
+        host: string;
+        timeout: number;
+        workers: number;
+        batchMaxSize: number;
+        batchMaxDelayMs: number;
+        maxRequestBytes: number;
+      },
+    ) => {
+      if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)
+        throw invalidParam(`Invalid port '${opts.port}'.`);
+      const { dir, cleanup } = await resolveModelDir(opts.modelUri, { trackingUri: opts.trackingUri });
+      process.once('exit', () => void cleanup());
+      await serveModelDir(dir, {
+        host: opts.host,
+        port: opts.port,
+        workers: opts.workers,
+        timeoutSeconds: opts.timeout,
+        maxRequestBytes: opts.maxRequestBytes,
+        batch: { maxSize: opts.batchMaxSize, maxDelayMs: opts.batchMaxDelayMs },
+        onListening: (url) =>
+          process.stderr.write(
+            `Serving ${opts.modelUri} at ${url} (${opts.workers} worker${opts.workers > 1 ? 's' : ''}); POST ${url}/invocations\n`,
+          ),
+      });
+    },
+  );
+  return cmd;
+}
+
+function generateDockerfileCommand(): Command {
+  const cmd = new Command('generate-dockerfile')
+    .description(
+      'Write a Docker build context (Dockerfile, model, package.json) whose image serves the model on port 8080.',
+    )
+    .requiredOption(
+      '-m, --model-uri <uri>',
+      'model: local path, file:, runs:/, models:/ or mlflow-artifacts: URI',
+    )
+    .option('-d, --output-directory <dir>', 'where to write the context', 'cairn-dockerfile')
+    .option(
+      '--cairn-package <spec>',
+      'npm spec or local .tgz (npm pack) of the Cairn package to install in the image',
+    )
+    .option('--base-image <image>', 'base image', 'node:20-slim')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cairn models generate-dockerfile -m models:/fraud@champion -d ./fraud-image
+  $ docker build -t fraud ./fraud-image && docker run -p 8080:8080 fraud`,
+    );
+  withTrackingUri(cmd);
+  cmd.action(
+    async (
+      opts: RemoteCliOptions & { outputDirectory: string; cairnPackage?: string; baseImage: string },
+    ) => {
+      const { dir, cleanup } = await resolveModelDir(opts.modelUri, { trackingUri: opts.trackingUri });
+      try {
+        const out = await generateDockerfile({
+          modelDir: dir,
+          outputDir: opts.outputDirectory,
+          cairnPackage: opts.cairnPackage,
+          baseImage: opts.baseImage,
+        });
+        process.stdout.write(`Wrote a Docker build context to ${out}\n`);
+      } finally {
+        await cleanup();
+      }
+    },
+  );
+  return cmd;
+}
+
+function buildDockerCommand(): Command {
+  const cmd = new Command('build-docker')
+    .description('Build a container image serving the model (needs a running Docker or Podman).')
+    .requiredOption(
+      '-m, --model-uri <uri>',
+      'model: local path, file:, runs:/, models:/ or mlflow-artifacts: URI',
+    )
+    .option('-n, --name <image>', 'image name', 'cairn-model')
+    .option(
+      '--cairn-package <spec>',
+      'npm spec or local .tgz (npm pack) of the Cairn package to install in the image',
+    )
+    .option('--base-image <image>', 'base image', 'node:20-slim')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cairn models build-docker -m models:/fraud@champion -n fraud
+  $ docker run -p 8080:8080 fraud`,
+    );
+  withTrackingUri(cmd);
+  cmd.action(async (opts: RemoteCliOptions & { name: string; cairnPackage?: string; baseImage: string }) => {
+    const { dir, cleanup } = await resolveModelDir(opts.modelUri, { trackingUri: opts.trackingUri });
+    const ctx = await mkdtemp(join(tmpdir(), 'cairn-docker-'));
+    try {
+      const context = await generateDockerfile({
+        modelDir: dir,
+        outputDir: join(ctx, 'context'),
+        cairnPackage: opts.cairnPackage,
+        baseImage: opts.baseImage,
+      });
+      await buildDocker(context, opts.name);
+      process.stdout.write(`Built image ${opts.name}\n`);
+    } finally {
+      await rm(ctx, { recursive: true, force: true });
+      await cleanup();
+    }
+  });
+  return cmd;
+}
+
+export function modelsCommand(): Command {
+  const models = new Command('models')
+    .description('Score, serve and package models; manage registered models.')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cairn models predict -m models:/fraud@champion -i transactions.csv -o scores.jsonl
+  $ cairn models serve -m models:/fraud@champion -p 5001
+  $ cairn models generate-dockerfile -m ./model -d ./image`,
+    );
+  models.addCommand(predictCommand());
+  models.addCommand(serveCommand());
+  models.addCommand(generateDockerfileCommand());
+  models.addCommand(buildDockerCommand());
+  addRegistryCommands(models);
+  return models;
+}

@@ -1,0 +1,214 @@
+/**
+ * Streaming input readers for batch prediction. Each yields DataFrame chunks of at most
+ * `chunkSize` rows, so memory depends on the chunk size, not on the file size:
+ * CSV and JSON Lines are streamed, Parquet is read one row group at a time; a JSON document
+ * (records, split, or an `/invocations` body) has to be parsed whole.
+ */
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
+import { badRequest, invalidParam } from '../../errors.js';
+import { DataFrame, type ColumnValues } from '../data.js';
+import { readCsv } from './csv.js';
+
+export type InputFormat = 'csv' | 'json' | 'jsonl' | 'parquet';
+
+export interface ReadOptions {
+  chunkSize: number;
+  /** Columns to parse as numbers when reading text formats (from the model signature). */
+  numeric?: (column: string) => boolean;
+  /** Called with the number of input bytes (or rows for Parquet) consumed so far. */
+  onProgress?: (done: number) => void;
+}
+
+export function detectInputFormat(path: string): InputFormat {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.csv' || ext === '.tsv') return 'csv';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  if (ext === '.json') return 'json';
+  if (ext === '.parquet' || ext === '.pq') return 'parquet';
+  throw invalidParam(
+    `Cannot tell the input format of '${path}' from its extension; pass --input-format (csv, json, jsonl, parquet).`,
+  );
+}
+
+/** Counts bytes flowing through a stream for the progress bar. */
+async function* counted(
+  source: AsyncIterable<Buffer>,
+  onProgress?: (n: number) => void,
+): AsyncGenerator<Buffer> {
+  let done = 0;
+  for await (const chunk of source) {
+    done += chunk.length;
+    onProgress?.(done);
+    yield chunk;
+  }
+}
+
+function fileStream(path: string | undefined): AsyncIterable<Buffer> {
+  return (path ? createReadStream(path, { highWaterMark: 1 << 20 }) : process.stdin) as AsyncIterable<Buffer>;
+}
+
+async function* readJsonLines(source: AsyncIterable<Buffer>, chunkSize: number): AsyncGenerator<DataFrame> {
+  let rest = '';
+  let records: Record<string, unknown>[] = [];
+  let line = 0;
+  const take = (text: string): void => {
+    line++;
+    const t = text.trim();
+    if (!t) return;
+    let v: unknown;
+    try {
+      v = JSON.parse(t);
+    } catch (err) {
+      throw badRequest(`Invalid JSON on line ${line}: ${(err as Error).message}`);
+    }
+    if (!v || typeof v !== 'object' || Array.isArray(v))
+      throw badRequest(`Line ${line} is not a JSON object (one record per line).`);
+    records.push(v as Record<string, unknown>);
+  };
+  const decoder = new TextDecoder();
+  for await (const chunk of source) {
+    const text = rest + decoder.decode(chunk, { stream: true });
+    let start = 0;
+    let nl: number;
+    while ((nl = text.indexOf('\n', start)) >= 0) {
+      take(text.slice(start, nl));
+      start = nl + 1;
+      if (records.length >= chunkSize) {
+        yield DataFrame.fromRecords(records);
+        records = [];
+      }
+    }
+    rest = text.slice(start);
+  }
+  take(rest + decoder.decode());
+  if (records.length) yield DataFrame.fromRecords(records);
+}
+
+/** A JSON document: records list, split object, or a scoring-server body with one of its keys. */
+export function frameFromJsonDocument(doc: unknown): DataFrame {
+  let v = doc;
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    if ('dataframe_split' in o) v = o.dataframe_split;
+    else if ('dataframe_records' in o) v = o.dataframe_records;
+    else if ('instances' in o) v = o.instances;
+    else if ('inputs' in o) v = o.inputs;
+  }
+  if (Array.isArray(v)) {
+    if (v.every((r) => r && typeof r === 'object' && !Array.isArray(r)))
+      return DataFrame.fromRecords(v as Record<string, unknown>[]);
+    throw badRequest('A JSON input list must hold one object per row.');
+  }
+  if (v && typeof v === 'object') {
+    const o = v as { columns?: unknown; data?: unknown };
+    if (Array.isArray(o.data)) {
+      const rows = o.data as unknown[][];
+      const columns = Array.isArray(o.columns)
+        ? o.columns.map(String)
+        : (rows[0] ?? []).map((_, i) => String(i));
+      return new DataFrame(
+        columns,
+        columns.map((_, c) => rows.map((r) => r[c])),
+        rows.length,
+      );
+    }
+    const values = Object.values(v);
+    if (values.every(Array.isArray)) return DataFrame.fromColumns(v as Record<string, unknown[]>);
+  }
+  throw badRequest(
+    'Unrecognised JSON input: expected records, a split object ({"columns", "data"}) or a scoring request body.',
+  );
+}
+
+async function* readJsonDocument(path: string | undefined, chunkSize: number): AsyncGenerator<DataFrame> {
+  let text: string;
+  if (path) text = await readFile(path, 'utf8');
+  else {
+    const parts: Buffer[] = [];
+    for await (const c of process.stdin as AsyncIterable<Buffer>) parts.push(c);
+    text = Buffer.concat(parts).toString('utf8');
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw badRequest(`The input is not valid JSON: ${(err as Error).message}`);
+  }
+  const frame = frameFromJsonDocument(doc);
+  for (let s = 0; s < frame.rowCount; s += chunkSize)
+    yield frame.slice(s, Math.min(frame.rowCount, s + chunkSize));
+}
+
+async function* readParquet(path: string, opts: ReadOptions): AsyncGenerator<DataFrame> {
+  const file = await asyncBufferFromFile(path);
+  const metadata = await parquetMetadataAsync(file);
+  const names = metadata.schema
+    .slice(1)
+    .filter((s) => !s.num_children)
+    .map((s) => s.name);
+  let rowStart = 0;
+  for (const group of metadata.row_groups) {
+    const groupRows = Number(group.num_rows);
+    // A row group is read whole (that is how it is stored), then cut into chunks.
+    const cols = new Map<string, ColumnValues>();
+    await parquetRead({
+      file,
+      metadata,
+      rowStart,
+      rowEnd: rowStart + groupRows,
+      onChunk: (chunk) => {
+        const data = chunk.columnData as ArrayLike<unknown>;
+        const prev = cols.get(chunk.columnName);
+        const part = Array.isArray(data) ? (data as unknown[]) : Array.from(data);
+        cols.set(chunk.columnName, prev ? (prev as unknown[]).concat(part) : part);
+      },
+    });
+    const frame = new DataFrame(
+      names,
+      names.map((n) =>
+        Array.from((cols.get(n) ?? []) as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : v)),
+      ),
+      groupRows,
+    );
+    for (let s = 0; s < groupRows; s += opts.chunkSize)
+      yield frame.slice(s, Math.min(groupRows, s + opts.chunkSize));
+    rowStart += groupRows;
+    opts.onProgress?.(rowStart);
+  }
+}
+
+/** Total work units for the progress bar: bytes for text formats, rows for Parquet. */
+export async function inputSize(path: string | undefined, format: InputFormat): Promise<number | undefined> {
+  if (!path) return undefined;
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) throw invalidParam(`Input file '${path}' does not exist or is not a file.`);
+  if (format === 'parquet') {
+    const metadata = await parquetMetadataAsync(await asyncBufferFromFile(path));
+    return Number(metadata.num_rows);
+  }
+  return info.size;
+}
+
+export function readInput(
+  path: string | undefined,
+  format: InputFormat,
+  opts: ReadOptions,
+): AsyncGenerator<DataFrame> {
+  switch (format) {
+    case 'csv':
+      return readCsv(counted(fileStream(path), opts.onProgress), {
+        chunkSize: opts.chunkSize,
+        numeric: opts.numeric,
+      });
+    case 'jsonl':
+      return readJsonLines(counted(fileStream(path), opts.onProgress), opts.chunkSize);
+    case 'json':
+      return readJsonDocument(path, opts.chunkSize);
+    case 'parquet':
+      if (!path) throw invalidParam('Parquet input must be a file (-i PATH), not standard input.');
+      return readParquet(path, opts);
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * Writes small ONNX graphs (protobuf encoded by hand) so tests and benchmarks need no Python.
+ * Only the fields a graph of elementwise/MatMul nodes needs are encoded.
+ */
+
+class Writer {
+  private parts: number[] = [];
+  varint(v: number): this {
+    let n = BigInt(v);
+    do {
+      let byte = Number(n & 0x7fn);
+      n >>= 7n;
+      if (n > 0n) byte |= 0x80;
+      this.parts.push(byte);
+    } while (n > 0n);
+    return this;
+  }
+  key(field: number, wire: number): this {
+    return this.varint((field << 3) | wire);
+  }
+  int(field: number, v: number): this {
+    return this.key(field, 0).varint(v);
+  }
+  bytes(field: number, b: Uint8Array): this {
+    this.key(field, 2).varint(b.length);
+    for (const x of b) this.parts.push(x);
+    return this;
+  }
+  str(field: number, s: string): this {
+    return this.bytes(field, new TextEncoder().encode(s));
+  }
+  msg(field: number, w: Writer): this {
+    return this.bytes(field, w.done());
+  }
+  done(): Uint8Array {
+    return Uint8Array.from(this.parts);
+  }
+}
+
+export type ElemType = 'float' | 'int64' | 'double';
+const ELEM: Record<ElemType, number> = { float: 1, int64: 7, double: 11 };
+
+export interface ValueInfo {
+  name: string;
+  type: ElemType;
+  /** Numbers are fixed dims, strings are symbolic (variable) dims. */
+  dims: (number | string)[];
+}
+
+export interface Node {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+}
+
+export interface Initializer {
+  name: string;
+  dims: number[];
+  values: number[];
+}
+
+function valueInfo(v: ValueInfo): Writer {
+  const shape = new Writer();
+  for (const d of v.dims)
+    shape.msg(1, typeof d === 'number' ? new Writer().int(1, d) : new Writer().str(2, d));
+  const tensorType = new Writer().int(1, ELEM[v.type]).msg(2, shape);
+  return new Writer().str(1, v.name).msg(2, new Writer().msg(1, tensorType));
+}
+
+export function buildOnnx(graph: {
+  nodes: Node[];
+  initializers: Initializer[];
+  inputs: ValueInfo[];
+  outputs: ValueInfo[];
+}): Uint8Array {
+  const g = new Writer();
+  graph.nodes.forEach((n, i) => {
+    const node = new Writer();
+    for (const x of n.inputs) node.str(1, x);
+    for (const x of n.outputs) node.str(2, x);
+    node.str(3, `n${i}`).str(4, n.op);
+    g.msg(1, node);
+  });
+  g.str(2, 'cairn_test_graph');
+  for (const init of graph.initializers) {
+    const t = new Writer();
+    for (const d of init.dims) t.int(1, d);
+    t.int(2, 1);
+    const raw = new Uint8Array(new Float32Array(init.values).buffer);
+    t.str(8, init.name).bytes(9, raw);
+    g.msg(5, t);
+  }
+  for (const v of graph.inputs) g.msg(11, valueInfo(v));
+  for (const v of graph.outputs) g.msg(12, valueInfo(v));
+  return new Writer()
+    .int(1, 8)
+    .str(2, 'cairn-tests')
+    .msg(7, g)
+    .msg(8, new Writer().str(1, '').int(2, 13))
+    .done();
+}
+
+/** score = 0.5*x1 - 0.25*x2 + 2*x3 + 1 over three float inputs of shape [N]. */
+export function threeInputModel(): Uint8Array {
+  const inputs = ['x1', 'x2', 'x3'];
+  const weights = [0.5, -0.25, 2];
+  return buildOnnx({
+    inputs: inputs.map((name) => ({ name, type: 'float' as const, dims: ['N'] })),
+    outputs: [{ name: 'score', type: 'float', dims: ['N'] }],
+    initializers: [
+      ...weights.map((w, i) => ({ name: `w${i}`, dims: [], values: [w] })),
+      { name: 'bias', dims: [], values: [1] },
+    ],
+    nodes: [
+      ...inputs.map((x, i) => ({ op: 'Mul', inputs: [x, `w${i}`], outputs: [`m${i}`] })),
+      { op: 'Add', inputs: ['m0', 'm1'], outputs: ['s0'] },
+      { op: 'Add', inputs: ['s0', 'm2'], outputs: ['s1'] },
+      { op: 'Add', inputs: ['s1', 'bias'], outputs: ['score'] },
+    ],
+  });
+}
+
+/** output = features @ [[1],[2],[3]] + 0.5 over one float input of shape [N, 3]. */
+export function matrixModel(): Uint8Array {
+  return buildOnnx({
+    inputs: [{ name: 'features', type: 'float', dims: ['N', 3] }],
+    outputs: [{ name: 'output', type: 'float', dims: ['N', 1] }],
+    initializers: [
+      { name: 'W', dims: [3, 1], values: [1, 2, 3] },
+      { name: 'b', dims: [1], values: [0.5] },
+    ],
+    nodes: [
+      { op: 'MatMul', inputs: ['features', 'W'], outputs: ['mm'] },
+      { op: 'Add', inputs: ['mm', 'b'], outputs: ['output'] },
+    ],
+  });
+}
+
+/** The expected score of `threeInputModel` in float32 arithmetic. */
+export function threeInputScore(x1: number, x2: number, x3: number): number {
+  const f = Math.fround;
+  return f(f(f(f(f(x1) * 0.5) + f(f(x2) * -0.25)) + f(f(x3) * 2)) + 1);
+}
