@@ -45,7 +45,16 @@ async function startServer(storeUri: string, artifacts: string): Promise<Server>
   const port = await freePort();
   const proc = spawn(
     process.execPath,
-    [join(root, 'bin', 'cairn.js'), 'server', '--port', String(port), '--backend-store-uri', storeUri, '--artifacts-destination', artifacts],
+    [
+      join(root, 'bin', 'cairn.js'),
+      'server',
+      '--port',
+      String(port),
+      '--backend-store-uri',
+      storeUri,
+      '--artifacts-destination',
+      artifacts,
+    ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const url = `http://127.0.0.1:${port}`;
@@ -120,7 +129,13 @@ async function logMetricCalls(url: string): Promise<{ callsPerSec: number; calls
   await Promise.all(
     runs.map(async (runId) => {
       for (let i = 0; i < callsPerClient; i++) {
-        await post(url, 'runs/log-metric', { run_id: runId, key: 'loss', value: Math.random(), timestamp: Date.now(), step: i });
+        await post(url, 'runs/log-metric', {
+          run_id: runId,
+          key: 'loss',
+          value: Math.random(),
+          timestamp: Date.now(),
+          step: i,
+        });
       }
     }),
   );
@@ -137,22 +152,50 @@ async function seed(storeUri: string): Promise<{ experimentId: string; historyRu
   const experimentId = await store.createExperiment('search-bench', undefined, []);
   const now = Date.now();
   for (let i = 0; i < SEARCH_RUNS; i++) {
-    const run = await store.createRun({ experimentId, userId: 'bench', runName: `run-${i}`, startTime: now + i, tags: [] });
-    const metrics: Metric[] = Array.from({ length: 10 }, (_, k) => ({ key: `m${k + 1}`, value: Math.random(), timestamp: now, step: 0 }));
-    const params = Array.from({ length: 10 }, (_, k) => ({ key: `p${k + 1}`, value: k === 0 ? (i % 3 === 0 ? 'x' : 'y') : `v${i % 50}` }));
+    const run = await store.createRun({
+      experimentId,
+      userId: 'bench',
+      runName: `run-${i}`,
+      startTime: now + i,
+      tags: [],
+    });
+    const metrics: Metric[] = Array.from({ length: 10 }, (_, k) => ({
+      key: `m${k + 1}`,
+      value: Math.random(),
+      timestamp: now,
+      step: 0,
+    }));
+    const params = Array.from({ length: 10 }, (_, k) => ({
+      key: `p${k + 1}`,
+      value: k === 0 ? (i % 3 === 0 ? 'x' : 'y') : `v${i % 50}`,
+    }));
     const tags = Array.from({ length: 10 }, (_, k) => ({ key: `t${k + 1}`, value: `tag-${i % 20}` }));
     await store.logBatch(run.info.run_id, metrics, params, tags);
   }
-  const hist = await store.createRun({ experimentId: '0', userId: 'bench', runName: 'history', startTime: now, tags: [] });
+  const hist = await store.createRun({
+    experimentId: '0',
+    userId: 'bench',
+    runName: 'history',
+    startTime: now,
+    tags: [],
+  });
   for (let b = 0; b < HISTORY_POINTS / 1000; b++) {
-    const metrics = Array.from({ length: 1000 }, (_, i) => ({ key: 'loss', value: Math.random(), timestamp: now + b * 1000 + i, step: b * 1000 + i }));
+    const metrics = Array.from({ length: 1000 }, (_, i) => ({
+      key: 'loss',
+      value: Math.random(),
+      timestamp: now + b * 1000 + i,
+      step: b * 1000 + i,
+    }));
     await store.logBatch(hist.info.run_id, metrics, [], []);
   }
   await db.close();
   return { experimentId, historyRunId: hist.info.run_id };
 }
 
-async function timeSearch(url: string, experimentId: string): Promise<{ p50: number; p95: number; matches: number }> {
+async function timeSearch(
+  url: string,
+  experimentId: string,
+): Promise<{ p50: number; p95: number; matches: number }> {
   const times: number[] = [];
   let matches = 0;
   for (let i = 0; i < 30; i++) {
@@ -169,7 +212,10 @@ async function timeSearch(url: string, experimentId: string): Promise<{ p50: num
   return { p50: percentile(times, 50), p95: percentile(times, 95), matches };
 }
 
-async function timeHistory(url: string, runId: string): Promise<{ p50: number; pages: number; points: number }> {
+async function timeHistory(
+  url: string,
+  runId: string,
+): Promise<{ p50: number; pages: number; points: number }> {
   const times: number[] = [];
   let token: string | undefined;
   let points = 0;
