@@ -37,13 +37,29 @@ function translate(sql: string): string {
 }
 
 class PgExecutor implements SqlExecutor {
-  constructor(private readonly client: pg.Pool | pg.PoolClient) {}
+  // One client runs one query at a time; queries issued concurrently on a transaction's client
+  // (e.g. Promise.all) are chained here instead of relying on pg's deprecated implicit queue.
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly client: pg.Pool | pg.PoolClient,
+    private readonly serialize = false,
+  ) {}
+
+  private exec(sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> {
+    const run = (): Promise<pg.QueryResult> => this.client.query(translate(sql), params as unknown[]);
+    if (!this.serialize) return run();
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    const res = await this.client.query(translate(sql), params as unknown[]);
+    const res = await this.exec(sql, params);
     return res.rows as T[];
   }
   async run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
-    const res = await this.client.query(translate(sql), params as unknown[]);
+    const res = await this.exec(sql, params);
     return { changes: res.rowCount ?? 0 };
   }
 }
@@ -70,7 +86,7 @@ export class PostgresDatabase implements SqlDatabase {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const result = await fn(new PgExecutor(client));
+      const result = await fn(new PgExecutor(client, true));
       await client.query('COMMIT');
       return result;
     } catch (err) {

@@ -1,0 +1,86 @@
+import type { Row, SqlDatabase, SqlExecutor, SqlValue } from '../database.js';
+
+/** What every part of the SQL tracking store works with. */
+export interface StoreContext {
+  db: SqlDatabase;
+  defaultArtifactRoot: string;
+}
+
+/** An executor: the database itself or an open transaction. */
+export type Exec = SqlExecutor;
+
+/**
+ * Bound parameters per statement. SQLite allows 32766 host parameters, PostgreSQL 65535; staying
+ * well below both keeps multi-row inserts valid everywhere.
+ */
+export const MAX_PARAMS_PER_STATEMENT = 30000;
+
+let lastPos = 0;
+/**
+ * A monotonically increasing insertion ordinal (microsecond-ish clock), used to list params,
+ * tags and metrics in the order they were first logged. Fits exactly in a double.
+ */
+export function nextPos(): number {
+  const now = Date.now() * 1000;
+  lastPos = now > lastPos ? now : lastPos + 1;
+  return lastPos;
+}
+
+export const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+export const optNum = (v: unknown): number | undefined =>
+  v === null || v === undefined ? undefined : num(v);
+export const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+export const bool = (v: unknown): boolean => v === true || v === 1 || v === '1' || v === 't';
+
+export const qs = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
+
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Rows per multi-row statement for a table with `columns` columns. */
+export const rowsPerStatement = (columns: number): number =>
+  Math.max(1, Math.floor(MAX_PARAMS_PER_STATEMENT / columns));
+
+/** Appends path segments to a URI or path without doubling slashes (`mlflow-artifacts:/` + `0`). */
+export function appendPath(base: string, ...parts: string[]): string {
+  return [base.replace(/\/+$/, ''), ...parts].join('/');
+}
+
+/** SQL stores cannot hold ±Infinity; like MLflow they keep ±Number.MAX_VALUE. NaN is a flag. */
+export function encodeMetricValue(value: number): { value: number; isNan: number } {
+  if (Number.isNaN(value)) return { value: 0, isNan: 1 };
+  if (value === Infinity) return { value: Number.MAX_VALUE, isNan: 0 };
+  if (value === -Infinity) return { value: -Number.MAX_VALUE, isNan: 0 };
+  return { value, isNan: 0 };
+}
+
+export const decodeMetricValue = (value: unknown, isNan: unknown): number => (bool(isNan) ? NaN : num(value));
+
+/** Flattens rows of values into one parameter list. */
+export function flat(rows: readonly (readonly SqlValue[])[]): SqlValue[] {
+  const out: SqlValue[] = [];
+  for (const r of rows) for (const v of r) out.push(v);
+  return out;
+}
+
+/** Experiment ids are integers in the database; anything else names no experiment. */
+export function parseExperimentId(id: string): number | null {
+  return /^\d{1,15}$/.test(id) ? Number(id) : null;
+}
+
+/** Runs a `... IN (?)` query over many ids in chunks that respect parameter limits. */
+export async function queryIn(
+  ex: Exec,
+  sqlFor: (placeholders: string) => string,
+  ids: readonly SqlValue[],
+): Promise<Row[]> {
+  const out: Row[] = [];
+  for (const part of chunks(ids, 2000)) {
+    const rows = await ex.query(sqlFor(qs(part.length)), part as SqlValue[]);
+    for (const r of rows) out.push(r);
+  }
+  return out;
+}

@@ -1,0 +1,225 @@
+import type { Metric, Param, RunTag } from '../../../entities/tracking.js';
+import { invalidParam } from '../../../errors.js';
+import type { Row, SqlValue } from '../database.js';
+import {
+  chunks,
+  encodeMetricValue,
+  type Exec,
+  nextPos,
+  num,
+  qs,
+  rowsPerStatement,
+  type StoreContext,
+  str,
+} from './common.js';
+import { activeRunRow } from './runs.js';
+import { upsertRunTags } from './run-tags.js';
+
+interface EncodedPoint {
+  key: string;
+  value: number;
+  isNan: number;
+  timestamp: number;
+  step: number;
+}
+
+const byKey = <T extends { key: string }>(a: T, b: T): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** (step, timestamp, value) ordering that picks a run's latest metric value (NaN counts as 0). */
+function isLater(a: EncodedPoint, b: EncodedPoint): boolean {
+  if (a.step !== b.step) return a.step > b.step;
+  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
+  return a.value > b.value;
+}
+
+/** One logBatch call's writes. */
+export interface BatchWrite {
+  runId: string;
+  metrics: readonly Metric[];
+  params: readonly Param[];
+  tags: readonly RunTag[];
+}
+
+/**
+ * Writes metrics, params and tags of one run inside the given transaction: metric history rows
+ * and the latest-value rows in multi-row statements, params write-once, tags last-wins.
+ */
+export async function writeBatch(ctx: StoreContext, tx: Exec, w: BatchWrite, run?: Row): Promise<void> {
+  const row = run ?? (await activeRunRow(tx, w.runId));
+  const experimentId = num(row.experiment_id);
+  if (w.params.length) await insertParams(ctx, tx, w.runId, w.params);
+  if (w.tags.length) await upsertRunTags(ctx, tx, w.runId, w.tags);
+  if (w.metrics.length) await insertMetrics(ctx, tx, w.runId, num(row.run_pk), experimentId, w.metrics);
+}
+
+const changedParam = (runId: string, key: string, old: string, attempted: string): Error =>
+  invalidParam(
+    `Changing param values is not allowed. Param with key='${key}' was already logged with value='${old}' for run ID='${runId}'. Attempted logging new value '${attempted}'.`,
+  );
+
+async function existingParams(tx: Exec, runId: string, keys: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const part of chunks(keys, 1000)) {
+    const rows = await tx.query(
+      `SELECT param_key, param_value FROM params WHERE run_uuid = ? AND param_key IN (${qs(part.length)})`,
+      [runId, ...part],
+    );
+    for (const r of rows) out.set(str(r.param_key), str(r.param_value));
+  }
+  return out;
+}
+
+async function insertParams(
+  ctx: StoreContext,
+  tx: Exec,
+  runId: string,
+  params: readonly Param[],
+): Promise<void> {
+  const wanted = new Map<string, string>();
+  for (const p of params) {
+    const prev = wanted.get(p.key);
+    if (prev !== undefined && prev !== p.value) throw changedParam(runId, p.key, prev, p.value);
+    wanted.set(p.key, p.value);
+  }
+  const existing = await existingParams(tx, runId, [...wanted.keys()]);
+  const fresh: Param[] = [];
+  for (const [key, value] of wanted) {
+    const old = existing.get(key);
+    if (old === undefined) fresh.push({ key, value });
+    else if (old !== value) throw changedParam(runId, key, old, value);
+  }
+  if (!fresh.length) return;
+  const cols = ['run_uuid', 'param_key', 'param_value', 'pos'];
+  let inserted = 0;
+  for (const part of chunks(fresh, rowsPerStatement(cols.length))) {
+    const sql = ctx.db.dialect.insertIgnore('params', cols, ['run_uuid', 'param_key'], part.length);
+    const res = await tx.run(
+      sql,
+      part.flatMap((p) => [runId, p.key, p.value, nextPos()]),
+    );
+    inserted += res.changes;
+  }
+  if (inserted < fresh.length) {
+    // A concurrent writer logged some of these keys first: they must carry the same values.
+    const now = await existingParams(
+      tx,
+      runId,
+      fresh.map((p) => p.key),
+    );
+    for (const p of fresh) {
+      const v = now.get(p.key);
+      if (v !== undefined && v !== p.value) throw changedParam(runId, p.key, v, p.value);
+    }
+  }
+}
+
+async function insertMetrics(
+  ctx: StoreContext,
+  tx: Exec,
+  runId: string,
+  runPk: number,
+  experimentId: number,
+  metrics: readonly Metric[],
+): Promise<void> {
+  const d = ctx.db.dialect;
+  const points: EncodedPoint[] = metrics.map((m) => {
+    const { value, isNan } = encodeMetricValue(m.value);
+    return { key: m.key, value, isNan, timestamp: m.timestamp, step: m.step ?? 0 };
+  });
+
+  const historyCols = ['run_pk', 'metric_key', 'ts', 'step', 'metric_value', 'is_nan'];
+  const historyKey = historyCols;
+  for (const part of chunks(points, rowsPerStatement(historyCols.length))) {
+    const params: SqlValue[] = [];
+    for (const p of part) params.push(runPk, p.key, p.timestamp, p.step, p.value, p.isNan);
+    await tx.run(d.insertIgnore('metrics', historyCols, historyKey, part.length), params);
+  }
+
+  // One candidate per key: the batch's own latest point; the database keeps the greater one.
+  const best = new Map<string, EncodedPoint>();
+  for (const p of points) {
+    const cur = best.get(p.key);
+    if (!cur || isLater(p, cur)) best.set(p.key, p);
+  }
+  const candidates = [...best.values()].sort(byKey);
+  const latestCols = [
+    'run_uuid',
+    'metric_key',
+    'experiment_id',
+    'metric_value',
+    'ts',
+    'step',
+    'is_nan',
+    'pos',
+  ];
+  for (const part of chunks(candidates, rowsPerStatement(latestCols.length))) {
+    const params: SqlValue[] = [];
+    for (const p of part)
+      params.push(runId, p.key, experimentId, p.value, p.timestamp, p.step, p.isNan, nextPos());
+    await tx.run(latestUpsertSql(ctx, latestCols, part.length), params);
+  }
+
+  const modelMetrics = metrics.filter((m) => m.model_id);
+  if (modelMetrics.length) await insertModelMetrics(ctx, tx, runId, modelMetrics);
+}
+
+const latestSqlCache = new Map<string, string>();
+
+/** Upsert that replaces a latest_metrics row only with a greater (step, timestamp, value). */
+function latestUpsertSql(ctx: StoreContext, cols: string[], rows: number): string {
+  const d = ctx.db.dialect;
+  const cacheKey = `${d.name}:${rows}`;
+  let sql = latestSqlCache.get(cacheKey);
+  if (sql) return sql;
+  const values = Array.from({ length: rows }, () => `(${qs(cols.length)})`).join(', ');
+  const head = `INSERT INTO latest_metrics (${cols.join(', ')}) VALUES ${values}`;
+  if (d.name === 'mysql') {
+    // Assignments run left to right and see earlier ones, so the comparison is taken once (@u)
+    // before any compared column changes.
+    sql = `${head} ON DUPLICATE KEY UPDATE is_nan = IF(@u := ((VALUES(step), VALUES(ts), VALUES(metric_value)) > (step, ts, metric_value)), VALUES(is_nan), is_nan), metric_value = IF(@u, VALUES(metric_value), metric_value), ts = IF(@u, VALUES(ts), ts), step = IF(@u, VALUES(step), step)`;
+  } else {
+    sql = `${head} ON CONFLICT (run_uuid, metric_key) DO UPDATE SET metric_value = excluded.metric_value, ts = excluded.ts, step = excluded.step, is_nan = excluded.is_nan WHERE (excluded.step, excluded.ts, excluded.metric_value) > (latest_metrics.step, latest_metrics.ts, latest_metrics.metric_value)`;
+  }
+  latestSqlCache.set(cacheKey, sql);
+  return sql;
+}
+
+async function insertModelMetrics(
+  ctx: StoreContext,
+  tx: Exec,
+  runId: string,
+  metrics: readonly Metric[],
+): Promise<void> {
+  const cols = [
+    'model_id',
+    'metric_key',
+    'ts',
+    'step',
+    'metric_value',
+    'is_nan',
+    'run_uuid',
+    'dataset_name',
+    'dataset_digest',
+    'pos',
+  ];
+  const keyCols = ['model_id', 'metric_key', 'ts', 'step', 'run_uuid', 'dataset_digest'];
+  for (const part of chunks(metrics, rowsPerStatement(cols.length))) {
+    const params: SqlValue[] = [];
+    for (const m of part) {
+      const { value, isNan } = encodeMetricValue(m.value);
+      params.push(
+        m.model_id!,
+        m.key,
+        m.timestamp,
+        m.step ?? 0,
+        value,
+        isNan,
+        runId,
+        m.dataset_name ?? '',
+        m.dataset_digest ?? '',
+        nextPos(),
+      );
+    }
+    await tx.run(ctx.db.dialect.insertIgnore('logged_model_metrics', cols, keyCols, part.length), params);
+  }
+}

@@ -1,0 +1,184 @@
+import type { Page, Run } from '../../../entities/tracking.js';
+import type { Clause, OrderBy } from '../../../search/ast.js';
+import { decodePageToken, encodePageToken } from '../../../search/page-token.js';
+import { parseOrderByList } from '../../../search/parse-order-by.js';
+import { parseSearchFilter } from '../../../search/parse-filter.js';
+import type { Row } from '../database.js';
+import type { SearchRunsQuery } from '../../tracking-store.js';
+import { num, parseExperimentId, qs, type StoreContext } from './common.js';
+import { loadRuns } from './run-loader.js';
+import { and, type SqlFragment } from './search-sql.js';
+import { lifecycleStages, RUN_SELECT, runClauseSql, runOrderSql } from './search-runs-sql.js';
+
+export { lifecycleStages } from './search-runs-sql.js';
+
+/**
+ * Where a search resumes. Orders that end in the default tie-break (start_time DESC, run_id ASC)
+ * resume after the last row's sort key (`after`: keyset, constant cost however deep the page);
+ * other orders resume at an offset. Searches ordered by a metric first say whether the position
+ * is among the runs that have the metric or among those without it (`phase: 'missing'`).
+ */
+interface Cursor {
+  offset?: number;
+  after?: (number | string)[];
+  phase?: 'missing';
+}
+
+const isCursor = (v: Record<string, unknown>): boolean =>
+  (v.offset === undefined ||
+    (typeof v.offset === 'number' && Number.isSafeInteger(v.offset) && v.offset >= 0)) &&
+  (v.after === undefined ||
+    (Array.isArray(v.after) &&
+      (v.after.length === 2 || v.after.length === 3) &&
+      v.after.every((x) => typeof x === 'number' || typeof x === 'string'))) &&
+  (v.phase === undefined || v.phase === 'missing');
+
+/** Rows strictly after (start_time, run_id) in start_time DESC, run_id ASC order. */
+function afterDefault(after: (number | string)[] | undefined): SqlFragment {
+  if (after?.length !== 2) return { sql: '1 = 1', params: [] };
+  const [start, id] = after;
+  // The leading `<=` bounds the index range; the OR then skips the rows already returned.
+  return {
+    sql: '(r.start_time <= ? AND (r.start_time < ? OR r.run_uuid > ?))',
+    params: [start!, start!, id!],
+  };
+}
+
+function nextAfterDefault(last: Row): (number | string)[] {
+  return [num(last.start_time), String(last.run_uuid)];
+}
+
+interface Parsed {
+  experimentIds: number[];
+  stages: string[];
+  filter: Clause[];
+  orderBy: OrderBy[];
+  maxResults: number;
+  cursor: Cursor;
+}
+
+/**
+ * Runs of some experiments matching a filter, one page at a time. Params, tags, latest metrics
+ * and inputs of the page are loaded in bulk afterwards.
+ */
+export async function searchRuns(ctx: StoreContext, q: SearchRunsQuery): Promise<Page<Run>> {
+  const p: Parsed = {
+    filter: parseSearchFilter('runs', q.filter),
+    orderBy: parseOrderByList('runs', q.orderBy),
+    cursor: decodePageToken<Cursor>(q.pageToken, isCursor) ?? { offset: 0 },
+    maxResults: Math.max(1, Math.floor(q.maxResults)),
+    experimentIds: [
+      ...new Set(q.experimentIds.map(parseExperimentId).filter((id): id is number => id !== null)),
+    ],
+    stages: lifecycleStages(q.viewType),
+  };
+  if (!p.experimentIds.length) return { items: [] };
+  const first = p.orderBy[0];
+  const { rows, next } =
+    first?.type === 'metric' && p.experimentIds.length === 1
+      ? await searchByMetric(ctx, p, first)
+      : await searchGeneric(ctx, p);
+  const page: Page<Run> = { items: await loadRuns(ctx.db, rows) };
+  if (next) page.next_page_token = encodePageToken({ ...next });
+  return page;
+}
+
+function whereSql(ctx: StoreContext, p: Parsed, experimentCol = 'r.experiment_id'): SqlFragment {
+  return and([
+    { sql: `${experimentCol} IN (${qs(p.experimentIds.length)})`, params: p.experimentIds },
+    { sql: `r.lifecycle_stage IN (${qs(p.stages.length)})`, params: p.stages },
+    ...p.filter.map((c) => runClauseSql(ctx.db.dialect, c)),
+  ]);
+}
+
+async function searchGeneric(ctx: StoreContext, p: Parsed): Promise<{ rows: Row[]; next?: Cursor }> {
+  const where = whereSql(ctx, p);
+  const order = runOrderSql(p.orderBy);
+  const keyset = p.orderBy.length === 0;
+  const offset = keyset || p.cursor.phase ? 0 : (p.cursor.offset ?? 0);
+  const after = keyset ? afterDefault(p.cursor.after) : { sql: '1 = 1', params: [] };
+  const rows = await ctx.db.query(
+    `SELECT ${RUN_SELECT} FROM runs r ${order.joins.join(' ')}
+     WHERE ${where.sql} AND ${after.sql} ORDER BY ${order.terms.join(', ')} LIMIT ${p.maxResults + 1} OFFSET ${offset}`,
+    [...order.joinParams, ...where.params, ...after.params],
+  );
+  if (rows.length <= p.maxResults) return { rows };
+  const page = rows.slice(0, p.maxResults);
+  return {
+    rows: page,
+    next: keyset ? { after: nextAfterDefault(page[page.length - 1]!) } : { offset: offset + p.maxResults },
+  };
+}
+
+/**
+ * Ordered by a metric first: the runs that have a (non-NaN) value are read straight from the
+ * (experiment, key, value) index in value order, so a page stops after its last row instead of
+ * sorting the whole experiment; runs lacking the metric (or NaN) follow, in the remaining order.
+ * With the metric as the only order key both parts page by keyset.
+ */
+async function searchByMetric(
+  ctx: StoreContext,
+  p: Parsed,
+  first: OrderBy,
+): Promise<{ rows: Row[]; next?: Cursor }> {
+  const n = p.maxResults;
+  const rest = runOrderSql(p.orderBy.slice(1), 1);
+  const keyset = p.orderBy.length === 1;
+  // SQLite's CROSS JOIN keeps the metric index as the driving table.
+  const join = ctx.db.dialect.name === 'sqlite' ? 'CROSS JOIN' : 'JOIN';
+  const rows: Row[] = [];
+  const inMissing = p.cursor.phase === 'missing';
+
+  if (!inMissing) {
+    const where = whereSql(ctx, p, 'o0.experiment_id');
+    const offset = keyset ? 0 : (p.cursor.offset ?? 0);
+    let after: SqlFragment = { sql: '1 = 1', params: [] };
+    if (keyset && p.cursor.after?.length === 3) {
+      const [v, start, id] = p.cursor.after;
+      const [bound, beyond] = first.ascending ? ['>=', '>'] : ['<=', '<'];
+      after = {
+        sql: `(o0.metric_value ${bound} ? AND (o0.metric_value ${beyond} ? OR r.start_time < ? OR (r.start_time = ? AND r.run_uuid > ?)))`,
+        params: [v!, v!, start!, start!, id!],
+      };
+    }
+    const withValue = await ctx.db.query(
+      `SELECT ${RUN_SELECT}, o0.metric_value AS order_value FROM latest_metrics o0 ${join} runs r ON r.run_uuid = o0.run_uuid ${rest.joins.join(' ')}
+       WHERE o0.metric_key = ? AND o0.is_nan = 0 AND ${where.sql} AND ${after.sql}
+       ORDER BY o0.metric_value ${first.ascending ? 'ASC' : 'DESC'}, ${rest.terms.join(', ')}
+       LIMIT ${n + 1} OFFSET ${offset}`,
+      [...rest.joinParams, first.key, ...where.params, ...after.params],
+    );
+    if (withValue.length > n) {
+      const page = withValue.slice(0, n);
+      const last = page[n - 1]!;
+      return {
+        rows: page,
+        next: keyset ? { after: [num(last.order_value), ...nextAfterDefault(last)] } : { offset: offset + n },
+      };
+    }
+    rows.push(...withValue);
+  }
+
+  // A clause like `metrics.k > 0` on the ordering key already excludes runs without it.
+  const excluded = p.filter.some((c) => c.type === 'metric' && c.key === first.key && c.comparator !== '!=');
+  if (excluded) return { rows };
+  const need = n - rows.length;
+  const where = whereSql(ctx, p);
+  const offset = inMissing && !keyset ? (p.cursor.offset ?? 0) : 0;
+  const after = inMissing && keyset ? afterDefault(p.cursor.after) : { sql: '1 = 1', params: [] };
+  const missing = await ctx.db.query(
+    `SELECT ${RUN_SELECT} FROM runs r ${rest.joins.join(' ')}
+     WHERE ${where.sql} AND ${after.sql} AND NOT EXISTS (SELECT 1 FROM latest_metrics x WHERE x.run_uuid = r.run_uuid AND x.metric_key = ? AND x.is_nan = 0)
+     ORDER BY ${rest.terms.join(', ')} LIMIT ${need + 1} OFFSET ${offset}`,
+    [...rest.joinParams, ...where.params, ...after.params, first.key],
+  );
+  const taken = missing.slice(0, need);
+  rows.push(...taken);
+  if (missing.length <= need) return { rows };
+  const next: Cursor = keyset
+    ? taken.length
+      ? { phase: 'missing', after: nextAfterDefault(taken[taken.length - 1]!) }
+      : { phase: 'missing' }
+    : { phase: 'missing', offset: offset + need };
+  return { rows, next };
+}

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { BACKENDS } from '../helpers/backends.js';
+import type { Metric } from '../../src/entities/tracking.js';
+import { openStore, rejectsWith, type StoreFixture } from './store-fixture.js';
+
+const UNKNOWN_RUN = '0123456789abcdef0123456789abcdef';
+
+for (const backend of BACKENDS) {
+  describe(`logBatch store (${backend})`, () => {
+    let f: StoreFixture;
+    let exp: string;
+    before(async () => {
+      f = await openStore(backend);
+      exp = await f.store.createExperiment('runs', undefined, []);
+    });
+    after(async () => {
+      await f?.close();
+    });
+    const newRun = (name = 'run', tags: { key: string; value: string }[] = [], startTime = 1000) =>
+      f.store.createRun({ experimentId: exp, userId: 'alice', runName: name, startTime, tags });
+
+    it('writes a whole logBatch in one transaction (a failing param leaves no metrics)', async () => {
+      const run = await newRun('atomic');
+      const id = run.info.run_id;
+      await f.store.logBatch(id, [], [{ key: 'fixed', value: 'old' }], []);
+      const metrics: Metric[] = Array.from({ length: 1000 }, (_, i) => ({
+        key: 'big',
+        value: i,
+        timestamp: 10 + i,
+        step: i,
+      }));
+      await rejectsWith(
+        f.store.logBatch(id, metrics, [{ key: 'fixed', value: 'new' }], [{ key: 'never', value: 'x' }]),
+        'INVALID_PARAMETER_VALUE',
+      );
+      const history = await f.store.getMetricHistory(id, 'big', undefined);
+      assert.equal(history.items.length, 0);
+      const got = await f.store.getRun(id);
+      assert.equal(got.data.metrics, undefined);
+      assert.equal(
+        got.data.tags?.some((t) => t.key === 'never'),
+        false,
+      );
+      // The same batch without the conflicting param goes through whole.
+      await f.store.logBatch(id, metrics, [{ key: 'fixed', value: 'old' }], [{ key: 'now', value: 'x' }]);
+      assert.equal((await f.store.getMetricHistory(id, 'big', undefined)).items.length, 1000);
+    });
+
+    it('keeps every point of concurrent logBatch calls and the right latest value', async () => {
+      const run = await newRun('concurrent');
+      const id = run.info.run_id;
+      const calls = Array.from({ length: 40 }, (_, c) =>
+        f.store.logBatch(
+          id,
+          Array.from({ length: 25 }, (_, i) => ({
+            key: 'loss',
+            value: c * 25 + i,
+            timestamp: 1000 + c,
+            step: c * 25 + i,
+          })),
+          [
+            { key: `p${c}`, value: String(c) },
+            { key: 'shared', value: 'same' },
+          ],
+          [{ key: 'writer', value: String(c) }],
+        ),
+      );
+      await Promise.all(calls);
+      const history = await f.store.getMetricHistory(id, 'loss', undefined);
+      assert.equal(history.items.length, 1000);
+      const got = await f.store.getRun(id);
+      assert.deepEqual(got.data.metrics, [{ key: 'loss', value: 999, timestamp: 1039, step: 999 }]);
+      assert.equal(got.data.params?.length, 41);
+      assert.equal(got.data.tags?.filter((t) => t.key === 'writer').length, 1);
+    });
+
+    it('isolates a failing call among concurrent ones (each call all-or-nothing)', async () => {
+      const run = await newRun('isolated');
+      const id = run.info.run_id;
+      await f.store.logBatch(id, [], [{ key: 'fixed', value: 'old' }], []);
+      const deleted = await newRun('isolated-deleted');
+      await f.store.deleteRun(deleted.info.run_id);
+      const results = await Promise.allSettled([
+        f.store.logBatch(id, [{ key: 'ok1', value: 1, timestamp: 1, step: 0 }], [], []),
+        f.store.logBatch(
+          id,
+          [{ key: 'bad', value: 1, timestamp: 1, step: 0 }],
+          [{ key: 'fixed', value: 'new' }],
+          [],
+        ),
+        f.store.logBatch(deleted.info.run_id, [{ key: 'bad2', value: 1, timestamp: 1, step: 0 }], [], []),
+        f.store.logBatch(UNKNOWN_RUN, [{ key: 'bad3', value: 1, timestamp: 1, step: 0 }], [], []),
+        f.store.logBatch(
+          id,
+          [{ key: 'ok2', value: 2, timestamp: 1, step: 0 }],
+          [],
+          [{ key: 'ok', value: 'y' }],
+        ),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'rejected', 'rejected', 'rejected', 'fulfilled'],
+      );
+      const codes = results.map((r) =>
+        r.status === 'rejected' ? (r.reason as { errorCode: string }).errorCode : 'ok',
+      );
+      assert.deepEqual(codes, [
+        'ok',
+        'INVALID_PARAMETER_VALUE',
+        'INVALID_PARAMETER_VALUE',
+        'RESOURCE_DOES_NOT_EXIST',
+        'ok',
+      ]);
+      const got = await f.store.getRun(id);
+      // Concurrent calls may commit in any order on PostgreSQL/MySQL.
+      assert.deepEqual(got.data.metrics?.map((m) => m.key).sort(), ['ok1', 'ok2']);
+      assert.deepEqual(got.data.params, [{ key: 'fixed', value: 'old' }]);
+      assert.equal((await f.store.getRun(deleted.info.run_id)).data.metrics, undefined);
+    });
+
+    it('close() waits for queued writes to be committed', async () => {
+      const id = (await newRun('closing')).info.run_id;
+      const calls = Array.from({ length: 50 }, (_, i) =>
+        f.store.logBatch(id, [{ key: 'q', value: i, timestamp: i, step: i }], [], []),
+      );
+      await f.store.close();
+      // Everything was committed by the time close() resolved.
+      assert.equal((await f.store.getMetricHistory(id, 'q', undefined)).items.length, 50);
+      await Promise.all(calls);
+    });
+
+    it('applies concurrent calls in call order (last tag wins)', async () => {
+      const a = (await newRun('order-a')).info.run_id;
+      const b = (await newRun('order-b')).info.run_id;
+      await Promise.all([
+        f.store.logBatch(a, [], [], [{ key: 't', value: '1' }]),
+        f.store.logBatch(a, [], [{ key: 'p', value: 'x' }], [{ key: 't', value: '2' }]),
+        f.store.logBatch(b, [], [], [{ key: 't', value: '1' }]),
+        f.store.logBatch(b, [], [{ key: 'p', value: 'x' }], [{ key: 't', value: '2' }]),
+        f.store.logBatch(b, [{ key: 'm', value: 1, timestamp: 1, step: 0 }], [], [{ key: 't', value: '3' }]),
+      ]);
+      const ta = (await f.store.getRun(a)).data.tags?.find((t) => t.key === 't')?.value;
+      const tb = (await f.store.getRun(b)).data.tags?.find((t) => t.key === 't')?.value;
+      if (backend === 'sqlite') {
+        // One writer: concurrent calls are applied in the order they were made.
+        assert.equal(ta, '2');
+        assert.equal(tb, '3');
+      } else {
+        // Parallel connections: any one of the racing values, never a mix.
+        assert.ok(ta === '1' || ta === '2');
+        assert.ok(tb === '1' || tb === '2' || tb === '3');
+      }
+      assert.deepEqual((await f.store.getRun(b)).data.params, [{ key: 'p', value: 'x' }]);
+    });
+  });
+}
