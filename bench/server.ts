@@ -151,7 +151,8 @@ async function seed(storeUri: string): Promise<{ experimentId: string; historyRu
   await store.init();
   const experimentId = await store.createExperiment('search-bench', undefined, []);
   const now = Date.now();
-  for (let i = 0; i < SEARCH_RUNS; i++) {
+  // Seeded with many calls in flight: the store group-commits concurrent writes.
+  const seedRun = async (i: number): Promise<void> => {
     const run = await store.createRun({
       experimentId,
       userId: 'bench',
@@ -171,7 +172,13 @@ async function seed(storeUri: string): Promise<{ experimentId: string; historyRu
     }));
     const tags = Array.from({ length: 10 }, (_, k) => ({ key: `t${k + 1}`, value: `tag-${i % 20}` }));
     await store.logBatch(run.info.run_id, metrics, params, tags);
-  }
+  };
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < SEARCH_RUNS) await seedRun(next++);
+    }),
+  );
   const hist = await store.createRun({
     experimentId: '0',
     userId: 'bench',

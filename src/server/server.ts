@@ -44,6 +44,8 @@ export async function createContext(
     ctx,
     close: async () => {
       await registry.close?.();
+      // Queued (group-committed) writes finish before the databases close.
+      await trackingStore.close();
       for (const db of databases) await db.close();
     },
   };
