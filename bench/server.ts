@@ -7,7 +7,7 @@
  *     `metrics.m1 > 0.5 and params.p1 = 'x'`, order by metrics.m1 DESC, first page of 100
  *   - get-history of a 1,000,000-point metric (pages of 25,000)
  *   - server peak RSS
- * BENCH_RUNS overrides the 100,000 runs (e.g. for a quick try).
+ * BENCH_RUNS overrides the 100,000 runs (e.g. for a quick try); BENCH_BACKENDS=sqlite narrows the stores.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
@@ -16,11 +16,11 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import { machineLine, percentile } from './machine.js';
+import { seedLossHistory, seedSearchRuns } from './seed-runs.js';
 import { createTestDatabase, type BackendKind } from '../test/helpers/backends.js';
 import { openDatabase } from '../src/store/sql/open-database.js';
 import { upgradeSchema } from '../src/store/sql/migrations.js';
 import { SqlTrackingStore } from '../src/store/sql/sql-tracking-store.js';
-import type { Metric } from '../src/entities/tracking.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SEARCH_RUNS = Number(process.env.BENCH_RUNS ?? 100_000);
@@ -152,33 +152,7 @@ async function seed(storeUri: string): Promise<{ experimentId: string; historyRu
   const experimentId = await store.createExperiment('search-bench', undefined, []);
   const now = Date.now();
   // Seeded with many calls in flight: the store group-commits concurrent writes.
-  const seedRun = async (i: number): Promise<void> => {
-    const run = await store.createRun({
-      experimentId,
-      userId: 'bench',
-      runName: `run-${i}`,
-      startTime: now + i,
-      tags: [],
-    });
-    const metrics: Metric[] = Array.from({ length: 10 }, (_, k) => ({
-      key: `m${k + 1}`,
-      value: Math.random(),
-      timestamp: now,
-      step: 0,
-    }));
-    const params = Array.from({ length: 10 }, (_, k) => ({
-      key: `p${k + 1}`,
-      value: k === 0 ? (i % 3 === 0 ? 'x' : 'y') : `v${i % 50}`,
-    }));
-    const tags = Array.from({ length: 10 }, (_, k) => ({ key: `t${k + 1}`, value: `tag-${i % 20}` }));
-    await store.logBatch(run.info.run_id, metrics, params, tags);
-  };
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (next < SEARCH_RUNS) await seedRun(next++);
-    }),
-  );
+  await seedSearchRuns(store, experimentId, SEARCH_RUNS, 32, now);
   const hist = await store.createRun({
     experimentId: '0',
     userId: 'bench',
@@ -186,15 +160,7 @@ async function seed(storeUri: string): Promise<{ experimentId: string; historyRu
     startTime: now,
     tags: [],
   });
-  for (let b = 0; b < HISTORY_POINTS / 1000; b++) {
-    const metrics = Array.from({ length: 1000 }, (_, i) => ({
-      key: 'loss',
-      value: Math.random(),
-      timestamp: now + b * 1000 + i,
-      step: b * 1000 + i,
-    }));
-    await store.logBatch(hist.info.run_id, metrics, [], []);
-  }
+  await seedLossHistory(store, hist.info.run_id, HISTORY_POINTS, now);
   await db.close();
   return { experimentId, historyRunId: hist.info.run_id };
 }
@@ -277,7 +243,8 @@ async function benchBackend(kind: BackendKind): Promise<string[]> {
 
 export async function run(): Promise<string> {
   const rows: string[] = [];
-  for (const kind of ['sqlite', 'postgresql'] as BackendKind[]) rows.push(...(await benchBackend(kind)));
+  const kinds = (process.env.BENCH_BACKENDS ?? 'sqlite,postgresql').split(',') as BackendKind[];
+  for (const kind of kinds) rows.push(...(await benchBackend(kind)));
   return [
     '## Tracking server',
     '',

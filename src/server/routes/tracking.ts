@@ -23,8 +23,31 @@ import { wireExperiment, wireMetric, wirePage, wireRun, wireRunInfo } from './tr
 
 const EMPTY = {};
 
-/** A metric object of log-batch (`prefix` names it in errors, e.g. `metrics[3]`). */
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+
+/**
+ * A metric object of log-batch (`prefix` names it in errors, e.g. `metrics[3]`). Well-formed
+ * metrics (what clients send) take a direct path: a log-batch holds up to 1000 of them.
+ */
 function decodeMetric(f: Fields, prefix = ''): Metric {
+  const { key, value, timestamp, step } = f;
+  if (
+    typeof key === 'string' &&
+    key !== '' &&
+    typeof value === 'number' &&
+    isInt(timestamp) &&
+    (step === undefined || step === null || isInt(step)) &&
+    f.model_id === undefined &&
+    f.dataset_name === undefined &&
+    f.dataset_digest === undefined
+  ) {
+    return { key, value, timestamp, step: step ?? 0 };
+  }
+  return decodeMetricFields(f, prefix);
+}
+
+/** The general path: every field through the decoders, with errors naming the field. */
+function decodeMetricFields(f: Fields, prefix: string): Metric {
   const name = (n: string) => (prefix ? `${prefix}.${n}` : n);
   const at = (n: string): Fields => (prefix ? { [name(n)]: f[n] } : f);
   const key = optText(at('key'), name('key'));
