@@ -56,14 +56,60 @@ export async function apiGet<T>(
   return parseResponse<T>(res);
 }
 
-export async function apiPost<T>(path: string, body: object, signal?: AbortSignal): Promise<T> {
+/**
+ * Follows `next_page_token` through every page of a GET endpoint and returns the items all pages
+ * hold under `field`.
+ */
+export async function apiGetAll<T>(
+  path: string,
+  field: string,
+  params: Record<string, QueryValue>,
+  signal?: AbortSignal,
+): Promise<T[]> {
+  const out: T[] = [];
+  let pageToken: string | undefined;
+  do {
+    const res = await apiGet<Record<string, unknown>>(path, { ...params, page_token: pageToken }, signal);
+    out.push(...((res[field] as T[] | undefined) ?? []));
+    pageToken = (res.next_page_token as string | undefined) || undefined;
+  } while (pageToken);
+  return out;
+}
+
+/** A request with a JSON body; PATCH and DELETE carry one too, as MLflow's clients send them. */
+export async function apiSend<T>(
+  method: 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  body: object,
+  signal?: AbortSignal,
+): Promise<T> {
   const res = await fetch(API_BASE + path, {
-    method: 'POST',
+    method,
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(body),
     signal,
   });
   return parseResponse<T>(res);
+}
+
+export function apiPost<T>(path: string, body: object, signal?: AbortSignal): Promise<T> {
+  return apiSend<T>('POST', path, body, signal);
+}
+
+/** A file's text from a download route; a failure carries the server's message when it sent one. */
+export async function fetchText(url: string, signal?: AbortSignal): Promise<string> {
+  const res = await fetch(url, { signal });
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`;
+    try {
+      const body = (await res.json()) as { message?: string };
+      if (body.message) message = body.message;
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new ApiError(message, res.status, `HTTP_${res.status}`);
+  }
+  return res.text();
 }
 
 /** A readable message for any thrown value. */

@@ -1,5 +1,6 @@
 /** Typed calls to the model registry endpoints (MLflow API §5) and the model files route. */
-import { API_BASE, ApiError, apiGet, apiPost, parseResponse, toQuery } from './client';
+import { API_BASE, apiGet, apiGetAll, apiPost, apiSend, fetchText, toQuery } from './client';
+import type { SearchArgs } from './types';
 import { fetchArtifactText } from './tracking';
 import type {
   ModelVersion,
@@ -11,16 +12,6 @@ import type {
 export type { ModelVersion, ModelVersionStage, RegisteredModel, RegisteredModelAlias };
 
 export const STAGES: ModelVersionStage[] = ['None', 'Staging', 'Production', 'Archived'];
-
-/** PATCH and DELETE carry a JSON body, as MLflow's clients send them. */
-async function apiSend<T>(method: 'PATCH' | 'DELETE', path: string, body: object): Promise<T> {
-  const res = await fetch(API_BASE + path, {
-    method,
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return parseResponse<T>(res);
-}
 
 /** A filter string literal: quotes doubled, so any model name is safe inside `'…'`. */
 export function quoteFilterValue(value: string): string {
@@ -34,15 +25,8 @@ export function nameContainsFilter(text: string): string | undefined {
   return `name ILIKE ${quoteFilterValue(`%${t.replace(/[\\%_]/g, (m) => `\\${m}`)}%`)}`;
 }
 
-export interface SearchModelsArgs {
-  filter?: string;
-  orderBy?: string[];
-  pageToken?: string;
-  maxResults?: number;
-}
-
 export async function searchRegisteredModels(
-  args: SearchModelsArgs,
+  args: SearchArgs,
   signal?: AbortSignal,
 ): Promise<{ models: RegisteredModel[]; nextPageToken?: string }> {
   const res = await apiGet<{ registered_models?: RegisteredModel[]; next_page_token?: string }>(
@@ -93,25 +77,13 @@ export const deleteAlias = (name: string, alias: string): Promise<unknown> =>
   apiSend('DELETE', 'registered-models/alias', { name, alias });
 
 /** Every version of one model, newest first (pages through the search). */
-export async function listModelVersions(name: string, signal?: AbortSignal): Promise<ModelVersion[]> {
-  const out: ModelVersion[] = [];
-  let pageToken: string | undefined;
-  do {
-    const res = await apiGet<{ model_versions?: ModelVersion[]; next_page_token?: string }>(
-      'model-versions/search',
-      {
-        filter: `name = ${quoteFilterValue(name)}`,
-        order_by: ['version_number DESC'],
-        max_results: 1000,
-        page_token: pageToken,
-      },
-      signal,
-    );
-    out.push(...(res.model_versions ?? []));
-    pageToken = res.next_page_token || undefined;
-  } while (pageToken);
-  return out;
-}
+export const listModelVersions = (name: string, signal?: AbortSignal): Promise<ModelVersion[]> =>
+  apiGetAll<ModelVersion>(
+    'model-versions/search',
+    'model_versions',
+    { filter: `name = ${quoteFilterValue(name)}`, order_by: ['version_number DESC'], max_results: 1000 },
+    signal,
+  );
 
 export const getModelVersion = async (
   name: string,
@@ -178,21 +150,6 @@ export function parseRunsUri(source: string): { runId: string; path: string } | 
   const m = /^runs:\/([^/]+)\/?(.*)$/.exec(source);
   if (!m) return null;
   return { runId: m[1]!, path: m[2]!.replace(/\/+$/, '') };
-}
-
-async function fetchText(url: string, signal?: AbortSignal): Promise<string> {
-  const res = await fetch(url, { signal });
-  if (!res.ok) {
-    let message = `${res.status} ${res.statusText}`;
-    try {
-      const body = (await res.json()) as { message?: string };
-      if (body.message) message = body.message;
-    } catch {
-      // not JSON: keep the status line
-    }
-    throw new ApiError(message, res.status, `HTTP_${res.status}`);
-  }
-  return res.text();
 }
 
 /**

@@ -1,13 +1,9 @@
 /** Typed calls to the tracking endpoints the UI uses. */
-import { ApiError, apiGet, apiPost, toQuery } from './client';
-import type { ArtifactFile, Experiment, HistoryPoint, Run, RunInfo, ViewType } from './types';
+import { ApiError, apiGet, apiGetAll, apiPost, fetchText, toQuery } from './client';
+import type { ArtifactFile, Experiment, HistoryPoint, Run, RunInfo, SearchArgs, ViewType } from './types';
 
-export interface SearchExperimentsArgs {
-  filter?: string;
+export interface SearchExperimentsArgs extends SearchArgs {
   viewType?: ViewType;
-  orderBy?: string[];
-  pageToken?: string;
-  maxResults?: number;
 }
 
 export async function searchExperiments(
@@ -43,12 +39,8 @@ export const deleteExperiment = (id: string): Promise<unknown> =>
 export const restoreExperiment = (id: string): Promise<unknown> =>
   apiPost('experiments/restore', { experiment_id: id });
 
-export interface SearchRunsArgs {
+export interface SearchRunsArgs extends SearchArgs {
   experimentIds: string[];
-  filter?: string;
-  orderBy?: string[];
-  pageToken?: string;
-  maxResults?: number;
   viewType?: ViewType;
 }
 
@@ -154,54 +146,21 @@ export async function getSampledHistory(
 }
 
 async function fullHistory(runId: string, key: string, signal?: AbortSignal): Promise<HistoryPoint[]> {
-  const out: HistoryPoint[] = [];
-  let pageToken: string | undefined;
-  do {
-    const res = await apiGet<{ metrics?: Omit<HistoryPoint, 'run_id'>[]; next_page_token?: string }>(
-      'metrics/get-history',
-      { run_id: runId, metric_key: key, max_results: 25000, page_token: pageToken },
-      signal,
-    );
-    for (const m of res.metrics ?? []) out.push({ ...m, run_id: runId });
-    pageToken = res.next_page_token || undefined;
-  } while (pageToken);
-  return out;
+  const points = await apiGetAll<Omit<HistoryPoint, 'run_id'>>(
+    'metrics/get-history',
+    'metrics',
+    { run_id: runId, metric_key: key, max_results: 25000 },
+    signal,
+  );
+  return points.map((m) => ({ ...m, run_id: runId }));
 }
 
-export async function listArtifacts(
-  runId: string,
-  path: string,
-  signal?: AbortSignal,
-): Promise<ArtifactFile[]> {
-  const files: ArtifactFile[] = [];
-  let pageToken: string | undefined;
-  do {
-    const res = await apiGet<{ files?: ArtifactFile[]; next_page_token?: string }>(
-      'artifacts/list',
-      { run_id: runId, path: path || undefined, page_token: pageToken },
-      signal,
-    );
-    files.push(...(res.files ?? []));
-    pageToken = res.next_page_token || undefined;
-  } while (pageToken);
-  return files;
-}
+export const listArtifacts = (runId: string, path: string, signal?: AbortSignal): Promise<ArtifactFile[]> =>
+  apiGetAll<ArtifactFile>('artifacts/list', 'files', { run_id: runId, path: path || undefined }, signal);
 
 /** URL of one artifact file of a run (served as a download by the server). */
 export const artifactUrl = (runId: string, path: string): string =>
   `/get-artifact${toQuery({ run_id: runId, path })}`;
 
-export async function fetchArtifactText(runId: string, path: string, signal?: AbortSignal): Promise<string> {
-  const res = await fetch(artifactUrl(runId, path), { signal });
-  if (!res.ok) {
-    let message = `${res.status} ${res.statusText}`;
-    try {
-      const body = (await res.json()) as { message?: string };
-      if (body.message) message = body.message;
-    } catch {
-      // not JSON: keep the status line
-    }
-    throw new ApiError(message, res.status, `HTTP_${res.status}`);
-  }
-  return res.text();
-}
+export const fetchArtifactText = (runId: string, path: string, signal?: AbortSignal): Promise<string> =>
+  fetchText(artifactUrl(runId, path), signal);

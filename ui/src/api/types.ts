@@ -11,6 +11,14 @@ export type {
   ViewType,
 } from '../../../src/entities/tracking.js';
 
+/** What every search endpoint takes (the endpoint-specific arguments extend it). */
+export interface SearchArgs {
+  filter?: string;
+  orderBy?: string[];
+  pageToken?: string;
+  maxResults?: number;
+}
+
 export interface ArtifactFile {
   path: string;
   is_dir: boolean;

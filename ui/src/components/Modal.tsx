@@ -1,4 +1,4 @@
-/** Confirmation and single-input dialogs. */
+/** The app's dialogs: confirmation, single input, and a form of a few fields; each busy while it acts. */
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { errorMessage } from '../api/client';
 
@@ -12,18 +12,7 @@ interface ConfirmProps {
 }
 
 export function ConfirmDialog({ title, children, confirmLabel, danger, onConfirm, onClose }: ConfirmProps) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
-  const run = async () => {
-    setBusy(true);
-    try {
-      await onConfirm();
-      onClose();
-    } catch (e) {
-      setError(errorMessage(e));
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useDialogAction(onConfirm, onClose);
   return (
     <Backdrop onClose={onClose}>
       <h2>{title}</h2>
@@ -59,43 +48,57 @@ export function PromptDialog({
   onClose,
 }: PromptProps) {
   const [value, setValue] = useState(initial);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => input.current?.select(), []);
-  const submit = async () => {
-    if (!value.trim()) {
-      setError('Please enter a name.');
-      return;
-    }
-    setBusy(true);
-    try {
-      await onSubmit(value.trim());
-      onClose();
-    } catch (e) {
-      setError(errorMessage(e));
-      setBusy(false);
-    }
-  };
+  return (
+    <FormDialog
+      title={title}
+      submitLabel={confirmLabel}
+      onClose={onClose}
+      onSubmit={async () => {
+        if (!value.trim()) throw new Error('Please enter a name.');
+        await onSubmit(value.trim());
+      }}
+    >
+      {label && <p>{label}</p>}
+      <input
+        ref={input}
+        value={value}
+        placeholder={placeholder}
+        onChange={(e) => setValue(e.target.value)}
+        autoFocus
+      />
+    </FormDialog>
+  );
+}
+
+interface FormProps {
+  title: string;
+  submitLabel: string;
+  danger?: boolean;
+  children: ReactNode;
+  /** Resolves when done (the dialog closes); a thrown error is shown in the dialog. */
+  onSubmit(): Promise<unknown>;
+  onClose(): void;
+  testId?: string;
+}
+
+/** A dialog with a few form fields and a submit button. */
+export function FormDialog({ title, submitLabel, danger, children, onSubmit, onClose, testId }: FormProps) {
+  const { busy, error, run } = useDialogAction(onSubmit, onClose);
   return (
     <Backdrop onClose={onClose}>
-      <h2>{title}</h2>
-      {label && <p>{label}</p>}
       <form
+        data-testid={testId}
         onSubmit={(e) => {
           e.preventDefault();
-          void submit();
+          void run();
         }}
       >
-        <input
-          ref={input}
-          value={value}
-          placeholder={placeholder}
-          onChange={(e) => setValue(e.target.value)}
-          autoFocus
-        />
+        <h2>{title}</h2>
+        {children}
         {error && (
-          <div className="error" style={{ marginTop: 10 }}>
+          <div className="error" style={{ marginTop: 10 }} role="alert">
             {error}
           </div>
         )}
@@ -103,13 +106,33 @@ export function PromptDialog({
           <button type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={busy}>
-            {confirmLabel}
+          <button type="submit" className={danger ? 'danger solid' : 'primary'} disabled={busy}>
+            {submitLabel}
           </button>
         </div>
       </form>
     </Backdrop>
   );
+}
+
+/**
+ * A dialog's action: busy while it runs, closes the dialog when it succeeds, and keeps the dialog
+ * open showing the error when it fails.
+ */
+function useDialogAction(action: () => Promise<unknown>, onClose: () => void) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const run = async () => {
+    setBusy(true);
+    try {
+      await action();
+      onClose();
+    } catch (e) {
+      setError(errorMessage(e));
+      setBusy(false);
+    }
+  };
+  return { busy, error, run };
 }
 
 export function Backdrop({ children, onClose }: { children: ReactNode; onClose(): void }) {

@@ -13,7 +13,9 @@ import {
 } from '../../api/tracking';
 import type { Experiment } from '../../api/types';
 import { ConfirmDialog, PromptDialog } from '../../components/Modal';
-import { EmptyState, ErrorBox, FirstRunSnippet, Loading } from '../../components/States';
+import { ListStates } from '../../components/ListStates';
+import { SearchBox } from '../../components/SearchBox';
+import { EmptyState, FirstRunSnippet } from '../../components/States';
 
 type Dialog =
   | { kind: 'create' }
@@ -33,7 +35,6 @@ export function ExperimentsPage() {
   const setQuery = useSetQuery();
   const q = query.get('q') ?? '';
   const deleted = query.get('view') === 'deleted';
-  const [text, setText] = useState(q);
   const [dialog, setDialog] = useState<Dialog | null>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
 
@@ -76,26 +77,12 @@ export function ExperimentsPage() {
         </button>
       </div>
       <div className="toolbar">
-        <form
-          className="row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            setQuery({ q: text });
-          }}
-        >
-          <input
-            type="search"
-            placeholder="Search experiments by name"
-            value={text}
-            onChange={(e) => {
-              setText(e.target.value);
-              if (!e.target.value) setQuery({ q: null });
-            }}
-            style={{ width: 320 }}
-            data-testid="experiment-search"
-          />
-          <button type="submit">Search</button>
-        </form>
+        <SearchBox
+          initial={q}
+          placeholder="Search experiments by name"
+          testId="experiment-search"
+          onSearch={(text) => setQuery({ q: text })}
+        />
         <span className="grow" style={{ flex: 1 }} />
         <div className="seg">
           <button className={deleted ? '' : 'on'} onClick={() => setQuery({ view: null })}>
@@ -110,12 +97,12 @@ export function ExperimentsPage() {
           </button>
         </div>
       </div>
-      {list.error && <ErrorBox message={list.error} onRetry={list.reload} />}
-      {list.loading && !list.data ? (
-        <Loading label="Loading experiments…" />
-      ) : experiments.length === 0 && !list.error ? (
-        <div className="panel">
-          {q ? (
+      <ListStates
+        state={list}
+        loadingLabel="Loading experiments…"
+        isEmpty={experiments.length === 0}
+        empty={
+          q ? (
             <EmptyState title={`No ${deleted ? 'deleted ' : ''}experiment matches “${q}”`}>
               <p>Try another part of the name, or clear the search.</p>
             </EmptyState>
@@ -128,9 +115,9 @@ export function ExperimentsPage() {
               <p>Create one with the button above, or log a first run from your training code:</p>
               <FirstRunSnippet />
             </EmptyState>
-          )}
-        </div>
-      ) : (
+          )
+        }
+      >
         <div className="panel" style={{ overflow: 'auto' }}>
           <table className="data" data-testid="experiments-table">
             <thead>
@@ -205,7 +192,7 @@ export function ExperimentsPage() {
             </tbody>
           </table>
         </div>
-      )}
+      </ListStates>
       {dialog?.kind === 'create' && (
         <PromptDialog
           title="New experiment"

@@ -4,10 +4,10 @@
  */
 import { useState } from 'react';
 import { deleteAlias, setAlias, type RegisteredModelAlias } from '../../api/registry';
-import { ConfirmDialog } from '../../components/Modal';
+import { ConfirmDialog, FormDialog } from '../../components/Modal';
+import { SuggestInput } from '../../components/SuggestInput';
 import { Link } from '../../app/router';
 import { AliasChip, versionPath } from './Badges';
-import { FormDialog } from './FormDialog';
 
 interface Props {
   modelName: string;
@@ -121,20 +121,16 @@ function SetAliasDialog({ modelName, aliases, versions, fixedVersion, onClose, o
       <label className="field" htmlFor="alias-name">
         Alias
       </label>
-      <input
+      <SuggestInput
         id="alias-name"
         value={alias}
         onChange={(e) => setAliasName(e.target.value)}
         placeholder="e.g. champion"
         autoFocus
-        list="alias-names"
+        listId="alias-names"
+        suggestions={aliases.map((a) => a.alias)}
         data-testid="alias-input"
       />
-      <datalist id="alias-names">
-        {aliases.map((a) => (
-          <option key={a.alias} value={a.alias} />
-        ))}
-      </datalist>
       {!fixedVersion && (
         <>
           <label className="field" htmlFor="alias-version">

@@ -1,6 +1,5 @@
 /** An editable Markdown description (of a registered model or of one version). */
-import { useState } from 'react';
-import { errorMessage } from '../../api/client';
+import { DescriptionEditor as Editor } from '../../components/DescriptionEditor';
 import { Markdown } from './Markdown';
 
 interface Props {
@@ -11,67 +10,15 @@ interface Props {
 }
 
 export function DescriptionEditor({ value, placeholder, onSave }: Props) {
-  const [editing, setEditing] = useState(false);
-  const [text, setText] = useState(value);
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const save = async () => {
-    setBusy(true);
-    try {
-      await onSave(text);
-      setEditing(false);
-      setError(undefined);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
-    <div className="panel pad" data-testid="registry-description">
-      <div className="row" style={{ marginBottom: 10 }}>
-        <h2 style={{ margin: 0, flex: 1 }}>Description</h2>
-        {!editing && (
-          <button
-            className="small"
-            onClick={() => {
-              setText(value);
-              setEditing(true);
-            }}
-            data-testid="edit-description"
-          >
-            Edit
-          </button>
-        )}
-      </div>
-      {editing ? (
-        <>
-          <textarea
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-            autoFocus
-            rows={8}
-            placeholder="Markdown: # heading, - list, **bold**, `code`, [link](https://…)"
-            data-testid="description-input"
-          />
-          {error && <div className="error">{error}</div>}
-          <div className="row" style={{ justifyContent: 'flex-end', marginTop: 8 }}>
-            <span className="muted small" style={{ flex: 1 }}>
-              Markdown supported
-            </span>
-            <button onClick={() => setEditing(false)}>Cancel</button>
-            <button className="primary" onClick={save} disabled={busy} data-testid="save-description">
-              Save
-            </button>
-          </div>
-        </>
-      ) : value ? (
-        <div data-testid="description-text">
-          <Markdown text={value} />
-        </div>
-      ) : (
-        <p className="muted">{placeholder}</p>
-      )}
-    </div>
+    <Editor
+      value={value}
+      testId="registry-description"
+      emptyText={placeholder}
+      onSave={onSave}
+      render={(text) => <Markdown text={text} />}
+      inputPlaceholder="Markdown: # heading, - list, **bold**, `code`, [link](https://…)"
+      inputNote="Markdown supported"
+    />
   );
 }

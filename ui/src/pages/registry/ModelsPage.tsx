@@ -10,7 +10,9 @@ import {
   type RegisteredModel,
 } from '../../api/registry';
 import { PromptDialog } from '../../components/Modal';
-import { EmptyState, ErrorBox, Loading } from '../../components/States';
+import { ListStates } from '../../components/ListStates';
+import { SearchBox } from '../../components/SearchBox';
+import { EmptyState } from '../../components/States';
 import { AliasChip, StageBadge, modelPath, versionPath } from './Badges';
 import { markdownExcerpt } from './Markdown';
 import { RegisterSnippet } from './RegisterSnippet';
@@ -37,7 +39,6 @@ export function ModelsPage() {
   const sort = SORTS.find((s) => s.key === query.get('sort')) ?? SORTS[0]!;
   const size = PAGE_SIZES.includes(Number(query.get('size'))) ? Number(query.get('size')) : PAGE_SIZES[0]!;
   const pageToken = query.get('page') ?? undefined;
-  const [text, setText] = useState(q);
   // Tokens of the pages before this one, for "Previous"; a deep link to a later page starts empty.
   const [previous, setPrevious] = useState<(string | null)[]>([]);
   const [creating, setCreating] = useState(false);
@@ -81,30 +82,15 @@ export function ModelsPage() {
         </button>
       </div>
       <div className="toolbar">
-        <form
-          className="row"
-          onSubmit={(e) => {
-            e.preventDefault();
+        <SearchBox
+          initial={q}
+          placeholder="Search models by name"
+          testId="model-search"
+          onSearch={(text) => {
             setPrevious([]);
             setQuery({ q: text, ...resetPaging });
           }}
-        >
-          <input
-            type="search"
-            placeholder="Search models by name"
-            value={text}
-            onChange={(e) => {
-              setText(e.target.value);
-              if (!e.target.value) {
-                setPrevious([]);
-                setQuery({ q: null, ...resetPaging });
-              }
-            }}
-            style={{ width: 320 }}
-            data-testid="model-search"
-          />
-          <button type="submit">Search</button>
-        </form>
+        />
         <span style={{ flex: 1 }} />
         <label className="row small muted">
           Sort
@@ -124,12 +110,12 @@ export function ModelsPage() {
           </select>
         </label>
       </div>
-      {list.error && <ErrorBox message={list.error} onRetry={list.reload} />}
-      {list.loading && !list.data ? (
-        <Loading label="Loading models…" />
-      ) : models.length === 0 && !list.error ? (
-        <div className="panel">
-          {q ? (
+      <ListStates
+        state={list}
+        loadingLabel="Loading models…"
+        isEmpty={models.length === 0}
+        empty={
+          q ? (
             <EmptyState title={`No model matches “${q}”`}>
               <p>Try another part of the name, or clear the search.</p>
             </EmptyState>
@@ -145,9 +131,9 @@ export function ModelsPage() {
               </p>
               <RegisterSnippet />
             </EmptyState>
-          )}
-        </div>
-      ) : (
+          )
+        }
+      >
         <div className="panel" style={{ overflow: 'auto' }}>
           <table className="data" data-testid="models-table">
             <thead>
@@ -258,7 +244,7 @@ export function ModelsPage() {
             </button>
           </div>
         </div>
-      )}
+      </ListStates>
       {creating && (
         <PromptDialog
           title="New registered model"

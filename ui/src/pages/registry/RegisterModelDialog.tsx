@@ -11,7 +11,8 @@ import {
   searchRegisteredModels,
   type ModelVersion,
 } from '../../api/registry';
-import { FormDialog } from './FormDialog';
+import { FormDialog } from '../../components/Modal';
+import { SuggestInput } from '../../components/SuggestInput';
 
 interface Props {
   runId: string;
@@ -21,12 +22,18 @@ interface Props {
   onRegistered(mv: ModelVersion): void;
 }
 
+type Mode = 'new' | 'existing';
+const MODES: [Mode, string][] = [
+  ['new', 'New model'],
+  ['existing', 'Existing model'],
+];
+
 export function runsSource(runId: string, path: string): string {
   return path ? `runs:/${runId}/${path}` : `runs:/${runId}`;
 }
 
 export function RegisterModelDialog({ runId, path, onClose, onRegistered }: Props) {
-  const [mode, setMode] = useState<'new' | 'existing'>('new');
+  const [mode, setMode] = useState<Mode>('new');
   const [name, setName] = useState('');
   const [existing, setExisting] = useState('');
   const [description, setDescription] = useState('');
@@ -68,26 +75,19 @@ export function RegisterModelDialog({ runId, path, onClose, onRegistered }: Prop
         Registers <code>{source}</code> as a new version. The version keeps pointing at this run's files.
       </p>
       <div className="seg" role="radiogroup" style={{ marginBottom: 4 }}>
-        <button
-          type="button"
-          className={mode === 'new' ? 'on' : ''}
-          role="radio"
-          aria-checked={mode === 'new'}
-          onClick={() => setMode('new')}
-          data-testid="register-mode-new"
-        >
-          New model
-        </button>
-        <button
-          type="button"
-          className={mode === 'existing' ? 'on' : ''}
-          role="radio"
-          aria-checked={mode === 'existing'}
-          onClick={() => setMode('existing')}
-          data-testid="register-mode-existing"
-        >
-          Existing model
-        </button>
+        {MODES.map(([m, label]) => (
+          <button
+            key={m}
+            type="button"
+            className={mode === m ? 'on' : ''}
+            role="radio"
+            aria-checked={mode === m}
+            onClick={() => setMode(m)}
+            data-testid={`register-mode-${m}`}
+          >
+            {label}
+          </button>
+        ))}
       </div>
       {mode === 'new' ? (
         <>
@@ -108,21 +108,17 @@ export function RegisterModelDialog({ runId, path, onClose, onRegistered }: Prop
           <label className="field" htmlFor="register-existing">
             Model
           </label>
-          <input
+          <SuggestInput
             id="register-existing"
             value={existing}
             onChange={(e) => setExisting(e.target.value)}
             placeholder="Type to search registered models"
-            list="register-existing-names"
+            listId="register-existing-names"
+            suggestions={names}
             autoFocus
             autoComplete="off"
             data-testid="register-existing"
           />
-          <datalist id="register-existing-names">
-            {names.map((n) => (
-              <option key={n} value={n} />
-            ))}
-          </datalist>
           {suggestions.data && names.length === 0 && (
             <p className="muted small" style={{ margin: '6px 0 0' }}>
               {existing ? 'No registered model matches.' : 'No registered models yet: choose New model.'}

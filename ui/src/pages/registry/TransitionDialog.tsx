@@ -1,7 +1,7 @@
 /** Moves a model version to another stage, optionally archiving the versions already in it. */
 import { useState } from 'react';
 import { STAGES, transitionStage, type ModelVersion, type ModelVersionStage } from '../../api/registry';
-import { FormDialog } from './FormDialog';
+import { FormDialog } from '../../components/Modal';
 
 interface Props {
   mv: ModelVersion;

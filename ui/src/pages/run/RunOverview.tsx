@@ -1,11 +1,10 @@
 /** The overview tab of a run page. */
-import { useState } from 'react';
 import { useAsync } from '../../app/hooks';
 import { Link, withQuery } from '../../app/router';
 import { formatDuration, formatNumber, formatTime, runDuration } from '../../app/format';
-import { errorMessage } from '../../api/client';
 import { getRun, searchRuns, setRunTag } from '../../api/tracking';
 import type { Run } from '../../api/types';
+import { DescriptionEditor } from '../../components/DescriptionEditor';
 import { StatusBadge } from '../../components/States';
 import { TagsEditor } from './TagsEditor';
 
@@ -221,64 +220,15 @@ function ParentLink({ id }: { id: string }) {
 }
 
 function Description({ runId, value, onChanged }: { runId: string; value: string; onChanged(): void }) {
-  const [editing, setEditing] = useState(false);
-  const [text, setText] = useState(value);
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const save = async () => {
-    setBusy(true);
-    try {
-      await setRunTag(runId, NOTE_TAG, text);
-      setEditing(false);
-      setError(undefined);
-      onChanged();
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
-    <div className="panel pad" data-testid="run-description">
-      <div className="row" style={{ marginBottom: 10 }}>
-        <h2 style={{ margin: 0, flex: 1 }}>Description</h2>
-        {!editing && (
-          <button
-            className="small"
-            onClick={() => {
-              setText(value);
-              setEditing(true);
-            }}
-            data-testid="edit-description"
-          >
-            Edit
-          </button>
-        )}
-      </div>
-      {editing ? (
-        <>
-          <textarea
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-            autoFocus
-            rows={8}
-            data-testid="description-input"
-          />
-          {error && <div className="error">{error}</div>}
-          <div className="row" style={{ justifyContent: 'flex-end', marginTop: 8 }}>
-            <button onClick={() => setEditing(false)}>Cancel</button>
-            <button className="primary" onClick={save} disabled={busy} data-testid="save-description">
-              Save
-            </button>
-          </div>
-        </>
-      ) : value ? (
-        <div className="description-text" data-testid="description-text">
-          {value}
-        </div>
-      ) : (
-        <p className="muted">No description. Use Edit to note what this run tried and what you learned.</p>
-      )}
-    </div>
+    <DescriptionEditor
+      value={value}
+      testId="run-description"
+      emptyText="No description. Use Edit to note what this run tried and what you learned."
+      onSave={async (text) => {
+        await setRunTag(runId, NOTE_TAG, text);
+        onChanged();
+      }}
+    />
   );
 }
