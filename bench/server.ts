@@ -161,6 +161,8 @@ async function seed(storeUri: string): Promise<{ experimentId: string; historyRu
     tags: [],
   });
   await seedLossHistory(store, hist.info.run_id, HISTORY_POINTS, now);
+  // Fresh statistics after a bulk load, as an operator would run (autovacuum does it later anyway).
+  if (db.dialect.name === 'postgresql') await db.run('ANALYZE');
   await db.close();
   return { experimentId, historyRunId: hist.info.run_id };
 }
