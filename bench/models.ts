@@ -6,12 +6,11 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saveModel } from '../src/models/save.js';
-import { threeInputModel } from '../test/models/helpers/onnx-builder.js';
+import { threeInputModel, writeThreeInputCsv } from '../test/models/helpers/onnx-builder.js';
 import { machineLine } from './machine.js';
 
 const root = join(import.meta.dirname, '..');
@@ -92,18 +91,7 @@ async function batch(
   rows: number,
 ): Promise<{ rowsPerSec: number; seconds: number; peakMb: number }> {
   const input = join(tmp, 'batch.csv');
-  const w = createWriteStream(input);
-  w.write('x1,x2,x3\n');
-  let buf = '';
-  for (let i = 0; i < rows; i++) {
-    buf += `${(i % 1000) / 8},${i % 97},${(i % 13) * 0.25}\n`;
-    if (buf.length > 1 << 20) {
-      if (!w.write(buf)) await once(w, 'drain');
-      buf = '';
-    }
-  }
-  w.end(buf);
-  await once(w, 'finish');
+  await writeThreeInputCsv(input, rows);
   const child = spawn(
     process.execPath,
     [CLI, 'models', 'predict', '-m', modelDir, '-i', input, '-o', join(tmp, 'batch.jsonl')],

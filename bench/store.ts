@@ -12,6 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machineLine, percentile } from './machine.js';
+import { seedLossHistory, seedSearchRuns } from './seed-runs.js';
 import { openDatabase } from '../src/store/sql/open-database.js';
 import { upgradeSchema } from '../src/store/sql/migrations.js';
 import { SqlTrackingStore } from '../src/store/sql/sql-tracking-store.js';
@@ -98,28 +99,8 @@ async function seedSearch(f: Fixture): Promise<{ experimentId: string; seconds: 
   const experimentId = await f.store.createExperiment('search-bench', undefined, []);
   const now = Date.now();
   const t0 = performance.now();
-  const seedRun = async (i: number): Promise<void> => {
-    const runId = await newRun(f.store, experimentId, `run-${i}`, now + i);
-    const metrics: Metric[] = Array.from({ length: 10 }, (_, k) => ({
-      key: `m${k + 1}`,
-      value: Math.random(),
-      timestamp: now,
-      step: 0,
-    }));
-    const params = Array.from({ length: 10 }, (_, k) => ({
-      key: `p${k + 1}`,
-      value: k === 0 ? (i % 3 === 0 ? 'x' : 'y') : `v${i % 50}`,
-    }));
-    const tags = Array.from({ length: 10 }, (_, k) => ({ key: `t${k + 1}`, value: `tag-${i % 20}` }));
-    await f.store.logBatch(runId, metrics, params, tags);
-  };
   // 16 writers at a time, as a busy server would see them (their logBatch calls group-commit).
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < SEARCH_RUNS) await seedRun(next++);
-    }),
-  );
+  await seedSearchRuns(f.store, experimentId, SEARCH_RUNS, 16, now);
   await f.db.run('ANALYZE');
   return { experimentId, seconds: (performance.now() - t0) / 1000 };
 }
@@ -152,15 +133,7 @@ async function timeSearch(
 async function benchSampled(f: Fixture): Promise<{ p50: number; cpu50: number; points: number }> {
   const runId = await newRun(f.store, '0', 'long-history');
   const now = Date.now();
-  for (let b = 0; b < HISTORY_POINTS / 1000; b++) {
-    const metrics = Array.from({ length: 1000 }, (_, i) => ({
-      key: 'loss',
-      value: Math.random(),
-      timestamp: now + b * 1000 + i,
-      step: b * 1000 + i,
-    }));
-    await f.store.logBatch(runId, metrics, [], []);
-  }
+  await seedLossHistory(f.store, runId, HISTORY_POINTS, now);
   const times: number[] = [];
   const cpus: number[] = [];
   let points = 0;

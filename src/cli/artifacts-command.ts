@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { cleanArtifactPath, type TransferProgress } from '../client/artifacts.js';
 import type { ArtifactFileInfo, TrackingClient } from '../client/tracking-client.js';
 import { invalidParam } from '../errors.js';
-import { withClient, withTrackingUri, type TrackingCliOptions } from './cli-client.js';
+import { trackingSubcommand, withClient, type TrackingCliOptions } from './cli-client.js';
 import { createProgressBar, formatBytes, printJson, printTable, type ProgressBar } from './output.js';
 
 interface TargetOptions extends TrackingCliOptions {
@@ -27,11 +27,9 @@ function target(opts: TargetOptions): { runId: string; path: string } {
 }
 
 function sub(parent: Command, name: string, description: string, example: string): Command {
-  const cmd = withTrackingUri(parent.command(name).description(description))
+  return trackingSubcommand(parent, name, description, example)
     .option('-r, --run-id <id>', 'run id')
     .option('-a, --artifact-path <path>', 'path inside the run artifacts (default: the root)');
-  cmd.addHelpText('after', `\nExample:\n  $ ${example}`);
-  return cmd;
 }
 
 /** Feeds per-file progress callbacks into one bar counting bytes over all files. */

@@ -1,11 +1,18 @@
 /** `cairn experiments create|list|get|rename|delete|restore`. */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import type { Experiment, ViewType } from '../entities/tracking.js';
+import { Command } from 'commander';
+import type { Experiment } from '../entities/tracking.js';
 import { invalidParam } from '../errors.js';
-import { collect, positiveInt, withClient, withTrackingUri, type TrackingCliOptions } from './cli-client.js';
+import {
+  VIEWS,
+  addDeleteRestoreCommands,
+  collect,
+  positiveIntOption,
+  trackingSubcommand as sub,
+  viewOption,
+  withClient,
+  type TrackingCliOptions,
+} from './cli-client.js';
 import { formatTimestamp, printJson, printKeyValues, printTable } from './output.js';
-
-const VIEWS: Record<string, ViewType> = { active: 'ACTIVE_ONLY', deleted: 'DELETED_ONLY', all: 'ALL' };
 
 function parseTags(pairs: string[]): { key: string; value: string }[] {
   return pairs.map((pair) => {
@@ -13,20 +20,6 @@ function parseTags(pairs: string[]): { key: string; value: string }[] {
     if (at <= 0) throw invalidParam(`--tag expects KEY=VALUE, got '${pair}'.`);
     return { key: pair.slice(0, at), value: pair.slice(at + 1) };
   });
-}
-
-const safeInt = (value: string): number => {
-  try {
-    return positiveInt(value);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-};
-
-function sub(parent: Command, name: string, description: string, example: string): Command {
-  const cmd = withTrackingUri(parent.command(name).description(description));
-  cmd.addHelpText('after', `\nExample:\n  $ ${example}`);
-  return cmd;
 }
 
 function printExperiment(exp: Experiment, json: boolean | undefined): void {
@@ -70,10 +63,10 @@ export function experimentsCommand(): Command {
     );
 
   sub(group, 'list', 'List experiments.', `cairn experiments list --filter "name LIKE 'fraud%'" --json`)
-    .addOption(new Option('--view <view>', 'which experiments').choices(Object.keys(VIEWS)).default('active'))
+    .addOption(viewOption('experiments'))
     .option('--filter <filter>', 'search filter, e.g. "tags.team = \'risk\'"')
     .option('--order-by <clause>', "order, e.g. 'name ASC' (repeatable)", collect)
-    .option('--max-results <n>', 'show at most n experiments', safeInt)
+    .option('--max-results <n>', 'show at most n experiments', positiveIntOption)
     .option('--json', 'print JSON instead of a table')
     .action(
       async (
@@ -131,24 +124,13 @@ export function experimentsCommand(): Command {
       process.stdout.write(`Renamed experiment ${id} to '${newName}'\n`);
     });
 
-  sub(
-    group,
-    'delete',
-    'Delete an experiment (and its runs); it can be restored.',
-    'cairn experiments delete 1',
-  )
-    .argument('<experiment-id>', 'experiment id')
-    .action(async (id: string, opts: TrackingCliOptions) => {
-      await withClient(opts, (client) => client.deleteExperiment(id));
-      process.stdout.write(`Deleted experiment ${id}\n`);
-    });
-
-  sub(group, 'restore', 'Restore a deleted experiment.', 'cairn experiments restore 1')
-    .argument('<experiment-id>', 'experiment id')
-    .action(async (id: string, opts: TrackingCliOptions) => {
-      await withClient(opts, (client) => client.restoreExperiment(id));
-      process.stdout.write(`Restored experiment ${id}\n`);
-    });
+  addDeleteRestoreCommands(group, {
+    noun: 'experiment',
+    exampleId: '1',
+    deleteDescription: 'Delete an experiment (and its runs); it can be restored.',
+    remove: (client, id) => client.deleteExperiment(id),
+    restore: (client, id) => client.restoreExperiment(id),
+  });
 
   return group;
 }

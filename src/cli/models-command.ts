@@ -19,6 +19,18 @@ interface RemoteCliOptions {
   trackingUri?: string;
 }
 
+const MODEL_URI_HELP = 'model: local path, file:, runs:/, models:/ or mlflow-artifacts: URI';
+
+/** Adds the options of the commands that build a container image (generate-dockerfile, build-docker). */
+function withImageOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--cairn-package <spec>',
+      'npm spec or local .tgz (npm pack) of the Cairn package to install in the image',
+    )
+    .option('--base-image <image>', 'base image', 'node:20-slim');
+}
+
 const nonNegativeNumber = (value: string): number => {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new Error(`expected a non-negative number, got '${value}'`);
@@ -43,10 +55,7 @@ function predictCommand(): Command {
     .description(
       'Score a file with a model, streaming it in chunks (CSV, JSON, JSON Lines or Parquet in; JSON Lines, CSV or JSON out).',
     )
-    .requiredOption(
-      '-m, --model-uri <uri>',
-      'model: local path, file:, runs:/, models:/ or mlflow-artifacts: URI',
-    )
+    .requiredOption('-m, --model-uri <uri>', MODEL_URI_HELP)
     .option('-i, --input-path <path>', 'input file (default: standard input)')
     .option('-o, --output-path <path>', 'output file (default: standard output)')
     .addOption(
@@ -131,10 +140,7 @@ function serveCommand(): Command {
       'Serve a model over HTTP with the MLflow scoring protocol (/invocations, /ping, /health, /version, /metrics).',
     )
     .helpOption('--help', 'display help for command')
-    .requiredOption(
-      '-m, --model-uri <uri>',
-      'model: local path, file:, runs:/, models:/ or mlflow-artifacts: URI',
-    )
+    .requiredOption('-m, --model-uri <uri>', MODEL_URI_HELP)
     .option(
       '-p, --port <port>',
       'port to listen on',
@@ -212,27 +218,20 @@ Examples:
 }
 
 function generateDockerfileCommand(): Command {
-  const cmd = new Command('generate-dockerfile')
-    .description(
-      'Write a Docker build context (Dockerfile, model, package.json) whose image serves the model on port 8080.',
-    )
-    .requiredOption(
-      '-m, --model-uri <uri>',
-      'model: local path, file:, runs:/, models:/ or mlflow-artifacts: URI',
-    )
-    .option('-d, --output-directory <dir>', 'where to write the context', 'cairn-dockerfile')
-    .option(
-      '--cairn-package <spec>',
-      'npm spec or local .tgz (npm pack) of the Cairn package to install in the image',
-    )
-    .option('--base-image <image>', 'base image', 'node:20-slim')
-    .addHelpText(
-      'after',
-      `
+  const cmd = withImageOptions(
+    new Command('generate-dockerfile')
+      .description(
+        'Write a Docker build context (Dockerfile, model, package.json) whose image serves the model on port 8080.',
+      )
+      .requiredOption('-m, --model-uri <uri>', MODEL_URI_HELP)
+      .option('-d, --output-directory <dir>', 'where to write the context', 'cairn-dockerfile'),
+  ).addHelpText(
+    'after',
+    `
 Examples:
   $ cairn models generate-dockerfile -m models:/fraud@champion -d ./fraud-image
   $ docker build -t fraud ./fraud-image && docker run -p 8080:8080 fraud`,
-    );
+  );
   withTrackingUri(cmd);
   cmd.action(
     async (
@@ -256,25 +255,18 @@ Examples:
 }
 
 function buildDockerCommand(): Command {
-  const cmd = new Command('build-docker')
-    .description('Build a container image serving the model (needs a running Docker or Podman).')
-    .requiredOption(
-      '-m, --model-uri <uri>',
-      'model: local path, file:, runs:/, models:/ or mlflow-artifacts: URI',
-    )
-    .option('-n, --name <image>', 'image name', 'cairn-model')
-    .option(
-      '--cairn-package <spec>',
-      'npm spec or local .tgz (npm pack) of the Cairn package to install in the image',
-    )
-    .option('--base-image <image>', 'base image', 'node:20-slim')
-    .addHelpText(
-      'after',
-      `
+  const cmd = withImageOptions(
+    new Command('build-docker')
+      .description('Build a container image serving the model (needs a running Docker or Podman).')
+      .requiredOption('-m, --model-uri <uri>', MODEL_URI_HELP)
+      .option('-n, --name <image>', 'image name', 'cairn-model'),
+  ).addHelpText(
+    'after',
+    `
 Examples:
   $ cairn models build-docker -m models:/fraud@champion -n fraud
   $ docker run -p 8080:8080 fraud`,
-    );
+  );
   withTrackingUri(cmd);
   cmd.action(async (opts: RemoteCliOptions & { name: string; cairnPackage?: string; baseImage: string }) => {
     const { dir, cleanup } = await resolveModelDir(opts.modelUri, { trackingUri: opts.trackingUri });

@@ -2,20 +2,18 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { ModelVersion, RegisteredModel } from '../entities/registry.js';
 import { RegistryClient } from '../client/registry.js';
-import { collect, positiveInt, withClient, withTrackingUri, type TrackingCliOptions } from './cli-client.js';
+import {
+  collect,
+  positiveIntOption,
+  trackingSubcommand,
+  withClient,
+  type TrackingCliOptions,
+} from './cli-client.js';
 import { createProgressBar, formatTimestamp, printJson, printKeyValues, printTable } from './output.js';
 
 interface JsonOption extends TrackingCliOptions {
   json?: boolean;
 }
-
-const safeInt = (value: string): number => {
-  try {
-    return positiveInt(value);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-};
 
 /** `key=value` pairs from repeated `--tag` options. */
 function parseTags(pairs: string[] = []): Record<string, string> {
@@ -29,13 +27,10 @@ function parseTags(pairs: string[] = []): Record<string, string> {
 }
 
 function sub(parent: Command, name: string, description: string, examples: string[]): Command {
-  const cmd = withTrackingUri(parent.command(name).description(description));
-  cmd.option('--json', 'print JSON instead of a table');
-  cmd.addHelpText(
-    'after',
-    `\nExample${examples.length > 1 ? 's' : ''}:\n${examples.map((e) => `  $ ${e}`).join('\n')}`,
+  return trackingSubcommand(parent, name, description, examples).option(
+    '--json',
+    'print JSON instead of a table',
   );
-  return cmd;
 }
 
 function withRegistry<T>(
@@ -129,7 +124,7 @@ export function addRegistryCommands(models: Command): void {
   ])
     .option('--filter <filter>', 'search filter, e.g. "name LIKE \'fraud%\'" or "tags.team = \'risk\'"')
     .option('--order-by <clause>', "order, e.g. 'name DESC' (repeatable)", collect, [])
-    .option('--max-results <n>', 'largest number of models to show', safeInt, 100)
+    .option('--max-results <n>', 'largest number of models to show', positiveIntOption, 100)
     .action(async (opts: JsonOption & { filter?: string; orderBy: string[]; maxResults: number }) => {
       await withRegistry(opts, async (registry) => {
         const models: RegisteredModel[] = [];
@@ -172,7 +167,7 @@ export function addRegistryCommands(models: Command): void {
   ])
     .argument('<name>', 'registered model name')
     .option('--filter <filter>', 'extra filter, e.g. "version_number > 3" or "tags.validated = \'yes\'"')
-    .option('--max-results <n>', 'largest number of versions to show', safeInt, 1000)
+    .option('--max-results <n>', 'largest number of versions to show', positiveIntOption, 1000)
     .action(async (name: string, opts: JsonOption & { filter?: string; maxResults: number }) => {
       await withRegistry(opts, async (registry) => {
         const model = await registry.getRegisteredModel(name);

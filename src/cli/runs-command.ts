@@ -1,25 +1,18 @@
 /** `cairn runs list|get|describe|delete|restore`. */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import type { Run, ViewType } from '../entities/tracking.js';
+import { Command } from 'commander';
+import type { Run } from '../entities/tracking.js';
 import { invalidParam } from '../errors.js';
-import { collect, positiveInt, withClient, withTrackingUri, type TrackingCliOptions } from './cli-client.js';
+import {
+  VIEWS,
+  addDeleteRestoreCommands,
+  collect,
+  positiveIntOption,
+  trackingSubcommand as sub,
+  viewOption,
+  withClient,
+  type TrackingCliOptions,
+} from './cli-client.js';
 import { formatDuration, formatTimestamp, printJson, printKeyValues, printTable } from './output.js';
-
-const VIEWS: Record<string, ViewType> = { active: 'ACTIVE_ONLY', deleted: 'DELETED_ONLY', all: 'ALL' };
-
-const safeInt = (value: string): number => {
-  try {
-    return positiveInt(value);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-};
-
-function sub(parent: Command, name: string, description: string, example: string): Command {
-  const cmd = withTrackingUri(parent.command(name).description(description));
-  cmd.addHelpText('after', `\nExample:\n  $ ${example}`);
-  return cmd;
-}
 
 const duration = (run: Run): string =>
   run.info.end_time
@@ -95,8 +88,8 @@ export function runsCommand(): Command {
     .requiredOption('--experiment-id <id>', 'experiment id (repeatable, or comma-separated)', collect)
     .option('--filter <filter>', 'search filter, e.g. "metrics.rmse < 1 and tags.team = \'risk\'"')
     .option('--order-by <clause>', "order, e.g. 'metrics.loss ASC' (repeatable)", collect)
-    .option('--max-results <n>', 'show at most n runs (default 100)', safeInt, 100)
-    .addOption(new Option('--view <view>', 'which runs').choices(Object.keys(VIEWS)).default('active'))
+    .option('--max-results <n>', 'show at most n runs (default 100)', positiveIntOption, 100)
+    .addOption(viewOption('runs'))
     .option('--json', 'print JSON instead of a table')
     .action(
       async (
@@ -179,24 +172,13 @@ export function runsCommand(): Command {
       });
     });
 
-  sub(
-    group,
-    'delete',
-    'Delete a run (it can be restored).',
-    'cairn runs delete 3f2a9c0d6b7e4e1f9a8b7c6d5e4f3a2b',
-  )
-    .argument('<run-id>', 'run id')
-    .action(async (runId: string, opts: TrackingCliOptions) => {
-      await withClient(opts, (client) => client.deleteRun(runId));
-      process.stdout.write(`Deleted run ${runId}\n`);
-    });
-
-  sub(group, 'restore', 'Restore a deleted run.', 'cairn runs restore 3f2a9c0d6b7e4e1f9a8b7c6d5e4f3a2b')
-    .argument('<run-id>', 'run id')
-    .action(async (runId: string, opts: TrackingCliOptions) => {
-      await withClient(opts, (client) => client.restoreRun(runId));
-      process.stdout.write(`Restored run ${runId}\n`);
-    });
+  addDeleteRestoreCommands(group, {
+    noun: 'run',
+    exampleId: '3f2a9c0d6b7e4e1f9a8b7c6d5e4f3a2b',
+    deleteDescription: 'Delete a run (it can be restored).',
+    remove: (client, id) => client.deleteRun(id),
+    restore: (client, id) => client.restoreRun(id),
+  });
 
   return group;
 }

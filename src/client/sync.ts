@@ -28,6 +28,9 @@ export interface SyncReport {
   })[];
 }
 
+/** The outcome counts of a spool that was skipped (unreadable or in use): nothing happened to it. */
+const UNTOUCHED = { delivered: 0, skippedAsDelivered: 0, rejectedNow: 0, removed: false } as const;
+
 /** Summaries of the spool files in `dir` (nothing is sent). */
 export function listSpools(dir = defaultSpoolDir()): SpoolSummary[] {
   return Spool.list(dir).map(({ file, lockedBy }): SpoolSummary => {
@@ -73,24 +76,11 @@ export async function syncSpools(
     for (const summary of listSpools(options.dir)) {
       if (options.runId && summary.runId !== options.runId) continue;
       if (summary.error) {
-        report.spools.push({
-          ...summary,
-          delivered: 0,
-          skippedAsDelivered: 0,
-          rejectedNow: 0,
-          removed: false,
-        });
+        report.spools.push({ ...summary, ...UNTOUCHED });
         continue;
       }
       if (summary.lockedBy !== undefined) {
-        report.spools.push({
-          ...summary,
-          delivered: 0,
-          skippedAsDelivered: 0,
-          rejectedNow: 0,
-          removed: false,
-          error: `in use by process ${summary.lockedBy}`,
-        });
+        report.spools.push({ ...summary, ...UNTOUCHED, error: `in use by process ${summary.lockedBy}` });
         continue;
       }
       const uri = options.trackingUri ?? summary.trackingUri;

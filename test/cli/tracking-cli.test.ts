@@ -208,6 +208,18 @@ test('artifacts upload, list, download', async () => {
   assert.match(missing.stderr, /RESOURCE_DOES_NOT_EXIST/);
 });
 
+/** Node arguments running the offline-writer fixture against an unreachable server. */
+const offlineWriterArgs = (runId: string, spoolDir: string, count: number, ...extra: string[]): string[] => [
+  '--import',
+  'tsx',
+  join(root, 'test/cli/fixtures/offline-writer.ts'),
+  'http://127.0.0.1:1',
+  runId,
+  spoolDir,
+  String(count),
+  ...extra,
+];
+
 test('sync delivers what a process spooled while the server was unreachable, exactly once', async () => {
   const exp = await client.createExperiment('cli-sync');
   const runId = (await client.createRun({ experiment_id: exp })).info.run_id;
@@ -215,15 +227,7 @@ test('sync delivers what a process spooled while the server was unreachable, exa
   const writer = await new Promise<string>((resolve, reject) =>
     execFile(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(root, 'test/cli/fixtures/offline-writer.ts'),
-        'http://127.0.0.1:1',
-        runId,
-        spoolDir,
-        '2500',
-      ],
+      offlineWriterArgs(runId, spoolDir, 2500),
       { cwd: root, timeout: 60_000 },
       (err, stdout) => (err ? reject(err) : resolve(stdout)),
     ),
@@ -260,20 +264,10 @@ test('a process ended by SIGTERM spools what it had not delivered', async () => 
   const exp = await client.createExperiment('cli-sigterm');
   const runId = (await client.createRun({ experiment_id: exp })).info.run_id;
   const spoolDir = join(dir, 'spool-sigterm');
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(root, 'test/cli/fixtures/offline-writer.ts'),
-      'http://127.0.0.1:1',
-      runId,
-      spoolDir,
-      '1000',
-      'hold',
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const child = spawn(process.execPath, offlineWriterArgs(runId, spoolDir, 1000, 'hold'), {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
   const exited = new Promise<NodeJS.Signals | null>((resolve) =>
     child.once('exit', (_code, signal) => resolve(signal)),

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -10,7 +9,7 @@ import { batchPredict } from '../../src/models/batch/predict.js';
 import { parseNumberBytes } from '../../src/models/batch/csv.js';
 import { loadModelFromDir, type Model } from '../../src/models/model.js';
 import { saveModel } from '../../src/models/save.js';
-import { threeInputModel, threeInputScore } from './helpers/onnx-builder.js';
+import { threeInputModel, threeInputScore, writeThreeInputCsv } from './helpers/onnx-builder.js';
 import { writeParquet } from './helpers/parquet-writer.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'cairn.js');
@@ -182,18 +181,7 @@ describe('batch prediction', () => {
 
   it('scores a 1,000,000-row CSV in a child process with bounded memory', async () => {
     const input = join(tmp, 'million.csv');
-    const w = createWriteStream(input);
-    w.write('x1,x2,x3\n');
-    let buf = '';
-    for (let i = 0; i < 1_000_000; i++) {
-      buf += `${(i % 1000) / 8},${i % 97},${(i % 13) * 0.25}\n`;
-      if (buf.length > 1 << 20) {
-        if (!w.write(buf)) await once(w, 'drain');
-        buf = '';
-      }
-    }
-    w.end(buf);
-    await once(w, 'finish');
+    await writeThreeInputCsv(input, 1_000_000);
     const output = join(tmp, 'million.jsonl');
     const child = spawn(
       process.execPath,

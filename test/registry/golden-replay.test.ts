@@ -7,31 +7,14 @@
  * Where the recording shows an MLflow bug (README table) the sensible behaviour is expected
  * instead, and a compensating request keeps the rest of the scenario identical.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BACKENDS } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { GOLDEN_FILE } from '../helpers/shared.js';
+import { GOLDEN_FILE as GOLDEN, loadGolden, type GoldenRecord as Exchange } from '../server/golden/replay.js';
 
-interface Exchange {
-  name: string;
-  method: string;
-  path: string;
-  query?: Record<string, string | string[]>;
-  body?: unknown;
-  body_text?: string;
-  headers?: Record<string, string | null>;
-  status: number;
-  content_type: string;
-  response: unknown;
-}
-
-const GOLDEN = process.env.CAIRN_GOLDEN_FILE ?? GOLDEN_FILE;
-const exchanges: Exchange[] = (existsSync(GOLDEN) ? readFileSync(GOLDEN, 'utf8') : '')
-  .split('\n')
-  .filter(Boolean)
-  .map((l) => JSON.parse(l) as Exchange);
+const exchanges: Exchange[] = existsSync(GOLDEN) ? loadGolden(GOLDEN) : [];
 
 const isRegistry = (name: string): boolean => /^(rm|mv|alias|latest-versions)-/.test(name);
 

@@ -27,6 +27,24 @@ export async function fails(
   return res;
 }
 
+/** `fails` with 400 INVALID_PARAMETER_VALUE. */
+export const failsInvalid = (
+  base: string,
+  method: string,
+  path: string,
+  payload: Json | undefined,
+  message?: RegExp,
+): Promise<ApiResponse<Json>> => fails(base, method, path, payload, 400, 'INVALID_PARAMETER_VALUE', message);
+
+/** `fails` with 404 RESOURCE_DOES_NOT_EXIST. */
+export const failsNotFound = (
+  base: string,
+  method: string,
+  path: string,
+  payload: Json | undefined,
+  message?: RegExp,
+): Promise<ApiResponse<Json>> => fails(base, method, path, payload, 404, 'RESOURCE_DOES_NOT_EXIST', message);
+
 /** Creates an experiment and a run; returns the run id and its artifact root. */
 export async function makeRun(base: string, experiment = `exp-${Math.random().toString(36).slice(2)}`) {
   const exp = await ok(base, 'POST', 'experiments/create', { name: experiment });

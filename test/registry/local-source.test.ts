@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BACKENDS } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { fails, makeRun, ok } from './helpers.js';
+import { failsInvalid, makeRun, ok } from './helpers.js';
 
 for (const backend of BACKENDS) {
   describe(`local model version sources (${backend})`, () => {
@@ -39,41 +39,25 @@ for (const backend of BACKENDS) {
       assert.equal(v.model_version.run_id, run.runId);
       const asUrl = pathToFileURL(inside).href;
       await ok(s.url, 'POST', 'model-versions/create', { name: 'local', source: asUrl, run_id: run.runId });
-      await fails(
-        s.url,
-        'POST',
-        'model-versions/create',
-        { name: 'local', source: inside },
-        400,
-        'INVALID_PARAMETER_VALUE',
-        /run_id/,
-      );
-      await fails(
-        s.url,
-        'POST',
-        'model-versions/create',
-        { name: 'local', source: `${run.artifactUri}/../../secret`, run_id: run.runId },
-        400,
-        'INVALID_PARAMETER_VALUE',
-      );
-      await fails(
+      await failsInvalid(s.url, 'POST', 'model-versions/create', { name: 'local', source: inside }, /run_id/);
+      await failsInvalid(s.url, 'POST', 'model-versions/create', {
+        name: 'local',
+        source: `${run.artifactUri}/../../secret`,
+        run_id: run.runId,
+      });
+      await failsInvalid(
         s.url,
         'POST',
         'model-versions/create',
         { name: 'local', source: join(root, 'elsewhere'), run_id: run.runId },
-        400,
-        'INVALID_PARAMETER_VALUE',
         /contained within/,
       );
       const other = await makeRun(s.url);
-      await fails(
-        s.url,
-        'POST',
-        'model-versions/create',
-        { name: 'local', source: `${other.artifactUri}/model`, run_id: run.runId },
-        400,
-        'INVALID_PARAMETER_VALUE',
-      );
+      await failsInvalid(s.url, 'POST', 'model-versions/create', {
+        name: 'local',
+        source: `${other.artifactUri}/model`,
+        run_id: run.runId,
+      });
       const dl = await ok(s.url, 'GET', 'model-versions/get-download-uri', { name: 'local', version: '1' });
       assert.equal(dl.artifact_uri, inside);
     });

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BACKENDS } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { fails, makeRun, ok, type Json } from './helpers.js';
+import { fails, failsInvalid, failsNotFound, makeRun, ok, type Json } from './helpers.js';
 
 const versionsOf = (r: Json): string[] => (r.model_versions ?? []).map((v: { version: string }) => v.version);
 
@@ -106,55 +106,21 @@ for (const backend of BACKENDS) {
     });
 
     it('gets, updates, tags and reports errors by version', async () => {
-      await fails(
-        url,
-        'GET',
-        'model-versions/get',
-        { name: 'mv', version: '99' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-        /version=99/,
-      );
-      await fails(
-        url,
-        'GET',
-        'model-versions/get',
-        { name: 'mv', version: 'one' },
-        400,
-        'INVALID_PARAMETER_VALUE',
-        /integer/,
-      );
-      await fails(
-        url,
-        'GET',
-        'model-versions/get',
-        { name: 'mv' },
-        400,
-        'INVALID_PARAMETER_VALUE',
-        /version/,
-      );
-      await fails(
-        url,
-        'GET',
-        'model-versions/get',
-        { name: 'nope', version: '1' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-      );
+      await failsNotFound(url, 'GET', 'model-versions/get', { name: 'mv', version: '99' }, /version=99/);
+      await failsInvalid(url, 'GET', 'model-versions/get', { name: 'mv', version: 'one' }, /integer/);
+      await failsInvalid(url, 'GET', 'model-versions/get', { name: 'mv' }, /version/);
+      await failsNotFound(url, 'GET', 'model-versions/get', { name: 'nope', version: '1' });
       const upd = await ok(url, 'PATCH', 'model-versions/update', {
         name: 'mv',
         version: '1',
         description: 'v one',
       });
       assert.equal(upd.model_version.description, 'v one');
-      await fails(
-        url,
-        'PATCH',
-        'model-versions/update',
-        { name: 'mv', version: '99', description: 'x' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-      );
+      await failsNotFound(url, 'PATCH', 'model-versions/update', {
+        name: 'mv',
+        version: '99',
+        description: 'x',
+      });
 
       await ok(url, 'POST', 'model-versions/set-tag', {
         name: 'mv',
@@ -163,48 +129,32 @@ for (const backend of BACKENDS) {
         value: 'yes',
       });
       await ok(url, 'POST', 'model-versions/set-tag', { name: 'mv', version: '1', key: 'tmp', value: '' });
-      await fails(
-        url,
-        'POST',
-        'model-versions/set-tag',
-        { name: 'mv', version: '99', key: 'k', value: 'v' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-      );
-      await fails(
-        url,
-        'POST',
-        'model-versions/set-tag',
-        { name: 'mv', version: '1', key: 'k', value: 'v'.repeat(5001) },
-        400,
-        'INVALID_PARAMETER_VALUE',
-      );
-      await fails(
-        url,
-        'POST',
-        'model-versions/set-tag',
-        { name: 'mv', version: '1', key: 'k'.repeat(251), value: 'v' },
-        400,
-        'INVALID_PARAMETER_VALUE',
-      );
-      await fails(
-        url,
-        'POST',
-        'model-versions/set-tag',
-        { name: 'mv', version: '1', key: 'k' },
-        400,
-        'INVALID_PARAMETER_VALUE',
-      );
+      await failsNotFound(url, 'POST', 'model-versions/set-tag', {
+        name: 'mv',
+        version: '99',
+        key: 'k',
+        value: 'v',
+      });
+      await failsInvalid(url, 'POST', 'model-versions/set-tag', {
+        name: 'mv',
+        version: '1',
+        key: 'k',
+        value: 'v'.repeat(5001),
+      });
+      await failsInvalid(url, 'POST', 'model-versions/set-tag', {
+        name: 'mv',
+        version: '1',
+        key: 'k'.repeat(251),
+        value: 'v',
+      });
+      await failsInvalid(url, 'POST', 'model-versions/set-tag', { name: 'mv', version: '1', key: 'k' });
       await ok(url, 'DELETE', 'model-versions/delete-tag', { name: 'mv', version: '1', key: 'tmp' });
       await ok(url, 'DELETE', 'model-versions/delete-tag', { name: 'mv', version: '1', key: 'never-set' });
-      await fails(
-        url,
-        'DELETE',
-        'model-versions/delete-tag',
-        { name: 'mv', version: '99', key: 'k' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-      );
+      await failsNotFound(url, 'DELETE', 'model-versions/delete-tag', {
+        name: 'mv',
+        version: '99',
+        key: 'k',
+      });
       const got = await ok(url, 'GET', 'model-versions/get', { name: 'mv', version: '1' });
       assert.deepEqual(got.model_version.tags, [{ key: 'validated', value: 'yes' }]);
     });
@@ -224,40 +174,26 @@ for (const backend of BACKENDS) {
       const v3 = await ok(url, 'GET', 'model-versions/get', { name: 'mv', version: '3' });
       assert.equal(v3.model_version.current_stage, 'Production');
       await t({ name: 'mv', version: '1', stage: 'None' });
-      await fails(
+      await failsInvalid(
         url,
         'POST',
         'model-versions/transition-stage',
         { name: 'mv', version: '1', stage: 'Canary' },
-        400,
-        'INVALID_PARAMETER_VALUE',
         /Canary/,
       );
-      await fails(
-        url,
-        'POST',
-        'model-versions/transition-stage',
-        { name: 'mv', version: '99', stage: 'Staging' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-      );
-      await fails(
+      await failsNotFound(url, 'POST', 'model-versions/transition-stage', {
+        name: 'mv',
+        version: '99',
+        stage: 'Staging',
+      });
+      await failsInvalid(
         url,
         'POST',
         'model-versions/transition-stage',
         { name: 'mv', version: '1', stage: 'Archived', archive_existing_versions: true },
-        400,
-        'INVALID_PARAMETER_VALUE',
         /Active stage/,
       );
-      await fails(
-        url,
-        'POST',
-        'model-versions/transition-stage',
-        { name: 'mv', version: '1' },
-        400,
-        'INVALID_PARAMETER_VALUE',
-      );
+      await failsInvalid(url, 'POST', 'model-versions/transition-stage', { name: 'mv', version: '1' });
     });
 
     it('sets, gets and deletes aliases', async () => {
@@ -286,33 +222,11 @@ for (const backend of BACKENDS) {
       );
       await bad({ name: 'mv', alias: 'ghost', version: '99' }, 404, 'RESOURCE_DOES_NOT_EXIST');
       await bad({ name: 'nope', alias: 'x', version: '1' }, 404, 'RESOURCE_DOES_NOT_EXIST');
-      await fails(
-        url,
-        'GET',
-        'registered-models/alias',
-        { name: 'mv', alias: 'nobody' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-        /nobody/,
-      );
-      await fails(
-        url,
-        'GET',
-        'registered-models/alias',
-        { name: 'nope', alias: 'x' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-      );
+      await failsNotFound(url, 'GET', 'registered-models/alias', { name: 'mv', alias: 'nobody' }, /nobody/);
+      await failsNotFound(url, 'GET', 'registered-models/alias', { name: 'nope', alias: 'x' });
       await ok(url, 'DELETE', 'registered-models/alias', { name: 'mv', alias: 'challenger' });
       await ok(url, 'DELETE', 'registered-models/alias', { name: 'mv', alias: 'challenger' });
-      await fails(
-        url,
-        'GET',
-        'registered-models/alias',
-        { name: 'mv', alias: 'challenger' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-      );
+      await failsNotFound(url, 'GET', 'registered-models/alias', { name: 'mv', alias: 'challenger' });
     });
 
     it('searches versions with filters, order and pages', async () => {
@@ -365,73 +279,24 @@ for (const backend of BACKENDS) {
         token = page.next_page_token;
       } while (token);
       assert.deepEqual(seen, ['1', '2', '3', '4']);
-      await fails(
-        url,
-        'GET',
-        'model-versions/search',
-        { max_results: 200001 },
-        400,
-        'INVALID_PARAMETER_VALUE',
-      );
-      await fails(
-        url,
-        'GET',
-        'model-versions/search',
-        { filter: "version_number = 'abc'" },
-        400,
-        'INVALID_PARAMETER_VALUE',
-      );
-      await fails(
-        url,
-        'GET',
-        'model-versions/search',
-        { filter: "stage = 'Staging'" },
-        400,
-        'INVALID_PARAMETER_VALUE',
-      );
-      await fails(url, 'GET', 'model-versions/search', { order_by: 'stage' }, 400, 'INVALID_PARAMETER_VALUE');
+      await failsInvalid(url, 'GET', 'model-versions/search', { max_results: 200001 });
+      await failsInvalid(url, 'GET', 'model-versions/search', { filter: "version_number = 'abc'" });
+      await failsInvalid(url, 'GET', 'model-versions/search', { filter: "stage = 'Staging'" });
+      await failsInvalid(url, 'GET', 'model-versions/search', { order_by: 'stage' });
     });
 
     it('deletes versions without reusing their numbers', async () => {
       await ok(url, 'POST', 'registered-models/alias', { name: 'mv', alias: 'doomed', version: '4' });
       await ok(url, 'DELETE', 'model-versions/delete', { name: 'mv', version: '4' });
-      await fails(
-        url,
-        'GET',
-        'model-versions/get',
-        { name: 'mv', version: '4' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-      );
-      await fails(
-        url,
-        'DELETE',
-        'model-versions/delete',
-        { name: 'mv', version: '4' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-      );
-      await fails(
-        url,
-        'GET',
-        'registered-models/alias',
-        { name: 'mv', alias: 'doomed' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-      );
+      await failsNotFound(url, 'GET', 'model-versions/get', { name: 'mv', version: '4' });
+      await failsNotFound(url, 'DELETE', 'model-versions/delete', { name: 'mv', version: '4' });
+      await failsNotFound(url, 'GET', 'registered-models/alias', { name: 'mv', alias: 'doomed' });
       const v5 = await ok(url, 'POST', 'model-versions/create', {
         name: 'mv',
         source: `runs:/${run.runId}/model2`,
       });
       assert.equal(v5.model_version.version, '5');
-      await fails(
-        url,
-        'GET',
-        'model-versions/get-download-uri',
-        { name: 'mv', version: '4' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-      );
+      await failsNotFound(url, 'GET', 'model-versions/get-download-uri', { name: 'mv', version: '4' });
     });
   });
 }

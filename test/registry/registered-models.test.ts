@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BACKENDS } from '../helpers/backends.js';
 import { startTestServer, api, type TestServer } from '../helpers/server.js';
-import { fails, makeRun, ok, type Json } from './helpers.js';
+import { fails, failsInvalid, failsNotFound, makeRun, ok, type Json } from './helpers.js';
 
 for (const backend of BACKENDS) {
   describe(`registered models API (${backend})`, () => {
@@ -50,26 +50,17 @@ for (const backend of BACKENDS) {
         'RESOURCE_ALREADY_EXISTS',
         /rm-a/,
       );
-      await fails(url, 'POST', 'registered-models/create', {}, 400, 'INVALID_PARAMETER_VALUE', /'name'/);
-      await fails(url, 'POST', 'registered-models/create', { name: '' }, 400, 'INVALID_PARAMETER_VALUE');
-      await fails(
-        url,
-        'POST',
-        'registered-models/create',
-        { name: 'x'.repeat(257) },
-        400,
-        'INVALID_PARAMETER_VALUE',
-      );
-      await fails(
+      await failsInvalid(url, 'POST', 'registered-models/create', {}, /'name'/);
+      await failsInvalid(url, 'POST', 'registered-models/create', { name: '' });
+      await failsInvalid(url, 'POST', 'registered-models/create', { name: 'x'.repeat(257) });
+      await failsInvalid(
         url,
         'POST',
         'registered-models/create',
         { name: 'rm-long', tags: [{ key: 'k', value: 'v'.repeat(5001) }] },
-        400,
-        'INVALID_PARAMETER_VALUE',
         /5000/,
       );
-      await fails(url, 'GET', 'registered-models/get', { name: 'rm-long' }, 404, 'RESOURCE_DOES_NOT_EXIST');
+      await failsNotFound(url, 'GET', 'registered-models/get', { name: 'rm-long' });
       await ok(url, 'POST', 'registered-models/create', {
         name: 'rm-long',
         tags: [{ key: 'k', value: 'v'.repeat(5000) }],
@@ -77,16 +68,8 @@ for (const backend of BACKENDS) {
 
       const got = await ok(url, 'GET', 'registered-models/get', { name: 'rm-a' });
       assert.deepEqual(got.registered_model, created.registered_model);
-      await fails(
-        url,
-        'GET',
-        'registered-models/get',
-        { name: 'nope' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-        /nope/,
-      );
-      await fails(url, 'GET', 'registered-models/get', undefined, 400, 'INVALID_PARAMETER_VALUE');
+      await failsNotFound(url, 'GET', 'registered-models/get', { name: 'nope' }, /nope/);
+      await failsInvalid(url, 'GET', 'registered-models/get', undefined);
       // A POST-only route answers 405 to GET.
       const wrong = await api(url, 'GET', 'registered-models/create', { name: 'x' });
       assert.equal(wrong.status, 405);
@@ -121,14 +104,7 @@ for (const backend of BACKENDS) {
         description: 'new',
       });
       assert.equal(updated.registered_model.description, 'new');
-      await fails(
-        url,
-        'PATCH',
-        'registered-models/update',
-        { name: 'nope', description: 'x' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-      );
+      await failsNotFound(url, 'PATCH', 'registered-models/update', { name: 'nope', description: 'x' });
 
       const renamed = await ok(url, 'POST', 'registered-models/rename', {
         name: 'rm-ren',
@@ -141,7 +117,7 @@ for (const backend of BACKENDS) {
       const v1 = await ok(url, 'GET', 'model-versions/get', { name: 'rm-ren2', version: '1' });
       assert.deepEqual(v1.model_version.tags, [{ key: 'ok', value: 'yes' }]);
       assert.deepEqual(v1.model_version.aliases, ['champion']);
-      await fails(url, 'GET', 'registered-models/get', { name: 'rm-ren' }, 404, 'RESOURCE_DOES_NOT_EXIST');
+      await failsNotFound(url, 'GET', 'registered-models/get', { name: 'rm-ren' });
 
       await fails(
         url,
@@ -151,49 +127,21 @@ for (const backend of BACKENDS) {
         400,
         'RESOURCE_ALREADY_EXISTS',
       );
-      await fails(
-        url,
-        'POST',
-        'registered-models/rename',
-        { name: 'nope', new_name: 'y' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-      );
-      await fails(
-        url,
-        'POST',
-        'registered-models/rename',
-        { name: 'rm-ren2' },
-        400,
-        'INVALID_PARAMETER_VALUE',
-        /new_name/,
-      );
+      await failsNotFound(url, 'POST', 'registered-models/rename', { name: 'nope', new_name: 'y' });
+      await failsInvalid(url, 'POST', 'registered-models/rename', { name: 'rm-ren2' }, /new_name/);
 
       // Tags: limits, unknown model, delete (a missing key is fine).
-      await fails(
-        url,
-        'POST',
-        'registered-models/set-tag',
-        { name: 'rm-ren2', key: 'k'.repeat(251), value: 'v' },
-        400,
-        'INVALID_PARAMETER_VALUE',
-      );
-      await fails(
-        url,
-        'POST',
-        'registered-models/set-tag',
-        { name: 'rm-ren2', key: 'k', value: 'v'.repeat(5001) },
-        400,
-        'INVALID_PARAMETER_VALUE',
-      );
-      await fails(
-        url,
-        'POST',
-        'registered-models/set-tag',
-        { name: 'nope', key: 'k', value: 'v' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-      );
+      await failsInvalid(url, 'POST', 'registered-models/set-tag', {
+        name: 'rm-ren2',
+        key: 'k'.repeat(251),
+        value: 'v',
+      });
+      await failsInvalid(url, 'POST', 'registered-models/set-tag', {
+        name: 'rm-ren2',
+        key: 'k',
+        value: 'v'.repeat(5001),
+      });
+      await failsNotFound(url, 'POST', 'registered-models/set-tag', { name: 'nope', key: 'k', value: 'v' });
       await ok(url, 'POST', 'registered-models/set-tag', { name: 'rm-ren2', key: 'env', value: 'staging' });
       await ok(url, 'DELETE', 'registered-models/delete-tag', { name: 'rm-ren2', key: 'missing' });
       let got = await ok(url, 'GET', 'registered-models/get', { name: 'rm-ren2' });
@@ -201,14 +149,7 @@ for (const backend of BACKENDS) {
       await ok(url, 'DELETE', 'registered-models/delete-tag', { name: 'rm-ren2', key: 'env' });
       got = await ok(url, 'GET', 'registered-models/get', { name: 'rm-ren2' });
       assert.equal('tags' in got.registered_model, false);
-      await fails(
-        url,
-        'DELETE',
-        'registered-models/delete-tag',
-        { name: 'nope', key: 'k' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-      );
+      await failsNotFound(url, 'DELETE', 'registered-models/delete-tag', { name: 'nope', key: 'k' });
     });
 
     it('deletes a model with its versions, tags and aliases', async () => {
@@ -222,26 +163,12 @@ for (const backend of BACKENDS) {
       await ok(url, 'POST', 'model-versions/create', { name: 'rm-del', source: `runs:/${runId}/m` });
       await ok(url, 'POST', 'registered-models/alias', { name: 'rm-del', alias: 'prod', version: '2' });
       await ok(url, 'DELETE', 'registered-models/delete', { name: 'rm-del' });
-      await fails(url, 'GET', 'registered-models/get', { name: 'rm-del' }, 404, 'RESOURCE_DOES_NOT_EXIST');
-      await fails(
-        url,
-        'GET',
-        'model-versions/get',
-        { name: 'rm-del', version: '1' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-      );
+      await failsNotFound(url, 'GET', 'registered-models/get', { name: 'rm-del' });
+      await failsNotFound(url, 'GET', 'model-versions/get', { name: 'rm-del', version: '1' });
       const search = await ok(url, 'GET', 'model-versions/search', { filter: "name = 'rm-del'" });
       assert.deepEqual(search, {});
-      await fails(
-        url,
-        'DELETE',
-        'registered-models/delete',
-        { name: 'rm-del' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-      );
-      await fails(url, 'DELETE', 'registered-models/delete', {}, 400, 'INVALID_PARAMETER_VALUE');
+      await failsNotFound(url, 'DELETE', 'registered-models/delete', { name: 'rm-del' });
+      await failsInvalid(url, 'DELETE', 'registered-models/delete', {});
       // The name is free again, with fresh versions, no old tags and no old aliases.
       await ok(url, 'POST', 'registered-models/create', { name: 'rm-del' });
       const v = await ok(url, 'POST', 'model-versions/create', {
@@ -253,14 +180,7 @@ for (const backend of BACKENDS) {
       const m = await ok(url, 'GET', 'registered-models/get', { name: 'rm-del' });
       assert.equal('tags' in m.registered_model, false);
       assert.equal('aliases' in m.registered_model, false);
-      await fails(
-        url,
-        'GET',
-        'registered-models/alias',
-        { name: 'rm-del', alias: 'prod' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-      );
+      await failsNotFound(url, 'GET', 'registered-models/alias', { name: 'rm-del', alias: 'prod' });
     });
 
     it('searches with filters, order and pages', async () => {
@@ -329,55 +249,13 @@ for (const backend of BACKENDS) {
         {},
       );
       await ok(url, 'GET', 'registered-models/search', { max_results: 1000 });
-      await fails(
-        url,
-        'GET',
-        'registered-models/search',
-        { max_results: 1001 },
-        400,
-        'INVALID_PARAMETER_VALUE',
-      );
-      await fails(url, 'GET', 'registered-models/search', { max_results: 0 }, 400, 'INVALID_PARAMETER_VALUE');
-      await fails(
-        url,
-        'GET',
-        'registered-models/search',
-        { filter: 'name = ' },
-        400,
-        'INVALID_PARAMETER_VALUE',
-      );
-      await fails(
-        url,
-        'GET',
-        'registered-models/search',
-        { filter: "description = 'x'" },
-        400,
-        'INVALID_PARAMETER_VALUE',
-      );
-      await fails(
-        url,
-        'GET',
-        'registered-models/search',
-        { filter: "name = 'a' OR name = 'b'" },
-        400,
-        'INVALID_PARAMETER_VALUE',
-      );
-      await fails(
-        url,
-        'GET',
-        'registered-models/search',
-        { order_by: 'description ASC' },
-        400,
-        'INVALID_PARAMETER_VALUE',
-      );
-      await fails(
-        url,
-        'GET',
-        'registered-models/search',
-        { page_token: 'bogus' },
-        400,
-        'INVALID_PARAMETER_VALUE',
-      );
+      await failsInvalid(url, 'GET', 'registered-models/search', { max_results: 1001 });
+      await failsInvalid(url, 'GET', 'registered-models/search', { max_results: 0 });
+      await failsInvalid(url, 'GET', 'registered-models/search', { filter: 'name = ' });
+      await failsInvalid(url, 'GET', 'registered-models/search', { filter: "description = 'x'" });
+      await failsInvalid(url, 'GET', 'registered-models/search', { filter: "name = 'a' OR name = 'b'" });
+      await failsInvalid(url, 'GET', 'registered-models/search', { order_by: 'description ASC' });
+      await failsInvalid(url, 'GET', 'registered-models/search', { page_token: 'bogus' });
     });
 
     it('reports the latest version per stage', async () => {
@@ -420,23 +298,14 @@ for (const backend of BACKENDS) {
         stages: ['Archived'],
       });
       assert.deepEqual(none, {});
-      await fails(
+      await failsInvalid(
         url,
         'POST',
         'registered-models/get-latest-versions',
         { name: 'rm-lv', stages: ['Canary'] },
-        400,
-        'INVALID_PARAMETER_VALUE',
         /Canary/,
       );
-      await fails(
-        url,
-        'POST',
-        'registered-models/get-latest-versions',
-        { name: 'nope' },
-        404,
-        'RESOURCE_DOES_NOT_EXIST',
-      );
+      await failsNotFound(url, 'POST', 'registered-models/get-latest-versions', { name: 'nope' });
       const model = await ok(url, 'GET', 'registered-models/get', { name: 'rm-lv' });
       assert.deepEqual(
         model.registered_model.latest_versions.map((v: { version: string }) => v.version),

@@ -13,18 +13,7 @@ import {
   parseSearchFilter,
   type Clause,
 } from '../../src/search/index.js';
-
-/** mulberry32: small, fast, good enough for test-case generation. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../helpers/prng.js';
 
 const SEED = Number(process.env.CAIRN_FUZZ_SEED ?? 20261126);
 

@@ -8,21 +8,10 @@ import assert from 'node:assert/strict';
 import { BACKENDS } from '../helpers/backends.js';
 import { api, startTestServer } from '../helpers/server.js';
 import { rawRequest } from './helpers.js';
+import { prng } from '../helpers/prng.js';
 
 const SEED = Number(process.env.CAIRN_FUZZ_SEED ?? 20261126);
 const COUNT = Number(process.env.CAIRN_FUZZ_COUNT ?? 2200);
-
-/** mulberry32: a tiny seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type FieldType = 'text' | 'id' | 'runid' | 'int' | 'double' | 'list';
 interface Spec {

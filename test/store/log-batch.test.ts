@@ -2,23 +2,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BACKENDS } from '../helpers/backends.js';
 import type { Metric } from '../../src/entities/tracking.js';
-import { openStore, rejectsWith, type StoreFixture } from './store-fixture.js';
-
-const UNKNOWN_RUN = '0123456789abcdef0123456789abcdef';
+import { UNKNOWN_RUN, openRunsStore, rejectsWith, type NewRun, type StoreFixture } from './store-fixture.js';
 
 for (const backend of BACKENDS) {
   describe(`logBatch store (${backend})`, () => {
     let f: StoreFixture;
-    let exp: string;
+    let newRun: NewRun;
     before(async () => {
-      f = await openStore(backend);
-      exp = await f.store.createExperiment('runs', undefined, []);
+      ({ f, newRun } = await openRunsStore(backend));
     });
     after(async () => {
       await f?.close();
     });
-    const newRun = (name = 'run', tags: { key: string; value: string }[] = [], startTime = 1000) =>
-      f.store.createRun({ experimentId: exp, userId: 'alice', runName: name, startTime, tags });
 
     it('writes a whole logBatch in one transaction (a failing param leaves no metrics)', async () => {
       const run = await newRun('atomic');

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BACKENDS } from '../helpers/backends.js';
 import type { Metric } from '../../src/entities/tracking.js';
-import { openStore, rejectsWith, type StoreFixture } from './store-fixture.js';
+import { UNKNOWN_RUN, openStore, rejectsWith, type StoreFixture } from './store-fixture.js';
 
-const UNKNOWN_RUN = '0123456789abcdef0123456789abcdef';
 const point = (key: string, value: number, timestamp: number, step: number): Metric => ({
   key,
   value,

@@ -1,23 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BACKENDS } from '../helpers/backends.js';
-import { openStore, rejectsWith, type StoreFixture } from './store-fixture.js';
-
-const UNKNOWN_RUN = '0123456789abcdef0123456789abcdef';
+import { UNKNOWN_RUN, openRunsStore, rejectsWith, type NewRun, type StoreFixture } from './store-fixture.js';
 
 for (const backend of BACKENDS) {
   describe(`runs store (${backend})`, () => {
     let f: StoreFixture;
     let exp: string;
+    let newRun: NewRun;
     before(async () => {
-      f = await openStore(backend);
-      exp = await f.store.createExperiment('runs', undefined, []);
+      ({ f, exp, newRun } = await openRunsStore(backend));
     });
     after(async () => {
       await f?.close();
     });
-    const newRun = (name = 'run', tags: { key: string; value: string }[] = [], startTime = 1000) =>
-      f.store.createRun({ experimentId: exp, userId: 'alice', runName: name, startTime, tags });
 
     it('creates a run with a 32-hex id, artifact uri and run-name tag', async () => {
       const run = await newRun('first', [{ key: 'team', value: 'ml' }]);

@@ -39,6 +39,29 @@ export async function openStore(
   };
 }
 
+/** A well-formed run id that names no run. */
+export const UNKNOWN_RUN = '0123456789abcdef0123456789abcdef';
+
+export type NewRun = (
+  name?: string,
+  tags?: { key: string; value: string }[],
+  startTime?: number,
+) => ReturnType<SqlTrackingStore['createRun']>;
+
+/**
+ * A fresh store with one experiment (`runs`) and `newRun(name, tags, startTime)`, which creates a
+ * run of user `alice` in it.
+ */
+export async function openRunsStore(
+  backend: BackendKind,
+): Promise<{ f: StoreFixture; exp: string; newRun: NewRun }> {
+  const f = await openStore(backend);
+  const exp = await f.store.createExperiment('runs', undefined, []);
+  const newRun: NewRun = (name = 'run', tags = [], startTime = 1000) =>
+    f.store.createRun({ experimentId: exp, userId: 'alice', runName: name, startTime, tags });
+  return { f, exp, newRun };
+}
+
 /** Asserts that `promise` rejects with an MlflowError of the given code (and message pattern). */
 export async function rejectsWith(
   promise: Promise<unknown>,

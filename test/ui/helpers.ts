@@ -1,9 +1,10 @@
 /** Shared setup of the browser tests: the built UI, a real server, headless Chromium, seed data. */
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { api } from '../helpers/server.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -190,4 +191,66 @@ export async function columnTexts(page: Page, columnId: string): Promise<string[
       return (cell?.querySelector('.run-link') ?? cell)?.textContent ?? '';
     });
   })()`);
+}
+
+/**
+ * Waits for the MLmodel view inside `scope` and checks it shows the sample ONNX model the suites
+ * log: its two flavors and its signature (amount: double, required; age: long, optional →
+ * a float32 tensor).
+ */
+export async function assertSampleMlmodelView(scope: Page | Locator): Promise<void> {
+  await scope.locator('[data-testid=mlmodel-view]').waitFor();
+  assert.deepEqual(
+    await scope
+      .locator('[data-testid=flavor]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-flavor'))),
+    ['onnx', 'python_function'],
+  );
+  assert.deepEqual(await scope.locator('[data-testid=signature-inputs] td').allTextContents(), [
+    'amount',
+    'double',
+    'required',
+    'age',
+    'long',
+    'optional',
+  ]);
+  assert.deepEqual(await scope.locator('[data-testid=signature-outputs] td').allTextContents(), [
+    '(0)',
+    'tensor<float32>',
+    '[-1, 1]',
+  ]);
+}
+
+/**
+ * The MLmodel file of the sample ONNX model the suites log for `runId` (checked by
+ * `assertSampleMlmodelView`); without params its signature says `params: null`.
+ */
+export function sampleMlmodel(runId: string, withParams = true): string {
+  return `artifact_path: model
+flavors:
+  onnx:
+    onnx_version: 1.16.0
+    data: model.onnx
+    providers:
+    - CPUExecutionProvider
+  python_function:
+    loader_module: mlflow.onnx
+    python_version: 3.11.9
+    data: model.onnx
+    env:
+      conda: conda.yaml
+      virtualenv: python_env.yaml
+mlflow_version: 3.6.0
+model_uuid: 7a1d9e0c3b2f4a6e8d5c1b0a9f8e7d6c
+run_id: ${runId}
+saved_input_example_info:
+  artifact_path: input_example.json
+  pandas_orient: split
+  type: dataframe
+signature:
+  inputs: '[{"type": "double", "name": "amount", "required": true}, {"type": "long", "name": "age", "required": false}]'
+  outputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 1]}}]'
+  params: ${withParams ? `'[{"name": "threshold", "type": "double", "default": 0.5, "shape": null}]'` : 'null'}
+utc_time_created: '2026-11-20 10:00:00.000000'
+`;
 }

@@ -11,39 +11,12 @@ import {
   launchBrowser,
   newPage,
   parallel,
+  sampleMlmodel,
 } from './helpers.js';
 
 // The browser flows are the same on every database; SQLite by default keeps the suite quick, and
 // CAIRN_UI_BACKEND=postgresql|mysql runs them against another store.
 export const UI_BACKEND = (process.env.CAIRN_UI_BACKEND ?? 'sqlite') as BackendKind;
-
-export const MLMODEL = `artifact_path: model
-flavors:
-  onnx:
-    onnx_version: 1.16.0
-    data: model.onnx
-    providers:
-    - CPUExecutionProvider
-  python_function:
-    loader_module: mlflow.onnx
-    python_version: 3.11.9
-    data: model.onnx
-    env:
-      conda: conda.yaml
-      virtualenv: python_env.yaml
-mlflow_version: 3.6.0
-model_uuid: 7a1d9e0c3b2f4a6e8d5c1b0a9f8e7d6c
-run_id: RUN_ID
-saved_input_example_info:
-  artifact_path: input_example.json
-  pandas_orient: split
-  type: dataframe
-signature:
-  inputs: '[{"type": "double", "name": "amount", "required": true}, {"type": "long", "name": "age", "required": false}]'
-  outputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 1]}}]'
-  params: '[{"name": "threshold", "type": "double", "default": 0.5, "shape": null}]'
-utc_time_created: '2026-11-20 10:00:00.000000'
-`;
 
 export interface Version {
   version: string;
@@ -92,7 +65,7 @@ export async function startRegistryUi(): Promise<RegistryUi> {
   const runA = await createRun(base, exp, { name: 'train-fraud' });
   const runB = await createRun(base, exp, { name: 'train-churn' });
   const runC = await createRun(base, exp, { name: 'no-model' });
-  await put(base, exp, runA, 'model/MLmodel', MLMODEL.replace('RUN_ID', runA));
+  await put(base, exp, runA, 'model/MLmodel', sampleMlmodel(runA));
   await put(
     base,
     exp,
@@ -100,7 +73,7 @@ export async function startRegistryUi(): Promise<RegistryUi> {
     'model/input_example.json',
     '{"columns":["amount","age"],"data":[[12.5,31],[99.0,45]]}',
   );
-  await put(base, exp, runB, 'model/MLmodel', MLMODEL.replace('RUN_ID', runB));
+  await put(base, exp, runB, 'model/MLmodel', sampleMlmodel(runB));
   // Records orient: shown as a table as well.
   await put(
     base,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { eventually, newPage, screenshot, SCREENSHOT_DIR } from './helpers.js';
+import { assertSampleMlmodelView, eventually, newPage, screenshot, SCREENSHOT_DIR } from './helpers.js';
 import {
   seedRegistry,
   startRegistryUi,
@@ -146,26 +146,7 @@ describe(`UI: model registry pages (${UI_BACKEND})`, () => {
     assert.equal(await page.textContent('[data-testid=model-uri]'), 'models:/fraud-detector/2');
 
     const files = page.locator('[data-testid=model-files]');
-    await files.locator('[data-testid=mlmodel-view]').waitFor();
-    assert.deepEqual(
-      await files
-        .locator('[data-testid=flavor]')
-        .evaluateAll((e) => e.map((x) => x.getAttribute('data-flavor'))),
-      ['onnx', 'python_function'],
-    );
-    assert.deepEqual(await files.locator('[data-testid=signature-inputs] td').allTextContents(), [
-      'amount',
-      'double',
-      'required',
-      'age',
-      'long',
-      'optional',
-    ]);
-    assert.deepEqual(await files.locator('[data-testid=signature-outputs] td').allTextContents(), [
-      '(0)',
-      'tensor<float32>',
-      '[-1, 1]',
-    ]);
+    await assertSampleMlmodelView(files);
     assert.deepEqual(await files.locator('[data-testid=signature-params] td').allTextContents(), [
       'threshold',
       'double',

@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import {
+  assertSampleMlmodelView,
   call,
   createExperiment,
   createRun,
@@ -11,6 +12,7 @@ import {
   eventually,
   launchBrowser,
   newPage,
+  sampleMlmodel,
   screenshot,
   uploadArtifact,
 } from './helpers.js';
@@ -20,35 +22,6 @@ const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAAEElEQVR4nGP4z8DAwMDAAAAe/wH/2MEclwAAAABJRU5ErkJggg==',
   'base64',
 );
-
-const MLMODEL = `artifact_path: model
-flavors:
-  onnx:
-    code: null
-    onnx_version: 1.16.0
-    data: model.onnx
-    providers:
-    - CPUExecutionProvider
-  python_function:
-    loader_module: mlflow.onnx
-    python_version: 3.11.9
-    data: model.onnx
-    env:
-      conda: conda.yaml
-      virtualenv: python_env.yaml
-mlflow_version: 3.6.0
-model_uuid: 0b6f3c1e4a8d4f7e9d2c5b1a3e6f8d9c
-run_id: RUN_ID
-saved_input_example_info:
-  artifact_path: input_example.json
-  pandas_orient: split
-  type: dataframe
-signature:
-  inputs: '[{"type": "double", "name": "amount", "required": true}, {"type": "long", "name": "age", "required": false}]'
-  outputs: '[{"type": "tensor", "tensor-spec": {"dtype": "float32", "shape": [-1, 1]}}]'
-  params: null
-utc_time_created: '2026-11-20 10:00:00.000000'
-`;
 
 describe('UI: run page and artifacts', () => {
   let server: TestServer;
@@ -105,7 +78,7 @@ describe('UI: run page and artifacts', () => {
       'report.html',
       '<h1>Report</h1><script>window.parent.__pwned = 1; window.top.__pwned = 1;</script>',
     );
-    await uploadArtifact(base, runId, 'model/MLmodel', MLMODEL.replace('RUN_ID', runId));
+    await uploadArtifact(base, runId, 'model/MLmodel', sampleMlmodel(runId, false));
     await uploadArtifact(
       base,
       runId,
@@ -250,24 +223,7 @@ describe('UI: run page and artifacts', () => {
 
     await page.click('[data-path="model"]');
     await page.click('[data-path="model/MLmodel"]');
-    await page.locator('[data-testid=mlmodel-view]').waitFor();
-    const flavors = await page
-      .locator('[data-testid=flavor]')
-      .evaluateAll((els) => els.map((e) => e.getAttribute('data-flavor')));
-    assert.deepEqual(flavors, ['onnx', 'python_function']);
-    assert.deepEqual(await page.locator('[data-testid=signature-inputs] td').allTextContents(), [
-      'amount',
-      'double',
-      'required',
-      'age',
-      'long',
-      'optional',
-    ]);
-    assert.deepEqual(await page.locator('[data-testid=signature-outputs] td').allTextContents(), [
-      '(0)',
-      'tensor<float32>',
-      '[-1, 1]',
-    ]);
+    await assertSampleMlmodelView(page);
     await page.locator('[data-testid=input-example]').waitFor();
     assert.deepEqual(await page.locator('[data-testid=input-example] td').allTextContents(), [
       '12.5',

@@ -29,6 +29,21 @@ export const shell = (cmd: string): { file: string; args: string[] } => ({
   args: ['-c', cmd],
 });
 
+/**
+ * The `command` of an environment whose tools live in one folder: the shell command runs with that
+ * folder first on PATH (PATH as it is when the command starts) and any extra variables set.
+ */
+export function pathPrefixedCommand(
+  binDir: string,
+  extraEnv: Record<string, string> = {},
+): PreparedEnvironment['command'] {
+  return (cmd, ctx) => ({
+    ...shell(cmd),
+    env: { ...process.env, ...ctx.env, ...extraEnv, PATH: `${binDir}:${process.env.PATH ?? ''}` },
+    cwd: ctx.dir,
+  });
+}
+
 export function localEnvironment(): PreparedEnvironment {
   return {
     manager: 'local',

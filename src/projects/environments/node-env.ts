@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { invalidParam } from '../../errors.js';
 import { cachedEnvironment, specHash } from './cache.js';
 import { runSetup } from './exec.js';
-import { shell, type PreparedEnvironment } from './environment.js';
+import { pathPrefixedCommand, type PreparedEnvironment } from './environment.js';
 
 /** The root folder of the running Cairn package. */
 export function cairnPackageRoot(): string {
@@ -75,15 +75,7 @@ export async function prepareNodeEnvironment(
     tag: 'node',
     cacheDir: dir,
     reused,
-    command: (cmd, ctx) => ({
-      ...shell(cmd),
-      env: {
-        ...process.env,
-        ...ctx.env,
-        PATH: `${join(dir, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
-      },
-      cwd: ctx.dir,
-    }),
+    command: pathPrefixedCommand(join(dir, 'node_modules', '.bin')),
     release: async () => {
       if (created) await rm(link, { force: true });
     },

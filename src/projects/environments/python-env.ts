@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { invalidParam } from '../../errors.js';
 import { cachedEnvironment, specHash } from './cache.js';
 import { runSetup, succeeds } from './exec.js';
-import { shell, type PreparedEnvironment } from './environment.js';
+import { pathPrefixedCommand, type PreparedEnvironment } from './environment.js';
 import { execFileSync } from 'node:child_process';
 
 export interface PythonEnvSpec {
@@ -106,16 +106,7 @@ export async function preparePythonEnvironment(
     tag: 'virtualenv',
     cacheDir: dir,
     reused,
-    command: (cmd, ctx) => ({
-      ...shell(cmd),
-      env: {
-        ...process.env,
-        ...ctx.env,
-        VIRTUAL_ENV: dir,
-        PATH: `${join(dir, 'bin')}:${process.env.PATH ?? ''}`,
-      },
-      cwd: ctx.dir,
-    }),
+    command: pathPrefixedCommand(join(dir, 'bin'), { VIRTUAL_ENV: dir }),
     release: async () => {},
   };
 }

@@ -2,6 +2,8 @@
  * Writes small ONNX graphs (protobuf encoded by hand) so tests and benchmarks need no Python.
  * Only the fields a graph of elementwise/MatMul nodes needs are encoded.
  */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 
 class Writer {
   private parts: number[] = [];
@@ -140,4 +142,23 @@ export function matrixModel(): Uint8Array {
 export function threeInputScore(x1: number, x2: number, x3: number): number {
   const f = Math.fround;
   return f(f(f(f(f(x1) * 0.5) + f(f(x2) * -0.25)) + f(f(x3) * 2)) + 1);
+}
+
+/**
+ * Streams a CSV of `rows` inputs for `threeInputModel` (header `x1,x2,x3`; row i is
+ * `(i % 1000) / 8, i % 97, (i % 13) * 0.25`) to `path`, in 1 MiB writes so large files stay cheap.
+ */
+export async function writeThreeInputCsv(path: string, rows: number): Promise<void> {
+  const w = createWriteStream(path);
+  w.write('x1,x2,x3\n');
+  let buf = '';
+  for (let i = 0; i < rows; i++) {
+    buf += `${(i % 1000) / 8},${i % 97},${(i % 13) * 0.25}\n`;
+    if (buf.length > 1 << 20) {
+      if (!w.write(buf)) await once(w, 'drain');
+      buf = '';
+    }
+  }
+  w.end(buf);
+  await once(w, 'finish');
 }

@@ -10,6 +10,7 @@ import type {
   TagRecord,
 } from '../../registry-store.js';
 import type { Row, SqlExecutor, SqlValue } from '../database.js';
+import { queryIn as queryInChunks } from '../tracking/common.js';
 
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
@@ -73,24 +74,23 @@ export function modelFromRow(r: Row): RegisteredModelRecord {
   };
 }
 
-/** Splits a long IN list so no statement exceeds the placeholder limits of the drivers. */
-function chunks<T>(items: T[], size = 500): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-async function queryIn(
+/** `... IN (?)` over many names, 500 per statement. */
+const queryIn = (
   ex: SqlExecutor,
   sqlFor: (placeholders: string) => string,
   values: SqlValue[],
-): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (const part of chunks(values)) {
-    rows.push(...(await ex.query(sqlFor(part.map(() => '?').join(', ')), part)));
-  }
-  return rows;
-}
+): Promise<Row[]> => queryInChunks(ex, sqlFor, values, 500);
+
+const tagFromRow = (r: Row): TagRecord => ({ key: String(r.key), value: String(r.value ?? '') });
+
+/** The alias rows (name, alias, version) of the given models. */
+const aliasRowsOf = (ex: SqlExecutor, q: (n: string) => string, names: string[]): Promise<Row[]> =>
+  queryIn(
+    ex,
+    (p) =>
+      `SELECT ${q('name')}, ${q('alias')}, ${q('version')} FROM ${q('registered_model_aliases')} WHERE ${q('name')} IN (${p})`,
+    names,
+  );
 
 const byKey = (a: TagRecord, b: TagRecord): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
@@ -120,18 +120,9 @@ export async function completeVersions(
     names,
   );
   for (const r of tagRows) {
-    index.get(`${String(r.name)}\u0000${Number(r.version)}`)?.tags.push({
-      key: String(r.key),
-      value: String(r.value ?? ''),
-    });
+    index.get(`${String(r.name)}\u0000${Number(r.version)}`)?.tags.push(tagFromRow(r));
   }
-  const aliasRows = await queryIn(
-    ex,
-    (p) =>
-      `SELECT ${q('name')}, ${q('alias')}, ${q('version')} FROM ${q('registered_model_aliases')} WHERE ${q('name')} IN (${p})`,
-    names,
-  );
-  for (const r of aliasRows) {
+  for (const r of await aliasRowsOf(ex, q, names)) {
     index.get(`${String(r.name)}\u0000${Number(r.version)}`)?.aliases.push(String(r.alias));
   }
   for (const v of versions) {
@@ -157,15 +148,9 @@ export async function completeModels(
     names,
   );
   for (const r of tagRows) {
-    index.get(String(r.name))?.tags.push({ key: String(r.key), value: String(r.value ?? '') });
+    index.get(String(r.name))?.tags.push(tagFromRow(r));
   }
-  const aliasRows = await queryIn(
-    ex,
-    (p) =>
-      `SELECT ${q('name')}, ${q('alias')}, ${q('version')} FROM ${q('registered_model_aliases')} WHERE ${q('name')} IN (${p})`,
-    names,
-  );
-  for (const r of aliasRows) {
+  for (const r of await aliasRowsOf(ex, q, names)) {
     index.get(String(r.name))?.aliases.push({ alias: String(r.alias), version: Number(r.version) });
   }
   // Latest version per (model, stage) in one grouped query joined back to the full rows; the

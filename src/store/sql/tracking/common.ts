@@ -71,14 +71,15 @@ export function parseExperimentId(id: string): number | null {
   return /^\d{1,15}$/.test(id) ? Number(id) : null;
 }
 
-/** Runs a `... IN (?)` query over many ids in chunks that respect parameter limits. */
+/** Runs a `... IN (?)` query over many ids in chunks (of `chunkSize` ids) that respect parameter limits. */
 export async function queryIn(
   ex: Exec,
   sqlFor: (placeholders: string) => string,
   ids: readonly SqlValue[],
+  chunkSize = 2000,
 ): Promise<Row[]> {
   const out: Row[] = [];
-  for (const part of chunks(ids, 2000)) {
+  for (const part of chunks(ids, chunkSize)) {
     const rows = await ex.query(sqlFor(qs(part.length)), part as SqlValue[]);
     for (const r of rows) out.push(r);
   }
