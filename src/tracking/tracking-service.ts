@@ -212,11 +212,8 @@ export class TrackingService {
       if (update.runName === '') update = { ...update, runName: undefined };
       else checkLength('run_name', update.runName, LIMITS.runName);
     }
-    const info = await this.store.updateRun(runId, update);
-    if (update.runName !== undefined) {
-      await this.store.logBatch(runId, [], [], [{ key: RUN_NAME_TAG, value: update.runName }]);
-    }
-    return info;
+    // The store keeps the `mlflow.runName` tag in step with the name.
+    return this.store.updateRun(runId, update);
   }
 
   async deleteRun(runId: string): Promise<void> {
@@ -237,10 +234,8 @@ export class TrackingService {
 
   async setTag(runId: string, tag: RunTag): Promise<void> {
     const checked = validateRunTag(tag, this.truncate);
-    if (checked.key === RUN_NAME_TAG) {
-      checkLength('mlflow.runName', checked.value, LIMITS.runName);
-      await this.store.updateRun(runId, { runName: checked.value });
-    }
+    // Writing the `mlflow.runName` tag also renames the run, in the store's same transaction.
+    if (checked.key === RUN_NAME_TAG) checkLength('mlflow.runName', checked.value, LIMITS.runName);
     await this.store.logBatch(runId, [], [], [checked]);
   }
 
@@ -255,10 +250,7 @@ export class TrackingService {
     const t = tags.map((x) => validateRunTag(x, this.truncate));
     // The last mlflow.runName tag of the batch wins, as for any other tag.
     const renamed = [...t].reverse().find((x) => x.key === RUN_NAME_TAG);
-    if (renamed) {
-      checkLength('mlflow.runName', renamed.value, LIMITS.runName);
-      await this.store.updateRun(runId, { runName: renamed.value });
-    }
+    if (renamed) checkLength('mlflow.runName', renamed.value, LIMITS.runName);
     if (m.length || p.length || t.length) await this.store.logBatch(runId, m, p, t);
     else await this.store.getRun(runId); // an empty batch still reports an unknown run
   }
