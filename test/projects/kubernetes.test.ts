@@ -15,6 +15,19 @@ import {
 } from '../../src/projects/backends/kubernetes.js';
 import { MlflowError } from '../../src/errors.js';
 
+/** The parts of a Job manifest the test reads. */
+interface JobShape {
+  metadata: { name: string; namespace: string };
+  spec: {
+    template: {
+      spec: {
+        restartPolicy: string;
+        containers: { name: string; image: string; command: string[]; env: unknown[]; resources: unknown }[];
+      };
+    };
+  };
+}
+
 const TEMPLATE = `
 apiVersion: batch/v1
 kind: Job
@@ -40,7 +53,7 @@ test('the Job manifest carries name, image, command and MLflow variables; the te
     image: 'registry.local/p:abc',
     command: "python train.py --alpha '0.5'",
     env: { MLFLOW_RUN_ID: 'r1', MLFLOW_TRACKING_URI: 'http://t:5000', MLFLOW_EXPERIMENT_ID: '3' },
-  }) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  }) as unknown as JobShape;
   assert.equal(job.metadata.name, 'my-project-1-01234567');
   assert.equal(job.metadata.namespace, 'ml');
   const c = job.spec.template.spec.containers[0];
