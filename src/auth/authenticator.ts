@@ -88,8 +88,21 @@ export class Authenticator {
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon <= 0) throw unauthenticated('Malformed Basic credentials.');
-    const username = decoded.slice(0, colon);
-    const password = decoded.slice(colon + 1);
+    const principal = await this.login(decoded.slice(0, colon), decoded.slice(colon + 1), client, 'basic');
+    this.cache.set(key, { principal, validUntil: Number.POSITIVE_INFINITY });
+    return principal;
+  }
+
+  /**
+   * Checks a user name and password (throttled per name and client address). Used by Basic
+   * credentials and by the web UI's login endpoint.
+   */
+  async login(
+    username: string,
+    password: string,
+    client: string,
+    via: CredentialKind = 'session',
+  ): Promise<Principal> {
     const wait = this.opts.limiter.retryAfter(username, client);
     if (wait > 0) throw new TooManyLoginAttempts(wait);
     const user = await this.store.getUser(username);
@@ -102,9 +115,7 @@ export class Authenticator {
       throw unauthenticated('Invalid username or password.');
     }
     this.opts.limiter.recordSuccess(username, client);
-    const principal = await this.principalOf(user, 'basic', 'admin');
-    this.cache.set(key, { principal, validUntil: Number.POSITIVE_INFINITY });
-    return principal;
+    return this.principalOf(user, via, 'admin');
   }
 
   private async bearer(value: string): Promise<Principal> {
@@ -114,17 +125,33 @@ export class Authenticator {
     const hit = this.fromCache(key);
     if (hit) return hit;
     const identity = await this.opts.oidc.verify(value);
-    const user = await this.store.getUser(identity.username);
+    const user = await this.ssoUser(identity.username);
     const principal: Principal = {
-      userId: user?.id ?? null,
+      userId: user.id,
       username: identity.username,
-      isAdmin: user?.isAdmin ?? false,
-      groups: [...new Set([...identity.groups, ...(user ? await this.store.groupsOf(user.id) : [])])].sort(),
+      isAdmin: user.isAdmin,
+      groups: [...new Set([...identity.groups, ...(await this.store.groupsOf(user.id))])].sort(),
       via: 'oidc',
       scope: 'admin',
     };
     this.cache.set(key, { principal, validUntil: Number.POSITIVE_INFINITY });
     return principal;
+  }
+
+  /**
+   * The local user of an SSO identity, created without a password on first sight so that grants
+   * (and the creator's MANAGE) can name it.
+   */
+  private async ssoUser(username: string): Promise<UserRecord> {
+    const existing = await this.store.getUser(username);
+    if (existing) return existing;
+    try {
+      return await this.store.createUser(username, null, false);
+    } catch (err) {
+      const raced = await this.store.getUser(username);
+      if (raced) return raced;
+      throw err;
+    }
   }
 
   private async cachedToken(secret: string, via: CredentialKind): Promise<Principal> {

@@ -25,7 +25,7 @@ export class LoginRateLimiter {
   private readonly entries = new Map<string, Entry>();
 
   constructor(
-    private readonly opts: LoginLimitOptions = DEFAULT_LOGIN_LIMIT,
+    private readonly opts: LoginLimitOptions,
     private readonly now: () => number = Date.now,
   ) {}
 

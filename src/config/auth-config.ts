@@ -26,6 +26,8 @@ export interface AuthConfig {
   /** Created (as admin) at start when no user of that name exists; never a built-in default. */
   bootstrapAdmin?: { username: string; password: string };
   oidc?: OidcConfig;
+  /** Failed logins allowed per user name and client address within the window. */
+  loginLimit: { maxFailures: number; windowMs: number; maxEntries: number };
 }
 
 export function defaultAuthConfig(overrides: Partial<AuthConfig> = {}): AuthConfig {
@@ -33,6 +35,7 @@ export function defaultAuthConfig(overrides: Partial<AuthConfig> = {}): AuthConf
     defaultPermission: 'READ',
     cacheTtlMs: 10_000,
     sessionTtlMs: 12 * 60 * 60 * 1000,
+    loginLimit: { maxFailures: 10, windowMs: 60_000, maxEntries: 10_000 },
     ...overrides,
   };
 }

@@ -15,6 +15,10 @@ import { registryEndpoints } from './routes/registry.js';
 import { registerArtifactProxy } from './routes/artifact-proxy.js';
 import { artifactEndpoints } from './routes/artifacts.js';
 import { registerUiRoutes } from './routes/ui.js';
+import { authEndpoints } from './routes/auth.js';
+import { registerAuthHooks } from './auth/auth-hooks.js';
+import { runEndpoint } from './auth/list-filter.js';
+import './request-state.js';
 
 /** The mounts every MLflow REST endpoint is served under. */
 export const API_PREFIXES = [
@@ -76,6 +80,14 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
     return sendError(reply, new MlflowError('Internal server error.', 'INTERNAL_ERROR'));
   });
 
+  // Pipeline state of each request (fields, principal, authorization decision).
+  app.decorateRequest('cairn', null as never);
+  app.addHook('onRequest', async (request) => {
+    request.cairn = { principal: null };
+  });
+  // Stages 2 and 3 (authentication, authorization) when access control is on.
+  if (ctx.auth) registerAuthHooks(app, ctx.auth);
+
   const methodsByPath = new Map<string, Set<string>>();
 
   app.get('/health', async (_req, reply) => reply.type('text/plain').send('OK'));
@@ -86,7 +98,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   }
 
   if (!ctx.config.artifactsOnly) {
-    for (const ep of allEndpoints()) {
+    for (const ep of [...allEndpoints(), ...(ctx.auth ? authEndpoints : [])]) {
       for (const prefix of API_PREFIXES) {
         const url = prefix + ep.path;
         const known = methodsByPath.get(url) ?? new Set<string>();
@@ -95,17 +107,22 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
         app.route({
           method: ep.methods,
           url,
-          handler: async (request: FastifyRequest, reply: FastifyReply) => {
+          // Fields are decoded before authorization, which finds the resource in them.
+          preValidation: async (request: FastifyRequest) => {
             const fields = await decodeFields(request, ctx);
             rejectNulCharacters(fields);
             rejectNulCharacters(request.params as Fields);
-            const result = await ep.handler({
-              fields,
+            request.cairn.fields = fields;
+          },
+          handler: async (request: FastifyRequest, reply: FastifyReply) => {
+            const call = {
+              fields: request.cairn.fields ?? {},
               params: (request.params ?? {}) as Record<string, string>,
               ctx,
               request,
               reply,
-            });
+            };
+            const result = await runEndpoint(ep, call, ctx.auth?.access);
             if (reply.sent) return reply;
             return reply.type('application/json').send(result ?? {});
           },

@@ -2,6 +2,7 @@ import type { ServerConfig } from '../config/server-config.js';
 import type { TrackingService } from '../tracking/tracking-service.js';
 import type { RegistryService } from '../registry/registry-service.js';
 import type { ArtifactService } from '../artifacts/artifact-service.js';
+import type { AuthRuntime } from './auth/runtime.js';
 
 /** What request handlers can reach: the configuration and the domain services. */
 export interface ServerContext {
@@ -9,4 +10,6 @@ export interface ServerContext {
   tracking: TrackingService;
   registry: RegistryService;
   artifacts: ArtifactService;
+  /** Access control, when the server runs with `--auth`. */
+  auth?: AuthRuntime;
 }

@@ -8,6 +8,9 @@ import { TrackingService } from '../tracking/tracking-service.js';
 import { RegistryService } from '../registry/registry-service.js';
 import { ArtifactService } from '../artifacts/artifact-service.js';
 import { buildApp } from './app.js';
+import { SqlAuthStore } from '../store/sql/sql-auth-store.js';
+import { createAuthRuntime } from './auth/runtime.js';
+import { createOidcVerifier } from '../auth/oidc.js';
 import type { ServerConfig } from '../config/server-config.js';
 import type { ServerContext } from './context.js';
 
@@ -43,9 +46,19 @@ export async function createContext(
     modelVersionSourcePattern: config.modelVersionSourcePattern,
   });
   const ctx: ServerContext = { config, tracking, registry, artifacts };
+  if (config.auth) {
+    ctx.auth = await createAuthRuntime(
+      config.auth,
+      new SqlAuthStore(trackingDb),
+      tracking,
+      registry,
+      config.auth.oidc ? await createOidcVerifier(config.auth.oidc) : undefined,
+    );
+  }
   return {
     ctx,
     close: async () => {
+      await ctx.auth?.close();
       await registry.close?.();
       // Queued (group-committed) writes finish before the databases close.
       await trackingStore.close();
