@@ -176,7 +176,6 @@ const artifactRoutes: Record<string, RouteRule> = {
   'POST mlflow-artifacts/mpu/create/*': update(proxyPath),
   'POST mlflow-artifacts/mpu/complete/*': update(proxyPath),
   'POST mlflow-artifacts/mpu/abort/*': update(proxyPath),
-  'POST mlflow-artifacts/mpu/upload-part/*': update(proxyPath),
   // With --no-serve-artifacts these answer 503 whoever asks.
   'ALL mlflow-artifacts': SIGNED_IN,
   'ALL mlflow-artifacts/*': SIGNED_IN,

@@ -33,7 +33,20 @@ function challenge(request: FastifyRequest, reply: FastifyReply, err: MlflowErro
     reply.header('WWW-Authenticate', 'Basic realm="mlflow"');
 }
 
+/** Every route registered on an app with access control on, as registered (for the table test). */
+const seenRoutes = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
+
+export function registeredRoutes(app: FastifyInstance): { method: string; url: string }[] {
+  return seenRoutes.get(app) ?? [];
+}
+
 export function registerAuthHooks(app: FastifyInstance, auth: AuthRuntime): void {
+  const seen: { method: string; url: string }[] = [];
+  seenRoutes.set(app, seen);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) seen.push({ method, url: route.url });
+  });
+
   app.addHook('onRequest', async (request, reply) => {
     const rule = ruleOf(request);
     // An unknown path answers 404 later; public routes ignore credentials entirely.
