@@ -39,3 +39,16 @@ export function defaultAuthConfig(overrides: Partial<AuthConfig> = {}): AuthConf
     ...overrides,
   };
 }
+
+/** The `cairn server` options of access control, as commander hands them over. */
+export interface AuthOptions {
+  auth?: boolean;
+  appName?: string;
+  authDefaultPermission?: string;
+  oidcIssuer?: string;
+  oidcAudience?: string;
+  oidcJwksUri?: string;
+  oidcJwksFile?: string;
+  oidcUsernameClaim?: string;
+  oidcGroupsClaim?: string;
+}

@@ -6,9 +6,11 @@ import { resolve } from 'node:path';
 import { invalidParam } from '../errors.js';
 import { flag, integer, parseBoolean, pattern, setting, type Env } from './env-values.js';
 import { defaultServerConfig, SERVER_DEFAULTS, type ServerConfig } from './server-config.js';
+import type { AuthOptions } from './auth-config.js';
+import { resolveAuthConfig } from './resolve-auth-config.js';
 
 /** The `cairn server` options as commander hands them over (strings and switches). */
-export interface ServerOptions {
+export interface ServerOptions extends AuthOptions {
   backendStoreUri?: string;
   registryStoreUri?: string;
   defaultArtifactRoot?: string;
@@ -61,6 +63,7 @@ export function resolveServerConfig(
         integer(env.CAIRN_WEBHOOK_TIMEOUT_MS, 'CAIRN_WEBHOOK_TIMEOUT_MS', 1, 600_000) ??
         SERVER_DEFAULTS.webhooks.timeoutMs,
     },
+    auth: resolveAuthConfig(opts, env),
   });
   if (config.artifactsOnly && !config.serveArtifacts) {
     throw invalidParam(

@@ -97,6 +97,12 @@ export async function ensureAdmin(
 ): Promise<boolean> {
   if (await store.getUser(admin.username)) return false;
   validatePassword(admin.password);
-  await store.createUser(admin.username, await hashPassword(admin.password), true);
+  try {
+    await store.createUser(admin.username, await hashPassword(admin.password), true);
+  } catch (err) {
+    // Another server process sharing the database created it first.
+    if (await store.getUser(admin.username)) return false;
+    throw err;
+  }
   return true;
 }
