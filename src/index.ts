@@ -33,6 +33,7 @@ export {
   type StartRunOptions,
 } from './client/fluent.js';
 export { ActiveRun, type DatasetSpec, type MetricOptions, type ParamValue } from './client/active-run.js';
+export type { SystemMetricsOptions } from './client/system-metrics/sampler.js';
 export {
   TrackingClient,
   paginate,
