@@ -16,6 +16,9 @@ import { sessionPrincipal } from './session.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** Audit columns have fixed widths: longer values are cut, never a failed write. */
+const clip = (v: string | null, max: number): string | null => (v === null ? null : v.slice(0, max));
+
 function routeKey(request: FastifyRequest): { method: string; url: string } {
   return { method: request.method, url: request.routeOptions.url ?? '' };
 }
@@ -118,15 +121,20 @@ export function registerAuthHooks(app: FastifyInstance, auth: AuthRuntime): void
     if (SAFE_METHODS.has(request.method)) return;
     const decision = request.cairn.decision;
     const target: Target | undefined = decision?.kind === 'allow' ? decision.targets[0] : undefined;
+    const route = request.routeOptions.url
+      ? tablePath(request.routeOptions.url)
+      : request.url.split('?', 1)[0]!;
+    // A failed login is recorded under the name it tried.
+    const tried = route === 'auth/login' ? request.cairn.fields?.username : undefined;
     auth.audit.record({
       time: Date.now(),
-      username: request.cairn.principal?.username ?? null,
+      username: clip(request.cairn.principal?.username ?? (typeof tried === 'string' ? tried : null), 256),
       method: request.method,
-      route: request.routeOptions.url ? tablePath(request.routeOptions.url) : request.url.split('?', 1)[0]!,
+      route: clip(route, 300)!,
       resourceKind: target?.kind ?? null,
-      resourceId: target && target.kind !== 'global' ? target.id : null,
+      resourceId: clip(target && target.kind !== 'global' ? target.id : null, 500),
       status: reply.statusCode,
-      client: request.ip,
+      client: clip(request.ip, 64),
     });
   });
 }
