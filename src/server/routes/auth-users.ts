@@ -27,6 +27,8 @@ export function wireUser(u: UserRecord, grants?: GrantRecord[]): Record<string, 
     out.registered_model_permissions = grants
       .filter((g) => g.resourceKind === 'registered_model')
       .map((g) => ({ name: g.resourceId, user_id: u.id, permission: g.permission }));
+    // MLflow 3.x clients read this list too (Cairn has no scorer resources, so it is empty).
+    out.scorer_permissions = [];
   }
   return out;
 }
