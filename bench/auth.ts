@@ -10,28 +10,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'node:http';
 import { machineLine, percentile } from './machine.js';
+import { freePort } from './server.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.BENCH_AUTH_ROUNDS ?? 3);
 const BATCH_SECONDS = Number(process.env.BENCH_AUTH_BATCH_SECONDS ?? 4);
 const METRIC_CALLS = Number(process.env.BENCH_AUTH_METRIC_CALLS ?? 1500);
 const ADMIN = { user: 'bench-admin', password: 'bench-admin-password' };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Server {
   url: string;
