@@ -1,11 +1,11 @@
 /**
  * Durable logging: the tracking server (a separate process) is stopped twice mid-training — once
- * with SIGTERM, once with SIGKILL — for several seconds each, then restarted on the same port and
- * database. Every logged point must arrive exactly once, in order, and the loop must never throw.
- * Run twice: talking to the server directly (connections refused while it is down), and through a
- * proxy that stays up and cuts connections instead (every failure is then ambiguous) and counts
- * how often each point was applied — the store ignores exact duplicates, so only the wire shows a
- * point sent twice.
+ * with SIGTERM, once with SIGKILL — until the logger has gone offline and spooled records, then
+ * restarted on the same port and database. Every logged point must arrive exactly once, in order,
+ * and the loop must never throw. Run twice: talking to the server directly (connections refused
+ * while it is down), and through a proxy that stays up and cuts connections instead (every failure
+ * is then ambiguous) and counts how often each point was applied — the store ignores exact
+ * duplicates, so only the wire shows a point sent twice.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,8 +36,6 @@ for (const via of ['direct', 'proxy'] as const) {
         { at: 1500, signal: 'SIGTERM' as const },
         { at: 4000, signal: 'SIGKILL' as const },
       ];
-      let sawOffline = 0;
-      let maxSpooled = 0;
       for (let i = 0; i < N; i++) {
         run.logMetric('loss', 1 / (i + 1), { step: i });
         run.logMetric('acc', i / N, { step: i });
@@ -54,15 +52,18 @@ for (const via of ['direct', 'proxy'] as const) {
             }
           }
           await server.stop(outage.signal);
-          // Keep training while the server is away.
-          const downUntil = Date.now() + 3500;
+          // Keep training while the server is away, until the logger has gone offline and spooled
+          // what it could not send (however long that takes on a loaded machine), and a while more.
           let j = 0;
-          while (Date.now() < downUntil) {
+          let spooled = 0;
+          let offline = 0;
+          while (offline < 25 || spooled === 0) {
+            assert.ok(j < 3000, `logger still not offline and spooling after ${j} heartbeats`);
             run.setTag('heartbeat', String(j++));
             await sleep(20);
             const s = run.loggingStatus();
-            if (s.mode === 'offline') sawOffline++;
-            maxSpooled = Math.max(maxSpooled, s.spooled);
+            if (s.mode === 'offline') offline++;
+            spooled = Math.max(spooled, s.spooled);
           }
           await server.start();
         }
@@ -70,8 +71,6 @@ for (const via of ['direct', 'proxy'] as const) {
       run.setTag('progress', 'done');
       await cairn.endRun();
       await run.flush({ delivered: true, timeoutMs: 60_000 });
-      assert.ok(sawOffline > 0, 'the logger noticed the outage');
-      assert.ok(maxSpooled > 0, 'records were spooled during the outage');
       assert.equal(run.pendingRecords(), 0);
 
       const client = new cairn.TrackingClient(server.url);

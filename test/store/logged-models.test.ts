@@ -149,13 +149,16 @@ for (const backend of BACKENDS) {
 
     it('searches by experiment, filter, datasets, order and pages', async () => {
       const s = await f.store.createExperiment('models-search', undefined, []);
+      let created = 1_700_000_000_000;
       const mk = async (name: string, params: Record<string, string>, acc?: number, exp = s) => {
         const m = await f.store.createLoggedModel({
           experimentId: exp,
           name,
+          creationTime: (created += 1000),
           params: Object.entries(params).map(([key, value]) => ({ key, value })),
           tags: [{ key: 'family', value: name.split('-')[0]! }],
         });
+        assert.equal(m.info.creation_timestamp_ms, created);
         if (acc !== undefined) {
           await f.store.logBatch(
             runId,
@@ -173,7 +176,6 @@ for (const backend of BACKENDS) {
             [],
           );
         }
-        await new Promise((r) => setTimeout(r, 5)); // distinct creation times
         return m.info.model_id;
       };
       const a = await mk('tree-a', { depth: '3' }, 0.7);

@@ -9,12 +9,12 @@ import {
   createExperiment,
   createRun,
   ensureUiBuilt,
-  eventually,
   launchBrowser,
   logHistory,
   newPage,
   screenshot,
 } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
 
 describe('UI: charts, compare and live updates', () => {
   let server: TestServer;

@@ -9,12 +9,12 @@ import {
   createExperiment,
   createRun,
   ensureUiBuilt,
-  eventually,
   launchBrowser,
   newPage,
   parallel,
   screenshot,
 } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
 
 describe('UI: experiments and runs table', () => {
   let server: TestServer;

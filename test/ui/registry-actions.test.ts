@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { api } from '../helpers/server.js';
-import { call, eventually, screenshot } from './helpers.js';
+import { call, screenshot } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
 import {
   getModel as fetchModel,
   getVersion as fetchVersion,

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { assertSampleMlmodelView, eventually, newPage, screenshot, SCREENSHOT_DIR } from './helpers.js';
+import { assertSampleMlmodelView, newPage, screenshot, SCREENSHOT_DIR } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
 import {
   seedRegistry,
   startRegistryUi,

@@ -9,13 +9,13 @@ import {
   createExperiment,
   createRun,
   ensureUiBuilt,
-  eventually,
   launchBrowser,
   newPage,
   sampleMlmodel,
   screenshot,
   uploadArtifact,
 } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
 
 // A 2×1 PNG (red, blue).
 const PNG = Buffer.from(
