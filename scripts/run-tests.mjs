@@ -9,6 +9,7 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 import { clearTimeout, setTimeout } from 'node:timers';
+import { tsImport } from 'tsx/esm/api';
 
 function find(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -37,6 +38,13 @@ const files = find('test')
 if (files.length === 0) {
   console.error(`No test files match ${filters.join(', ')}`);
   process.exit(1);
+}
+// A bad CAIRN_TEST_BACKENDS fails every file that reads it; say so once, before running any.
+try {
+  await tsImport('../test/helpers/backends.ts', import.meta.url);
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(2);
 }
 const fileTimeout = seconds('CAIRN_TEST_FILE_TIMEOUT', 600);
 const concurrency = seconds('CAIRN_TEST_CONCURRENCY', 1);
