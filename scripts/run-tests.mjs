@@ -94,6 +94,7 @@ function runFile(file) {
         counts[m[1]] = Number(m[2]);
       }
       const secs = ((Date.now() - started) / 1000).toFixed(1);
+      console.log(`# ${file}: ${secs} s`);
       if (timedOut) {
         console.error(`\nTIMEOUT ${file}: still running ${fileTimeout + 30} s after its start, killed`);
         failed.push(`${file} (killed after ${fileTimeout + 30} s)`);
