@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { BACKENDS } from '../helpers/backends.js';
-import { openRunsStore, type StoreFixture } from './store-fixture.js';
+import { openRunsStore, type StoreFixture } from './contract/fixture.js';
+import { openStore } from './store-fixture.js';
 
 /**
  * Loops over `call` (from `writers` concurrent loops, each awaiting one call at a time) until a
@@ -31,7 +32,7 @@ for (const backend of BACKENDS) {
     let runId: string;
     let exp: string;
     before(async () => {
-      const opened = await openRunsStore(backend);
+      const opened = await openRunsStore(() => openStore(backend));
       f = opened.f;
       exp = opened.exp;
       runId = (await opened.newRun('loop')).info.run_id;

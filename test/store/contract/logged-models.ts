@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BACKENDS } from '../helpers/backends.js';
-import { openStore, rejectsWith, type StoreFixture } from './store-fixture.js';
+import { rejectsWith, type StoreFixture, type OpenTrackingStore } from './fixture.js';
 
 const UNKNOWN_MODEL = 'm-0123456789abcdef0123456789abcdef';
 
-for (const backend of BACKENDS) {
-  describe(`logged models store (${backend})`, () => {
+export function loggedModelsContract(label: string, open: OpenTrackingStore): void {
+  describe(`logged models store (${label})`, () => {
     let f: StoreFixture;
     let exp: string;
     let exp2: string;
     let runId: string;
     before(async () => {
-      f = await openStore(backend);
+      f = await open();
       exp = await f.store.createExperiment('models', undefined, []);
       exp2 = await f.store.createExperiment('models-2', undefined, []);
       runId = (
