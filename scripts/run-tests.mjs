@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test file under test/ (or those whose path contains one of the arguments) with
 // Node's test runner and the tsx loader, one runner process per file so that each file has a
-// time limit: a file still running after CAIRN_TEST_FILE_TIMEOUT seconds (default 600) fails
+// time limit: a file still running after CAIRN_TEST_FILE_TIMEOUT seconds (default 900) fails
 // (Node's --test-timeout), and if its process does not end 30 s later it is killed with everything
 // it started. A hang thus fails fast instead of running into CI's limit. CAIRN_TEST_CONCURRENCY
 // (default 1) files run at once. Node 20's runner does not expand globs.
@@ -46,7 +46,7 @@ try {
   console.error(err instanceof Error ? err.message : String(err));
   process.exit(2);
 }
-const fileTimeout = seconds('CAIRN_TEST_FILE_TIMEOUT', 600);
+const fileTimeout = seconds('CAIRN_TEST_FILE_TIMEOUT', 900);
 const concurrency = seconds('CAIRN_TEST_CONCURRENCY', 1);
 const reporter = process.stdout.isTTY ? ['--test-reporter=spec'] : [];
 
