@@ -14,14 +14,6 @@ import { queryIn as queryInChunks } from '../tracking/common.js';
 
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
-export interface ModelRow {
-  name: string;
-  creation_time: number;
-  last_updated_time: number;
-  description: string | null;
-  user_id: string | null;
-}
-
 export const MODEL_COLUMNS = ['name', 'creation_time', 'last_updated_time', 'description', 'user_id'];
 export const VERSION_COLUMNS = [
   'name',
