@@ -1,5 +1,5 @@
 /**
- * Cairn's TypeScript SDK: `import * as cairn from 'cairn'`.
+ * Cairn's TypeScript SDK: `import * as cairn from 'cairn-ml'`.
  *
  * The fluent API (setTrackingUri, setExperiment, startRun/withRun, logMetric, ...) covers training
  * code; `TrackingClient` is the typed low-level client of the tracking REST API.

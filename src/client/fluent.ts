@@ -2,7 +2,7 @@
  * The fluent tracking API: a process-wide tracking URI, current experiment and stack of active runs.
  *
  * @example
- * import * as cairn from 'cairn';
+ * import * as cairn from 'cairn-ml';
  * cairn.setTrackingUri('http://127.0.0.1:5000');
  * cairn.setExperiment('fraud-model');
  * await cairn.withRun({ runName: 'lr-0.01' }, async (run) => {
