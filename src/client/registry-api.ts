@@ -3,7 +3,7 @@
  * tracking URI, model URI helpers, webhook types and signature checks.
  *
  * @example
- * import * as cairn from 'cairn';
+ * import * as cairn from 'cairn-ml';
  * const v = await cairn.registry.registerModel(`runs:/${runId}/model`, 'fraud');
  * const ok = cairn.registry.verifyWebhookSignature(secret, { signature, deliveryId, timestamp }, body);
  */
