@@ -15,17 +15,13 @@
 import { TrackingClient } from './tracking-client.js';
 import { getTrackingUri } from './fluent.js';
 import { clientTracking } from './project-tracking.js';
-import {
-  assertNoConflict,
-  runProject,
-  type ProjectRun,
-  type ProjectRunOptions,
-} from '../projects/run-project.js';
+import { runProject } from '../projects/run-project.js';
+import { assertNoConflict, type ProjectRun, type ProjectRunOptions } from '../projects/project-run.js';
 import { runProjectOnKubernetes } from '../projects/backends/kubernetes-run.js';
 import { parseKubernetesConfig } from '../projects/backends/kubernetes.js';
 import { invalidParam } from '../errors.js';
 
-export type { ProjectRun, ProjectRunOptions } from '../projects/run-project.js';
+export type { ProjectRun, ProjectRunOptions } from '../projects/project-run.js';
 
 export interface RunOptions extends ProjectRunOptions {
   /** Tracking server; default: the SDK's tracking URI (CAIRN_TRACKING_URI / MLFLOW_TRACKING_URI). */
