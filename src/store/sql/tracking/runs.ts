@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { RUN_NAME_TAG, type Run, type RunInfo, type RunStatus, type RunTag } from '../../../entities/tracking.js';
+import {
+  RUN_NAME_TAG,
+  type Run,
+  type RunInfo,
+  type RunStatus,
+  type RunTag,
+} from '../../../entities/tracking.js';
 import { invalidParam, notFound } from '../../../errors.js';
 import type { Row } from '../database.js';
 import type { CreateRunInput } from '../../tracking-store.js';
