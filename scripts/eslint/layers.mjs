@@ -7,6 +7,8 @@
 //   store/ artifacts/                               persistence
 //   entities/ errors.ts search/ config/ version.ts  plain types, no I/O
 //
+// and ui/ (the browser app) never imports src/'s server, client, CLI, store or artifact code.
+//
 // Imports inside src/ are relative, so a rule matches the specifier by how many `../` it takes
 // to reach src/ from the importing file: from src/store/sql/x.ts, `../../server/app.js` is
 // src/server while `../tracking/common.js` is src/store/sql/tracking (allowed). One config block
@@ -39,6 +41,8 @@ export const FORBIDDEN = {
 };
 
 const MAX_DEPTH = 6;
+
+const UI_FORBIDDEN = ['server', 'client', 'cli', 'store', 'artifacts', 'index'];
 
 function pattern(forbidden, depth, layer) {
   const up = depth === 0 ? '\\./' : `(\\.\\./){${depth}}`;
@@ -74,6 +78,24 @@ export function layerRules() {
       blocks.push(block([glob], FORBIDDEN[layer], depth, layer));
     }
   }
+  // The browser app talks to the server over HTTP only: of src/ it may use plain types and pure
+  // helpers, never the Node-side I/O layers.
+  blocks.push({
+    files: ['ui/src/**/*.ts', 'ui/src/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^(\\.\\./)+src/(${UI_FORBIDDEN.join('|')})(/|\\.js$)`,
+              message: `Layer rule (DESIGN.md "Layers"): ui/ runs in the browser and must not import ${UI_FORBIDDEN.map((f) => `src/${f}`).join(', ')}.`,
+            },
+          ],
+        },
+      ],
+    },
+  });
   for (const file of ['errors', 'version'])
     blocks.push(block([`src/${file}.ts`], FORBIDDEN[file], 0, `${file}.ts`));
   return blocks;

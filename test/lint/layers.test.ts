@@ -61,6 +61,8 @@ describe('layer rules (no-restricted-imports)', () => {
     ['src/client/registry-webhooks.ts', '../cli/output.js'],
     ['src/auth/principal.ts', '../cli/output.js'],
     ['src/store/tracking-store.ts', '../index.js'],
+    ['ui/src/api/tracking.ts', '../../../src/server/app.js'],
+    ['ui/src/pages/runs/RunsPage.tsx', '../../../../src/client/fluent.js'],
   ];
   for (const [file, specifier] of refused) {
     it(`refuses ${file} importing ${specifier}`, async () => {
@@ -95,6 +97,7 @@ describe('layer rules (no-restricted-imports)', () => {
     ['src/cli/server-command.ts', '../server/server.js'],
     ['src/index.ts', './client/fluent.js'],
     ['src/entities/index.ts', './tracking.js'],
+    ['ui/src/api/types.ts', '../../../src/entities/tracking.js'],
   ];
   for (const [file, specifier] of allowed) {
     it(`allows ${file} importing ${specifier}`, async () => {
