@@ -145,6 +145,16 @@ describe('import cycle rule (cairn/no-import-cycle)', () => {
     );
   });
 
+  it("resolves the UI's extensionless imports of .tsx files", async () => {
+    await plant({
+      'ui/src/pages/RunsPage.tsx': `import { Header } from './Header';\nexport const RunsPage = () => <Header />;\nexport const title = 'runs';\n`,
+      'ui/src/pages/Header.tsx': `import { title } from './RunsPage';\nexport const Header = () => <h1>{title}</h1>;\n`,
+    });
+    const [result] = await eslint.lintFiles(['ui/src/pages/Header.tsx']);
+    const messages = result!.messages.filter((m) => m.ruleId === 'cairn/no-import-cycle');
+    assert.equal(messages.length, 1, JSON.stringify(result!.messages));
+  });
+
   it('ignores type-only imports and dynamic import(), which form no load-time cycle', async () => {
     await plant({
       'src/tracking/a.ts': `import type { B } from './b.js';\nimport { type C } from './c.js';\nexport const a = (b: B, c: C) => [b, c];\n`,
