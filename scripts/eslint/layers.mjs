@@ -40,7 +40,8 @@ export const FORBIDDEN = {
   '*': ['cli', 'index'],
 };
 
-const MAX_DEPTH = 6;
+/** Deepest folder level under src/ the rules cover (a test checks that src/ stays within it). */
+export const MAX_DEPTH = 6;
 
 const UI_FORBIDDEN = ['server', 'client', 'cli', 'store', 'artifacts', 'index'];
 

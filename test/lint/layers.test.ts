@@ -6,9 +6,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
 
@@ -75,6 +75,13 @@ describe('layer rules (no-restricted-imports)', () => {
       assert.match(messages[0]!, /Layer rule \(DESIGN\.md "Layers"\)/);
     });
   }
+
+  it('covers every folder depth of src/', async () => {
+    const { MAX_DEPTH } = (await import(join(repo, 'scripts/eslint/layers.mjs'))) as { MAX_DEPTH: number };
+    const files = (await readdir(join(repo, 'src'), { recursive: true })).filter((f) => f.endsWith('.ts'));
+    const deepest = Math.max(...files.map((f) => f.split(sep).length - 1));
+    assert.ok(files.length > 100 && deepest <= MAX_DEPTH, `src/ is ${deepest} folders deep`);
+  });
 
   it('refuses a type-only import across layers too', async () => {
     const messages = await lint(
