@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, api, type TestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/eventually.js';
-import * as projects from '../../src/projects/sdk.js';
+import * as projects from '../../src/client/projects.js';
 import type { Run } from '../../src/entities/tracking.js';
 
 let server: TestServer;
