@@ -22,7 +22,8 @@ function oidc(opts: AuthOptions, env: Env): OidcConfig | undefined {
   const jwksUri = setting(opts.oidcJwksUri, 'OIDC_JWKS_URI', env);
   const jwksFile = setting(opts.oidcJwksFile, 'OIDC_JWKS_FILE', env);
   if (!issuer && !audience && !jwksUri && !jwksFile) return undefined;
-  if (!issuer || !audience) throw invalidParam('Single sign-on needs both --oidc-issuer and --oidc-audience.');
+  if (!issuer || !audience)
+    throw invalidParam('Single sign-on needs both --oidc-issuer and --oidc-audience.');
   if (!jwksUri && !jwksFile) throw invalidParam('Single sign-on needs --oidc-jwks-uri or --oidc-jwks-file.');
   return {
     issuer,
@@ -46,7 +47,8 @@ export function resolveAuthConfig(opts: AuthOptions, env: Env): AuthConfig | und
   if (!!username !== !!password)
     throw invalidParam('Set both CAIRN_ADMIN_USERNAME and CAIRN_ADMIN_PASSWORD to create the first admin.');
   return defaultAuthConfig({
-    defaultPermission: permission(setting(opts.authDefaultPermission, 'AUTH_DEFAULT_PERMISSION', env)) ?? 'READ',
+    defaultPermission:
+      permission(setting(opts.authDefaultPermission, 'AUTH_DEFAULT_PERMISSION', env)) ?? 'READ',
     bootstrapAdmin: username && password ? { username, password } : undefined,
     oidc: oidc(opts, env),
   });
