@@ -40,6 +40,13 @@ export type Decision =
 export const permissionDenied = (message = 'Permission denied.') =>
   new MlflowError(message, 'PERMISSION_DENIED');
 
+/** A refusal that names the resources it concerned (for the audit log). */
+export class DeniedOn extends MlflowError {
+  constructor(readonly targets: Target[]) {
+    super('Permission denied.', 'PERMISSION_DENIED');
+  }
+}
+
 export class AccessControl {
   private readonly grants: TtlCache<Map<string, Permission>>;
 
@@ -142,7 +149,7 @@ export class AccessControl {
         if (readOnly && rule.action !== 'read') throw permissionDenied('This token is read-only.');
         const targets: Target[] = [];
         for (const ref of rule.locate(view)) targets.push(await this.resolve(ref));
-        for (const t of targets) if (!(await this.can(p, rule.action, t))) throw permissionDenied();
+        for (const t of targets) if (!(await this.can(p, rule.action, t))) throw new DeniedOn(targets);
         return { kind: 'allow', targets };
       }
       case 'search-in': {

@@ -1,6 +1,6 @@
 /** What the request pipeline learns about a request, kept on it for the later stages. */
 import type { Principal } from '../auth/principal.js';
-import type { Decision } from '../auth/access-control.js';
+import type { Decision, Target } from '../auth/access-control.js';
 import type { Fields } from './endpoint.js';
 
 export interface RequestState {
@@ -10,6 +10,8 @@ export interface RequestState {
   principal: Principal | null;
   /** The authorization decision, when access control is on. */
   decision?: Decision;
+  /** The resources of a refused request (for the audit log). */
+  deniedOn?: Target[];
 }
 
 declare module 'fastify' {

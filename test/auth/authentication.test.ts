@@ -200,6 +200,47 @@ describe('authentication', () => {
   });
 });
 
+describe('audit log', () => {
+  let server: TestServer;
+  const admin = basic(ADMIN.username, ADMIN.password);
+  before(async () => {
+    server = await startAuthServer('sqlite', { defaultPermission: 'READ' });
+    await call(server.url, admin, 'POST', 'users/create', { username: 'vic', password: 'vic-password' });
+  });
+  after(async () => server.stop());
+
+  it('records who did what to which resource, refusals included, and answers admins by user and time', async () => {
+    const t0 = Date.now();
+    const id = String(
+      (await call(server.url, admin, 'POST', 'experiments/create', { name: 'audited' })).json.experiment_id,
+    );
+    const vic = basic('vic', 'vic-password');
+    assert.equal(
+      (await call(server.url, vic, 'POST', 'experiments/delete', { experiment_id: id })).status,
+      403,
+    );
+    assert.equal((await call(server.url, vic, 'GET', 'experiments/get', { experiment_id: id })).status, 200);
+    await server.ctx.auth!.audit.flush();
+    const byVic = await call(server.url, admin, 'GET', 'audit/search', { username: 'vic', start_time: t0 });
+    const records = byVic.json.records as Record<string, unknown>[];
+    // Reads are not audited; the refused delete is, with its experiment.
+    assert.equal(records.length, 1);
+    assert.deepEqual(
+      [records[0]!.route, records[0]!.resource_kind, records[0]!.resource_id, records[0]!.status],
+      ['experiments/delete', 'experiment', id, 403],
+    );
+    const onExperiment = await call(server.url, admin, 'GET', 'audit/search', {
+      resource_kind: 'experiment',
+      resource_id: id,
+    });
+    assert.deepEqual(
+      (onExperiment.json.records as { username: string }[]).map((r) => r.username),
+      ['vic', ADMIN.username],
+    );
+    assert.equal((await call(server.url, vic, 'GET', 'audit/search')).status, 403);
+  });
+});
+
 describe('without --auth', () => {
   let server: TestServer;
   before(async () => {

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MlflowError } from '../../errors.js';
 import { TooManyLoginAttempts, unauthenticated } from '../../auth/authenticator.js';
-import { permissionDenied, type Target } from '../../auth/access-control.js';
+import { DeniedOn, permissionDenied, type Target } from '../../auth/access-control.js';
 import { ruleFor, tablePath } from '../../auth/route-permissions.js';
 import type { RouteRule } from '../../auth/route-rules.js';
 import { parseQuery } from '../body.js';
@@ -80,6 +80,7 @@ export function registerAuthHooks(app: FastifyInstance, auth: AuthRuntime): void
       const params = (request.params ?? {}) as Record<string, string>;
       request.cairn.decision = await auth.access.decide(request.cairn.principal, rule, { fields, params });
     } catch (err) {
+      if (err instanceof DeniedOn) request.cairn.deniedOn = err.targets;
       if (err instanceof MlflowError) challenge(request, reply, err);
       throw err;
     }
@@ -120,7 +121,8 @@ export function registerAuthHooks(app: FastifyInstance, auth: AuthRuntime): void
   app.addHook('onResponse', async (request, reply) => {
     if (SAFE_METHODS.has(request.method)) return;
     const decision = request.cairn.decision;
-    const target: Target | undefined = decision?.kind === 'allow' ? decision.targets[0] : undefined;
+    const target: Target | undefined =
+      decision?.kind === 'allow' ? decision.targets[0] : request.cairn.deniedOn?.[0];
     const route = request.routeOptions.url
       ? tablePath(request.routeOptions.url)
       : request.url.split('?', 1)[0]!;
