@@ -3,7 +3,7 @@
  * reads of a page complete it with a fixed number of bulk queries.
  */
 import { alreadyExists, invalidParam, notFound } from '../../errors.js';
-import { dedupeTags, isUniqueViolation, modelNotFound, versionNotFound } from './registry/errors.js';
+import { dedupeTags, modelNotFound, versionNotFound } from './registry/errors.js';
 import type { ModelVersionStage } from '../../entities/registry.js';
 import type {
   DeliveryRecord,
@@ -31,7 +31,7 @@ import {
 import { compileSearch } from './registry/search-sql.js';
 import { WebhookSql } from './registry/webhook-sql.js';
 
-export { isUniqueViolation, modelNotFound, versionNotFound } from './registry/errors.js';
+export { modelNotFound, versionNotFound } from './registry/errors.js';
 
 export class SqlRegistryStore implements RegistryStore {
   private readonly webhooks: WebhookSql;
@@ -106,7 +106,7 @@ export class SqlRegistryStore implements RegistryStore {
         }
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw exists();
+      if (this.db.dialect.isUniqueViolation(err)) throw exists();
       throw err;
     }
     return this.getRegisteredModel(input.name);
@@ -134,7 +134,7 @@ export class SqlRegistryStore implements RegistryStore {
         );
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw exists();
+      if (this.db.dialect.isUniqueViolation(err)) throw exists();
       throw err;
     }
     return this.getRegisteredModel(newName);
