@@ -113,3 +113,33 @@ export const notFound = (message: string): MlflowError => new MlflowError(messag
 export const alreadyExists = (message: string): MlflowError =>
   new MlflowError(message, 'RESOURCE_ALREADY_EXISTS');
 export const badRequest = (message: string): MlflowError => new MlflowError(message, 'BAD_REQUEST');
+
+/** What to answer for an error thrown while handling an HTTP request. */
+export interface HttpErrorAnswer {
+  status: number;
+  error: MlflowError;
+  /** The original error when it is Cairn's own failure: log it, never send it. */
+  internal?: unknown;
+}
+
+/**
+ * The one mapping from a thrown error to an HTTP answer, for the tracking server and the
+ * scoring server alike. An MlflowError keeps its code and status. A request the HTTP framework
+ * refused (a 4xx `statusCode`, e.g. a body past the limit) and a file name the operating system
+ * refuses are the client's mistakes. Anything else (a TypeError, a driver error) is an internal
+ * error: 500 with a generic message, and the original is handed back for the log.
+ */
+export function httpErrorOf(err: unknown): HttpErrorAnswer {
+  if (err instanceof MlflowError) return { status: err.httpStatus, error: err };
+  const e = (err ?? {}) as { statusCode?: unknown; code?: unknown; message?: unknown };
+  if (e.code === 'ENAMETOOLONG' || e.code === 'ENOTDIR') {
+    const error = invalidParam('Invalid path: the file system refused this name.');
+    return { status: error.httpStatus, error };
+  }
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    const code: ErrorCode = status === 413 ? 'RESOURCE_EXHAUSTED' : 'BAD_REQUEST';
+    return { status, error: new MlflowError(String(e.message ?? `HTTP ${status}`), code) };
+  }
+  return { status: 500, error: new MlflowError('Internal server error.', 'INTERNAL_ERROR'), internal: err };
+}

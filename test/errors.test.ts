@@ -1,7 +1,14 @@
 /** The error model: codes, statuses, and how an HTTP error answer becomes an error. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MlflowError, describeErrorAnswer, httpStatusOf, isErrorCode } from '../src/errors.js';
+import {
+  MlflowError,
+  describeErrorAnswer,
+  httpErrorOf,
+  httpStatusOf,
+  invalidParam,
+  isErrorCode,
+} from '../src/errors.js';
 import { HttpError, errorFromResponse } from '../src/client/http.js';
 
 describe('error codes', () => {
@@ -36,5 +43,23 @@ describe('error codes', () => {
     assert.equal(describeErrorAnswer(404, '').code, 'RESOURCE_DOES_NOT_EXIST');
     assert.deepEqual(describeErrorAnswer(503, 'busy'), { code: 'TEMPORARILY_UNAVAILABLE', message: 'busy' });
     assert.deepEqual(describeErrorAnswer(502, ''), { code: 'INTERNAL_ERROR', message: 'HTTP 502' });
+  });
+});
+
+describe('httpErrorOf', () => {
+  it('keeps MlflowErrors, blames the client for framework 4xx and hides internal failures', () => {
+    const known = httpErrorOf(invalidParam('bad'));
+    assert.deepEqual(
+      [known.status, known.error.errorCode, known.internal],
+      [400, 'INVALID_PARAMETER_VALUE', undefined],
+    );
+    const tooLarge = httpErrorOf(Object.assign(new Error('Request body is too large'), { statusCode: 413 }));
+    assert.deepEqual([tooLarge.status, tooLarge.error.errorCode], [413, 'RESOURCE_EXHAUSTED']);
+    const bug = new TypeError('x is undefined');
+    const internal = httpErrorOf(bug);
+    assert.deepEqual(
+      [internal.status, internal.error.errorCode, internal.error.message, internal.internal],
+      [500, 'INTERNAL_ERROR', 'Internal server error.', bug],
+    );
   });
 });
