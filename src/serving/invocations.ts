@@ -9,7 +9,7 @@ import type { Model } from '../models/model.js';
 import { parseCsvRequest, parseJsonRequest, type ParsedRequest } from '../models/scoring-input.js';
 import type { MicroBatcher } from './batcher.js';
 import type { ScoringMetrics } from './metrics.js';
-import { predictionsJson, predictionsResponse } from './serialize.js';
+import { predictionsJson, predictionsResponse } from '../models/serialize.js';
 
 export interface InvocationsOptions {
   model: Model;

@@ -1,15 +1,14 @@
 /** The scoring server answers its own failures with a generic 500 and logs them. */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadModelFromDir, type Model } from '../../src/models/model.js';
 import { buildScoringApp } from '../../src/serving/app.js';
-import { FIXTURES_DIR } from '../helpers/shared.js';
+import { ONNX_TABULAR_MODEL } from '../helpers/fixtures.js';
 
 describe('scoring server internal errors', () => {
   let model: Model;
   before(async () => {
-    model = await loadModelFromDir(join(FIXTURES_DIR, 'mlflow-onnx-tabular'));
+    model = await loadModelFromDir(ONNX_TABULAR_MODEL);
   });
   after(async () => {
     await model.close();
