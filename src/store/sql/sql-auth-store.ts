@@ -19,7 +19,6 @@ import type {
 import type { Row, SqlDatabase } from './database.js';
 import { AuditSql } from './auth/audit-sql.js';
 import { groupFromRow, insertWithNextId, tokenFromRow, userFromRow } from './auth/rows.js';
-import { isUniqueViolation } from './registry/errors.js';
 
 const userNotFound = (username: string) => notFound(`User with username=${username} not found`);
 const groupNotFound = (name: string) => notFound(`Group with name=${name} not found`);
@@ -38,14 +37,13 @@ export class SqlAuthStore implements AuthStore {
   // ---- users ----
 
   async createUser(username: string, passwordHash: string | null, isAdmin: boolean): Promise<UserRecord> {
-    const q = this.q;
     const now = Date.now();
     const exists = async () => !!(await this.getUser(username));
     const taken = () => alreadyExists(`User '${username}' already exists.`);
     if (await exists()) throw taken();
     const id = await insertWithNextId(
       this.db,
-      q,
+      this.db.dialect,
       'auth_users',
       ['username', 'password_hash', 'is_admin', 'creation_time'],
       () => [username, passwordHash, isAdmin ? 1 : 0, now],
@@ -177,7 +175,7 @@ export class SqlAuthStore implements AuthStore {
     if (await exists()) throw taken();
     const id = await insertWithNextId(
       this.db,
-      this.q,
+      this.db.dialect,
       'auth_groups',
       ['name', 'creation_time'],
       () => [name, now],
@@ -301,7 +299,7 @@ export class SqlAuthStore implements AuthStore {
         [g.resourceKind, g.resourceId, g.subjectKind, sid, g.permission],
       );
     } catch (err) {
-      if (isUniqueViolation(err))
+      if (this.db.dialect.isUniqueViolation(err))
         throw alreadyExists(
           `A permission on ${g.resourceKind} '${g.resourceId}' already exists for ${g.subjectKind} '${g.subject}'.`,
         );

@@ -1,7 +1,6 @@
 /** Row mapping and small helpers shared by the SQL access-control store modules. */
-import type { Row, SqlExecutor } from '../database.js';
+import type { Dialect, Row, SqlExecutor } from '../database.js';
 import type { GroupRecord, TokenRecord, TokenScope, UserRecord } from '../../auth-store.js';
-import { isUniqueViolation } from '../registry/errors.js';
 
 export const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
@@ -39,13 +38,14 @@ export const groupFromRow = (r: Row, members: string[]): GroupRecord => ({
  */
 export async function insertWithNextId(
   ex: SqlExecutor,
-  q: (n: string) => string,
+  dialect: Dialect,
   table: string,
   columns: string[],
   values: (id: number) => (string | number | null)[],
   nameExists: () => Promise<boolean>,
   onNameTaken: () => Error,
 ): Promise<number> {
+  const q = dialect.id;
   for (let attempt = 0; ; attempt++) {
     const rows = await ex.query<{ m: unknown }>(`SELECT MAX(${q('id')}) AS m FROM ${q(table)}`);
     const id = Number(rows[0]?.m ?? 0) + 1;
@@ -56,7 +56,7 @@ export async function insertWithNextId(
       );
       return id;
     } catch (err) {
-      if (!isUniqueViolation(err) || attempt >= 5) throw err;
+      if (!dialect.isUniqueViolation(err) || attempt >= 5) throw err;
       if (await nameExists()) throw onNameTaken();
     }
   }

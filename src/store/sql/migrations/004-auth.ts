@@ -11,8 +11,8 @@ export function authStatements(d: Dialect): string[] {
   const t = d.types;
   const q = d.id;
   const o = d.tableOptions;
-  // Case-sensitive, byte-order names everywhere (MySQL tables use a binary collation already).
-  const name = d.name === 'postgresql' ? `${t.varchar(256)} COLLATE "C"` : t.varchar(256);
+  // Case-sensitive, byte-order names on every database.
+  const name = t.byteVarchar(256);
   return [
     `CREATE TABLE ${q('auth_users')} (
       ${q('id')} ${t.bigint} NOT NULL PRIMARY KEY,
