@@ -9,6 +9,7 @@ import { invalidParam } from '../errors.js';
 import { VERSION } from '../version.js';
 import { defaultServerConfig, type ServerConfig } from '../server/config.js';
 import { createContext, startServer, type RunningServer } from '../server/server.js';
+import { parseAllowedHost } from '../security/outgoing-http.js';
 
 interface ServerOptions {
   backendStoreUri?: string;
@@ -20,6 +21,7 @@ interface ServerOptions {
   host?: string;
   port?: string;
   workers?: string;
+  webhookAllowedHosts?: string;
 }
 
 type Env = NodeJS.ProcessEnv;
@@ -36,6 +38,22 @@ function flag(cli: boolean | undefined, name: string, env: Env): boolean | undef
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw invalidParam(`Environment variable ${name} must be true or false, got '${raw}'.`);
+}
+
+/** A comma-separated allow-list of hosts, IPs and CIDR ranges, each validated. */
+function hostList(raw: string | undefined, what: string): string[] {
+  if (raw === undefined) return [];
+  return raw
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean)
+    .map((h) => {
+      try {
+        return parseAllowedHost(h);
+      } catch (err) {
+        throw invalidParam(`${what}: ${(err as Error).message}.`);
+      }
+    });
 }
 
 function integer(raw: string | undefined, what: string, min: number, max: number): number | undefined {
@@ -68,6 +86,10 @@ export function resolveServerConfig(
     artifactsDestination,
     serveArtifacts,
     artifactsOnly: flag(opts.artifactsOnly, 'ARTIFACTS_ONLY', env) ?? false,
+    webhookAllowedHosts: hostList(
+      setting(opts.webhookAllowedHosts, 'WEBHOOK_ALLOWED_HOSTS', env),
+      '--webhook-allowed-hosts',
+    ),
   });
   if (config.artifactsOnly && !config.serveArtifacts) {
     throw invalidParam(
@@ -239,6 +261,10 @@ export function serverCommand(): Command {
     .option('-h, --host <host>', 'network address to listen on (default: 127.0.0.1; 0.0.0.0 for all)')
     .option('-p, --port <port>', 'port to listen on (default: 5000)')
     .option('-w, --workers <n>', 'server processes sharing the port (default: 1)')
+    .option(
+      '--webhook-allowed-hosts <list>',
+      'comma-separated hosts, IPs or CIDR ranges that webhooks may reach although they are not public (default: none)',
+    )
     .addHelpText(
       'after',
       `
@@ -250,7 +276,12 @@ Examples:
   $ cairn server -h 0.0.0.0 -p 8080 -w 4 \\
       --backend-store-uri postgresql://cairn@db:5432/cairn \\
       --artifacts-destination s3://ml-bucket/artifacts
-  $ cairn server --no-serve-artifacts --default-artifact-root /shared/mlruns`,
+  $ cairn server --no-serve-artifacts --default-artifact-root /shared/mlruns
+  $ cairn server --webhook-allowed-hosts ci.internal,10.20.0.0/16   # webhooks to internal receivers
+
+Webhook secrets are encrypted with CAIRN_SECRET_KEY (every instance needs the same one; the
+SQLite default creates <db file>.secret-key if it is unset). Operators: /health (liveness),
+/ready (database, schema, artifact store) and /metrics (Prometheus).`,
     )
     .action(async (opts: ServerOptions) => {
       if (cluster.isWorker && process.env.CAIRN_SERVER_CONFIG) return runWorker();

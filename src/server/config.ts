@@ -16,6 +16,11 @@ export interface ServerConfig {
   uiDir?: string;
   /** Largest accepted JSON request body, in bytes. */
   maxBodyBytes: number;
+  /**
+   * Non-public hosts webhooks may reach (names, IPs, CIDR ranges); public addresses are always
+   * allowed. Empty by default: loopback, private and link-local targets are refused.
+   */
+  webhookAllowedHosts: string[];
 }
 
 /** The defaults of `cairn server`: SQLite in ./mlruns.db and proxied artifacts in ./mlartifacts. */
@@ -33,6 +38,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
     serveArtifacts,
     artifactsOnly: false,
     maxBodyBytes: 32 * 1024 * 1024,
+    webhookAllowedHosts: [],
     ...overrides,
   };
 }

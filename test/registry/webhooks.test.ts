@@ -61,6 +61,7 @@ async function startReceiver(): Promise<{
 }
 
 const SECRET = 's3cr3t-key';
+const TEST_SECRET_KEY = 'test-key-0123456789abcdef0123456789abcdef';
 
 for (const backend of BACKENDS) {
   describe(`registry webhooks (${backend})`, () => {
@@ -74,7 +75,9 @@ for (const backend of BACKENDS) {
     before(async () => {
       process.env.CAIRN_WEBHOOK_RETRY_DELAY_MS = '40';
       process.env.CAIRN_WEBHOOK_MAX_ATTEMPTS = '4';
-      s = await startTestServer(backend);
+      process.env.CAIRN_SECRET_KEY = TEST_SECRET_KEY;
+      // The receivers listen on 127.0.0.1, which webhooks may only reach when allowed.
+      s = await startTestServer(backend, { webhookAllowedHosts: ['127.0.0.1'] });
       receiver = await startReceiver();
     });
     after(async () => {
@@ -84,6 +87,7 @@ for (const backend of BACKENDS) {
       process.env.CAIRN_WEBHOOK_MAX_ATTEMPTS = saved.attempts;
       if (saved.delay === undefined) delete process.env.CAIRN_WEBHOOK_RETRY_DELAY_MS;
       if (saved.attempts === undefined) delete process.env.CAIRN_WEBHOOK_MAX_ATTEMPTS;
+      delete process.env.CAIRN_SECRET_KEY;
     });
 
     it('manages webhooks and validates input', async () => {

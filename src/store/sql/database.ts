@@ -2,6 +2,8 @@
  * The one SQL access interface every store is written against. SQL text uses `?` placeholders;
  * each adapter translates to its driver. Dialect differences the stores need are on `dialect`.
  */
+import type { PoolStats } from '../../observability/metrics.js';
+
 export type DialectName = 'sqlite' | 'postgresql' | 'mysql';
 
 export type SqlValue = string | number | bigint | boolean | null | Buffer;
@@ -19,6 +21,8 @@ export interface SqlDatabase extends SqlExecutor {
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** Connection pool figures for metrics (databases without a pool have none). */
+  poolStats?(): PoolStats;
 }
 
 export interface Dialect {

@@ -9,8 +9,11 @@ import type {
   DeliveryRecord,
   ModelVersionRecord,
   NewModelVersion,
+  DeliveryAttempt,
+  DeliveryOutcome,
   NewRegisteredModel,
   RegisteredModelRecord,
+  RegistryEvent,
   RegistryStore,
   SearchPage,
   SearchQuery,
@@ -30,14 +33,28 @@ import {
 } from './registry/rows.js';
 import { compileSearch } from './registry/search-sql.js';
 import { WebhookSql } from './registry/webhook-sql.js';
+import { enqueueDeliveries, OutboxSql } from './registry/outbox-sql.js';
 
 export { isUniqueViolation, modelNotFound, versionNotFound } from './registry/errors.js';
 
 export class SqlRegistryStore implements RegistryStore {
   private readonly webhooks: WebhookSql;
+  private readonly outbox: OutboxSql;
 
   constructor(private readonly db: SqlDatabase) {
     this.webhooks = new WebhookSql(db);
+    this.outbox = new OutboxSql(db);
+  }
+
+  /** Puts `event` about `name` in the webhook outbox, inside the caller's transaction. */
+  private async emit<T>(
+    tx: SqlExecutor,
+    name: string,
+    event: RegistryEvent<T> | undefined,
+    result: () => Promise<T>,
+  ): Promise<void> {
+    if (event)
+      await enqueueDeliveries(tx, this.db, event.event, name, event.payload(await result()), Date.now());
   }
 
   private get q(): (n: string) => string {
@@ -84,7 +101,10 @@ export class SqlRegistryStore implements RegistryStore {
     );
   }
 
-  async createRegisteredModel(input: NewRegisteredModel): Promise<RegisteredModelRecord> {
+  async createRegisteredModel(
+    input: NewRegisteredModel,
+    event?: RegistryEvent<RegisteredModelRecord>,
+  ): Promise<RegisteredModelRecord> {
     const q = this.q;
     const exists = () => alreadyExists(`Registered Model (name=${input.name}) already exists.`);
     try {
@@ -104,6 +124,7 @@ export class SqlRegistryStore implements RegistryStore {
             tags.flatMap((t) => [input.name, t.key, t.value]),
           );
         }
+        await this.emit(tx, input.name, event, () => this.fullModel(tx, input.name));
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw exists();
@@ -185,23 +206,27 @@ export class SqlRegistryStore implements RegistryStore {
     return { items: models, hasMore };
   }
 
-  async setRegisteredModelTag(name: string, tag: TagRecord): Promise<void> {
+  async setRegisteredModelTag(name: string, tag: TagRecord, event?: RegistryEvent): Promise<void> {
     await this.db.transaction(async (tx) => {
       await this.modelRow(tx, name);
       await tx.run(
         this.db.dialect.upsert('registered_model_tags', ['name', 'key', 'value'], ['name', 'key']),
         [name, tag.key, tag.value],
       );
+      await this.emit(tx, name, event, async () => undefined);
     });
   }
 
-  async deleteRegisteredModelTag(name: string, key: string): Promise<void> {
+  async deleteRegisteredModelTag(name: string, key: string, event?: RegistryEvent): Promise<void> {
     const q = this.q;
-    await this.modelRow(this.db, name);
-    await this.db.run(
-      `DELETE FROM ${q('registered_model_tags')} WHERE ${q('name')} = ? AND ${q('key')} = ?`,
-      [name, key],
-    );
+    await this.db.transaction(async (tx) => {
+      await this.modelRow(tx, name);
+      await tx.run(`DELETE FROM ${q('registered_model_tags')} WHERE ${q('name')} = ? AND ${q('key')} = ?`, [
+        name,
+        key,
+      ]);
+      await this.emit(tx, name, event, async () => undefined);
+    });
   }
 
   async getLatestVersions(name: string, stages: ModelVersionStage[]): Promise<ModelVersionRecord[]> {
@@ -216,7 +241,7 @@ export class SqlRegistryStore implements RegistryStore {
     return completeVersions(this.db, q, wanted);
   }
 
-  async setAlias(name: string, alias: string, version: number): Promise<void> {
+  async setAlias(name: string, alias: string, version: number, event?: RegistryEvent): Promise<void> {
     await this.db.transaction(async (tx) => {
       await this.modelRow(tx, name);
       await this.versionRow(tx, name, version);
@@ -224,16 +249,20 @@ export class SqlRegistryStore implements RegistryStore {
         this.db.dialect.upsert('registered_model_aliases', ['name', 'alias', 'version'], ['name', 'alias']),
         [name, alias, version],
       );
+      await this.emit(tx, name, event, async () => undefined);
     });
   }
 
-  async deleteAlias(name: string, alias: string): Promise<void> {
+  async deleteAlias(name: string, alias: string, event?: RegistryEvent): Promise<void> {
     const q = this.q;
-    await this.modelRow(this.db, name);
-    await this.db.run(
-      `DELETE FROM ${q('registered_model_aliases')} WHERE ${q('name')} = ? AND ${q('alias')} = ?`,
-      [name, alias],
-    );
+    await this.db.transaction(async (tx) => {
+      await this.modelRow(tx, name);
+      await tx.run(
+        `DELETE FROM ${q('registered_model_aliases')} WHERE ${q('name')} = ? AND ${q('alias')} = ?`,
+        [name, alias],
+      );
+      await this.emit(tx, name, event, async () => undefined);
+    });
   }
 
   async getVersionByAlias(name: string, alias: string): Promise<ModelVersionRecord> {
@@ -247,7 +276,10 @@ export class SqlRegistryStore implements RegistryStore {
     return this.fullVersion(this.db, name, Number(rows[0].version));
   }
 
-  async createModelVersion(input: NewModelVersion): Promise<ModelVersionRecord> {
+  async createModelVersion(
+    input: NewModelVersion,
+    event?: RegistryEvent<ModelVersionRecord>,
+  ): Promise<ModelVersionRecord> {
     const q = this.q;
     const version = await this.db.transaction(async (tx) => {
       // The UPDATE takes the model's row lock (PostgreSQL, MySQL) or the write lock (SQLite), so
@@ -290,6 +322,7 @@ export class SqlRegistryStore implements RegistryStore {
           tags.flatMap((t) => [input.name, v, t.key, t.value]),
         );
       }
+      await this.emit(tx, input.name, event, () => this.fullVersion(tx, input.name, v));
       return v;
     });
     return this.getModelVersion(input.name, version);
@@ -332,6 +365,7 @@ export class SqlRegistryStore implements RegistryStore {
     stage: ModelVersionStage,
     archiveExisting: boolean,
     time: number,
+    event?: RegistryEvent<ModelVersionRecord>,
   ): Promise<ModelVersionRecord> {
     const q = this.q;
     await this.db.transaction(async (tx) => {
@@ -347,6 +381,7 @@ export class SqlRegistryStore implements RegistryStore {
         [stage, time, name, version],
       );
       await this.touchModel(tx, name, time);
+      await this.emit(tx, name, event, () => this.fullVersion(tx, name, version));
     });
     return this.getModelVersion(name, version);
   }
@@ -364,7 +399,12 @@ export class SqlRegistryStore implements RegistryStore {
     return { items: versions, hasMore };
   }
 
-  async setModelVersionTag(name: string, version: number, tag: TagRecord): Promise<void> {
+  async setModelVersionTag(
+    name: string,
+    version: number,
+    tag: TagRecord,
+    event?: RegistryEvent,
+  ): Promise<void> {
     await this.db.transaction(async (tx) => {
       await this.versionRow(tx, name, version);
       await tx.run(
@@ -375,16 +415,25 @@ export class SqlRegistryStore implements RegistryStore {
         ),
         [name, version, tag.key, tag.value],
       );
+      await this.emit(tx, name, event, async () => undefined);
     });
   }
 
-  async deleteModelVersionTag(name: string, version: number, key: string): Promise<void> {
+  async deleteModelVersionTag(
+    name: string,
+    version: number,
+    key: string,
+    event?: RegistryEvent,
+  ): Promise<void> {
     const q = this.q;
-    await this.versionRow(this.db, name, version);
-    await this.db.run(
-      `DELETE FROM ${q('model_version_tags')} WHERE ${q('name')} = ? AND ${q('version')} = ? AND ${q('key')} = ?`,
-      [name, version, key],
-    );
+    await this.db.transaction(async (tx) => {
+      await this.versionRow(tx, name, version);
+      await tx.run(
+        `DELETE FROM ${q('model_version_tags')} WHERE ${q('name')} = ? AND ${q('version')} = ? AND ${q('key')} = ?`,
+        [name, version, key],
+      );
+      await this.emit(tx, name, event, async () => undefined);
+    });
   }
 
   createWebhook(webhook: WebhookRecord): Promise<WebhookRecord> {
@@ -405,11 +454,17 @@ export class SqlRegistryStore implements RegistryStore {
   insertDelivery(delivery: DeliveryRecord): Promise<void> {
     return this.webhooks.insertDelivery(delivery);
   }
-  updateDelivery(
-    deliveryId: string,
-    update: Pick<DeliveryRecord, 'status' | 'attempts' | 'responseStatus' | 'error' | 'lastAttemptTime'>,
-  ): Promise<void> {
-    return this.webhooks.updateDelivery(deliveryId, update);
+  claimDeliveries(owner: string, now: number, leaseMs: number, limit: number): Promise<DeliveryRecord[]> {
+    return this.outbox.claimDeliveries(owner, now, leaseMs, limit);
+  }
+  finishAttempt(owner: string, attempt: DeliveryAttempt, outcome: DeliveryOutcome): Promise<boolean> {
+    return this.outbox.finishAttempt(owner, attempt, outcome);
+  }
+  pendingDeliveries(): Promise<number> {
+    return this.outbox.pendingDeliveries();
+  }
+  listAttempts(deliveryId: string): Promise<DeliveryAttempt[]> {
+    return this.outbox.listAttempts(deliveryId);
   }
   listDeliveries(webhookId: string, limit: number): Promise<DeliveryRecord[]> {
     return this.webhooks.listDeliveries(webhookId, limit);
