@@ -49,6 +49,8 @@ export interface AttemptResult {
   /** The start of the answer, only for public targets (never for allowed private ones). */
   responseBody: string | null;
   error: string | null;
+  /** The policy refused the target: retrying cannot help. */
+  refused?: boolean;
 }
 
 type DeliveryStore = Pick<
@@ -169,7 +171,8 @@ export class WebhookDispatcher {
       : { success: false, responseStatus: null, responseBody: null, error: 'webhook is disabled' };
     const now = Date.now();
     const giveUp =
-      !result.success && (!active || attempt >= this.maxAttempts || !retryable(result.responseStatus));
+      !result.success &&
+      (!active || result.refused || attempt >= this.maxAttempts || !retryable(result.responseStatus));
     const status = result.success ? 'SUCCEEDED' : giveUp ? 'FAILED' : 'PENDING';
     const delay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
     const kept = await this.store.finishAttempt(
@@ -252,6 +255,7 @@ export class WebhookDispatcher {
         responseStatus: null,
         responseBody: null,
         error: refused ? `Target refused: ${e.message}` : (e.cause?.message ?? e.message),
+        refused,
       };
     }
   }
