@@ -5,7 +5,8 @@ import { ArtifactService } from '../artifacts/artifact-service.js';
 import { openDatabase } from '../store/sql/open-database.js';
 import { SqlGarbageStore } from '../store/sql/tracking/gc-sql.js';
 import { collectGarbage, parseOlderThan } from '../tracking/garbage-collector.js';
-import { redactUri, resolveServerConfig } from './server-command.js';
+import { resolveServerConfig } from '../config/resolve-server-config.js';
+import { redactUri } from './server-command.js';
 
 interface GcCliOptions {
   backendStoreUri?: string;
@@ -67,7 +68,7 @@ Examples:
       const registry =
         config.registryStoreUri === config.backendStoreUri ? db : openDatabase(config.registryStoreUri);
       // Only repositoryFor is used: it maps proxied URIs onto the destination.
-      const artifacts = new ArtifactService(config, {
+      const artifacts = new ArtifactService(config.artifactsDestination, {
         getRun: () => Promise.reject(new Error('not used by gc')),
       });
       try {

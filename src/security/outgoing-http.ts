@@ -10,6 +10,7 @@ import { request as httpRequest, type IncomingMessage, type RequestOptions } fro
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { parseAllowedHost } from '../config/allowed-hosts.js';
 
 /** Bytes of a response body read at most; the connection is closed after that. */
 export const MAX_RESPONSE_BYTES = 4096;
@@ -44,23 +45,6 @@ type Parsed = ReturnType<typeof ipaddr.parse>;
 interface CompiledPolicy {
   names: Set<string>;
   ranges: [Parsed, number][];
-}
-
-/** Validates an allow-list entry; throws with a message naming the bad entry. */
-export function parseAllowedHost(entry: string): string {
-  const e = entry.trim().toLowerCase();
-  if (!e) throw new Error('an empty entry');
-  if (e.includes('/')) {
-    try {
-      ipaddr.parseCIDR(e);
-    } catch {
-      throw new Error(`'${entry}' is not a valid CIDR range`);
-    }
-    return e;
-  }
-  if (isIP(stripBrackets(e)) || /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(e))
-    return stripBrackets(e);
-  throw new Error(`'${entry}' is neither a host name, an IP address nor a CIDR range`);
 }
 
 const stripBrackets = (host: string): string => host.replace(/^\[(.*)\]$/, '$1');

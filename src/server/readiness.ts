@@ -7,7 +7,7 @@ import type { ArtifactService } from '../artifacts/artifact-service.js';
 import type { SqlDatabase } from '../store/sql/database.js';
 import { currentSchemaVersion } from '../store/sql/migrations.js';
 import { MIGRATIONS } from '../store/sql/migrations/index.js';
-import type { ServerConfig } from './config.js';
+import type { ServerConfig } from '../config/server-config.js';
 import type { ReadinessCheck } from './context.js';
 
 /** A check slower than this counts as failed (a load balancer must not hang on /ready). */

@@ -11,7 +11,7 @@ import { TrackingService } from '../tracking/tracking-service.js';
 import { RegistryService } from '../registry/registry-service.js';
 import { ArtifactService } from '../artifacts/artifact-service.js';
 import { buildApp } from './app.js';
-import type { ServerConfig } from './config.js';
+import type { ServerConfig } from '../config/server-config.js';
 import type { ServerContext } from './context.js';
 
 export interface RunningServer {
@@ -39,18 +39,18 @@ export async function createContext(
   }
   const trackingStore = new SqlTrackingStore(trackingDb, { defaultArtifactRoot: config.defaultArtifactRoot });
   await trackingStore.init();
-  const tracking = new TrackingService(timedStore(trackingStore, 'tracking'), config);
-  const artifacts = new ArtifactService(config, tracking);
+  const tracking = new TrackingService(timedStore(trackingStore, 'tracking'), {
+    truncateLongValues: config.truncateLongValues,
+  });
+  const artifacts = new ArtifactService(config.artifactsDestination, tracking);
   const registryStore = new SqlRegistryStore(registryDb);
   // The embedded default keeps its secret key next to its SQLite file; server databases need
   // CAIRN_SECRET_KEY (the same on every instance).
   const registryUri = config.registryStoreUri || config.backendStoreUri;
   const keyFile = registryDb.dialect.name === 'sqlite' ? keyFileFor(sqlitePath(registryUri)) : null;
   const registry = new RegistryService(timedStore(registryStore, 'registry'), tracking, artifacts, {
-    webhooks: {
-      http: { allowedHosts: config.webhookAllowedHosts },
-      secrets: loadSecretBox(process.env, keyFile),
-    },
+    webhooks: { ...config.webhooks, secrets: loadSecretBox(process.env, keyFile) },
+    modelVersionSourcePattern: config.modelVersionSourcePattern,
   });
   try {
     await registry.webhooks.sealStoredSecrets();

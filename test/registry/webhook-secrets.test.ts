@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/backends.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
-import { defaultServerConfig } from '../../src/server/config.js';
+import { defaultServerConfig, SERVER_DEFAULTS } from '../../src/config/server-config.js';
 import { openDatabase, sqlitePath } from '../../src/store/sql/open-database.js';
 import { verifyWebhookSignature } from '../../src/registry/webhooks/signature.js';
 import { failsInvalid, ok } from './helpers.js';
@@ -56,7 +56,7 @@ for (const backend of BACKENDS) {
             backendStoreUri: db.uri,
             registryStoreUri: db.uri,
             artifactsDestination: join(tmp, 'artifacts'),
-            webhookAllowedHosts: ['127.0.0.1'],
+            webhooks: { ...SERVER_DEFAULTS.webhooks, allowedHosts: ['127.0.0.1'] },
           }),
         ),
       );

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BACKENDS } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { SERVER_DEFAULTS } from '../../src/config/server-config.js';
 import { verifyWebhookSignature } from '../../src/registry/webhooks/signature.js';
 import { failsInvalid, failsNotFound, makeRun, ok } from './helpers.js';
 
@@ -67,26 +68,23 @@ for (const backend of BACKENDS) {
   describe(`registry webhooks (${backend})`, () => {
     let s: TestServer;
     let receiver: Awaited<ReturnType<typeof startReceiver>>;
-    const saved = {
-      delay: process.env.CAIRN_WEBHOOK_RETRY_DELAY_MS,
-      attempts: process.env.CAIRN_WEBHOOK_MAX_ATTEMPTS,
-    };
 
     before(async () => {
-      process.env.CAIRN_WEBHOOK_RETRY_DELAY_MS = '40';
-      process.env.CAIRN_WEBHOOK_MAX_ATTEMPTS = '4';
       process.env.CAIRN_SECRET_KEY = TEST_SECRET_KEY;
       // The receivers listen on 127.0.0.1, which webhooks may only reach when allowed.
-      s = await startTestServer(backend, { webhookAllowedHosts: ['127.0.0.1'] });
+      s = await startTestServer(backend, {
+        webhooks: {
+          ...SERVER_DEFAULTS.webhooks,
+          maxAttempts: 4,
+          retryDelayMs: 40,
+          allowedHosts: ['127.0.0.1'],
+        },
+      });
       receiver = await startReceiver();
     });
     after(async () => {
       await s?.stop();
       await receiver?.close();
-      process.env.CAIRN_WEBHOOK_RETRY_DELAY_MS = saved.delay;
-      process.env.CAIRN_WEBHOOK_MAX_ATTEMPTS = saved.attempts;
-      if (saved.delay === undefined) delete process.env.CAIRN_WEBHOOK_RETRY_DELAY_MS;
-      if (saved.attempts === undefined) delete process.env.CAIRN_WEBHOOK_MAX_ATTEMPTS;
       delete process.env.CAIRN_SECRET_KEY;
     });
 

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { SERVER_DEFAULTS } from '../../src/config/server-config.js';
 import { startServerProcess, type ServerProcess } from '../server/cli-process.js';
 import { ok } from '../registry/helpers.js';
 import { MAX_RESPONSE_BYTES, postBounded } from '../../src/security/outgoing-http.js';
@@ -133,7 +134,9 @@ describe('webhook targets allowed by --webhook-allowed-hosts', () => {
   let target: Receiver;
   let redirecting: Receiver;
   before(async () => {
-    s = await startTestServer('sqlite', { webhookAllowedHosts: ['127.0.0.1'] });
+    s = await startTestServer('sqlite', {
+      webhooks: { ...SERVER_DEFAULTS.webhooks, allowedHosts: ['127.0.0.1'] },
+    });
     target = await startReceiver((res) => res.writeHead(200).end('internal data'));
     redirecting = await startReceiver((res) =>
       res.writeHead(302, { Location: target.url }).end('moved: internal data'),

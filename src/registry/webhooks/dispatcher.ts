@@ -27,7 +27,7 @@ export interface DispatcherOptions {
   /** Attempts per delivery, the first included. */
   maxAttempts?: number;
   /** Delay before the first retry; doubled for each further one. */
-  baseDelayMs?: number;
+  retryDelayMs?: number;
   maxDelayMs?: number;
   /** Per-attempt time limit. */
   timeoutMs?: number;
@@ -37,8 +37,8 @@ export interface DispatcherOptions {
   leaseMs?: number;
   /** Deliveries in flight at once per instance. */
   concurrency?: number;
-  /** Which targets may be reached (default: public addresses only). */
-  http?: OutgoingHttpPolicy;
+  /** Non-public hosts, IPs and CIDR ranges that may be reached (default: public addresses only). */
+  allowedHosts?: readonly string[];
   /** Opens stored webhook secrets; null when no key is configured. */
   secrets?: SecretBox | null;
 }
@@ -86,17 +86,15 @@ export class WebhookDispatcher {
     private readonly store: DeliveryStore,
     options: DispatcherOptions = {},
   ) {
-    this.maxAttempts = Math.max(1, options.maxAttempts ?? envInt('CAIRN_WEBHOOK_MAX_ATTEMPTS') ?? 5);
-    this.baseDelayMs = options.baseDelayMs ?? envInt('CAIRN_WEBHOOK_RETRY_DELAY_MS') ?? 1000;
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? 5);
+    this.baseDelayMs = options.retryDelayMs ?? 1000;
     this.maxDelayMs = options.maxDelayMs ?? 60_000;
-    this.timeoutMs = options.timeoutMs ?? envInt('CAIRN_WEBHOOK_TIMEOUT_MS') ?? 10_000;
-    this.pollMs = options.pollMs ?? envInt('CAIRN_WEBHOOK_POLL_MS') ?? 1000;
-    this.leaseMs = Math.max(
-      this.timeoutMs + 1000,
-      options.leaseMs ?? envInt('CAIRN_WEBHOOK_LEASE_MS') ?? this.timeoutMs + 5000,
-    );
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.pollMs = options.pollMs ?? 1000;
+    // A lease must outlive the longest attempt, or a slow attempt would be taken over.
+    this.leaseMs = Math.max(this.timeoutMs + 1000, options.leaseMs ?? this.timeoutMs + 5000);
     this.concurrency = Math.max(1, options.concurrency ?? 16);
-    this.http = options.http ?? { allowedHosts: [] };
+    this.http = { allowedHosts: options.allowedHosts ?? [] };
     this.secrets = options.secrets ?? null;
   }
 
@@ -309,14 +307,6 @@ export class WebhookDispatcher {
       new Promise((r) => setTimeout(r, graceMs).unref()),
     ]);
   }
-}
-
-/** Server-wide settings come from the environment (the server builds the service itself). */
-function envInt(name: string): number | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  return Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
 function reportFailure(err: unknown): void {
