@@ -36,6 +36,7 @@ export { ActiveRun, type DatasetSpec, type MetricOptions, type ParamValue } from
 export type { SystemMetricsOptions } from './client/system-metrics/sampler.js';
 export { autolog, type AutologOptions } from './client/autolog/autolog.js';
 export { autologTfjs, type TfjsAutologOptions } from './client/autolog/tfjs.js';
+export { autologMljs, type MljsAutologOptions } from './client/autolog/mljs.js';
 export {
   TrackingClient,
   paginate,
