@@ -265,6 +265,36 @@ for (const backend of BACKENDS) {
         assert.ok(await runExists(runs[2]!));
       });
 
+      it('picks up where a SIGKILLed collection stopped', async () => {
+        const e = await newExperiment('killed');
+        const runs: string[] = [];
+        for (let i = 0; i < 24; i++) runs.push(await newRun(e));
+        for (const r of runs) await ok(s.url, 'POST', 'runs/delete', { run_id: r });
+        const child = runCairn(['gc', ...gcArgs(), '--batch-size', '1'], s.tmpDir);
+        let out = '';
+        const exited = new Promise<string | number>((r) => child.on('exit', (c, sig) => r(sig ?? c ?? -1)));
+        await new Promise<void>((resolve) => {
+          child.stdout!.on('data', (c: Buffer) => {
+            out += c.toString();
+            if (/removed run /.test(out)) resolve();
+          });
+          void exited.then(() => resolve());
+        });
+        child.kill('SIGKILL');
+        const how = await exited;
+        const left = (await Promise.all(runs.map(runExists))).filter(Boolean).length;
+        // Killed half-way (the process may have finished first on a fast machine: then none is left).
+        assert.ok(how === 'SIGKILL' || left === 0, `gc ended with ${how}`);
+        const res = await cairnGc(gcArgs(), s.tmpDir);
+        assert.equal(res.code, 0, res.err);
+        for (const r of runs) {
+          assert.equal(await runExists(r), false, `run ${r} removed`);
+          assert.deepEqual(await filesUnder(`${e}/${r}`), []);
+        }
+        const purging = await sql(`SELECT COUNT(*) AS n FROM runs WHERE lifecycle_stage = 'purging'`);
+        assert.equal(Number(purging[0]!.n), 0);
+      });
+
       it('refuses bad options with a clear message', async () => {
         const bad = await cairnGc([...gcArgs(), '--older-than', 'yesterday'], s.tmpDir);
         assert.equal(bad.code, 1);
