@@ -48,13 +48,16 @@ export async function createContext(
   // CAIRN_SECRET_KEY (the same on every instance).
   const registryUri = config.registryStoreUri || config.backendStoreUri;
   const keyFile = registryDb.dialect.name === 'sqlite' ? keyFileFor(sqlitePath(registryUri)) : null;
-  const registry = new RegistryService(timedStore(registryStore, 'registry'), tracking, artifacts, {
-    webhooks: { ...config.webhooks, secrets: loadSecretBox(process.env, keyFile) },
-    modelVersionSourcePattern: config.modelVersionSourcePattern,
-  });
+  let registry: RegistryService;
   try {
+    registry = new RegistryService(timedStore(registryStore, 'registry'), tracking, artifacts, {
+      webhooks: { ...config.webhooks, secrets: loadSecretBox(process.env, keyFile) },
+      modelVersionSourcePattern: config.modelVersionSourcePattern,
+    });
     await registry.webhooks.sealStoredSecrets();
   } catch (err) {
+    // A missing or wrong key stops the start-up: nothing may keep the process alive.
+    await trackingStore.close().catch(() => undefined);
     for (const db of databases) await db.close().catch(() => undefined);
     throw err;
   }
