@@ -10,6 +10,7 @@ import type {
   DeliveryAttempt,
   DeliveryOutcome,
   DeliveryRecord,
+  RegistryEvent,
   WebhookOutbox,
 } from '../../registry-store.js';
 import type { SqlDatabase, SqlExecutor, SqlValue } from '../database.js';
@@ -72,6 +73,17 @@ export async function enqueueDeliveries(
     params,
   );
   return hooks.length;
+}
+
+/** Enqueues `event` about model `name` (if any) inside `tx`; `result` reads what its body needs. */
+export async function emitEvent<T>(
+  tx: SqlExecutor,
+  db: SqlDatabase,
+  name: string,
+  event: RegistryEvent<T> | undefined,
+  result: () => Promise<T>,
+): Promise<void> {
+  if (event) await enqueueDeliveries(tx, db, event.event, name, event.payload(await result()), Date.now());
 }
 
 export class OutboxSql implements WebhookOutbox {
