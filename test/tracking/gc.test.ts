@@ -265,7 +265,7 @@ for (const backend of BACKENDS) {
         assert.ok(await runExists(runs[2]!));
       });
 
-      it('picks up where a SIGKILLed collection stopped', async () => {
+      it('picks up where a SIGKILLed collection stopped', async (t) => {
         const e = await newExperiment('killed');
         const runs: string[] = [];
         for (let i = 0; i < 24; i++) runs.push(await newRun(e));
@@ -284,6 +284,7 @@ for (const backend of BACKENDS) {
         const how = await exited;
         const left = (await Promise.all(runs.map(runExists))).filter(Boolean).length;
         // Killed half-way (the process may have finished first on a fast machine: then none is left).
+        t.diagnostic(`gc ended with ${how}; ${left} of ${runs.length} runs still there`);
         assert.ok(how === 'SIGKILL' || left === 0, `gc ended with ${how}`);
         const res = await cairnGc(gcArgs(), s.tmpDir);
         assert.equal(res.code, 0, res.err);
