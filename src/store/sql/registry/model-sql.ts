@@ -12,7 +12,7 @@ import type {
   NewRegisteredModel,
 } from '../../registry-store.js';
 import type { SqlDatabase } from '../database.js';
-import { dedupeTags, isUniqueViolation, modelNotFound } from './errors.js';
+import { dedupeTags, modelNotFound } from './errors.js';
 import { completeModels, fullModel, MODEL_COLUMNS, modelFromRow, modelRow, versionRow } from './rows.js';
 import { compileSearch } from './search-sql.js';
 import { emitEvent } from './outbox-sql.js';
@@ -50,7 +50,7 @@ export class RegisteredModelSql {
         await emitEvent(tx, this.db, input.name, event, () => fullModel(tx, q, input.name));
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw exists();
+      if (this.db.dialect.isUniqueViolation(err)) throw exists();
       throw err;
     }
     return this.getRegisteredModel(input.name);
@@ -78,7 +78,7 @@ export class RegisteredModelSql {
         );
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw exists();
+      if (this.db.dialect.isUniqueViolation(err)) throw exists();
       throw err;
     }
     return this.getRegisteredModel(newName);

@@ -96,7 +96,7 @@ export class OutboxSql implements WebhookOutbox {
     limit: number,
   ): Promise<DeliveryRecord[]> {
     const q = this.db.dialect.id;
-    const lock = this.db.dialect.name === 'sqlite' ? '' : ' FOR UPDATE SKIP LOCKED';
+    const lock = this.db.dialect.lockSkipLocked;
     // `d` is due when its backoff has passed, nobody holds a live lease on it, and no earlier
     // delivery of the same (webhook, model) is still unfinished.
     const due = `SELECT ${q('delivery_id')} FROM ${q(TABLE)} d
