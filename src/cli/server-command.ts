@@ -218,6 +218,10 @@ export function serverCommand(): Command {
     .option('--oidc-jwks-file <path>', 'the signing keys from a local JWKS file instead')
     .option('--oidc-username-claim <claim>', 'claim holding the user name (default: preferred_username)')
     .option('--oidc-groups-claim <claim>', 'claim holding the group names (default: groups)')
+    .option(
+      '--webhook-allowed-hosts <list>',
+      'comma-separated hosts, IPs or CIDR ranges that webhooks may reach although they are not public (default: none)',
+    )
     .addHelpText(
       'after',
       `
@@ -233,7 +237,12 @@ Examples:
   $ CAIRN_ADMIN_USERNAME=admin CAIRN_ADMIN_PASSWORD='a long secret' \\
       cairn server --auth -h 0.0.0.0              # login required; the first admin from the environment
   $ cairn server --auth --oidc-issuer https://login.example.com/ --oidc-audience cairn \\
-      --oidc-jwks-uri https://login.example.com/.well-known/jwks.json`,
+      --oidc-jwks-uri https://login.example.com/.well-known/jwks.json
+  $ cairn server --webhook-allowed-hosts ci.internal,10.20.0.0/16   # webhooks to internal receivers
+
+Webhook secrets are encrypted with CAIRN_SECRET_KEY (every instance needs the same one; the
+SQLite default creates <db file>.secret-key if it is unset). Operators: /health (liveness),
+/ready (database, schema, artifact store) and /metrics (Prometheus).`,
     )
     .action(async (opts: ServerOptions) => {
       if (cluster.isWorker && process.env.CAIRN_SERVER_CONFIG) return runWorker();

@@ -8,6 +8,7 @@ import { flag, integer, parseBoolean, pattern, setting, type Env } from './env-v
 import { defaultServerConfig, SERVER_DEFAULTS, type ServerConfig } from './server-config.js';
 import type { AuthOptions } from './auth-config.js';
 import { resolveAuthConfig } from './resolve-auth-config.js';
+import { parseAllowedHostList } from './allowed-hosts.js';
 
 /** The `cairn server` options as commander hands them over (strings and switches). */
 export interface ServerOptions extends AuthOptions {
@@ -20,6 +21,7 @@ export interface ServerOptions extends AuthOptions {
   host?: string;
   port?: string;
   workers?: string;
+  webhookAllowedHosts?: string;
 }
 
 const HAS_SCHEME = /^[a-z][\w+.-]+:\/\//i;
@@ -62,6 +64,16 @@ export function resolveServerConfig(
       timeoutMs:
         integer(env.CAIRN_WEBHOOK_TIMEOUT_MS, 'CAIRN_WEBHOOK_TIMEOUT_MS', 1, 600_000) ??
         SERVER_DEFAULTS.webhooks.timeoutMs,
+      pollMs:
+        integer(env.CAIRN_WEBHOOK_POLL_MS, 'CAIRN_WEBHOOK_POLL_MS', 10, 600_000) ??
+        SERVER_DEFAULTS.webhooks.pollMs,
+      leaseMs:
+        integer(env.CAIRN_WEBHOOK_LEASE_MS, 'CAIRN_WEBHOOK_LEASE_MS', 1000, 3_600_000) ??
+        SERVER_DEFAULTS.webhooks.leaseMs,
+      allowedHosts: parseAllowedHostList(
+        setting(opts.webhookAllowedHosts, 'WEBHOOK_ALLOWED_HOSTS', env),
+        '--webhook-allowed-hosts',
+      ),
     },
     auth: resolveAuthConfig(opts, env),
   });

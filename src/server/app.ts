@@ -19,6 +19,7 @@ import { authEndpoints } from './routes/auth.js';
 import { registerAuthHooks } from './auth/auth-hooks.js';
 import { runEndpoint } from './auth/list-filter.js';
 import './request-state.js';
+import { registerObservation } from './observation.js';
 
 /** The mounts every MLflow REST endpoint is served under. */
 export const API_PREFIXES = [
@@ -75,6 +76,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
 
   const methodsByPath = new Map<string, Set<string>>();
 
+  registerObservation(app, ctx);
   app.get('/health', async (_req, reply) => reply.type('text/plain').send('OK'));
   app.get('/version', async (_req, reply) => reply.type('text/plain').send(VERSION));
 
