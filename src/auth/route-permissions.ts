@@ -189,6 +189,9 @@ const artifactRoutes: Record<string, RouteRule> = {
 const serverRoutes: Record<string, RouteRule> = {
   'GET /health': PUBLIC,
   'GET /version': PUBLIC,
+  // Probes and Prometheus scrapers run without credentials (they expose no experiment data).
+  'GET /ready': PUBLIC,
+  'GET /metrics': PUBLIC,
   // The static UI shell and its assets; the data it shows comes from the API routes above.
   'GET /': PUBLIC,
   'GET /*': PUBLIC,

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { call, startAuthServer, type Reply } from './helpers.js';
 import { BACKENDS } from '../helpers/backends.js';
+import { SERVER_DEFAULTS } from '../../src/config/server-config.js';
 import { buildWorld, CALLERS, PASSWORD, USERS, type Caller, type World } from './matrix-fixture.js';
 
 type Expect = Record<Caller, number>;
@@ -56,6 +57,8 @@ const CASES: Case[] = [
   // ---- server ----
   { method: 'GET', path: '/health', cls: 'public' },
   { method: 'GET', path: '/version', cls: 'public' },
+  { method: 'GET', path: '/ready', cls: 'public' },
+  { method: 'GET', path: '/metrics', cls: 'public' },
   { method: 'GET', path: '/', cls: 'public' },
   { method: 'GET', path: '/experiments/1', cls: 'public' },
   { method: 'GET', path: 'server-features', cls: 'signedIn' },
@@ -755,7 +758,11 @@ for (const backend of BACKENDS) {
   describe(`deny matrix on ${backend}`, () => {
     let world: World;
     before(async () => {
-      world = await buildWorld(await startAuthServer(backend, { defaultPermission: 'NO_PERMISSIONS' }));
+      // Webhooks reach the test's receiver on 127.0.0.1 only when it is listed.
+      const webhooks = { ...SERVER_DEFAULTS.webhooks, allowedHosts: ['127.0.0.1'] };
+      world = await buildWorld(
+        await startAuthServer(backend, { defaultPermission: 'NO_PERMISSIONS' }, { webhooks }),
+      );
       await world.asAdmin('POST', 'users/create', { username: TARGET, password: PASSWORD });
     });
     after(async () => {
