@@ -48,11 +48,14 @@ export interface CreateModelVersionRequest {
 
 export interface RegistryServiceOptions {
   webhooks?: DispatcherOptions;
+  /** A regular expression every model version source must match. */
+  modelVersionSourcePattern?: string;
 }
 
 export class RegistryService implements ModelUriRegistry {
   readonly webhooks: WebhookService;
   readonly dispatcher: WebhookDispatcher;
+  private readonly sourcePattern?: string;
 
   constructor(
     private readonly store: RegistryStore,
@@ -62,6 +65,7 @@ export class RegistryService implements ModelUriRegistry {
     options: RegistryServiceOptions = {},
   ) {
     this.dispatcher = new WebhookDispatcher(store, options.webhooks);
+    this.sourcePattern = options.modelVersionSourcePattern;
     this.webhooks = new WebhookService(store, this.dispatcher);
   }
 
@@ -181,6 +185,7 @@ export class RegistryService implements ModelUriRegistry {
           return { storageLocation: await this.storageOf(record), runId: record.runId };
         },
       },
+      this.sourcePattern,
     );
     const version = await this.store.createModelVersion({
       name: req.name,
