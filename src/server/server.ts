@@ -7,7 +7,7 @@ import { SqlRegistryStore } from '../store/sql/sql-registry-store.js';
 import { TrackingService } from '../tracking/tracking-service.js';
 import { RegistryService } from '../registry/registry-service.js';
 import { ArtifactService } from '../artifacts/artifact-service.js';
-import { buildApp } from './app.js';
+import { buildApp, type AppOptions } from './app.js';
 import type { ServerConfig } from '../config/server-config.js';
 import type { ServerContext } from './context.js';
 
@@ -54,11 +54,11 @@ export async function createContext(
   };
 }
 
-export async function startServer(config: ServerConfig): Promise<RunningServer> {
+export async function startServer(config: ServerConfig, options: AppOptions = {}): Promise<RunningServer> {
   const { ctx, close } = await createContext(config);
   let app: FastifyInstance;
   try {
-    app = await buildApp(ctx);
+    app = await buildApp(ctx, options);
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     // A port already in use must not leave database pools open (they would keep the process alive).

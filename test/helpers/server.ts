@@ -26,7 +26,9 @@ export async function startTestServer(
     ...overrides,
   });
   config.registryStoreUri = overrides.registryStoreUri ?? db.uri;
-  const server = await startServer(config);
+  // Warnings and errors only, on stderr: the test runner reads stdout.
+  if (!overrides.log) config.log = { level: 'warn', format: 'json' };
+  const server = await startServer(config, { logDestination: process.stderr });
   return {
     ...server,
     tmpDir,
