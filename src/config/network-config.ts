@@ -93,7 +93,11 @@ export function readLogConfig(opts: NetworkOptions, env: Env): LogConfig {
 }
 
 export function readNetworkConfig(opts: NetworkOptions, env: Env): NetworkConfig {
-  const origins = list(setting(opts.corsAllowedOrigins, 'CORS_ALLOWED_ORIGINS', env)) ?? [];
+  // MLflow 3.5+ reads MLFLOW_SERVER_<NAME> for these three; accepted too so its settings carry over.
+  const origins =
+    list(
+      setting(opts.corsAllowedOrigins, 'CORS_ALLOWED_ORIGINS', env) ?? env.MLFLOW_SERVER_CORS_ALLOWED_ORIGINS,
+    ) ?? [];
   for (const origin of origins) {
     if (origin !== '*' && !/^https?:\/\/[^/\s]+$/i.test(origin.replace(/\*/g, 'x'))) {
       throw invalidParam(
@@ -102,10 +106,11 @@ export function readNetworkConfig(opts: NetworkOptions, env: Env): NetworkConfig
     }
   }
   return {
-    allowedHosts: list(setting(opts.allowedHosts, 'ALLOWED_HOSTS', env)),
+    allowedHosts: list(setting(opts.allowedHosts, 'ALLOWED_HOSTS', env) ?? env.MLFLOW_SERVER_ALLOWED_HOSTS),
     corsAllowedOrigins: origins,
     disableSecurityMiddleware:
       flag(opts.disableSecurityMiddleware, 'DISABLE_SECURITY_MIDDLEWARE', env) ??
+      flag(undefined, 'SERVER_DISABLE_SECURITY_MIDDLEWARE', env) ??
       NETWORK_DEFAULTS.disableSecurityMiddleware,
     allowedArtifactRoots: list(setting(opts.allowedArtifactRoots, 'ALLOWED_ARTIFACT_ROOTS', env)),
     headersTimeoutMs:

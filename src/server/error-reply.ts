@@ -64,7 +64,7 @@ export async function handleError(
   if (err.errorCode === 'TEMPORARILY_UNAVAILABLE') reply.header('Retry-After', STORAGE_FULL_RETRY_AFTER);
   // Answered before the body was read (too large, or the handler failed first): read the rest
   // within a bound so the answer is not lost to a reset, then close the connection.
-  if (!request.raw.readableEnded || err.httpStatus === 413) {
+  if (!request.raw.complete || err.httpStatus === 413) {
     reply.header('Connection', 'close');
     await discardRest(request.raw);
   }

@@ -6,6 +6,10 @@ import { SqlTrackingStore } from '../store/sql/sql-tracking-store.js';
 import { SqlRegistryStore } from '../store/sql/sql-registry-store.js';
 import { TrackingService } from '../tracking/tracking-service.js';
 import { RegistryService } from '../registry/registry-service.js';
+import { AllowedArtifactRoots } from '../artifacts/allowed-roots.js';
+import { localPathOfUri } from '../artifacts/local-repository.js';
+import { uriScheme } from '../artifacts/repository-registry.js';
+import { startStaleUploadSweeper } from '../artifacts/stale-uploads.js';
 import { ArtifactService } from '../artifacts/artifact-service.js';
 import { buildApp, type AppOptions } from './app.js';
 import type { ServerConfig } from '../config/server-config.js';
@@ -37,7 +41,14 @@ export async function createContext(
   const trackingStore = new SqlTrackingStore(trackingDb, { defaultArtifactRoot: config.defaultArtifactRoot });
   await trackingStore.init();
   const tracking = new TrackingService(trackingStore, { truncateLongValues: config.truncateLongValues });
-  const artifacts = new ArtifactService(config.artifactsDestination, tracking);
+  const artifacts = new ArtifactService(
+    config.artifactsDestination,
+    tracking,
+    {},
+    new AllowedArtifactRoots(
+      config.network.allowedArtifactRoots ?? [config.defaultArtifactRoot, config.artifactsDestination],
+    ),
+  );
   const registry = new RegistryService(new SqlRegistryStore(registryDb), tracking, artifacts, {
     webhooks: config.webhooks,
     modelVersionSourcePattern: config.modelVersionSourcePattern,
@@ -54,6 +65,17 @@ export async function createContext(
   };
 }
 
+/** Partial uploads untouched this long are removed (see stale-uploads.ts). */
+const STALE_UPLOAD_AGE_MS = 10 * 60 * 1000;
+
+/** The local folders the server writes artifacts to: the proxy destination and a local default root. */
+function localArtifactFolders(config: ServerConfig): string[] {
+  const folders = [config.artifactsDestination, config.defaultArtifactRoot]
+    .filter((uri) => !uriScheme(uri) || uriScheme(uri) === 'file')
+    .map(localPathOfUri);
+  return [...new Set(folders)];
+}
+
 export async function startServer(config: ServerConfig, options: AppOptions = {}): Promise<RunningServer> {
   const { ctx, close } = await createContext(config);
   let app: FastifyInstance;
@@ -65,6 +87,15 @@ export async function startServer(config: ServerConfig, options: AppOptions = {}
     await close().catch(() => undefined);
     throw err;
   }
+  const stopSweeper = startStaleUploadSweeper(
+    localArtifactFolders(config),
+    {
+      // Well past the idle timeout: a live upload writes (and refreshes its file's time) far more often.
+      olderThanMs: Math.max(STALE_UPLOAD_AGE_MS, 2 * config.network.idleTimeoutMs),
+      intervalMs: STALE_UPLOAD_AGE_MS,
+    },
+    app.log,
+  );
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
@@ -73,6 +104,7 @@ export async function startServer(config: ServerConfig, options: AppOptions = {}
     app,
     ctx,
     close: async () => {
+      stopSweeper();
       await app.close();
       await close();
     },

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { NETWORK_DEFAULTS } from '../../src/config/network-config.js';
 import * as cairn from '../../src/index.js';
 
 let server: TestServer;
@@ -16,8 +17,12 @@ let dir: string;
 let client: cairn.TrackingClient;
 
 before(async () => {
-  server = await startTestServer('sqlite');
   dir = await mkdtemp(join(tmpdir(), 'cairn-fluent-'));
+  // The experiment with a file: location below keeps its artifacts in `dir`, which the server
+  // must be allowed to read.
+  server = await startTestServer('sqlite', {
+    network: { ...NETWORK_DEFAULTS, allowedArtifactRoots: ['mlflow-artifacts:/', dir] },
+  });
   client = new cairn.TrackingClient(server.url);
   cairn.configureLogging({ spoolDir: join(dir, 'spool') });
 });
