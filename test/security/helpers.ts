@@ -109,5 +109,7 @@ export function closedWithin(socket: Socket, ms: number): Promise<boolean> {
       resolve(true);
     });
     socket.on('error', () => undefined);
+    // An unread socket never sees the end of the stream, so it would never close.
+    socket.resume();
   });
 }
