@@ -50,11 +50,15 @@ export class JsonShapeGuard {
     this.limits = limits;
   }
 
-  /** Throws as soon as the text seen so far nests too deep or holds too many members. */
-  feed(chunk: Uint8Array): void {
+  /**
+   * Throws as soon as the text seen so far nests too deep or holds too many members. Takes raw
+   * bytes or an already decoded string (the characters that matter are all ASCII).
+   */
+  feed(chunk: Uint8Array | string): void {
     const { maxDepth, maxMembers } = this.limits;
+    const text = typeof chunk === 'string';
     for (let i = 0; i < chunk.length; i++) {
-      const c = chunk[i]!;
+      const c = text ? (chunk as string).charCodeAt(i) : (chunk as Uint8Array)[i]!;
       if (this.inString) {
         if (this.escaped) this.escaped = false;
         else if (c === BACKSLASH) this.escaped = true;

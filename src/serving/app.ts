@@ -4,7 +4,13 @@
  * for an unsupported content type, 413 past the size limit), never a 500.
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { LOG_DEFAULTS, NETWORK_DEFAULTS, type LogConfig } from '../config/network-config.js';
 import { MlflowError, badRequest } from '../errors.js';
+import { loggerOptions } from '../logging/logger.js';
+import { registerRequestLog } from '../logging/request-log.js';
+import { JSON_SHAPE_LIMITS } from '../security/body-limits.js';
+import { capConnectionsPerClient, connectionTimeoutOptions } from '../security/connection-guard.js';
+import { JsonShapeGuard, discardRest, isClientAbort } from '../security/request-body.js';
 import { VERSION } from '../version.js';
 import { isDataFrame, isTensor, isTensorDict, type ModelData } from '../models/data.js';
 import type { Model } from '../models/model.js';
@@ -16,6 +22,12 @@ import { predictionsJson, predictionsResponse } from './serialize.js';
 export interface ScoringAppOptions {
   /** Largest accepted request body in bytes (default 64 MiB). */
   maxRequestBytes?: number;
+  /** Most input rows per request (default 100,000); more answers 413 before the model runs. */
+  maxRequestRows?: number;
+  /** Log level and format (default: info, json), as for the tracking server. */
+  log?: LogConfig;
+  /** Where log lines go (default: standard output). */
+  logDestination?: NodeJS.WritableStream;
   /** Micro-batching of concurrent requests; omit or set `maxSize` ≤ 1 to score each request alone. */
   batch?: BatcherOptions;
   /** Seconds a prediction may take before the request fails with 504 (default 60). */
@@ -27,6 +39,19 @@ export interface ScoringAppOptions {
 }
 
 const CONTENT_TYPES = ['text/csv', 'application/json'];
+
+export const DEFAULT_MAX_REQUEST_ROWS = 100_000;
+
+/** Non-empty lines of a CSV body (a header and one per row; quoted newlines are rare in scoring input). */
+function countLines(text: string): number {
+  let lines = 0;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+    if (i > start) lines++;
+    start = i + 1;
+  }
+  return start < text.length ? lines + 1 : lines;
+}
 
 function errorBody(err: MlflowError): string {
   return JSON.stringify({ error_code: err.errorCode, message: err.message });
@@ -44,13 +69,17 @@ export function buildScoringApp(
   opts: ScoringAppOptions = {},
 ): { app: FastifyInstance; metrics: ScoringMetrics } {
   const maxBytes = opts.maxRequestBytes ?? 64 * 1024 * 1024;
+  const maxRows = opts.maxRequestRows ?? DEFAULT_MAX_REQUEST_ROWS;
   const timeoutMs = (opts.timeoutSeconds ?? 60) * 1000;
   const app = Fastify({
-    logger: false,
+    ...loggerOptions(opts.log ?? LOG_DEFAULTS, opts.logDestination),
+    ...connectionTimeoutOptions(NETWORK_DEFAULTS),
     bodyLimit: maxBytes,
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
   });
+  registerRequestLog(app);
+  capConnectionsPerClient(app.server, NETWORK_DEFAULTS.maxConnectionsPerClient, app.log);
   const metrics = new ScoringMetrics(opts.metricLabels);
   const schema = model.signature?.inputs;
   const batcher =
@@ -67,10 +96,18 @@ export function buildScoringApp(
   const sendError = (reply: FastifyReply, err: MlflowError, status = err.httpStatus): FastifyReply =>
     reply.code(status).header('content-type', 'application/json').send(errorBody(err));
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) => {
+  app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (isClientAbort(req.raw, err)) {
+      req.log.info('the client closed the connection mid-request');
+      reply.hijack();
+      return;
+    }
     if (err instanceof MlflowError)
       return sendError(reply, err, err.httpStatus >= 500 ? 400 : err.httpStatus);
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // Read what is left (within a bound) so the client sees the 413, then close.
+      reply.header('Connection', 'close');
+      await discardRest(req.raw);
       return sendError(
         reply,
         new MlflowError(`Request body is larger than the limit of ${maxBytes} bytes.`, 'BAD_REQUEST'),
@@ -182,9 +219,25 @@ export function buildScoringApp(
       }
       const body = typeof req.body === 'string' ? req.body : '';
       let parsed: ParsedRequest;
-      if (mime.toLowerCase() === 'application/json') parsed = parseJsonRequest(body, schema);
-      else if (mime.toLowerCase() === 'text/csv') parsed = parseCsvRequest(body);
-      else {
+      if (mime.toLowerCase() === 'application/json') {
+        // Depth is checked before parsing: a deeply nested body must not reach JSON.parse.
+        new JsonShapeGuard({ maxDepth: JSON_SHAPE_LIMITS.maxDepth, maxMembers: Infinity }).feed(body);
+        parsed = parseJsonRequest(body, schema);
+      } else if (mime.toLowerCase() === 'text/csv') {
+        // Rows are counted before the table is built, so an oversized table costs no more memory.
+        if (countLines(body) - 1 > maxRows) {
+          status = 413;
+          return sendError(
+            reply,
+            new MlflowError(
+              `The request holds more than ${maxRows} rows, the most this server accepts per request (--max-request-rows).`,
+              'RESOURCE_EXHAUSTED',
+            ),
+            413,
+          );
+        }
+        parsed = parseCsvRequest(body);
+      } else {
         status = 415;
         return reply
           .code(415)
@@ -192,6 +245,18 @@ export function buildScoringApp(
           .send(
             `This predictor only supports the following content types: Types: ${JSON.stringify(CONTENT_TYPES)}. Got '${contentType}'.`,
           );
+      }
+      const requested = rowsOf(parsed.input);
+      if (requested > maxRows) {
+        status = 413;
+        return sendError(
+          reply,
+          new MlflowError(
+            `The request holds ${requested} rows; this server accepts at most ${maxRows} per request (--max-request-rows).`,
+            'RESOURCE_EXHAUSTED',
+          ),
+          413,
+        );
       }
       const result = await score(parsed);
       rows = result.rows;

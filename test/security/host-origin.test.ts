@@ -126,7 +126,7 @@ describe('Host header, origins and security headers (defaults)', () => {
       'Content-Type': 'application/octet-stream',
     });
     assert.equal(good.status, 200, good.text);
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { 'Content-Type': 'text/plain' },
       { 'Content-Type': 'application/x-www-form-urlencoded' },
       { 'Content-Type': 'multipart/form-data; boundary=x' },

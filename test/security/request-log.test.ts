@@ -83,7 +83,7 @@ describe('request log', () => {
       const line = logs.raw.find((l) => l.includes(' request '));
       assert.match(
         line ?? '',
-        /^\d{4}-\d\d-\d\dT[\d:.]+Z INFO  request req_id=[0-9a-f-]{36} method=GET route=\/health .*status=200 duration_ms=[\d.]+ /,
+        /^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}request req_id=[0-9a-f-]{36} method=GET route=\/health .*status=200 duration_ms=[\d.]+ /,
       );
     } finally {
       await server.stop();
