@@ -73,7 +73,11 @@ export function buildScoringApp(
   const timeoutMs = (opts.timeoutSeconds ?? 60) * 1000;
   const app = Fastify({
     ...loggerOptions(opts.log ?? LOG_DEFAULTS, opts.logDestination),
-    ...connectionTimeoutOptions(NETWORK_DEFAULTS),
+    // A connection waiting for a slow prediction is silent: it must outlive the prediction timeout.
+    ...connectionTimeoutOptions({
+      ...NETWORK_DEFAULTS,
+      idleTimeoutMs: Math.max(NETWORK_DEFAULTS.idleTimeoutMs, timeoutMs + 10_000),
+    }),
     bodyLimit: maxBytes,
     keepAliveTimeout: 65_000,
     return503OnClosing: true,

@@ -40,7 +40,14 @@ describe('a full artifact disk', () => {
   });
   after(async () => {
     await server?.stop();
-    if (mounted) execFileSync('umount', [mountDir]);
+    if (mounted) {
+      // Lazily if something still holds a file there: the mount must never outlive the test.
+      try {
+        execFileSync('umount', [mountDir]);
+      } catch {
+        execFileSync('umount', ['-l', mountDir]);
+      }
+    }
     await rm(mountDir, { recursive: true, force: true });
   });
 
