@@ -31,7 +31,7 @@ export interface JsonShapeLimits {
 }
 
 /** Most bytes read and thrown away after a refusal, and for how long, before the socket is cut. */
-const DRAIN_MAX_BYTES = 16 * 1024 * 1024;
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
 const DRAIN_MAX_MS = 5000;
 
 const QUOTE = 0x22;
