@@ -11,7 +11,7 @@ import { batchPredict } from '../models/batch/predict.js';
 import type { InputFormat } from '../models/batch/readers.js';
 import type { OutputFormat } from '../models/batch/writers.js';
 import { loadModelFromDir } from '../models/model.js';
-import { resolveModelDir } from '../models/sdk.js';
+import { resolveModelDir } from '../client/models.js';
 import { buildDocker, generateDockerfile } from '../serving/dockerfile.js';
 import { DEFAULT_MAX_REQUEST_ROWS } from '../serving/app.js';
 import { serveModelDir } from '../serving/server.js';

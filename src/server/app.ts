@@ -7,7 +7,7 @@ import { JSON_SHAPE_LIMITS, jsonBodyLimit } from '../security/body-limits.js';
 import { connectionTimeoutOptions } from '../security/connection-guard.js';
 import { registerNetworkGuard } from '../security/network-guard.js';
 import { readLimitedBody } from '../security/request-body.js';
-import { parseJsonBody, parseQuery } from './body.js';
+import { parseJsonBody, parseQuery, recordRawBodyLength } from './body.js';
 import { handleError, sendError } from './error-reply.js';
 import type { ServerContext } from './context.js';
 import type { Endpoint, Fields } from './endpoint.js';
@@ -133,7 +133,7 @@ async function decodeFields(request: FastifyRequest, bodyLimit: number): Promise
   if (request.method === 'POST' || request.method === 'PUT') {
     const type = String(request.headers['content-type'] ?? '');
     const raw = await readLimitedBody(request.raw, bodyLimit, JSON_SHAPE_LIMITS);
-    (request as FastifyRequest & { rawBodyLength?: number }).rawBodyLength = raw.length;
+    recordRawBodyLength(request, raw.length);
     if (raw.length > 0 || type) {
       const media = type.split(';', 1)[0]!.trim().toLowerCase();
       if (media === '')
@@ -178,8 +178,3 @@ function rejectNulCharacters(fields: Fields): void {
 
 const badRequestNul = (): MlflowError =>
   new MlflowError('Request fields must not contain NUL (\\u0000) characters.', 'INVALID_PARAMETER_VALUE');
-
-/** Byte length of the JSON body of the current API call (for log-batch's size limit). */
-export function rawBodyLength(request: FastifyRequest): number {
-  return (request as FastifyRequest & { rawBodyLength?: number }).rawBodyLength ?? 0;
-}

@@ -5,13 +5,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { loadModelFromDir, type Model } from '../../src/models/model.js';
 import { startScoringServer, type RunningScoringServer } from '../../src/serving/server.js';
-import { FIXTURES_DIR } from '../helpers/shared.js';
+import { ONNX_TABULAR_MODEL as FIXTURE } from '../helpers/fixtures.js';
 import { LogCapture, rawExchange } from './helpers.js';
 
-const FIXTURE = join(FIXTURES_DIR, 'mlflow-onnx-tabular');
 
 async function invoke(url: string, body: string, type: string): Promise<{ status: number; text: string }> {
   const res = await fetch(`${url}/invocations`, { method: 'POST', body, headers: { 'Content-Type': type } });
