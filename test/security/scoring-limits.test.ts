@@ -10,7 +10,6 @@ import { startScoringServer, type RunningScoringServer } from '../../src/serving
 import { ONNX_TABULAR_MODEL as FIXTURE } from '../helpers/fixtures.js';
 import { LogCapture, rawExchange } from './helpers.js';
 
-
 async function invoke(url: string, body: string, type: string): Promise<{ status: number; text: string }> {
   const res = await fetch(`${url}/invocations`, { method: 'POST', body, headers: { 'Content-Type': type } });
   return { status: res.status, text: await res.text() };
