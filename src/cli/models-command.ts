@@ -13,7 +13,7 @@ import type { OutputFormat } from '../models/batch/writers.js';
 import { loadModelFromDir } from '../models/model.js';
 import { resolveModelDir } from '../client/models.js';
 import { buildDocker, generateDockerfile } from '../serving/dockerfile.js';
-import { DEFAULT_MAX_REQUEST_ROWS } from '../serving/app.js';
+import { DEFAULT_MAX_REQUEST_ROWS } from '../serving/invocations.js';
 import { serveModelDir } from '../serving/server.js';
 import { positiveInt, withTrackingUri } from './cli-client.js';
 import { addRegistryCommands } from './models-registry-commands.js';
