@@ -50,11 +50,10 @@ import {
   validateRunTag,
 } from './validation.js';
 
-export const DEFAULT_EXPERIMENT_ID = '0';
 export const RUN_NAME_TAG = 'mlflow.runName';
 
 export interface CreateRunRequest {
-  experimentId?: string;
+  experimentId: string;
   userId?: string;
   runName?: string;
   startTime?: number;
@@ -168,7 +167,7 @@ export class TrackingService {
   // ---- runs --------------------------------------------------------------------------------
 
   async createRun(req: CreateRunRequest): Promise<Run> {
-    const experimentId = req.experimentId || DEFAULT_EXPERIMENT_ID;
+    const experimentId = req.experimentId;
     if (!isExperimentIdLike(experimentId)) throw noExperiment(experimentId);
     // An empty mlflow.runName tag names nothing: the run gets a name and the tag follows it.
     const tags = (req.tags ?? [])
