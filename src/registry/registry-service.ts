@@ -49,11 +49,14 @@ export interface CreateModelVersionRequest {
 
 export interface RegistryServiceOptions {
   webhooks?: DispatcherOptions;
+  /** A regular expression every model version source must match. */
+  modelVersionSourcePattern?: string;
 }
 
 export class RegistryService implements ModelUriRegistry {
   readonly webhooks: WebhookService;
   readonly dispatcher: WebhookDispatcher;
+  private readonly sourcePattern?: string;
 
   constructor(
     private readonly store: RegistryStore,
@@ -63,6 +66,7 @@ export class RegistryService implements ModelUriRegistry {
     options: RegistryServiceOptions = {},
   ) {
     this.dispatcher = new WebhookDispatcher(store, options.webhooks);
+    this.sourcePattern = options.modelVersionSourcePattern;
     this.webhooks = new WebhookService(store, this.dispatcher);
   }
 
@@ -173,13 +177,19 @@ export class RegistryService implements ModelUriRegistry {
     const model = await this.store.getRegisteredModel(req.name);
     const resolved = isPromptVersion(req.source, req.tags, model.tags)
       ? { runId: req.runId || null, modelId: req.modelId || null, storageLocation: null }
-      : await resolveSource(req.source, { runId: req.runId, modelId: req.modelId }, this.tracking, {
-          resolveStorage: async (uri) => {
-            const target = await resolveModelUri(uri, this);
-            const record = await this.store.getModelVersion(target.name, parseVersion(target.version));
-            return { storageLocation: await this.storageOf(record), runId: record.runId };
+      : await resolveSource(
+          req.source,
+          { runId: req.runId, modelId: req.modelId },
+          this.tracking,
+          {
+            resolveStorage: async (uri) => {
+              const target = await resolveModelUri(uri, this);
+              const record = await this.store.getModelVersion(target.name, parseVersion(target.version));
+              return { storageLocation: await this.storageOf(record), runId: record.runId };
+            },
           },
-        });
+          this.sourcePattern,
+        );
     const version = await this.store.createModelVersion({
       name: req.name,
       source: req.source,
