@@ -3,14 +3,27 @@ import { useAsync } from '../../app/hooks';
 import { Link } from '../../app/router';
 import { formatTime } from '../../app/format';
 import { listPromptVersions, promptTemplate, userTags } from '../../api/prompts';
+import { getRegisteredModel } from '../../api/registry';
 import { ListStates } from '../../components/ListStates';
 import { EmptyState } from '../../components/States';
 import { AliasChip } from '../registry/Badges';
 
 export function PromptPage({ params }: { params: Record<string, string> }) {
   const name = params.name ?? '';
-  const versions = useAsync((signal) => listPromptVersions(name, signal), [name]);
-  const list = versions.data ?? [];
+  // Version searches carry no aliases: they come from the prompt (registered model) itself.
+  const versions = useAsync(
+    async (signal) => {
+      const [list, prompt] = await Promise.all([
+        listPromptVersions(name, signal),
+        getRegisteredModel(name, signal).catch(() => undefined),
+      ]);
+      return { list, aliases: prompt?.aliases ?? [] };
+    },
+    [name],
+  );
+  const list = versions.data?.list ?? [];
+  const aliasesOf = (version: string): string[] =>
+    (versions.data?.aliases ?? []).filter((a) => a.version === version).map((a) => a.alias);
 
   return (
     <div data-testid="prompt-page">
@@ -30,7 +43,7 @@ export function PromptPage({ params }: { params: Record<string, string> }) {
             <div className="row">
               <strong>Version {v.version}</strong>
               <div className="chips">
-                {(v.aliases ?? []).map((a) => (
+                {aliasesOf(v.version).map((a) => (
                   <AliasChip key={a} alias={a} />
                 ))}
               </div>

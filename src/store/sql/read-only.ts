@@ -1,0 +1,51 @@
+/**
+ * Read-only access to a foreign database (an MLflow database being imported). SQLite is opened
+ * read-only by the driver (no WAL switch, no schema upgrade); PostgreSQL sessions are read-only
+ * transactions by default. MySQL has no such connection option here: only SELECTs are ever sent
+ * (use an account with SELECT rights only to be certain).
+ */
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import { invalidParam } from '../../errors.js';
+import type { Dialect, Row, SqlValue } from './database.js';
+import { mysqlDialect, postgresDialect, sqliteDialect } from './database.js';
+import { openDatabase, sqlitePath } from './open-database.js';
+
+export interface ReadOnlyDatabase {
+  readonly dialect: Dialect;
+  query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export function openReadOnlyDatabase(uri: string): ReadOnlyDatabase {
+  const scheme = uri.split(':', 1)[0]!.split('+', 1)[0]!.toLowerCase();
+  if (scheme === 'sqlite') {
+    const path = sqlitePath(uri);
+    if (!existsSync(path)) throw invalidParam(`${path} does not exist.`);
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    return {
+      dialect: sqliteDialect,
+      query: <T extends Row>(sql: string, params: readonly SqlValue[] = []) =>
+        Promise.resolve(
+          db.prepare(sql).all(...params.map((p) => (typeof p === 'boolean' ? Number(p) : p))) as T[],
+        ),
+      close: () => Promise.resolve(void db.close()),
+    };
+  }
+  if (scheme === 'postgresql' || scheme === 'postgres') {
+    const url = new URL(uri.replace(/^postgres(ql)?(\+\w+)?:/, 'postgresql:'));
+    url.searchParams.set('options', '-c default_transaction_read_only=on');
+    const db = openDatabase(url.toString());
+    return {
+      dialect: postgresDialect,
+      query: (sql, params) => db.query(sql, params),
+      close: () => db.close(),
+    };
+  }
+  const db = openDatabase(uri);
+  return {
+    dialect: db.dialect.name === 'mysql' ? mysqlDialect : db.dialect,
+    query: (s, p) => db.query(s, p),
+    close: () => db.close(),
+  };
+}
