@@ -70,7 +70,11 @@ export async function runImport(
       }
       progress?.update(report);
     }
-    await importLoggedModels(source, target, exp, location, report);
+    try {
+      await importLoggedModels(source, target, exp, location, report);
+    } catch (err) {
+      report.fail('logged models', `of experiment ${exp.experimentId}`, err);
+    }
   }
   for await (const model of source.registeredModels()) {
     try {

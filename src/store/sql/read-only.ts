@@ -25,10 +25,9 @@ export function openReadOnlyDatabase(uri: string): ReadOnlyDatabase {
     const db = new Database(path, { readonly: true, fileMustExist: true });
     return {
       dialect: sqliteDialect,
-      query: <T extends Row>(sql: string, params: readonly SqlValue[] = []) =>
-        Promise.resolve(
-          db.prepare(sql).all(...params.map((p) => (typeof p === 'boolean' ? Number(p) : p))) as T[],
-        ),
+      // async: a driver error becomes a rejected promise, like the other adapters'.
+      query: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) =>
+        db.prepare(sql).all(...params.map((p) => (typeof p === 'boolean' ? Number(p) : p))) as T[],
       close: () => Promise.resolve(void db.close()),
     };
   }
