@@ -98,9 +98,10 @@ export async function loggedRun(
       { key: 'layers', value: '3' },
     ],
   });
-  for (let start = 0; start < points; start += 1000) {
+  const perRequest = Math.floor(1000 / keys.length);
+  for (let start = 0; start < points; start += perRequest) {
     const metrics: Json[] = [];
-    for (let step = start; step < Math.min(points, start + 1000); step++) {
+    for (let step = start; step < Math.min(points, start + perRequest); step++) {
       for (const key of keys)
         metrics.push({ key, value: 1 / (step + 1), timestamp: 1_700_000_000_000 + step, step });
     }
