@@ -7,6 +7,7 @@
  * POST with `idempotent: true` (they change nothing and may be retried).
  */
 import type { Readable } from 'node:stream';
+import { authHeadersFromEnv } from '../artifacts/http-repository.js';
 import { errorFromResponse, HttpTransport, readAll } from '../client/http.js';
 import { IS_PROMPT_TAG } from '../entities/prompts.js';
 import type {
@@ -35,7 +36,8 @@ export class HttpSource implements MigrationSource {
   private readonly http: HttpTransport;
 
   private constructor(url: string) {
-    this.http = new HttpTransport(url, { timeoutMs: 120_000 });
+    // Credentials as for every MLflow client: MLFLOW_TRACKING_TOKEN or _USERNAME/_PASSWORD.
+    this.http = new HttpTransport(url, { timeoutMs: 120_000, headers: authHeadersFromEnv() });
     this.label = `tracking server ${new URL(url).origin}`;
   }
 

@@ -1,6 +1,7 @@
 /** Registry part of the SQL import store: a registered model with its versions, tags and aliases. */
 import type { RegisteredModelData } from '../../../entities/migration.js';
 import type { SqlDatabase } from '../database.js';
+import { MODEL_COLUMNS, VERSION_COLUMNS } from '../registry/rows.js';
 
 export async function insertRegisteredModel(
   db: SqlDatabase,
@@ -12,7 +13,7 @@ export async function insertRegisteredModel(
   await db.transaction(async (tx) => {
     if (createModel) {
       await tx.run(
-        `INSERT INTO ${q('registered_models')} (${q('name')}, ${q('creation_time')}, ${q('last_updated_time')}, ${q('description')}, ${q('user_id')}, ${q('next_version')}) VALUES (?, ?, ?, ?, ?, 1)`,
+        `INSERT INTO ${q('registered_models')} (${MODEL_COLUMNS.map(q).join(', ')}) VALUES (?, ?, ?, ?, ?)`,
         [m.name, m.creationTime, m.lastUpdatedTime, m.description, m.userId],
       );
       for (const t of m.tags) {
@@ -25,24 +26,7 @@ export async function insertRegisteredModel(
     }
     for (const v of m.versions) {
       await tx.run(
-        `INSERT INTO ${q('model_versions')} (${[
-          'name',
-          'version',
-          'creation_time',
-          'last_updated_time',
-          'description',
-          'user_id',
-          'current_stage',
-          'source',
-          'storage_location',
-          'run_id',
-          'run_link',
-          'model_id',
-          'status',
-          'status_message',
-        ]
-          .map(q)
-          .join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO ${q('model_versions')} (${VERSION_COLUMNS.map(q).join(', ')}) VALUES (${VERSION_COLUMNS.map(() => '?').join(', ')})`,
         [
           m.name,
           v.version,
