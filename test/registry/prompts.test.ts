@@ -12,8 +12,9 @@ import { fails, failsInvalid, makeRun, ok, type Json } from './helpers.js';
 
 const IS_PROMPT = 'mlflow.prompt.is_prompt';
 const TEXT = 'mlflow.prompt.text';
-const NOT_PROMPT = "tags.`mlflow.prompt.is_prompt` != 'true'";
-const ONLY_PROMPTS = "tags.`mlflow.prompt.is_prompt` = 'true'";
+// Exactly what the client appends (mlflow/prompt/registry_utils.py: add_prompt_filter_string).
+const NOT_PROMPT = "tag.`mlflow.prompt.is_prompt` != 'true'";
+const ONLY_PROMPTS = "tag.`mlflow.prompt.is_prompt` = 'true'";
 
 /** The requests of `mlflow.genai.register_prompt(name, template, commit_message, tags)`. */
 async function registerPrompt(
@@ -147,6 +148,10 @@ for (const backend of BACKENDS) {
         max_results: 1000,
       });
       assert.deepEqual(names(prompts), ['greeting']);
+      const pluralPrefix = await ok(url, 'GET', 'registered-models/search', {
+        filter: "tags.`mlflow.prompt.is_prompt` != 'true'",
+      });
+      assert.deepEqual(names(pluralPrefix), ['classifier', 'tagged-false']);
       const notFalse = await ok(url, 'GET', 'registered-models/search', {
         filter: "tags.`mlflow.prompt.is_prompt` != 'false'",
       });
