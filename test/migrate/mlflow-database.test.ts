@@ -10,6 +10,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { startMoto, useMotoEnvironment } from '../artifacts/moto.js';
 import { MlflowSqlSource } from '../../src/migrate/mlflow-sql-source.js';
 import { runImport } from '../../src/migrate/importer.js';
 import { BACKENDS } from '../helpers/backends.js';
@@ -294,6 +296,37 @@ describe(`import an MLflow database (sqlite → ${BACKENDS[BACKENDS.length - 1]}
     } finally {
       await stores.close();
       await other.destroy();
+    }
+  });
+
+  test('--artifacts-from s3://… reads the artifact files from an S3-compatible store', async () => {
+    const moto = await startMoto();
+    const other = await newInstallation('sqlite');
+    try {
+      useMotoEnvironment(moto.endpoint);
+      await moto.createBucket('mlflow-art');
+      await moto.client.send(
+        new PutObjectCommand({
+          Bucket: 'mlflow-art',
+          Key: `root/3/${RUN}/artifacts/data/table.csv`,
+          Body: 'a,b\n1,2\n',
+        }),
+      );
+      const stores = await other.stores();
+      try {
+        const source = await MlflowSqlSource.open(`sqlite:///${file}`, 's3://mlflow-art/root');
+        const report = await runImport(source, stores.target).finally(() => source.close());
+        assert.deepEqual(report.failures, []);
+        assert.equal(report.count('artifact files'), 1);
+      } finally {
+        await stores.close();
+      }
+      const url = await other.start();
+      const res = await fetch(`${url}/get-artifact?run_id=${RUN}&path=data/table.csv`);
+      assert.equal(await res.text(), 'a,b\n1,2\n');
+    } finally {
+      await other.destroy();
+      await moto.stop();
     }
   });
 });
