@@ -9,6 +9,7 @@ import type { ArtifactRepository } from '../artifacts/artifact-repository.js';
 import { safeArtifactPath } from '../artifacts/safe-path.js';
 import type { ExperimentRecord, RegisteredModelData, RunRecord } from '../entities/migration.js';
 import type { ImportStore } from '../store/import-store.js';
+import { invalidParam } from '../errors.js';
 import { ImportReport, Progress } from './report.js';
 import type { MigrationSource } from './source.js';
 
@@ -31,6 +32,13 @@ const ALREADY = 'already imported';
 
 const under = (root: string, ...parts: string[]): string => [root.replace(/\/+$/, ''), ...parts].join('/');
 
+/** Ids become database keys and path segments: only the shapes MLflow and Cairn produce pass. */
+function checkId(value: string, what: string, pattern: RegExp): void {
+  if (!pattern.test(value)) throw invalidParam(`Unexpected ${what} '${value.slice(0, 80)}': not imported.`);
+}
+const EXPERIMENT_ID = /^\d{1,15}$/;
+const ENTITY_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
 export async function runImport(
   source: MigrationSource,
   target: ImportTarget,
@@ -41,6 +49,7 @@ export async function runImport(
   for await (const exp of source.experiments()) {
     let location: string;
     try {
+      checkId(exp.experimentId, 'experiment id', EXPERIMENT_ID);
       const presence = await target.store.experimentPresence(exp.experimentId, exp.name);
       if (presence.state === 'clash') {
         report.skip(
@@ -95,6 +104,7 @@ async function importRun(
   report: ImportReport,
   opts: ImportOptions,
 ): Promise<void> {
+  checkId(run.runId, 'run id', ENTITY_ID);
   const here = await target.store.runExperiment(run.runId);
   if (here !== null) {
     if (here === run.experimentId) report.skip('runs', run.runId, ALREADY);
@@ -130,6 +140,7 @@ async function importLoggedModels(
 ): Promise<void> {
   for await (const model of source.loggedModels(exp)) {
     try {
+      checkId(model.modelId, 'logged model id', ENTITY_ID);
       if (await target.store.loggedModelExists(model.modelId)) {
         report.skip('logged models', model.modelId, ALREADY);
         continue;
