@@ -1,6 +1,9 @@
 /**
  * Chooses the artifact repository for a URI by its scheme. Adding a backend is one module and
- * one `registerArtifactRepository` line; callers only ever ask `artifactRepositoryFor(uri)`.
+ * one `registerArtifactRepository` line. The server's artifact service reaches storage only
+ * through `artifactRepositoryFor(uri)`; the SDK (client/artifacts.ts, client/registry-download.ts)
+ * still has its own proxy and local-file code, so a scheme registered here is not yet usable
+ * from the SDK.
  */
 import { invalidParam } from '../errors.js';
 import type { ArtifactRepository } from './artifact-repository.js';

@@ -1,6 +1,6 @@
 /**
  * SDK for the model registry: registered models, versions, aliases, stages, tags, webhooks,
- * `models:/` resolution and model downloads. Exposed as `cairn.registry`.
+ * `models:/` resolution and model downloads. Exposed through `cairn.registry` (see registry-api.ts).
  *
  * @example
  * const registry = new RegistryClient('http://127.0.0.1:5000');
@@ -16,15 +16,6 @@ import type { RequestOptions, TransportOptions } from './http.js';
 import { downloadFromArtifactUri } from './registry-download.js';
 import { TrackingClient } from './tracking-client.js';
 import type { TransferOptions } from './artifacts.js';
-
-export { parseModelUri, isModelUri, type ModelUri } from '../registry/model-uri.js';
-export { verifyWebhookSignature, signWebhookPayload } from '../registry/webhooks/signature.js';
-export { WEBHOOK_EVENTS, type WebhookEvent, type WebhookPayload } from '../registry/webhooks/events.js';
-export type { ModelVersion, ModelVersionStage, RegisteredModel } from '../entities/registry.js';
-export type {
-  WireWebhook as Webhook,
-  WireDelivery as WebhookDelivery,
-} from '../registry/webhooks/webhook-service.js';
 import { RegistryWebhooksClient } from './registry-webhooks.js';
 
 export interface SearchRegistryRequest {
@@ -367,5 +358,3 @@ export class RegistryClient implements ModelUriRegistry {
     this.tracking.close();
   }
 }
-
-export * from './registry-fluent.js';

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { invalidParam } from '../../errors.js';
 import { Tensor } from '../../models/data.js';
-import { logModel } from '../../models/sdk.js';
+import { logModel } from '../models.js';
 import type { ActiveRun, ParamValue } from '../active-run.js';
 import { detachedWork } from '../background-work.js';
 import { activeRun } from '../fluent.js';

@@ -8,7 +8,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { Tensor } from '../../models/data.js';
 import type { TensorDType } from '../../models/signature/types.js';
-import { logModel } from '../../models/sdk.js';
+import { logModel } from '../models.js';
 import type { ActiveRun, ParamValue } from '../active-run.js';
 import { snakeCase, warnAutolog, withAutologRun } from './autolog-run.js';
 
