@@ -38,7 +38,7 @@ export class GroupCommitter {
   }
 
   write(w: BatchWrite): Promise<void> {
-    if (this.ctx.db.dialect.name !== 'sqlite') {
+    if (!this.ctx.db.dialect.singleWriter) {
       this.inFlight++;
       return this.ctx.db
         .transaction((tx) => writeBatch(this.ctx, tx, w))
