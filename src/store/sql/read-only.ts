@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { invalidParam } from '../../errors.js';
 import type { Dialect, Row, SqlValue } from './database.js';
-import { mysqlDialect, postgresDialect, sqliteDialect } from './database.js';
+import { sqliteDialect } from './dialects/sqlite.js';
 import { openDatabase, sqlitePath } from './open-database.js';
 
 export interface ReadOnlyDatabase {
@@ -17,34 +17,33 @@ export interface ReadOnlyDatabase {
   close(): Promise<void>;
 }
 
+function openSqliteReadOnly(uri: string): ReadOnlyDatabase {
+  const path = sqlitePath(uri);
+  if (!existsSync(path)) throw invalidParam(`${path} does not exist.`);
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  return {
+    dialect: sqliteDialect,
+    // async: a driver error becomes a rejected promise, like the other adapters'.
+    query: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) =>
+      db.prepare(sql).all(...params.map((p) => (typeof p === 'boolean' ? Number(p) : p))) as T[],
+    close: () => Promise.resolve(void db.close()),
+  };
+}
+
 export function openReadOnlyDatabase(uri: string): ReadOnlyDatabase {
   const scheme = uri.split(':', 1)[0]!.split('+', 1)[0]!.toLowerCase();
-  if (scheme === 'sqlite') {
-    const path = sqlitePath(uri);
-    if (!existsSync(path)) throw invalidParam(`${path} does not exist.`);
-    const db = new Database(path, { readonly: true, fileMustExist: true });
-    return {
-      dialect: sqliteDialect,
-      // async: a driver error becomes a rejected promise, like the other adapters'.
-      query: async <T extends Row>(sql: string, params: readonly SqlValue[] = []) =>
-        db.prepare(sql).all(...params.map((p) => (typeof p === 'boolean' ? Number(p) : p))) as T[],
-      close: () => Promise.resolve(void db.close()),
-    };
+  let target = uri;
+  switch (scheme) {
+    case 'sqlite':
+      return openSqliteReadOnly(uri);
+    case 'postgres':
+    case 'postgresql': {
+      const url = new URL(uri.replace(/^postgres(ql)?(\+\w+)?:/, 'postgresql:'));
+      url.searchParams.set('options', '-c default_transaction_read_only=on');
+      target = url.toString();
+      break;
+    }
   }
-  if (scheme === 'postgresql' || scheme === 'postgres') {
-    const url = new URL(uri.replace(/^postgres(ql)?(\+\w+)?:/, 'postgresql:'));
-    url.searchParams.set('options', '-c default_transaction_read_only=on');
-    const db = openDatabase(url.toString());
-    return {
-      dialect: postgresDialect,
-      query: (sql, params) => db.query(sql, params),
-      close: () => db.close(),
-    };
-  }
-  const db = openDatabase(uri);
-  return {
-    dialect: db.dialect.name === 'mysql' ? mysqlDialect : db.dialect,
-    query: (s, p) => db.query(s, p),
-    close: () => db.close(),
-  };
+  const db = openDatabase(target);
+  return { dialect: db.dialect, query: (sql, params) => db.query(sql, params), close: () => db.close() };
 }

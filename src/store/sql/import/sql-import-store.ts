@@ -12,7 +12,7 @@ import type {
 } from '../../../entities/migration.js';
 import type { ExperimentPresence, ImportStore } from '../../import-store.js';
 import type { SqlDatabase } from '../database.js';
-import { type Exec, num, str, type StoreContext } from '../tracking/common.js';
+import { num, str, type StoreContext } from '../tracking/common.js';
 import { upsertExperimentTags } from '../tracking/experiments.js';
 import { linkDatasets, linkModels } from '../tracking/inputs.js';
 import { writeBatch } from '../tracking/log-batch.js';
@@ -67,16 +67,8 @@ export class SqlImportStore implements ImportStore {
         ],
       );
       await upsertExperimentTags(this.ctx, tx, id, e.tags);
-      await this.advanceExperimentIds(tx);
+      await this.db.dialect.advanceGeneratedIds(tx, 'experiments', 'experiment_id');
     });
-  }
-
-  /** Keeps generated ids above imported ones (PostgreSQL identities do not follow explicit inserts). */
-  private async advanceExperimentIds(tx: Exec): Promise<void> {
-    if (this.db.dialect.name !== 'postgresql') return;
-    await tx.query(
-      `SELECT setval(pg_get_serial_sequence('experiments', 'experiment_id'), GREATEST((SELECT MAX(experiment_id) FROM experiments), 1))`,
-    );
   }
 
   async runExperiment(runId: string): Promise<string | null> {
