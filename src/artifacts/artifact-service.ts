@@ -12,6 +12,7 @@ import type { ArtifactFileInfo, ArtifactRepository } from './artifact-repository
 import { PROXY_ARTIFACTS_PATH, parseProxyArtifactUri } from './http-repository.js';
 import { artifactRepositoryFor, uriScheme, type RepositoryOptions } from './repository-registry.js';
 import { artifactBasename, safeArtifactPath } from './safe-path.js';
+import { countArtifactBytes } from '../observability/metrics.js';
 
 /** What the service needs from tracking: a run's `artifact_uri`. */
 export interface RunLookup {
@@ -105,7 +106,7 @@ export class ArtifactService {
   async proxyUpload(path: string, data: Readable): Promise<void> {
     const rel = safeArtifactPath(path);
     if (!rel) throw invalidParam('Invalid path');
-    await this.destination.write(rel, data);
+    await this.destination.write(rel, countArtifactBytes(data, 'in'));
   }
 
   async proxyDelete(path: string): Promise<void> {
@@ -149,7 +150,7 @@ export class ArtifactService {
     const rel = safeArtifactPath(path);
     if (!rel) throw invalidParam('Invalid path');
     const { repo } = await this.runRepository(runId);
-    await repo.write(rel, data);
+    await repo.write(rel, countArtifactBytes(data, 'in'));
   }
 
   /** Opens `path` under an artifact root URI (e.g. a model version's download URI). */
@@ -168,6 +169,6 @@ export class ArtifactService {
     if (!st) throw notFound(`Artifact '${rel}' does not exist.`);
     if (st.isDir) throw invalidParam(`Artifact '${rel}' is a directory, not a file.`);
     const stream = await repo.openRead(rel);
-    return { stream, fileName: artifactBasename(rel), size: st.size };
+    return { stream: countArtifactBytes(stream, 'out'), fileName: artifactBasename(rel), size: st.size };
   }
 }

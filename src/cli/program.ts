@@ -10,6 +10,7 @@ import { syncCommand } from './sync-command.js';
 import { modelsCommand } from './models-command.js';
 import { runCommand } from './run-command.js';
 import { exportCommand, importCommand } from './migrate-command.js';
+import { gcCommand } from './gc-command.js';
 
 /** Builds the `cairn` command line. Each command group lives in its own file. */
 export function buildCli(): Command {
@@ -37,6 +38,7 @@ Examples:
   program.addCommand(runCommand());
   program.addCommand(importCommand());
   program.addCommand(exportCommand());
+  program.addCommand(gcCommand());
   return program;
 }
 

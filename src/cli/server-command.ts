@@ -170,6 +170,10 @@ export function serverCommand(): Command {
     .option('-h, --host <host>', 'network address to listen on (default: 127.0.0.1; 0.0.0.0 for all)')
     .option('-p, --port <port>', 'port to listen on (default: 5000)')
     .option('-w, --workers <n>', 'server processes sharing the port (default: 1)')
+    .option(
+      '--webhook-allowed-hosts <list>',
+      'comma-separated hosts, IPs or CIDR ranges that webhooks may reach although they are not public (default: none)',
+    )
     .addHelpText(
       'after',
       `
@@ -181,7 +185,12 @@ Examples:
   $ cairn server -h 0.0.0.0 -p 8080 -w 4 \\
       --backend-store-uri postgresql://cairn@db:5432/cairn \\
       --artifacts-destination s3://ml-bucket/artifacts
-  $ cairn server --no-serve-artifacts --default-artifact-root /shared/mlruns`,
+  $ cairn server --no-serve-artifacts --default-artifact-root /shared/mlruns
+  $ cairn server --webhook-allowed-hosts ci.internal,10.20.0.0/16   # webhooks to internal receivers
+
+Webhook secrets are encrypted with CAIRN_SECRET_KEY (every instance needs the same one; the
+SQLite default creates <db file>.secret-key if it is unset). Operators: /health (liveness),
+/ready (database, schema, artifact store) and /metrics (Prometheus).`,
     )
     .action(async (opts: ServerOptions) => {
       if (cluster.isWorker && process.env.CAIRN_SERVER_CONFIG) return runWorker();

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { invalidParam } from '../errors.js';
 import { flag, integer, parseBoolean, pattern, setting, type Env } from './env-values.js';
 import { defaultServerConfig, SERVER_DEFAULTS, type ServerConfig } from './server-config.js';
+import { parseAllowedHostList } from './allowed-hosts.js';
 
 /** The `cairn server` options as commander hands them over (strings and switches). */
 export interface ServerOptions {
@@ -18,6 +19,7 @@ export interface ServerOptions {
   host?: string;
   port?: string;
   workers?: string;
+  webhookAllowedHosts?: string;
 }
 
 const HAS_SCHEME = /^[a-z][\w+.-]+:\/\//i;
@@ -60,6 +62,16 @@ export function resolveServerConfig(
       timeoutMs:
         integer(env.CAIRN_WEBHOOK_TIMEOUT_MS, 'CAIRN_WEBHOOK_TIMEOUT_MS', 1, 600_000) ??
         SERVER_DEFAULTS.webhooks.timeoutMs,
+      pollMs:
+        integer(env.CAIRN_WEBHOOK_POLL_MS, 'CAIRN_WEBHOOK_POLL_MS', 10, 600_000) ??
+        SERVER_DEFAULTS.webhooks.pollMs,
+      leaseMs:
+        integer(env.CAIRN_WEBHOOK_LEASE_MS, 'CAIRN_WEBHOOK_LEASE_MS', 1000, 3_600_000) ??
+        SERVER_DEFAULTS.webhooks.leaseMs,
+      allowedHosts: parseAllowedHostList(
+        setting(opts.webhookAllowedHosts, 'WEBHOOK_ALLOWED_HOSTS', env),
+        '--webhook-allowed-hosts',
+      ),
     },
   });
   if (config.artifactsOnly && !config.serveArtifacts) {

@@ -4,7 +4,7 @@
  * (resolve-server-config.ts) builds it once from the command line and the environment.
  */
 
-/** Webhook delivery settings (retries, timeouts). */
+/** Webhook delivery settings (retries, timeouts, the outbox worker, allowed targets). */
 export interface WebhookDeliveryConfig {
   /** Attempts per delivery, the first included. */
   maxAttempts: number;
@@ -12,6 +12,15 @@ export interface WebhookDeliveryConfig {
   retryDelayMs: number;
   /** Longest a receiver may take to answer one attempt. */
   timeoutMs: number;
+  /** How often an idle instance looks in the outbox for due deliveries. */
+  pollMs: number;
+  /** How long a claimed delivery stays with the instance that claimed it (at least timeout + 1 s). */
+  leaseMs: number;
+  /**
+   * Non-public hosts, IPs and CIDR ranges webhooks may reach (`--webhook-allowed-hosts`). Public
+   * addresses are always allowed; loopback, private and link-local ones only when listed.
+   */
+  allowedHosts: readonly string[];
 }
 
 export interface ServerConfig {
@@ -47,7 +56,14 @@ export const SERVER_DEFAULTS = {
   proxiedArtifactRoot: 'mlflow-artifacts:/',
   maxBodyBytes: 32 * 1024 * 1024,
   workers: 1,
-  webhooks: { maxAttempts: 5, retryDelayMs: 1000, timeoutMs: 10_000 },
+  webhooks: {
+    maxAttempts: 5,
+    retryDelayMs: 1000,
+    timeoutMs: 10_000,
+    pollMs: 1000,
+    leaseMs: 15_000,
+    allowedHosts: [],
+  },
 } as const;
 
 /**

@@ -15,6 +15,7 @@ import { registryEndpoints } from './routes/registry.js';
 import { registerArtifactProxy } from './routes/artifact-proxy.js';
 import { artifactEndpoints } from './routes/artifacts.js';
 import { registerUiRoutes } from './routes/ui.js';
+import { registerObservation } from './observation.js';
 
 /** The mounts every MLflow REST endpoint is served under. */
 export const API_PREFIXES = [
@@ -63,6 +64,7 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
 
   const methodsByPath = new Map<string, Set<string>>();
 
+  registerObservation(app, ctx);
   app.get('/health', async (_req, reply) => reply.type('text/plain').send('OK'));
   app.get('/version', async (_req, reply) => reply.type('text/plain').send(VERSION));
 

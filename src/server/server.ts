@@ -1,5 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { openDatabase } from '../store/sql/open-database.js';
+import { openDatabase, sqlitePath } from '../store/sql/open-database.js';
+import { registerLiveGauges, timedStore } from '../observability/metrics.js';
+import { keyFileFor, loadSecretBox } from '../security/secret-key.js';
+import { readinessChecks } from './readiness.js';
 import { upgradeSchema } from '../store/sql/migrations.js';
 import type { SqlDatabase } from '../store/sql/database.js';
 import { SqlTrackingStore } from '../store/sql/sql-tracking-store.js';
@@ -36,16 +39,46 @@ export async function createContext(
   }
   const trackingStore = new SqlTrackingStore(trackingDb, { defaultArtifactRoot: config.defaultArtifactRoot });
   await trackingStore.init();
-  const tracking = new TrackingService(trackingStore, { truncateLongValues: config.truncateLongValues });
-  const artifacts = new ArtifactService(config.artifactsDestination, tracking);
-  const registry = new RegistryService(new SqlRegistryStore(registryDb), tracking, artifacts, {
-    webhooks: config.webhooks,
-    modelVersionSourcePattern: config.modelVersionSourcePattern,
+  const tracking = new TrackingService(timedStore(trackingStore, 'tracking'), {
+    truncateLongValues: config.truncateLongValues,
   });
-  const ctx: ServerContext = { config, tracking, registry, artifacts };
+  const artifacts = new ArtifactService(config.artifactsDestination, tracking);
+  const registryStore = new SqlRegistryStore(registryDb);
+  // The embedded default keeps its secret key next to its SQLite file; server databases need
+  // CAIRN_SECRET_KEY (the same on every instance).
+  const registryUri = config.registryStoreUri || config.backendStoreUri;
+  const keyFile = registryDb.dialect.name === 'sqlite' ? keyFileFor(sqlitePath(registryUri)) : null;
+  let registry: RegistryService;
+  try {
+    registry = new RegistryService(timedStore(registryStore, 'registry'), tracking, artifacts, {
+      webhooks: { ...config.webhooks, secrets: loadSecretBox(process.env, keyFile) },
+      modelVersionSourcePattern: config.modelVersionSourcePattern,
+    });
+    await registry.webhooks.sealStoredSecrets();
+  } catch (err) {
+    // A missing or wrong key stops the start-up: nothing may keep the process alive.
+    await trackingStore.close().catch(() => undefined);
+    for (const db of databases) await db.close().catch(() => undefined);
+    throw err;
+  }
+  registry.dispatcher.start();
+  const unregisterGauges = registerLiveGauges({
+    pools: [
+      { name: 'tracking', stats: () => trackingDb.poolStats?.() },
+      ...(registryDb === trackingDb ? [] : [{ name: 'registry', stats: () => registryDb.poolStats?.() }]),
+    ],
+    outboxDepth: () => registryStore.pendingDeliveries(),
+  });
+  const readiness = readinessChecks(
+    config,
+    databases.map((db, i) => ({ name: i === 0 ? 'tracking' : 'registry', db })),
+    artifacts,
+  );
+  const ctx: ServerContext = { config, tracking, registry, artifacts, readiness };
   return {
     ctx,
     close: async () => {
+      unregisterGauges();
       await registry.close?.();
       // Queued (group-committed) writes finish before the databases close.
       await trackingStore.close();
