@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Run } from '../entities/tracking.js';
 import { MlflowError, invalidParam, notFound } from '../errors.js';
+import type { AllowedArtifactRoots } from './allowed-roots.js';
 import type { ArtifactFileInfo, ArtifactRepository } from './artifact-repository.js';
 import { PROXY_ARTIFACTS_PATH, parseProxyArtifactUri } from './http-repository.js';
 import { artifactRepositoryFor, uriScheme, type RepositoryOptions } from './repository-registry.js';
@@ -48,13 +49,28 @@ export class ArtifactService {
   private readonly artifactsDestination: string;
   private readonly tracking: RunLookup;
   private readonly options: RepositoryOptions;
+  private readonly allowedRoots?: AllowedArtifactRoots;
   private destinationRepo?: ArtifactRepository;
 
-  /** `artifactsDestination`: where proxied artifacts are stored (a local folder or an object store URI). */
-  constructor(artifactsDestination: string, tracking: RunLookup, options: RepositoryOptions = {}) {
+  /**
+   * `artifactsDestination`: where proxied artifacts are stored (a local folder or an object store
+   * URI). `allowedRoots`: where else the server may read and write (all places when omitted).
+   */
+  constructor(
+    artifactsDestination: string,
+    tracking: RunLookup,
+    options: RepositoryOptions = {},
+    allowedRoots?: AllowedArtifactRoots,
+  ) {
     this.artifactsDestination = artifactsDestination;
     this.tracking = tracking;
     this.options = options;
+    this.allowedRoots = allowedRoots;
+  }
+
+  /** Throws 400 when an experiment's artifact location is outside the allowed roots. */
+  assertAllowedLocation(uri: string): void {
+    this.allowedRoots?.assertAllowed(uri);
   }
 
   /** The repository of `--artifacts-destination` (where proxied artifacts live). */
@@ -87,6 +103,7 @@ export class ArtifactService {
       const { root } = parseProxyArtifactUri(uri, 'http://localhost');
       return this.repositoryAtDestination(root);
     }
+    this.allowedRoots?.assertAllowed(uri);
     return artifactRepositoryFor(uri, this.options);
   }
 

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { resolveServerConfig, type ServerOptions } from '../config/resolve-server-config.js';
+import { withNetworkOptions } from './network-options.js';
 import { createContext, startServer, type RunningServer } from '../server/server.js';
 
 /** Hides a password in a store URI before printing it. */
@@ -148,7 +149,7 @@ async function runWorker(): Promise<void> {
 }
 
 export function serverCommand(): Command {
-  return new Command('server')
+  const cmd = new Command('server')
     .description('Run the tracking server: MLflow-compatible REST API, artifact proxy and web UI.')
     .helpOption('--help', 'display help for command')
     .option(
@@ -198,4 +199,5 @@ SQLite default creates <db file>.secret-key if it is unset). Operators: /health 
       if (workers > 1) return runCluster(config, workers);
       await runSingle(config);
     });
+  return withNetworkOptions(cmd);
 }

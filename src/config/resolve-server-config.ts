@@ -5,11 +5,12 @@
 import { resolve } from 'node:path';
 import { invalidParam } from '../errors.js';
 import { flag, integer, parseBoolean, pattern, setting, type Env } from './env-values.js';
+import { readLogConfig, readNetworkConfig, type NetworkOptions } from './network-config.js';
 import { defaultServerConfig, SERVER_DEFAULTS, type ServerConfig } from './server-config.js';
 import { parseAllowedHostList } from './allowed-hosts.js';
 
 /** The `cairn server` options as commander hands them over (strings and switches). */
-export interface ServerOptions {
+export interface ServerOptions extends NetworkOptions {
   backendStoreUri?: string;
   registryStoreUri?: string;
   defaultArtifactRoot?: string;
@@ -52,6 +53,8 @@ export function resolveServerConfig(
       env.CAIRN_MODEL_VERSION_SOURCE_REGEX || env.MLFLOW_CREATE_MODEL_VERSION_SOURCE_VALIDATION_REGEX,
       'The model version source pattern (CAIRN_MODEL_VERSION_SOURCE_REGEX)',
     ),
+    network: readNetworkConfig(opts, env),
+    log: readLogConfig(opts, env),
     webhooks: {
       maxAttempts:
         integer(env.CAIRN_WEBHOOK_MAX_ATTEMPTS, 'CAIRN_WEBHOOK_MAX_ATTEMPTS', 1, 100) ??
