@@ -17,7 +17,7 @@ import type { Param, RunStatus, RunTag } from '../entities/tracking.js';
 import { invalidParam } from '../errors.js';
 import { validateKey } from '../tracking/validation.js';
 import { TransportError } from './http.js';
-import { isPermanent, receiptKey, replaySpool, sendBatch } from './delivery.js';
+import { deleteReceipts, isPermanent, replaySpool, sendBatch } from './delivery.js';
 import { Spool, defaultSpoolDir, type SpoolMetric } from './spool.js';
 import type { TrackingClient } from './tracking-client.js';
 import { wireDouble } from './wire.js';
@@ -30,7 +30,10 @@ export interface RunLoggerOptions {
   spoolDir?: string;
   /** Queued records beyond which the backlog is moved to the spool to bound memory (default 200,000). */
   maxQueuedRecords?: number;
-  /** Called once per batch the server refused (4xx); those records are dropped. */
+  /**
+   * Called once per batch the server refused (4xx; those records are dropped) and when the
+   * run's receipt tags could not be deleted at its end (without it, a process warning is emitted).
+   */
   onError?: (error: Error) => void;
 }
 
@@ -416,9 +419,12 @@ export class RunLogger {
     else this.pump();
   }
 
+  /** Deletes this writer's receipts; tags that stay behind are reported, never ignored. */
   private async deleteReceipts(): Promise<void> {
-    for (const slot of this.usedSlots) {
-      await this.client.deleteTag(this.runId, receiptKey(this.writer, slot)).catch(() => undefined);
-    }
+    const error = await deleteReceipts(this.client, this.runId, this.writer, this.usedSlots);
+    if (!error) return;
+    this.lastError = error.message;
+    if (this.onError) this.onError(error);
+    else process.emitWarning(error.message, { code: 'CAIRN_RECEIPTS_LEFT' });
   }
 }
