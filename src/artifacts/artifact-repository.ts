@@ -4,14 +4,19 @@
  * stream so that file size never decides memory use.
  */
 import type { Readable } from 'node:stream';
+import type { ArtifactFileInfo } from '../entities/artifacts.js';
 
-/** One entry of a listing, shaped as MLflow's `FileInfo` on the wire. */
-export interface ArtifactFileInfo {
-  /** Relative to the repository root, including the listed directory (`dir/file.txt`). */
-  path: string;
-  is_dir: boolean;
-  /** Omitted for directories and for empty files, as MLflow does. */
-  file_size?: number;
+export type { ArtifactFileInfo } from '../entities/artifacts.js';
+
+/**
+ * What `write` stores: a stream, or a function giving a fresh stream of the same bytes for each
+ * attempt (lets a transport repeat an upload that failed before the server acted on it).
+ */
+export type ArtifactSource = Readable | (() => Readable);
+
+/** The stream of a source (its first attempt). */
+export function sourceStream(data: ArtifactSource): Readable {
+  return typeof data === 'function' ? data() : data;
 }
 
 export interface ArtifactStat {
@@ -40,7 +45,7 @@ export interface ArtifactRepository {
    * Stores the stream as the file at `path`, creating parent directories as needed and replacing
    * any previous file. A failed write never leaves a partial file visible at `path`.
    */
-  write(path: string, data: Readable): Promise<void>;
+  write(path: string, data: ArtifactSource): Promise<void>;
 
   /** Deletes a file or a whole directory; deleting something missing is not an error. */
   delete(path: string): Promise<void>;

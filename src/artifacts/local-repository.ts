@@ -1,22 +1,20 @@
 /** Artifacts in a local folder (`file:` URIs and bare paths). */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { invalidParam, notFound } from '../errors.js';
 import {
   joinArtifactPath,
+  sourceStream,
   type ArtifactFileInfo,
   type ArtifactRepository,
+  type ArtifactSource,
   type ArtifactStat,
 } from './artifact-repository.js';
+import { PARTIAL_FILE_SUFFIX, writeFileAtomically } from './atomic-file.js';
 import { safeArtifactPath } from './safe-path.js';
-
-/** Uploads in progress are written under this name beside their target, then renamed. */
-const PARTIAL_SUFFIX = /\.cairn-upload-[0-9a-f]{16}\.part$/;
 
 /** The filesystem path of a `file:` URI or a bare path (relative paths resolve from the cwd). */
 export function localPathOfUri(uri: string): string {
@@ -60,7 +58,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
       if (isMissing(err)) return [];
       throw err;
     }
-    const visible = entries.filter((e) => !PARTIAL_SUFFIX.test(e.name));
+    const visible = entries.filter((e) => !PARTIAL_FILE_SUFFIX.test(e.name));
     const infos: ArtifactFileInfo[] = [];
     // Stat in batches: a folder of thousands of files lists fast without opening them all at once.
     for (let i = 0; i < visible.length; i += 64) {
@@ -99,10 +97,11 @@ export class LocalArtifactRepository implements ArtifactRepository {
     return createReadStream(full);
   }
 
-  async write(path: string, data: Readable): Promise<void> {
+  async write(path: string, source: ArtifactSource): Promise<void> {
     const rel = safeArtifactPath(path);
     if (!rel) throw invalidParam('An artifact path must name a file.');
     const full = this.fsPath(rel);
+    const data = sourceStream(source);
     try {
       await mkdir(dirname(full), { recursive: true });
     } catch (err) {
@@ -120,14 +119,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
       data.resume();
       throw invalidParam(`Cannot write '${rel}': it is a directory.`);
     }
-    const partial = `${full}.cairn-upload-${randomBytes(8).toString('hex')}.part`;
-    try {
-      await pipeline(data, createWriteStream(partial, { flags: 'wx' }));
-      await rename(partial, full);
-    } catch (err) {
-      await unlink(partial).catch(() => {});
-      throw err;
-    }
+    await writeFileAtomically(full, data);
   }
 
   async delete(path: string): Promise<void> {

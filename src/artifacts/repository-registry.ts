@@ -1,15 +1,17 @@
 /**
  * Chooses the artifact repository for a URI by its scheme. Adding a backend is one module and
- * one `registerArtifactRepository` line; callers only ever ask `artifactRepositoryFor(uri)`.
+ * one `registerArtifactRepository` line; the server, the SDK and the CLI open repositories with
+ * `artifactRepositoryFor(uri, options)`.
  */
 import { invalidParam } from '../errors.js';
 import type { ArtifactRepository } from './artifact-repository.js';
 import { HttpArtifactRepository, type HttpRepositoryOptions } from './http-repository.js';
 import { LocalArtifactRepository } from './local-repository.js';
+import { modelsRepository, runsRepository, type ArtifactUriResolvers } from './resolved-repository.js';
 import { S3ArtifactRepository, type S3RepositoryOptions } from './s3-repository.js';
 
 /** Settings a repository may need besides its URI. */
-export interface RepositoryOptions extends HttpRepositoryOptions, S3RepositoryOptions {}
+export interface RepositoryOptions extends HttpRepositoryOptions, S3RepositoryOptions, ArtifactUriResolvers {}
 
 export type RepositoryFactory = (uri: string, options: RepositoryOptions) => ArtifactRepository;
 
@@ -26,6 +28,10 @@ registerArtifactRepository('s3a', (uri, o) => new S3ArtifactRepository(uri, o));
 registerArtifactRepository('mlflow-artifacts', (uri, o) => new HttpArtifactRepository(uri, o));
 registerArtifactRepository('http', (uri, o) => new HttpArtifactRepository(uri, o));
 registerArtifactRepository('https', (uri, o) => new HttpArtifactRepository(uri, o));
+registerArtifactRepository('runs', (uri, o) => runsRepository(uri, o, (at) => artifactRepositoryFor(at, o)));
+registerArtifactRepository('models', (uri, o) =>
+  modelsRepository(uri, o, (at) => artifactRepositoryFor(at, o)),
+);
 
 /** The scheme of a URI, or `undefined` for a bare filesystem path (including `C:\...`). */
 export function uriScheme(uri: string): string | undefined {

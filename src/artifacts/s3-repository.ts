@@ -22,7 +22,9 @@ import { Readable } from 'node:stream';
 import { invalidParam, notFound } from '../errors.js';
 import {
   joinArtifactPath,
+  sourceStream,
   type ArtifactFileInfo,
+  type ArtifactSource,
   type ArtifactRepository,
   type ArtifactStat,
   type MultipartUploads,
@@ -263,11 +265,11 @@ export class S3ArtifactRepository implements ArtifactRepository {
     }
   }
 
-  async write(path: string, data: Readable): Promise<void> {
+  async write(path: string, source: ArtifactSource): Promise<void> {
     const rel = safeArtifactPath(path);
     if (!rel) throw invalidParam('An artifact path must name a file.');
     const key = this.key(rel);
-    const parts = chunksOf(data, this.partSize);
+    const parts = chunksOf(sourceStream(source), this.partSize);
     const first = await parts.next();
     const firstChunk = first.done ? Buffer.alloc(0) : first.value;
     if (firstChunk.length < this.partSize) {

@@ -1,2 +1,3 @@
 export * from './tracking.js';
 export * from './registry.js';
+export * from './artifacts.js';

@@ -143,12 +143,15 @@ export function describeRepositoryContract(name: string, makeRepo: () => Promise
         await mkdir(join(local, 'src', 'nested'), { recursive: true });
         await writeFile(join(local, 'src', 'one.txt'), 'one');
         await writeFile(join(local, 'src', 'nested', 'two.txt'), 'two');
-        let bytes = 0;
+        const bytesByFile = new Map<string, number>();
         const written = await uploadDirectory(repo, join(local, 'src'), 'model', {
-          onBytes: (n) => (bytes += n),
+          onProgress: (p) => bytesByFile.set(p.path, p.bytes),
         });
         assert.deepEqual(written.sort(), ['model/nested/two.txt', 'model/one.txt']);
-        assert.equal(bytes, 6);
+        assert.equal(
+          [...bytesByFile.values()].reduce((a, b) => a + b, 0),
+          6,
+        );
         assert.deepEqual(
           (await listRecursive(repo)).map((f) => f.path),
           ['model/nested/two.txt', 'model/one.txt'],
