@@ -14,7 +14,7 @@ import { openDatabase } from '../src/store/sql/open-database.js';
 import { upgradeSchema } from '../src/store/sql/migrations.js';
 import type { SqlDatabase, SqlValue } from '../src/store/sql/database.js';
 import { startServer } from '../src/server/server.js';
-import { defaultServerConfig } from '../src/server/config.js';
+import { defaultServerConfig } from '../src/config/server-config.js';
 
 const MODELS = Number(process.env.BENCH_REGISTRY_MODELS ?? 10_000);
 const VERSIONS = 10;

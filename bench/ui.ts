@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { machineLine, percentile } from './machine.js';
 import { startServer } from '../src/server/server.js';
-import { defaultServerConfig } from '../src/server/config.js';
+import { defaultServerConfig } from '../src/config/server-config.js';
 import { call, ensureUiBuilt, launchBrowser, newPage, parallel } from '../test/ui/helpers.js';
 import type { TrackingService } from '../src/tracking/tracking-service.js';
 

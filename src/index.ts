@@ -1,5 +1,5 @@
 /**
- * Cairn's TypeScript SDK: `import * as cairn from 'cairn'`.
+ * Cairn's TypeScript SDK: `import * as cairn from 'cairn-ml'`.
  *
  * The fluent API (setTrackingUri, setExperiment, startRun/withRun, logMetric, ...) covers training
  * code; `TrackingClient` is the typed low-level client of the tracking REST API.
@@ -33,6 +33,7 @@ export {
   type StartRunOptions,
 } from './client/fluent.js';
 export { ActiveRun, type DatasetSpec, type MetricOptions, type ParamValue } from './client/active-run.js';
+export type { SystemMetricsOptions } from './client/system-metrics/sampler.js';
 export {
   TrackingClient,
   paginate,

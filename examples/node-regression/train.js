@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Matrix } from 'ml-matrix';
-import * as cairn from 'cairn';
+import * as cairn from 'cairn-ml';
 
 const { values } = parseArgs({
   options: {

@@ -8,7 +8,6 @@ import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Run } from '../entities/tracking.js';
 import { MlflowError, invalidParam, notFound } from '../errors.js';
-import type { ServerConfig } from '../server/config.js';
 import type { ArtifactFileInfo, ArtifactRepository } from './artifact-repository.js';
 import { PROXY_ARTIFACTS_PATH, parseProxyArtifactUri } from './http-repository.js';
 import { artifactRepositoryFor, uriScheme, type RepositoryOptions } from './repository-registry.js';
@@ -45,13 +44,14 @@ export function isProxiedArtifactUri(uri: string): boolean {
 }
 
 export class ArtifactService {
-  private readonly config: ServerConfig;
+  private readonly artifactsDestination: string;
   private readonly tracking: RunLookup;
   private readonly options: RepositoryOptions;
   private destinationRepo?: ArtifactRepository;
 
-  constructor(config: ServerConfig, tracking: RunLookup, options: RepositoryOptions = {}) {
-    this.config = config;
+  /** `artifactsDestination`: where proxied artifacts are stored (a local folder or an object store URI). */
+  constructor(artifactsDestination: string, tracking: RunLookup, options: RepositoryOptions = {}) {
+    this.artifactsDestination = artifactsDestination;
     this.tracking = tracking;
     this.options = options;
   }
@@ -66,7 +66,7 @@ export class ArtifactService {
 
   /** A repository rooted at `sub` (a safe relative path) under the destination. */
   private repositoryAtDestination(sub: string): ArtifactRepository {
-    const dest = this.config.artifactsDestination;
+    const dest = this.artifactsDestination;
     const scheme = uriScheme(dest);
     if (scheme === 'mlflow-artifacts' || scheme === 'http' || scheme === 'https') {
       throw new MlflowError(

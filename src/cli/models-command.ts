@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import { integer, setting } from '../config/env-values.js';
+import { SERVER_DEFAULTS } from '../config/server-config.js';
 import { invalidParam } from '../errors.js';
 import { batchPredict } from '../models/batch/predict.js';
 import type { InputFormat } from '../models/batch/readers.js';
@@ -134,27 +136,16 @@ Examples:
 }
 
 function serveCommand(): Command {
-  const envWorkers = Number(process.env.CAIRN_MODELS_WORKERS ?? process.env.MLFLOW_MODELS_WORKERS ?? 1) || 1;
   const cmd = new Command('serve')
     .description(
       'Serve a model over HTTP with the MLflow scoring protocol (/invocations, /ping, /health, /version, /metrics).',
     )
     .helpOption('--help', 'display help for command')
     .requiredOption('-m, --model-uri <uri>', MODEL_URI_HELP)
-    .option(
-      '-p, --port <port>',
-      'port to listen on',
-      (v) => Number(v),
-      Number(process.env.MLFLOW_PORT ?? 5000),
-    )
-    .option('-h, --host <host>', 'address to bind', process.env.MLFLOW_HOST ?? '127.0.0.1')
+    .option('-p, --port <port>', 'port to listen on (env MLFLOW_PORT; default: 5000)')
+    .option('-h, --host <host>', 'address to bind (env MLFLOW_HOST; default: 127.0.0.1)')
     .option('-t, --timeout <seconds>', 'longest a prediction may take', positiveInt, 60)
-    .option(
-      '-w, --workers <n>',
-      'worker processes sharing the port (env CAIRN_MODELS_WORKERS)',
-      positiveInt,
-      envWorkers,
-    )
+    .option('-w, --workers <n>', 'worker processes sharing the port (env CAIRN_MODELS_WORKERS; default: 1)')
     .option(
       '--batch-max-size <rows>',
       'largest micro-batch of concurrent requests (1 disables batching)',
@@ -187,29 +178,31 @@ Examples:
   cmd.action(
     async (
       opts: RemoteCliOptions & {
-        port: number;
-        host: string;
+        port?: string;
+        host?: string;
         timeout: number;
-        workers: number;
+        workers?: string;
         batchMaxSize: number;
         batchMaxDelayMs: number;
         maxRequestBytes: number;
       },
     ) => {
-      if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)
-        throw invalidParam(`Invalid port '${opts.port}'.`);
+      const env = process.env;
+      const port = integer(setting(opts.port, 'PORT', env), 'Port', 0, 65535) ?? SERVER_DEFAULTS.port;
+      const host = setting(opts.host, 'HOST', env) ?? SERVER_DEFAULTS.host;
+      const workers = integer(setting(opts.workers, 'MODELS_WORKERS', env), 'Workers', 1, 64) ?? 1;
       const { dir, cleanup } = await resolveModelDir(opts.modelUri, { trackingUri: opts.trackingUri });
       process.once('exit', () => void cleanup());
       await serveModelDir(dir, {
-        host: opts.host,
-        port: opts.port,
-        workers: opts.workers,
+        host,
+        port,
+        workers,
         timeoutSeconds: opts.timeout,
         maxRequestBytes: opts.maxRequestBytes,
         batch: { maxSize: opts.batchMaxSize, maxDelayMs: opts.batchMaxDelayMs },
         onListening: (url) =>
           process.stderr.write(
-            `Serving ${opts.modelUri} at ${url} (${opts.workers} worker${opts.workers > 1 ? 's' : ''}); POST ${url}/invocations\n`,
+            `Serving ${opts.modelUri} at ${url} (${workers} worker${workers > 1 ? 's' : ''}); POST ${url}/invocations\n`,
           ),
       });
     },

@@ -3,80 +3,11 @@
  * `mlflow server`; each can also come from `CAIRN_<NAME>` or `MLFLOW_<NAME>` environment variables.
  */
 import cluster from 'node:cluster';
-import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { invalidParam } from '../errors.js';
 import { VERSION } from '../version.js';
-import { defaultServerConfig, type ServerConfig } from '../server/config.js';
+import type { ServerConfig } from '../config/server-config.js';
+import { resolveServerConfig, type ServerOptions } from '../config/resolve-server-config.js';
 import { createContext, startServer, type RunningServer } from '../server/server.js';
-
-interface ServerOptions {
-  backendStoreUri?: string;
-  registryStoreUri?: string;
-  defaultArtifactRoot?: string;
-  artifactsDestination?: string;
-  serveArtifacts?: boolean;
-  artifactsOnly?: boolean;
-  host?: string;
-  port?: string;
-  workers?: string;
-}
-
-type Env = NodeJS.ProcessEnv;
-
-/** CLI value, then CAIRN_<NAME>, then MLFLOW_<NAME>. */
-function setting(cli: string | undefined, name: string, env: Env): string | undefined {
-  return cli ?? env[`CAIRN_${name}`] ?? env[`MLFLOW_${name}`] ?? undefined;
-}
-
-function flag(cli: boolean | undefined, name: string, env: Env): boolean | undefined {
-  if (cli !== undefined) return cli;
-  const raw = env[`CAIRN_${name}`] ?? env[`MLFLOW_${name}`];
-  if (raw === undefined || raw === '') return undefined;
-  if (/^(1|true|yes|on)$/i.test(raw)) return true;
-  if (/^(0|false|no|off)$/i.test(raw)) return false;
-  throw invalidParam(`Environment variable ${name} must be true or false, got '${raw}'.`);
-}
-
-function integer(raw: string | undefined, what: string, min: number, max: number): number | undefined {
-  if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw invalidParam(`${what} must be an integer between ${min} and ${max}, got '${raw}'.`);
-  }
-  return Number(raw);
-}
-
-/** Turns options and environment into a server configuration (exported for tests). */
-export function resolveServerConfig(
-  opts: ServerOptions,
-  env: Env = process.env,
-): ServerConfig & { workers: number } {
-  const serveArtifacts = flag(opts.serveArtifacts, 'SERVE_ARTIFACTS', env) ?? true;
-  const backendStoreUri = setting(opts.backendStoreUri, 'BACKEND_STORE_URI', env) ?? 'sqlite:///mlruns.db';
-  const destination = setting(opts.artifactsDestination, 'ARTIFACTS_DESTINATION', env) ?? './mlartifacts';
-  // A URI (s3://...) is kept as is; a local folder is made absolute so the banner is unambiguous.
-  const artifactsDestination = /^[a-z][\w+.-]+:\/\//i.test(destination) ? destination : resolve(destination);
-  const root =
-    setting(opts.defaultArtifactRoot, 'DEFAULT_ARTIFACT_ROOT', env) ??
-    (serveArtifacts ? 'mlflow-artifacts:/' : artifactsDestination);
-  const config = defaultServerConfig({
-    host: setting(opts.host, 'HOST', env) ?? '127.0.0.1',
-    port: integer(setting(opts.port, 'PORT', env), 'Port', 0, 65535) ?? 5000,
-    backendStoreUri,
-    registryStoreUri: setting(opts.registryStoreUri, 'REGISTRY_STORE_URI', env) ?? backendStoreUri,
-    defaultArtifactRoot: root,
-    artifactsDestination,
-    serveArtifacts,
-    artifactsOnly: flag(opts.artifactsOnly, 'ARTIFACTS_ONLY', env) ?? false,
-  });
-  if (config.artifactsOnly && !config.serveArtifacts) {
-    throw invalidParam(
-      '--artifacts-only needs the artifact proxy: do not combine it with --no-serve-artifacts.',
-    );
-  }
-  const workers = integer(setting(opts.workers, 'WORKERS', env), 'Workers', 1, 64) ?? 1;
-  return { ...config, workers };
-}
 
 /** Hides a password in a store URI before printing it. */
 export function redactUri(uri: string): string {

@@ -17,6 +17,8 @@ import { invalidParam } from '../errors.js';
 import type { TransferOptions } from './artifacts.js';
 import { RunLogger, type LoggerStatus, type RunLoggerOptions } from './run-logger.js';
 import type { TrackingClient } from './tracking-client.js';
+import { SystemMetricsSampler, type SystemMetricsOptions } from './system-metrics/sampler.js';
+import { hostSource, nvidiaSource } from './system-metrics/sources.js';
 
 export type ParamValue = string | number | boolean | bigint;
 
@@ -46,6 +48,7 @@ export class ActiveRun {
   /** Set by the fluent API so ending the run also pops it from the active-run stack. */
   onEnd?: (run: ActiveRun) => void;
   private ended = false;
+  private systemMetrics?: SystemMetricsSampler;
 
   constructor(client: TrackingClient, info: RunInfo, options: RunLoggerOptions = {}) {
     this.client = client;
@@ -167,11 +170,27 @@ export class ActiveRun {
     return this.logger.status();
   }
 
+  /**
+   * Logs CPU, memory, disk, network and (where `nvidia-smi` answers) GPU use as `system/…`
+   * metrics in the background until the run ends. `startRun({ logSystemMetrics: true })` calls it.
+   */
+  async startSystemMetrics(options: SystemMetricsOptions = {}): Promise<void> {
+    if (this.systemMetrics || this.ended) return;
+    const gpu = await nvidiaSource();
+    this.systemMetrics = new SystemMetricsSampler(
+      gpu ? [hostSource(), gpu] : [hostSource()],
+      (metrics, step, timestamp) => this.logMetrics(metrics, { step, timestamp }),
+      options,
+    );
+    this.systemMetrics.start();
+  }
+
   /** Flushes and ends the run (FINISHED by default). Safe to call twice. */
   async end(status: RunStatus = 'FINISHED'): Promise<void> {
     if (this.ended) return;
     this.ended = true;
     this.onEnd?.(this);
+    await this.systemMetrics?.stop();
     await this.logger.end(status);
   }
 }

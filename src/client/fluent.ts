@@ -2,7 +2,7 @@
  * The fluent tracking API: a process-wide tracking URI, current experiment and stack of active runs.
  *
  * @example
- * import * as cairn from 'cairn';
+ * import * as cairn from 'cairn-ml';
  * cairn.setTrackingUri('http://127.0.0.1:5000');
  * cairn.setExperiment('fraud-model');
  * await cairn.withRun({ runName: 'lr-0.01' }, async (run) => {
@@ -16,6 +16,8 @@ import { HttpError } from './http.js';
 import { ActiveRun, type MetricOptions, type ParamValue } from './active-run.js';
 import type { LoggerStatus, RunLoggerOptions } from './run-logger.js';
 import { systemTags } from './system-tags.js';
+import type { SystemMetricsOptions } from './system-metrics/sampler.js';
+import { systemMetricsSettings } from './system-metrics/settings.js';
 import { TrackingClient } from './tracking-client.js';
 
 const DEFAULT_TRACKING_URI = 'http://127.0.0.1:5000';
@@ -106,6 +108,13 @@ export interface StartRunOptions {
   nested?: boolean;
   /** Attach to an existing run instead of creating one (also taken from env MLFLOW_RUN_ID). */
   runId?: string;
+  /**
+   * Sample system metrics (`system/cpu_utilization_percentage`, memory, disk, network, GPU) while
+   * the run is active. Default: env CAIRN_ENABLE_SYSTEM_METRICS_LOGGING or
+   * MLFLOW_ENABLE_SYSTEM_METRICS_LOGGING.
+   * @example await cairn.startRun({ logSystemMetrics: { samplingIntervalSeconds: 5 } });
+   */
+  logSystemMetrics?: boolean | SystemMetricsOptions;
 }
 
 /**
@@ -114,6 +123,8 @@ export interface StartRunOptions {
  */
 export async function startRun(options: StartRunOptions = {}): Promise<ActiveRun> {
   const c = getClient();
+  // Settings are checked before a run exists, so a bad environment value creates nothing.
+  const sampling = systemMetricsSettings(options.logSystemMetrics);
   const parent = runStack[runStack.length - 1];
   if (parent && !options.nested) {
     throw new MlflowError(
@@ -147,6 +158,7 @@ export async function startRun(options: StartRunOptions = {}): Promise<ActiveRun
     if (at >= 0) runStack.splice(at, 1);
   };
   runStack.push(run);
+  if (sampling) await run.startSystemMetrics(sampling);
   return run;
 }
 

@@ -3,7 +3,7 @@
  * `CAIRN_TRACKING_URI`), so `cairn.registry.registerModel(...)` works without building a client.
  *
  * @example
- * import * as cairn from 'cairn';
+ * import * as cairn from 'cairn-ml';
  * cairn.setTrackingUri('http://127.0.0.1:5000');
  * const v = await cairn.registry.registerModel(`runs:/${runId}/model`, 'fraud');
  * await cairn.registry.setAlias('fraud', 'champion', v.version);

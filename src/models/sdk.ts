@@ -2,7 +2,7 @@
  * The models SDK (`cairn.models`): save, log, load and register models.
  *
  * @example
- * import * as cairn from 'cairn';
+ * import * as cairn from 'cairn-ml';
  * const run = await cairn.startRun();
  * const info = await cairn.models.logModel(run, 'model', { flavor: 'onnx', onnxPath: './model.onnx', inputExample });
  * await cairn.models.registerModel(info.modelUri, 'fraud');

@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import * as cairn from 'cairn';
+ * import * as cairn from 'cairn-ml';
  * const run = await cairn.projects.run('./examples/node-regression', {
  *   entryPoint: 'train',
  *   parameters: { epochs: '50', lr: '0.01' },

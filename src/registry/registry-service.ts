@@ -49,11 +49,14 @@ export interface CreateModelVersionRequest {
 
 export interface RegistryServiceOptions {
   webhooks?: DispatcherOptions;
+  /** A regular expression every model version source must match. */
+  modelVersionSourcePattern?: string;
 }
 
 export class RegistryService implements ModelUriRegistry {
   readonly webhooks: WebhookService;
   readonly dispatcher: WebhookDispatcher;
+  private readonly sourcePattern?: string;
 
   constructor(
     private readonly store: RegistryStore,
@@ -63,6 +66,7 @@ export class RegistryService implements ModelUriRegistry {
     options: RegistryServiceOptions = {},
   ) {
     this.dispatcher = new WebhookDispatcher(store, options.webhooks);
+    this.sourcePattern = options.modelVersionSourcePattern;
     this.webhooks = new WebhookService(store, this.dispatcher);
   }
 
@@ -182,6 +186,7 @@ export class RegistryService implements ModelUriRegistry {
           return { storageLocation: await this.storageOf(record), runId: record.runId };
         },
       },
+      this.sourcePattern,
     );
     const version = await this.store.createModelVersion({
       name: req.name,

@@ -88,15 +88,14 @@ export async function resolveSource(
   given: { runId?: string; modelId?: string },
   tracking: RegistryTrackingPort,
   versions: VersionLocator,
+  /** A regular expression every source must match (the server's `modelVersionSourcePattern`). */
+  requiredPattern?: string,
 ): Promise<ResolvedSource> {
   if (source.includes('\u0000'))
     throw invalidParam(`Invalid model version source: it contains a NUL character.`);
-  const gate =
-    process.env.CAIRN_MODEL_VERSION_SOURCE_REGEX ??
-    process.env.MLFLOW_CREATE_MODEL_VERSION_SOURCE_VALIDATION_REGEX;
-  if (gate && !new RegExp(gate).test(source)) {
+  if (requiredPattern && !new RegExp(requiredPattern).test(source)) {
     throw invalidParam(
-      `Invalid model version source: '${source}' does not match the pattern required by this server (${gate}).`,
+      `Invalid model version source: '${source}' does not match the pattern required by this server (${requiredPattern}).`,
     );
   }
   const scheme = uriScheme(source);

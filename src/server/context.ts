@@ -1,4 +1,4 @@
-import type { ServerConfig } from './config.js';
+import type { ServerConfig } from '../config/server-config.js';
 import type { TrackingService } from '../tracking/tracking-service.js';
 import type { RegistryService } from '../registry/registry-service.js';
 import type { ArtifactService } from '../artifacts/artifact-service.js';

@@ -8,7 +8,7 @@ import { TrackingService } from '../tracking/tracking-service.js';
 import { RegistryService } from '../registry/registry-service.js';
 import { ArtifactService } from '../artifacts/artifact-service.js';
 import { buildApp } from './app.js';
-import type { ServerConfig } from './config.js';
+import type { ServerConfig } from '../config/server-config.js';
 import type { ServerContext } from './context.js';
 
 export interface RunningServer {
@@ -36,9 +36,12 @@ export async function createContext(
   }
   const trackingStore = new SqlTrackingStore(trackingDb, { defaultArtifactRoot: config.defaultArtifactRoot });
   await trackingStore.init();
-  const tracking = new TrackingService(trackingStore, config);
-  const artifacts = new ArtifactService(config, tracking);
-  const registry = new RegistryService(new SqlRegistryStore(registryDb), tracking, artifacts);
+  const tracking = new TrackingService(trackingStore, { truncateLongValues: config.truncateLongValues });
+  const artifacts = new ArtifactService(config.artifactsDestination, tracking);
+  const registry = new RegistryService(new SqlRegistryStore(registryDb), tracking, artifacts, {
+    webhooks: config.webhooks,
+    modelVersionSourcePattern: config.modelVersionSourcePattern,
+  });
   const ctx: ServerContext = { config, tracking, registry, artifacts };
   return {
     ctx,

@@ -6,14 +6,14 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cp, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { MlflowError, invalidParam } from '../errors.js';
-import { VERSION } from '../version.js';
+import { PACKAGE_NAME, VERSION } from '../version.js';
 
 export interface DockerContextOptions {
   /** Local model directory to copy into the image. */
   modelDir: string;
   /** Where to write the build context (created; must be empty if it exists). */
   outputDir: string;
-  /** npm spec of the Cairn package to install (default `cairn@<this version>`), or a local `.tgz` from `npm pack`. */
+  /** npm spec of the Cairn package to install (default `cairn-ml@<this version>`), or a local `.tgz` from `npm pack`. */
   cairnPackage?: string;
   /** Base image (default `node:20-slim`). */
   baseImage?: string;
@@ -27,7 +27,7 @@ export async function generateDockerfile(opts: DockerContextOptions): Promise<st
   if (existing.length > 0) throw invalidParam(`Output directory '${out}' is not empty.`);
   await mkdir(out, { recursive: true });
   await cp(opts.modelDir, join(out, 'model'), { recursive: true });
-  let spec = opts.cairnPackage ?? `cairn@${VERSION}`;
+  let spec = opts.cairnPackage ?? `${PACKAGE_NAME}@${VERSION}`;
   let copyTarball = '';
   if (spec.endsWith('.tgz')) {
     const name = basename(spec);
@@ -37,7 +37,7 @@ export async function generateDockerfile(opts: DockerContextOptions): Promise<st
   }
   const at = spec.lastIndexOf('@');
   const dependency = spec.startsWith('./')
-    ? { cairn: `file:${spec}` }
+    ? { [PACKAGE_NAME]: `file:${spec}` }
     : { [spec.slice(0, at > 0 ? at : undefined)]: at > 0 ? spec.slice(at + 1) : 'latest' };
   const pkg = { name: 'cairn-model-server', private: true, type: 'module', dependencies: dependency };
   await writeFile(join(out, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);

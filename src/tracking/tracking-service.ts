@@ -21,7 +21,6 @@ import type {
   Tag,
   ViewType,
 } from '../entities/tracking.js';
-import type { ServerConfig } from '../server/config.js';
 import type { SearchLoggedModelsQuery, TrackingStore } from '../store/tracking-store.js';
 import { decodePageToken, parseOrderByList, parseSearchFilter } from '../search/index.js';
 import { generateRunName } from './run-names.js';
@@ -37,7 +36,6 @@ import {
   LIMITS,
   checkLength,
   isExperimentIdLike,
-  truncateLongValuesEnabled,
   validateArtifactLocation,
   validateBatchLimits,
   validateDatasetInput,
@@ -91,13 +89,12 @@ const noExperiment = (id: string) => notFound(`No Experiment with id=${id} exist
 
 export class TrackingService {
   readonly store: TrackingStore;
-  readonly config: ServerConfig;
   private readonly truncate: boolean;
 
-  constructor(store: TrackingStore, config: ServerConfig) {
+  /** `truncateLongValues`: over-long param and tag values are cut (MLflow's default) instead of refused. */
+  constructor(store: TrackingStore, options: { truncateLongValues?: boolean } = {}) {
     this.store = store;
-    this.config = config;
-    this.truncate = truncateLongValuesEnabled();
+    this.truncate = options.truncateLongValues ?? true;
   }
 
   // ---- experiments -------------------------------------------------------------------------

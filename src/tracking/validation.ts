@@ -97,12 +97,6 @@ function isNormalizedRelativePath(p: string): boolean {
   return normalizePosix(p) === p;
 }
 
-/** Whether over-long param and run-tag values are truncated (default) or rejected. */
-export function truncateLongValuesEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  const v = (env.CAIRN_TRUNCATE_LONG_VALUES ?? env.MLFLOW_TRUNCATE_LONG_VALUES ?? 'true').toLowerCase();
-  return !['false', '0', 'no', 'off'].includes(v);
-}
-
 function limitValue(field: string, value: string, limit: number, truncate: boolean): string {
   if (value.length <= limit) return value;
   if (truncate) return value.slice(0, limit);

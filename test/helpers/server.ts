@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/server/server.js';
-import { defaultServerConfig, type ServerConfig } from '../../src/server/config.js';
+import { defaultServerConfig, type ServerConfig } from '../../src/config/server-config.js';
 import { createTestDatabase, type BackendKind } from './backends.js';
 
 export interface TestServer extends RunningServer {

@@ -66,24 +66,16 @@ for (const backend of BACKENDS) {
   describe(`registry webhooks (${backend})`, () => {
     let s: TestServer;
     let receiver: Awaited<ReturnType<typeof startReceiver>>;
-    const saved = {
-      delay: process.env.CAIRN_WEBHOOK_RETRY_DELAY_MS,
-      attempts: process.env.CAIRN_WEBHOOK_MAX_ATTEMPTS,
-    };
 
     before(async () => {
-      process.env.CAIRN_WEBHOOK_RETRY_DELAY_MS = '40';
-      process.env.CAIRN_WEBHOOK_MAX_ATTEMPTS = '4';
-      s = await startTestServer(backend);
+      s = await startTestServer(backend, {
+        webhooks: { maxAttempts: 4, retryDelayMs: 40, timeoutMs: 10_000 },
+      });
       receiver = await startReceiver();
     });
     after(async () => {
       await s?.stop();
       await receiver?.close();
-      process.env.CAIRN_WEBHOOK_RETRY_DELAY_MS = saved.delay;
-      process.env.CAIRN_WEBHOOK_MAX_ATTEMPTS = saved.attempts;
-      if (saved.delay === undefined) delete process.env.CAIRN_WEBHOOK_RETRY_DELAY_MS;
-      if (saved.attempts === undefined) delete process.env.CAIRN_WEBHOOK_MAX_ATTEMPTS;
     });
 
     it('manages webhooks and validates input', async () => {

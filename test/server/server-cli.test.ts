@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { api } from '../helpers/server.js';
-import { resolveServerConfig, redactUri } from '../../src/cli/server-command.js';
+import { redactUri } from '../../src/cli/server-command.js';
+import { resolveServerConfig } from '../../src/config/resolve-server-config.js';
 import { CAIRN_SCRIPT, runCairn, startServerProcess } from './cli-process.js';
 import { rawRequest } from './helpers.js';
 
@@ -175,4 +176,36 @@ test('server options: CLI over CAIRN_* over MLFLOW_* over defaults', () => {
   assert.equal(defaults.port, 5000);
   assert.throws(() => resolveServerConfig({ workers: '0' }, {}), /Workers/);
   assert.equal(redactUri('postgresql://user:secret@db:5432/x'), 'postgresql://user:***@db:5432/x');
+});
+
+test('server options: malformed values from the environment fail at start-up, naming the setting', () => {
+  assert.throws(() => resolveServerConfig({}, { CAIRN_PORT: '80a' }), /Port must be an integer/);
+  assert.throws(
+    () => resolveServerConfig({}, { MLFLOW_SERVE_ARTIFACTS: 'maybe' }),
+    /SERVE_ARTIFACTS must be true or false/,
+  );
+  assert.throws(
+    () => resolveServerConfig({}, { CAIRN_WEBHOOK_MAX_ATTEMPTS: 'five' }),
+    /CAIRN_WEBHOOK_MAX_ATTEMPTS must be an integer/,
+  );
+  assert.throws(
+    () => resolveServerConfig({}, { CAIRN_MODEL_VERSION_SOURCE_REGEX: '([a-z' }),
+    /not a valid regular expression/,
+  );
+  assert.throws(
+    () => resolveServerConfig({}, { MLFLOW_TRUNCATE_LONG_VALUES: 'nope' }),
+    /TRUNCATE_LONG_VALUES/,
+  );
+  const parsed = resolveServerConfig(
+    {},
+    {
+      CAIRN_WEBHOOK_RETRY_DELAY_MS: '40',
+      MLFLOW_CREATE_MODEL_VERSION_SOURCE_VALIDATION_REGEX: '^s3://',
+      MLFLOW_TRUNCATE_LONG_VALUES: 'false',
+    },
+  );
+  assert.equal(parsed.webhooks.retryDelayMs, 40);
+  assert.equal(parsed.webhooks.maxAttempts, 5);
+  assert.equal(parsed.modelVersionSourcePattern, '^s3://');
+  assert.equal(parsed.truncateLongValues, false);
 });

@@ -43,7 +43,7 @@ describe('docker images for models', () => {
     const pkg = JSON.parse(await readFile(join(out, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
     };
-    assert.deepEqual(pkg.dependencies, { cairn: VERSION });
+    assert.deepEqual(pkg.dependencies, { 'cairn-ml': VERSION });
     assert.deepEqual((await readdir(join(out, 'model'))).sort(), (await readdir(FIXTURE)).sort());
     await assert.rejects(generateDockerfile({ modelDir: FIXTURE, outputDir: out }), /not empty/);
   });
@@ -60,7 +60,7 @@ describe('docker images for models', () => {
     const pkg = JSON.parse(await readFile(join(out, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
     };
-    assert.deepEqual(pkg.dependencies, { cairn: 'file:./cairn-0.1.0.tgz' });
+    assert.deepEqual(pkg.dependencies, { 'cairn-ml': 'file:./cairn-0.1.0.tgz' });
   });
 
   it('explains why it cannot build when no container engine answers', async () => {

@@ -4,6 +4,7 @@ import { copyFile, mkdir, readFile, rm, symlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalidParam } from '../../errors.js';
+import { PACKAGE_NAME } from '../../version.js';
 import { cachedEnvironment, specHash } from './cache.js';
 import { runSetup } from './exec.js';
 import { pathPrefixedCommand, type PreparedEnvironment } from './environment.js';
@@ -13,7 +14,7 @@ export function cairnPackageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'cairn')
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === PACKAGE_NAME)
       return dir;
     const up = dirname(dir);
     if (up === dir) throw new Error('Cannot locate the Cairn package.');
@@ -22,13 +23,15 @@ export function cairnPackageRoot(): string {
 }
 
 /**
- * Whether the project declares its own `cairn` dependency. When it does not, the running Cairn is
- * linked into the environment as `cairn` (as MLflow installs mlflow into project environments),
+ * Whether the project declares its own `cairn-ml` dependency. When it does not, the running Cairn is
+ * linked into the environment as `cairn-ml` (as MLflow installs mlflow into project environments),
  * so training code can log into the project's run.
  */
 function declaresCairn(packageJsonText: string): boolean {
   const pkg = JSON.parse(packageJsonText) as Record<string, Record<string, string> | undefined>;
-  return ['dependencies', 'devDependencies', 'optionalDependencies'].some((k) => pkg[k]?.cairn !== undefined);
+  return ['dependencies', 'devDependencies', 'optionalDependencies'].some(
+    (k) => pkg[k]?.[PACKAGE_NAME] !== undefined,
+  );
 }
 
 export async function prepareNodeEnvironment(
@@ -54,7 +57,7 @@ export async function prepareNodeEnvironment(
       await copyFile(lock, join(envDir, 'package-lock.json'));
       await runSetup('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: envDir }, log);
       await mkdir(join(envDir, 'node_modules'), { recursive: true });
-      if (linkCairn) await symlink(cairnRoot, join(envDir, 'node_modules', 'cairn'), 'dir');
+      if (linkCairn) await symlink(cairnRoot, join(envDir, 'node_modules', PACKAGE_NAME), 'dir');
     },
     log,
   );

@@ -21,7 +21,7 @@ export interface DispatcherOptions {
   /** Attempts per delivery, the first included. */
   maxAttempts?: number;
   /** Delay before the first retry; doubled for each further one. */
-  baseDelayMs?: number;
+  retryDelayMs?: number;
   maxDelayMs?: number;
   /** Per-attempt time limit. */
   timeoutMs?: number;
@@ -76,10 +76,10 @@ export class WebhookDispatcher {
     private readonly store: DeliveryStore,
     options: DispatcherOptions = {},
   ) {
-    this.maxAttempts = Math.max(1, options.maxAttempts ?? envInt('CAIRN_WEBHOOK_MAX_ATTEMPTS') ?? 5);
-    this.baseDelayMs = options.baseDelayMs ?? envInt('CAIRN_WEBHOOK_RETRY_DELAY_MS') ?? 1000;
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? 5);
+    this.baseDelayMs = options.retryDelayMs ?? 1000;
     this.maxDelayMs = options.maxDelayMs ?? 60_000;
-    this.timeoutMs = options.timeoutMs ?? envInt('CAIRN_WEBHOOK_TIMEOUT_MS') ?? 10_000;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
   /** Queues `event` for every active webhook subscribed to it. Never throws. */
@@ -252,14 +252,6 @@ export class WebhookDispatcher {
     for (const sleeper of [...this.timers]) sleeper.wake();
     await Promise.race([this.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
   }
-}
-
-/** Server-wide settings come from the environment (the server builds the service itself). */
-function envInt(name: string): number | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  return Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
 function reportFailure(err: unknown): void {

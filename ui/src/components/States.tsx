@@ -37,8 +37,8 @@ export function FirstRunSnippet({ experimentName }: { experimentName?: string })
   const origin = window.location.origin;
   const exp = experimentName ?? 'my-experiment';
   return (
-    <pre className="snippet">{`// TypeScript, with the Cairn SDK
-import * as cairn from 'cairn';
+    <pre className="snippet">{`// TypeScript, with the Cairn SDK (npm install cairn-ml; an ES module project)
+import * as cairn from 'cairn-ml';
 cairn.setTrackingUri(${JSON.stringify(origin).replace(/"/g, "'")});
 await cairn.setExperiment(${JSON.stringify(exp).replace(/"/g, "'")});
 await cairn.withRun({}, async (run) => {
