@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { ArtifactFileInfo } from '../entities/artifacts.js';
+import { invalidParam, notFound, type MlflowError } from '../errors.js';
 
 export type { ArtifactFileInfo } from '../entities/artifacts.js';
 
@@ -80,4 +81,21 @@ export function joinArtifactPath(...parts: (string | undefined)[]): string {
     .map((p) => p.replace(/^\/+|\/+$/g, ''))
     .filter(Boolean)
     .join('/');
+}
+
+/** Why `rel` cannot be opened as a file: 400 when it is a folder, 404 when nothing is there. */
+export async function notAFileError(repo: ArtifactRepository, rel: string): Promise<MlflowError> {
+  return (await repo.stat(rel))?.isDir
+    ? invalidParam(`Artifact '${rel}' is a directory, not a file.`)
+    : notFound(`Artifact '${rel}' does not exist.`);
+}
+
+/** A listing entry for a file; the size is left out for empty files, as MLflow does. */
+export function fileEntry(path: string, size: number): ArtifactFileInfo {
+  return size > 0 ? { path, is_dir: false, file_size: size } : { path, is_dir: false };
+}
+
+/** A listing sorted by path (byte order, as every repository answers). */
+export function sortedByPath(infos: ArtifactFileInfo[]): ArtifactFileInfo[] {
+  return infos.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

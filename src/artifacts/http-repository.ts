@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { MlflowError, invalidParam, isErrorCode } from '../errors.js';
 import {
   joinArtifactPath,
+  sortedByPath,
   type ArtifactFileInfo,
   type ArtifactRepository,
   type ArtifactSource,
@@ -115,9 +116,7 @@ export class HttpArtifactRepository implements ArtifactRepository {
     const body = JSON.parse((await succeeded(res, 'list artifacts')) || '{}') as {
       files?: ArtifactFileInfo[];
     };
-    return (body.files ?? [])
-      .map((f) => ({ ...f, path: joinArtifactPath(rel, f.path) }))
-      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return sortedByPath((body.files ?? []).map((f) => ({ ...f, path: joinArtifactPath(rel, f.path) })));
   }
 
   async stat(path: string): Promise<ArtifactStat | undefined> {

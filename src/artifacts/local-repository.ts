@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import { invalidParam, notFound } from '../errors.js';
 import {
+  fileEntry,
   joinArtifactPath,
+  sortedByPath,
   sourceStream,
   type ArtifactFileInfo,
   type ArtifactRepository,
@@ -69,14 +71,12 @@ export class LocalArtifactRepository implements ArtifactRepository {
           const st = await stat(join(dir, entry.name)).catch(() => undefined);
           if (!st) return undefined;
           if (st.isDirectory()) return { path: childPath, is_dir: true };
-          return st.size > 0
-            ? { path: childPath, is_dir: false, file_size: st.size }
-            : { path: childPath, is_dir: false };
+          return fileEntry(childPath, st.size);
         }),
       );
       for (const info of batch) if (info) infos.push(info);
     }
-    return infos.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return sortedByPath(infos);
   }
 
   async stat(path: string): Promise<ArtifactStat | undefined> {

@@ -5,13 +5,15 @@
  */
 import { invalidParam } from '../errors.js';
 import type { ArtifactRepository } from './artifact-repository.js';
+import { AzureBlobArtifactRepository, type AzureRepositoryOptions } from './azure-repository.js';
 import { HttpArtifactRepository, type HttpRepositoryOptions } from './http-repository.js';
 import { LocalArtifactRepository } from './local-repository.js';
 import { modelsRepository, runsRepository, type ArtifactUriResolvers } from './resolved-repository.js';
 import { S3ArtifactRepository, type S3RepositoryOptions } from './s3-repository.js';
 
 /** Settings a repository may need besides its URI. */
-export interface RepositoryOptions extends HttpRepositoryOptions, S3RepositoryOptions, ArtifactUriResolvers {}
+export interface RepositoryOptions
+  extends HttpRepositoryOptions, S3RepositoryOptions, AzureRepositoryOptions, ArtifactUriResolvers {}
 
 export type RepositoryFactory = (uri: string, options: RepositoryOptions) => ArtifactRepository;
 
@@ -25,6 +27,7 @@ export function registerArtifactRepository(scheme: string, factory: RepositoryFa
 registerArtifactRepository('file', (uri) => new LocalArtifactRepository(uri));
 registerArtifactRepository('s3', (uri, o) => new S3ArtifactRepository(uri, o));
 registerArtifactRepository('s3a', (uri, o) => new S3ArtifactRepository(uri, o));
+registerArtifactRepository('wasbs', (uri, o) => new AzureBlobArtifactRepository(uri, o));
 registerArtifactRepository('mlflow-artifacts', (uri, o) => new HttpArtifactRepository(uri, o));
 registerArtifactRepository('http', (uri, o) => new HttpArtifactRepository(uri, o));
 registerArtifactRepository('https', (uri, o) => new HttpArtifactRepository(uri, o));

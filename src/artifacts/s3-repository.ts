@@ -21,7 +21,10 @@ import {
 import { Readable } from 'node:stream';
 import { invalidParam, notFound } from '../errors.js';
 import {
+  fileEntry,
   joinArtifactPath,
+  sortedByPath,
+  notAFileError,
   sourceStream,
   type ArtifactFileInfo,
   type ArtifactSource,
@@ -222,13 +225,11 @@ export class S3ArtifactRepository implements ArtifactRepository {
         if (!name) continue;
         const size = obj.Size ?? 0;
         const childPath = joinArtifactPath(rel, name);
-        infos.push(
-          size > 0 ? { path: childPath, is_dir: false, file_size: size } : { path: childPath, is_dir: false },
-        );
+        infos.push(fileEntry(childPath, size));
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    return infos.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return sortedByPath(infos);
   }
 
   async stat(path: string): Promise<ArtifactStat | undefined> {
@@ -260,8 +261,7 @@ export class S3ArtifactRepository implements ArtifactRepository {
       return Readable.from([]);
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      if ((await this.stat(rel))?.isDir) throw invalidParam(`Artifact '${rel}' is a directory, not a file.`);
-      throw notFound(`Artifact '${rel}' does not exist.`);
+      throw await notAFileError(this, rel);
     }
   }
 
