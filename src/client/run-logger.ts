@@ -22,12 +22,15 @@ import { Spool, defaultSpoolDir, type SpoolMetric } from './spool.js';
 import type { TrackingClient } from './tracking-client.js';
 import { wireDouble } from './wire.js';
 import { trackUntilExit, untrack } from './exit-hook.js';
+import { replayLeftoverSpools } from './leftover-spools.js';
 
 export interface RunLoggerOptions {
   /** Concurrent log-batch requests (default 2). */
   maxInFlight?: number;
   /** Spool directory (default `CAIRN_SPOOL_DIR` or `~/.cairn/spool`). */
   spoolDir?: string;
+  /** Replay spools that ended processes left for the same server (default true; see leftover-spools.ts). */
+  replayLeftoverSpools?: boolean;
   /** Queued records beyond which the backlog is moved to the spool to bound memory (default 200,000). */
   maxQueuedRecords?: number;
   /**
@@ -112,6 +115,7 @@ export class RunLogger {
     this.maxQueued = options.maxQueuedRecords ?? 200_000;
     this.onError = options.onError;
     trackUntilExit(this);
+    if (options.replayLeftoverSpools !== false) void replayLeftoverSpools(client, this.spoolDir);
   }
 
   logMetric(key: string, value: number, step = 0, timestamp = Date.now()): void {
