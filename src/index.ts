@@ -34,6 +34,9 @@ export {
 } from './client/fluent.js';
 export { ActiveRun, type DatasetSpec, type MetricOptions, type ParamValue } from './client/active-run.js';
 export type { SystemMetricsOptions } from './client/system-metrics/sampler.js';
+export { autolog, type AutologOptions } from './client/autolog/autolog.js';
+export { autologTfjs, type TfjsAutologOptions } from './client/autolog/tfjs.js';
+export { autologMljs, type MljsAutologOptions } from './client/autolog/mljs.js';
 export {
   TrackingClient,
   paginate,
@@ -56,8 +59,8 @@ export { MlflowError, type ErrorCode } from './errors.js';
 export type * from './entities/tracking.js';
 
 /** Model registry client (`cairn.registry.RegistryClient`, model URIs, webhooks). */
-export * as registry from './client/registry.js';
+export * as registry from './client/registry-api.js';
 /** Reproducible project runs (`cairn.projects.run(uri, options)`). */
-export * as projects from './projects/sdk.js';
+export * as projects from './client/projects.js';
 /** Models: save, log, load and register models; batch prediction (`cairn.models.logModel(run, 'model', ...)`). */
-export * as models from './models/sdk.js';
+export * as models from './client/models.js';

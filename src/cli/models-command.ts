@@ -10,7 +10,7 @@ import { batchPredict } from '../models/batch/predict.js';
 import type { InputFormat } from '../models/batch/readers.js';
 import type { OutputFormat } from '../models/batch/writers.js';
 import { loadModelFromDir } from '../models/model.js';
-import { resolveModelDir } from '../models/sdk.js';
+import { resolveModelDir } from '../client/models.js';
 import { buildDocker, generateDockerfile } from '../serving/dockerfile.js';
 import { serveModelDir } from '../serving/server.js';
 import { positiveInt, withTrackingUri } from './cli-client.js';

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { invalidParam } from '../errors.js';
 import { ENV_MANAGERS, type EnvManagerOption } from '../projects/environments/prepare.js';
 import { parseParamList } from '../projects/parameters.js';
-import { run as runProject } from '../projects/sdk.js';
+import { run as runProject } from '../client/projects.js';
 import { TrackingClient } from '../client/tracking-client.js';
 import { getTrackingUri } from '../client/fluent.js';
-import { clientTracking } from '../projects/client-tracking.js';
+import { clientTracking } from '../client/project-tracking.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 

@@ -17,6 +17,7 @@ import { invalidParam } from '../errors.js';
 import type { TransferOptions } from './artifacts.js';
 import { RunLogger, type LoggerStatus, type RunLoggerOptions } from './run-logger.js';
 import type { TrackingClient } from './tracking-client.js';
+import { BackgroundWork } from './background-work.js';
 import { SystemMetricsSampler, type SystemMetricsOptions } from './system-metrics/sampler.js';
 import { hostSource, nvidiaSource } from './system-metrics/sources.js';
 
@@ -49,6 +50,8 @@ export class ActiveRun {
   onEnd?: (run: ActiveRun) => void;
   private ended = false;
   private systemMetrics?: SystemMetricsSampler;
+  /** Logging that finishes in the background (autologging); `flush()` and `end()` wait for it. */
+  readonly background = new BackgroundWork();
 
   constructor(client: TrackingClient, info: RunInfo, options: RunLoggerOptions = {}) {
     this.client = client;
@@ -158,6 +161,7 @@ export class ActiveRun {
 
   /** Waits until everything logged so far is delivered, or spooled while the server is away. */
   async flush(options?: { delivered?: boolean; timeoutMs?: number }): Promise<void> {
+    await this.background.settled();
     await this.logger.flush(options);
   }
 
@@ -190,6 +194,7 @@ export class ActiveRun {
     if (this.ended) return;
     this.ended = true;
     this.onEnd?.(this);
+    await this.background.settled();
     await this.systemMetrics?.stop();
     await this.logger.end(status);
   }

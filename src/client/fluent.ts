@@ -16,6 +16,7 @@ import { HttpError } from './http.js';
 import { ActiveRun, type MetricOptions, type ParamValue } from './active-run.js';
 import type { LoggerStatus, RunLoggerOptions } from './run-logger.js';
 import { systemTags } from './system-tags.js';
+import { detachedWork } from './background-work.js';
 import type { SystemMetricsOptions } from './system-metrics/sampler.js';
 import { systemMetricsSettings } from './system-metrics/settings.js';
 import { TrackingClient } from './tracking-client.js';
@@ -227,6 +228,7 @@ export function downloadArtifacts(runId: string, path: string, dst: string): Pro
 
 /** Waits until the active runs' records are delivered (or spooled while the server is away). */
 export async function flush(options?: { delivered?: boolean; timeoutMs?: number }): Promise<void> {
+  await detachedWork.settled();
   for (const run of runStack) await run.flush(options);
 }
 

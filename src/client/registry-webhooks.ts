@@ -11,7 +11,7 @@
  */
 import type { RequestOptions } from './http.js';
 import type { TrackingClient } from './tracking-client.js';
-import type { WireDelivery, WireWebhook } from '../registry/webhooks/webhook-service.js';
+import type { WebhookDelivery, Webhook } from '../entities/webhooks.js';
 
 export interface WebhookOptions {
   name: string;
@@ -44,22 +44,21 @@ export class RegistryWebhooksClient {
     return this.tracking.http.json<T>(method, path, { body: clean });
   }
 
-  async create(options: WebhookOptions): Promise<WireWebhook> {
-    return (await this.call<{ webhook: WireWebhook }>('POST', 'webhooks/create', { ...options })).webhook;
+  async create(options: WebhookOptions): Promise<Webhook> {
+    return (await this.call<{ webhook: Webhook }>('POST', 'webhooks/create', { ...options })).webhook;
   }
 
-  async list(): Promise<WireWebhook[]> {
-    return (await this.call<{ webhooks?: WireWebhook[] }>('GET', 'webhooks/list')).webhooks ?? [];
+  async list(): Promise<Webhook[]> {
+    return (await this.call<{ webhooks?: Webhook[] }>('GET', 'webhooks/list')).webhooks ?? [];
   }
 
-  async get(webhookId: string): Promise<WireWebhook> {
-    return (await this.call<{ webhook: WireWebhook }>('GET', 'webhooks/get', { webhook_id: webhookId }))
-      .webhook;
+  async get(webhookId: string): Promise<Webhook> {
+    return (await this.call<{ webhook: Webhook }>('GET', 'webhooks/get', { webhook_id: webhookId })).webhook;
   }
 
-  async update(webhookId: string, changes: Partial<WebhookOptions>): Promise<WireWebhook> {
+  async update(webhookId: string, changes: Partial<WebhookOptions>): Promise<Webhook> {
     return (
-      await this.call<{ webhook: WireWebhook }>('PATCH', 'webhooks/update', {
+      await this.call<{ webhook: Webhook }>('PATCH', 'webhooks/update', {
         webhook_id: webhookId,
         ...changes,
       })
@@ -77,8 +76,8 @@ export class RegistryWebhooksClient {
     ).result;
   }
 
-  async deliveries(webhookId: string, maxResults = 100): Promise<WireDelivery[]> {
-    const r = await this.call<{ deliveries?: WireDelivery[] }>('GET', 'webhooks/deliveries', {
+  async deliveries(webhookId: string, maxResults = 100): Promise<WebhookDelivery[]> {
+    const r = await this.call<{ deliveries?: WebhookDelivery[] }>('GET', 'webhooks/deliveries', {
       webhook_id: webhookId,
       max_results: maxResults,
     });

@@ -1,6 +1,6 @@
 /**
  * SDK for the model registry: registered models, versions, aliases, stages, tags, webhooks,
- * `models:/` resolution and model downloads. Exposed as `cairn.registry`.
+ * `models:/` resolution and model downloads. Exposed through `cairn.registry` (see registry-api.ts).
  *
  * @example
  * const registry = new RegistryClient('http://127.0.0.1:5000');
@@ -18,15 +18,6 @@ import { parseRunsUri } from '../entities/artifacts.js';
 import type { RepositoryOptions } from '../artifacts/repository-registry.js';
 import type { RequestOptions, TransportOptions } from './http.js';
 import { TrackingClient } from './tracking-client.js';
-
-export { parseModelUri, isModelUri, type ModelUri } from '../registry/model-uri.js';
-export { verifyWebhookSignature, signWebhookPayload } from '../registry/webhooks/signature.js';
-export { WEBHOOK_EVENTS, type WebhookEvent, type WebhookPayload } from '../registry/webhooks/events.js';
-export type { ModelVersion, ModelVersionStage, RegisteredModel } from '../entities/registry.js';
-export type {
-  WireWebhook as Webhook,
-  WireDelivery as WebhookDelivery,
-} from '../registry/webhooks/webhook-service.js';
 import { RegistryWebhooksClient } from './registry-webhooks.js';
 
 /** How many `models:/` sources pointing at other `models:/` URIs are followed. */
@@ -393,5 +384,3 @@ export class RegistryClient implements ModelUriRegistry {
     this.tracking.close();
   }
 }
-
-export * from './registry-fluent.js';

@@ -10,6 +10,11 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export const VIEW_TYPES = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'] as const;
 export type ViewType = (typeof VIEW_TYPES)[number];
 
+/** The experiment runs go to when none is named (created with the database). */
+export const DEFAULT_EXPERIMENT_ID = '0';
+/** The tag that carries a run's name; the store keeps it and `run_name` in step. */
+export const RUN_NAME_TAG = 'mlflow.runName';
+
 export interface Tag {
   key: string;
   value: string;

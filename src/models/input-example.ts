@@ -145,10 +145,3 @@ export async function loadInputExample(
   if (info.type === 'ndarray' && isPlainObject(raw) && 'inputs' in raw) raw = raw.inputs;
   return { input: raw, ...(params ? { params } : {}) };
 }
-
-/** The serving example body text, when the model has one. */
-export async function loadServingInputExample(modelDir: string, model: MlModel): Promise<string | undefined> {
-  const path = model.saved_input_example_info?.serving_input_path;
-  if (!path) return undefined;
-  return readFile(join(modelDir, path), 'utf8');
-}

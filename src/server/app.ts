@@ -6,7 +6,7 @@ import Fastify, {
 } from 'fastify';
 import { MlflowError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { parseJsonBody, parseQuery, readBody } from './body.js';
+import { parseJsonBody, parseQuery, readBody, recordRawBodyLength } from './body.js';
 import type { ServerContext } from './context.js';
 import type { Endpoint, Fields } from './endpoint.js';
 import { trackingEndpoints } from './routes/tracking.js';
@@ -147,7 +147,7 @@ async function decodeFields(request: FastifyRequest, ctx: ServerContext): Promis
   if (request.method === 'POST' || request.method === 'PUT') {
     const type = String(request.headers['content-type'] ?? '');
     const raw = await readBody(request.raw, ctx.config.maxBodyBytes);
-    (request as FastifyRequest & { rawBodyLength?: number }).rawBodyLength = raw.length;
+    recordRawBodyLength(request, raw.length);
     if (raw.length > 0 || type) {
       const media = type.split(';', 1)[0]!.trim().toLowerCase();
       if (media === '')
@@ -192,8 +192,3 @@ function rejectNulCharacters(fields: Fields): void {
 
 const badRequestNul = (): MlflowError =>
   new MlflowError('Request fields must not contain NUL (\\u0000) characters.', 'INVALID_PARAMETER_VALUE');
-
-/** Byte length of the JSON body of the current API call (for log-batch's size limit). */
-export function rawBodyLength(request: FastifyRequest): number {
-  return (request as FastifyRequest & { rawBodyLength?: number }).rawBodyLength ?? 0;
-}

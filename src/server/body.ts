@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { FastifyRequest } from 'fastify';
 import { MlflowError, badRequest } from '../errors.js';
 import type { Fields } from './endpoint.js';
 
@@ -49,4 +50,16 @@ export function parseQuery(url: string): Fields {
     else fields[k] = [prev, v];
   }
   return fields;
+}
+
+type WithBodyLength = FastifyRequest & { rawBodyLength?: number };
+
+/** Remembers the byte length of the JSON body just read, for handlers with a size rule. */
+export function recordRawBodyLength(request: FastifyRequest, length: number): void {
+  (request as WithBodyLength).rawBodyLength = length;
+}
+
+/** Byte length of the JSON body of the current API call (for log-batch's size limit). */
+export function rawBodyLength(request: FastifyRequest): number {
+  return (request as WithBodyLength).rawBodyLength ?? 0;
 }

@@ -30,13 +30,6 @@ export function reqString(fields: Fields, name: string): string {
   return v;
 }
 
-/** A required string that may be empty (e.g. a tag value). */
-export function reqStringAllowEmpty(fields: Fields, name: string): string {
-  const v = optString(fields, name);
-  if (v === undefined) throw missing(name);
-  return v;
-}
-
 export function optInt(fields: Fields, name: string): number | undefined {
   let v = fields[name];
   if (Array.isArray(v) && v.length === 1) v = v[0];

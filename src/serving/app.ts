@@ -11,7 +11,7 @@ import type { Model } from '../models/model.js';
 import { MicroBatcher, type BatcherOptions } from './batcher.js';
 import { ScoringMetrics } from './metrics.js';
 import { parseCsvRequest, parseJsonRequest, type ParsedRequest } from './protocol.js';
-import { predictionsJson, predictionsResponse } from './serialize.js';
+import { predictionsJson, predictionsResponse } from '../models/serialize.js';
 
 export interface ScoringAppOptions {
   /** Largest accepted request body in bytes (default 64 MiB). */

@@ -3,6 +3,7 @@
  * as numbers, nulls for unset fields); the service turns them into wire entities.
  */
 import type { ModelVersionStage, ModelVersionStatus } from '../entities/registry.js';
+import type { DeliveryStatus, WebhookStatus } from '../entities/webhooks.js';
 import type { Filter, OrderBy } from '../search/ast.js';
 
 export interface TagRecord {
@@ -83,8 +84,7 @@ export interface SearchPage<T> {
   hasMore: boolean;
 }
 
-export type WebhookStatus = 'ACTIVE' | 'DISABLED';
-export type DeliveryStatus = 'PENDING' | 'SUCCEEDED' | 'FAILED';
+export type { DeliveryStatus, WebhookStatus } from '../entities/webhooks.js';
 
 export interface WebhookRecord {
   webhookId: string;

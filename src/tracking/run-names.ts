@@ -161,5 +161,3 @@ export function generateRunName(pick: (n: number) => number = randomInt): string
     if (name.length <= MAX_GENERATED_NAME_LENGTH) return name;
   }
 }
-
-export const RUN_NAME_WORDS = { adjectives: ADJECTIVES, nouns: NOUNS };

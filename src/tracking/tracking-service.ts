@@ -1,9 +1,11 @@
 /**
  * The tracking domain: validates requests (MLflow's limits and rules), fills defaults (default
  * experiment, generated run names, `mlflow.runName` kept in sync) and delegates persistence to a
- * TrackingStore. No HTTP here; the REST routes decode fields and call these methods.
+ * TrackingStore. No HTTP here; the REST routes decode fields and call these methods. The rules
+ * of each area live beside it: run-requests.ts, logged-model-requests.ts, history-requests.ts
+ * and validation.ts.
  */
-import { invalidParam, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import type {
   DatasetInput,
   Experiment,
@@ -16,14 +18,11 @@ import type {
   Param,
   Run,
   RunInfo,
-  RunStatus,
   RunTag,
   Tag,
   ViewType,
 } from '../entities/tracking.js';
-import type { SearchLoggedModelsQuery, TrackingStore } from '../store/tracking-store.js';
-import { decodePageToken, parseOrderByList, parseSearchFilter } from '../search/index.js';
-import { generateRunName } from './run-names.js';
+import type { TrackingStore } from '../store/tracking-store.js';
 import { LOG_MODEL_HISTORY_TAG, appendLogModelHistory, parseModelJson } from './log-model-history.js';
 import {
   bulkHistoryLimit,
@@ -33,40 +32,37 @@ import {
   sampledPoints,
 } from './history-requests.js';
 import {
+  checkCreateLoggedModel,
+  checkFinalStatus,
+  checkLoggedModelParams,
+  checkSearchLoggedModels,
+  type CreateLoggedModelRequest,
+  type SearchLoggedModelsRequest,
+} from './logged-model-requests.js';
+import {
+  checkBatch,
+  checkCreateRun,
+  checkModelRef,
+  checkRunTag,
+  checkSearchRuns,
+  checkUpdateRun,
+  type CreateRunRequest,
+  type SearchRunsRequest,
+  type UpdateRunRequest,
+} from './run-requests.js';
+import {
   LIMITS,
-  checkLength,
   isExperimentIdLike,
+  noExperiment,
   validateArtifactLocation,
-  validateBatchLimits,
   validateDatasetInput,
   validateExperimentName,
   validateExperimentTag,
-  validateKey,
   validateMaxResults,
   validateMetric,
   validateParam,
   validateRunTag,
 } from './validation.js';
-
-export const DEFAULT_EXPERIMENT_ID = '0';
-export const RUN_NAME_TAG = 'mlflow.runName';
-
-export interface CreateRunRequest {
-  experimentId?: string;
-  userId?: string;
-  runName?: string;
-  startTime?: number;
-  tags?: RunTag[];
-}
-
-export interface SearchRunsRequest {
-  experimentIds: string[];
-  filter?: string;
-  viewType?: ViewType;
-  maxResults?: number;
-  orderBy?: string[];
-  pageToken?: string;
-}
 
 export interface SearchExperimentsRequest {
   viewType?: ViewType;
@@ -75,17 +71,6 @@ export interface SearchExperimentsRequest {
   orderBy?: string[];
   pageToken?: string;
 }
-
-export interface CreateLoggedModelRequest {
-  experimentId: string;
-  name?: string;
-  modelType?: string;
-  sourceRunId?: string;
-  params?: Param[];
-  tags?: Tag[];
-}
-
-const noExperiment = (id: string) => notFound(`No Experiment with id=${id} exists`);
 
 export class TrackingService {
   readonly store: TrackingStore;
@@ -165,52 +150,16 @@ export class TrackingService {
   // ---- runs --------------------------------------------------------------------------------
 
   async createRun(req: CreateRunRequest): Promise<Run> {
-    const experimentId = req.experimentId || DEFAULT_EXPERIMENT_ID;
-    if (!isExperimentIdLike(experimentId)) throw noExperiment(experimentId);
-    // An empty mlflow.runName tag names nothing: the run gets a name and the tag follows it.
-    const tags = (req.tags ?? [])
-      .map((t) => validateRunTag(t, this.truncate))
-      .filter((t) => !(t.key === RUN_NAME_TAG && t.value === ''));
-    const tagName = tags.find((t) => t.key === RUN_NAME_TAG)?.value;
-    if (req.runName && tagName !== undefined && tagName !== req.runName) {
-      throw invalidParam(
-        `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${req.runName}', mlflow.runName='${tagName}').`,
-      );
-    }
-    const runName = req.runName || tagName || generateRunName();
-    checkLength('run_name', runName, LIMITS.runName);
-    if (tagName === undefined) tags.push({ key: RUN_NAME_TAG, value: runName });
-    const userId = checkLength('user_id', req.userId ?? '', LIMITS.userId);
-    if (req.startTime !== undefined && req.startTime < 0) {
-      throw invalidParam(`Invalid value ${req.startTime} for parameter 'start_time': must not be negative.`);
-    }
-    return this.store.createRun({
-      experimentId,
-      userId,
-      runName,
-      // MLflow stores 0 when the client gives no start time; clients always send one.
-      startTime: req.startTime ?? 0,
-      tags,
-    });
+    return this.store.createRun(checkCreateRun(req, this.truncate));
   }
 
   async getRun(runId: string): Promise<Run> {
     return this.store.getRun(runId);
   }
 
-  async updateRun(
-    runId: string,
-    update: { status?: RunStatus; endTime?: number; runName?: string },
-  ): Promise<RunInfo> {
-    if (update.endTime !== undefined && update.endTime < 0) {
-      throw invalidParam(`Invalid value ${update.endTime} for parameter 'end_time': must not be negative.`);
-    }
-    if (update.runName !== undefined) {
-      if (update.runName === '') update = { ...update, runName: undefined };
-      else checkLength('run_name', update.runName, LIMITS.runName);
-    }
+  async updateRun(runId: string, update: UpdateRunRequest): Promise<RunInfo> {
     // The store keeps the `mlflow.runName` tag in step with the name.
-    return this.store.updateRun(runId, update);
+    return this.store.updateRun(runId, checkUpdateRun(update));
   }
 
   async deleteRun(runId: string): Promise<void> {
@@ -230,10 +179,8 @@ export class TrackingService {
   }
 
   async setTag(runId: string, tag: RunTag): Promise<void> {
-    const checked = validateRunTag(tag, this.truncate);
     // Writing the `mlflow.runName` tag also renames the run, in the store's same transaction.
-    if (checked.key === RUN_NAME_TAG) checkLength('mlflow.runName', checked.value, LIMITS.runName);
-    await this.store.logBatch(runId, [], [], [checked]);
+    await this.store.logBatch(runId, [], [], [checkRunTag(tag, this.truncate)]);
   }
 
   async deleteTag(runId: string, key: string): Promise<void> {
@@ -241,13 +188,7 @@ export class TrackingService {
   }
 
   async logBatch(runId: string, metrics: Metric[], params: Param[], tags: RunTag[]): Promise<void> {
-    validateBatchLimits(metrics.length, params, tags.length);
-    const m = metrics.map((x, i) => validateMetric(x, `metrics[${i}].key`));
-    const p = params.map((x) => validateParam(x, this.truncate));
-    const t = tags.map((x) => validateRunTag(x, this.truncate));
-    // The last mlflow.runName tag of the batch wins, as for any other tag.
-    const renamed = [...t].reverse().find((x) => x.key === RUN_NAME_TAG);
-    if (renamed) checkLength('mlflow.runName', renamed.value, LIMITS.runName);
+    const { metrics: m, params: p, tags: t } = checkBatch(metrics, params, tags, this.truncate);
     if (m.length || p.length || t.length) await this.store.logBatch(runId, m, p, t);
     else await this.store.getRun(runId); // an empty batch still reports an unknown run
   }
@@ -273,27 +214,8 @@ export class TrackingService {
   }
 
   async searchRuns(req: SearchRunsRequest): Promise<Page<Run>> {
-    const maxResults = validateMaxResults(req.maxResults, LIMITS.searchRunsDefault, LIMITS.searchRunsMax);
-    for (const id of req.experimentIds) {
-      if (!isExperimentIdLike(id)) {
-        throw invalidParam(`Invalid experiment id '${id}': experiment ids are integers.`);
-      }
-    }
-    if (!req.experimentIds.length) {
-      // Nothing to search, but a malformed filter or order_by is still reported.
-      parseSearchFilter('runs', req.filter || undefined);
-      parseOrderByList('runs', req.orderBy);
-      if (req.pageToken) decodePageToken(req.pageToken);
-      return { items: [] };
-    }
-    return this.store.searchRuns({
-      experimentIds: req.experimentIds,
-      filter: req.filter || undefined,
-      viewType: req.viewType ?? 'ACTIVE_ONLY',
-      maxResults,
-      orderBy: req.orderBy?.length ? req.orderBy : undefined,
-      pageToken: req.pageToken || undefined,
-    });
+    const query = checkSearchRuns(req);
+    return query ? this.store.searchRuns(query) : { items: [] };
   }
 
   // ---- metric histories --------------------------------------------------------------------
@@ -347,21 +269,7 @@ export class TrackingService {
   // ---- logged models (MLflow 3) ------------------------------------------------------------
 
   async createLoggedModel(req: CreateLoggedModelRequest): Promise<LoggedModel> {
-    if (!isExperimentIdLike(req.experimentId)) throw noExperiment(req.experimentId);
-    const name = req.name || generateRunName();
-    checkLength('name', name, LIMITS.loggedModelName);
-    if (req.modelType) checkLength('model_type', req.modelType, LIMITS.loggedModelType);
-    if (req.sourceRunId) checkLength('source_run_id', req.sourceRunId, LIMITS.runId);
-    const params = (req.params ?? []).map((p) => validateParam(p, this.truncate));
-    const tags = (req.tags ?? []).map((t) => validateRunTag(t, this.truncate));
-    return this.store.createLoggedModel({
-      experimentId: req.experimentId,
-      name,
-      modelType: req.modelType || undefined,
-      sourceRunId: req.sourceRunId || undefined,
-      params,
-      tags,
-    });
+    return this.store.createLoggedModel(checkCreateLoggedModel(req, this.truncate));
   }
 
   async getLoggedModel(modelId: string): Promise<LoggedModel> {
@@ -373,11 +281,7 @@ export class TrackingService {
   }
 
   async finalizeLoggedModel(modelId: string, status: LoggedModelStatus): Promise<LoggedModel> {
-    if (status !== 'LOGGED_MODEL_READY' && status !== 'LOGGED_MODEL_UPLOAD_FAILED') {
-      throw invalidParam(
-        `Invalid value "${status}" for parameter 'status': a logged model is finalized as LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED.`,
-      );
-    }
+    checkFinalStatus(status);
     return this.store.finalizeLoggedModel(modelId, status);
   }
 
@@ -391,31 +295,10 @@ export class TrackingService {
   }
 
   async logLoggedModelParams(modelId: string, params: Param[]): Promise<void> {
-    if (params.length > LIMITS.batchParams) {
-      throw invalidParam(
-        `At most ${LIMITS.batchParams} params can be logged per request, got ${params.length}.`,
-      );
-    }
-    const checked = params.map((p) => validateParam(p, this.truncate));
-    await this.store.logLoggedModelParams(modelId, checked);
+    await this.store.logLoggedModelParams(modelId, checkLoggedModelParams(params, this.truncate));
   }
 
-  async searchLoggedModels(
-    req: Omit<SearchLoggedModelsQuery, 'maxResults'> & { maxResults?: number },
-  ): Promise<Page<LoggedModel>> {
-    for (const id of req.experimentIds) {
-      if (!isExperimentIdLike(id))
-        throw invalidParam(`Invalid experiment id '${id}': experiment ids are integers.`);
-    }
-    const maxResults = validateMaxResults(req.maxResults, LIMITS.loggedModelsDefault, LIMITS.loggedModelsMax);
-    for (const o of req.orderBy ?? []) validateKey(o.field_name, 'order_by.field_name');
-    return this.store.searchLoggedModels({ ...req, maxResults, pageToken: req.pageToken || undefined });
+  async searchLoggedModels(req: SearchLoggedModelsRequest): Promise<Page<LoggedModel>> {
+    return this.store.searchLoggedModels(checkSearchLoggedModels(req));
   }
 }
-
-function checkModelRef(m: { model_id: string }): void {
-  if (!m.model_id) throw invalidParam(`Missing value for required parameter 'models.model_id'.`);
-  checkLength('model_id', m.model_id, LIMITS.modelId);
-}
-
-export { LOG_MODEL_HISTORY_TAG };

@@ -3,7 +3,7 @@
  * functions: each throws INVALID_PARAMETER_VALUE naming the offending field, or returns the value
  * as it should be stored (over-long param and run-tag values are truncated when enabled).
  */
-import { invalidParam } from '../errors.js';
+import { invalidParam, notFound } from '../errors.js';
 import type { DatasetInput, Metric, Param, RunTag, Tag } from '../entities/tracking.js';
 
 export const LIMITS = {
@@ -202,6 +202,9 @@ export function validateArtifactLocation(location: string): string {
 export function isExperimentIdLike(id: string): boolean {
   return /^\d{1,18}$/.test(id);
 }
+
+/** What an id that cannot name an experiment answers (as MLflow does for an unknown one). */
+export const noExperiment = (id: string) => notFound(`No Experiment with id=${id} exists`);
 
 export function validateDatasetInput(input: DatasetInput, index: number): DatasetInput {
   const d = input.dataset;

@@ -3,8 +3,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startTestServer, api, type TestServer } from '../helpers/server.js';
-import * as projects from '../../src/projects/sdk.js';
-import { loadModel } from '../../src/models/sdk.js';
+import * as projects from '../../src/client/projects.js';
+import { loadModel } from '../../src/client/models.js';
 import type { Metric, Run } from '../../src/entities/tracking.js';
 
 let server: TestServer;

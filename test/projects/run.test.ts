@@ -5,7 +5,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, api, type TestServer } from '../helpers/server.js';
-import * as projects from '../../src/projects/sdk.js';
+import * as projects from '../../src/client/projects.js';
 import type { Run } from '../../src/entities/tracking.js';
 
 let server: TestServer;

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BACKENDS } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import * as cairnRegistry from '../../src/client/registry.js';
+import * as cairnRegistry from '../../src/client/registry-api.js';
 import { RegistryClient } from '../../src/client/registry.js';
 import { setTrackingUri } from '../../src/client/fluent.js';
 import { MlflowError } from '../../src/errors.js';

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { RegistryClient } from '../../src/client/registry.js';
 import { TrackingClient } from '../../src/client/tracking-client.js';
 import { isDataFrame } from '../../src/models/data.js';
-import { loadModel, logModel } from '../../src/models/sdk.js';
+import { loadModel, logModel } from '../../src/client/models.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { threeInputModel, threeInputScore } from '../models/helpers/onnx-builder.js';

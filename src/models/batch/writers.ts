@@ -18,7 +18,7 @@ import {
   type ModelData,
   type Tensor,
 } from '../data.js';
-import { frameRowJson, frameRowWriters, tensorJson, valueJson } from '../../serving/serialize.js';
+import { frameRowJson, frameRowWriters, tensorJson, valueJson } from '../serialize.js';
 
 export type OutputFormat = 'jsonl' | 'csv' | 'json';
 

@@ -45,7 +45,3 @@ export function selectFlavor(model: MlModel): { flavor: Flavor; conf: FlavorConf
       `supported: ${preference.join(', ')}).`,
   );
 }
-
-export function registeredFlavors(): string[] {
-  return [...preference];
-}

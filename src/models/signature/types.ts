@@ -119,10 +119,6 @@ export function isDataType(value: unknown): value is DataType {
   return typeof value === 'string' && (DATA_TYPES as readonly string[]).includes(value);
 }
 
-export function hasInputNames(schema: Schema): boolean {
-  return schema.inputs.length > 0 && schema.inputs.every((s) => s.name !== undefined && s.name !== null);
-}
-
 export function inputNames(schema: Schema): string[] {
   return schema.inputs.map((s, i) => s.name ?? String(i));
 }

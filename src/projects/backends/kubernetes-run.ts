@@ -2,7 +2,8 @@
 import type { RunStatus } from '../../entities/tracking.js';
 import { invalidParam } from '../../errors.js';
 import type { ProjectTracking } from '../project-tracking.js';
-import { prepareProject, projectTags, type ProjectRun, type ProjectRunOptions } from '../run-project.js';
+import { prepareProject, projectTags } from '../prepare-project.js';
+import { openProjectRun, runEnvironment, type ProjectRun, type ProjectRunOptions } from '../project-run.js';
 import {
   buildJobManifest,
   followJob,
@@ -31,23 +32,22 @@ export async function runProjectOnKubernetes(
       );
     }
     const template = await loadJobTemplate(config.jobTemplatePath);
-    const experimentId = await tracking.resolveExperiment(opts);
-    const tags = projectTags(source, spec, entryPoint, 'kubernetes');
-    const { runId } = await tracking.createRun(experimentId, opts.runName, tags);
-    await tracking.logParams(runId, params);
-    await tracking.setTags(runId, [
-      { key: 'mlflow.project.env', value: 'docker' },
-      { key: 'mlflow.docker.image.uri', value: image },
-    ]);
+    // A Job always gets a new run: --run-id is for local runs.
+    const { runId, experimentId } = await openProjectRun(
+      tracking,
+      { ...opts, runId: undefined },
+      projectTags(source, spec, entryPoint, 'kubernetes'),
+      params,
+      [
+        { key: 'mlflow.project.env', value: 'docker' },
+        { key: 'mlflow.docker.image.uri', value: image },
+      ],
+    );
     const manifest = buildJobManifest(template, {
       name: jobName(spec.name, runId),
       image,
       command,
-      env: {
-        MLFLOW_RUN_ID: runId,
-        MLFLOW_TRACKING_URI: tracking.trackingUri,
-        MLFLOW_EXPERIMENT_ID: experimentId,
-      },
+      env: runEnvironment(tracking, runId, experimentId),
     });
     const kubectl = opts.kubectl ?? kubectlCli(config.kubeContext);
     let job;

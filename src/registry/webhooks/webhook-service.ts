@@ -2,41 +2,13 @@
 import { randomBytes } from 'node:crypto';
 import { invalidParam } from '../../errors.js';
 import type {
-  DeliveryRecord,
-  RegistryStore,
-  WebhookRecord,
+  Webhook as WireWebhook,
+  WebhookDelivery as WireDelivery,
   WebhookStatus,
-} from '../../store/registry-store.js';
+} from '../../entities/webhooks.js';
+import type { DeliveryRecord, RegistryStore, WebhookRecord } from '../../store/registry-store.js';
 import type { AttemptResult, WebhookDispatcher } from './dispatcher.js';
 import { isWebhookEvent, WEBHOOK_EVENTS } from './events.js';
-
-/** A webhook as the API shows it: the secret never leaves the server. */
-export interface WireWebhook {
-  webhook_id: string;
-  name: string;
-  url: string;
-  events: string[];
-  model_name?: string;
-  description?: string;
-  status: WebhookStatus;
-  has_secret: boolean;
-  creation_timestamp: number;
-  last_updated_timestamp: number;
-}
-
-export interface WireDelivery {
-  delivery_id: string;
-  webhook_id: string;
-  event: string;
-  model_name?: string;
-  payload: unknown;
-  status: DeliveryRecord['status'];
-  attempts: number;
-  response_status?: number;
-  error?: string;
-  creation_timestamp: number;
-  last_attempt_timestamp?: number;
-}
 
 export interface WebhookInput {
   name?: string;

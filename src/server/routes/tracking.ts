@@ -1,7 +1,7 @@
 /** REST endpoints of experiments, runs and metric histories (MLflow tracking API §1.1–§1.3). */
 import { RUN_STATUSES, VIEW_TYPES, type DatasetInput, type Metric } from '../../entities/tracking.js';
 import { invalidParam } from '../../errors.js';
-import { rawBodyLength } from '../app.js';
+import { rawBodyLength } from '../body.js';
 import {
   optEnum,
   optInt,

@@ -1,6 +1,6 @@
 /** Typed calls to the tracking endpoints the UI uses. */
 import { ApiError, apiGet, apiGetAll, apiPost, fetchText, toQuery } from './client';
-import type { ArtifactFile, Experiment, HistoryPoint, Run, RunInfo, SearchArgs, ViewType } from './types';
+import type { ArtifactFile, Experiment, HistoryPoint, Run, SearchArgs, ViewType } from './types';
 
 export interface SearchExperimentsArgs extends SearchArgs {
   viewType?: ViewType;
@@ -87,9 +87,6 @@ export const getRun = async (runId: string, signal?: AbortSignal): Promise<Run> 
 
 export const deleteRun = (runId: string): Promise<unknown> => apiPost('runs/delete', { run_id: runId });
 export const restoreRun = (runId: string): Promise<unknown> => apiPost('runs/restore', { run_id: runId });
-
-export const updateRunName = async (runId: string, runName: string): Promise<RunInfo> =>
-  (await apiPost<{ run_info: RunInfo }>('runs/update', { run_id: runId, run_name: runName })).run_info;
 
 export const setRunTag = (runId: string, key: string, value: string): Promise<unknown> =>
   apiPost('runs/set-tag', { run_id: runId, key, value });

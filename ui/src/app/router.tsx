@@ -48,14 +48,22 @@ function parseQueryCached(search: string): URLSearchParams {
   return cachedParams;
 }
 
+export type QueryPatch = Record<string, string | null | undefined>;
+
 /**
  * Changes some query parameters of the current URL (null/'' removes one). View tweaks (sort,
- * chart settings) replace the history entry; pass `push` for changes worth a Back step.
+ * chart settings) replace the history entry; pass `push` for changes worth a Back step. A
+ * function patch is computed from the query as it is at that moment (for toggles that may
+ * follow each other faster than a render).
  */
-export function useSetQuery(): (patch: Record<string, string | null | undefined>, push?: boolean) => void {
+export function useSetQuery(): (
+  patch: QueryPatch | ((current: URLSearchParams) => QueryPatch),
+  push?: boolean,
+) => void {
   return useCallback((patch, push = false) => {
     const q = new URLSearchParams(window.location.search);
-    for (const [k, v] of Object.entries(patch)) {
+    const changes = typeof patch === 'function' ? patch(new URLSearchParams(q)) : patch;
+    for (const [k, v] of Object.entries(changes)) {
       if (v === null || v === undefined || v === '') q.delete(k);
       else q.set(k, v);
     }

@@ -11,16 +11,9 @@ import type {
 } from '../../registry-store.js';
 import type { Row, SqlExecutor, SqlValue } from '../database.js';
 import { queryIn as queryInChunks } from '../tracking/common.js';
+import { modelNotFound, versionNotFound } from './errors.js';
 
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-
-export interface ModelRow {
-  name: string;
-  creation_time: number;
-  last_updated_time: number;
-  description: string | null;
-  user_id: string | null;
-}
 
 export const MODEL_COLUMNS = ['name', 'creation_time', 'last_updated_time', 'description', 'user_id'];
 export const VERSION_COLUMNS = [
@@ -174,4 +167,56 @@ export async function completeModels(
     m.aliases.sort((a: AliasRecord, b: AliasRecord) => (a.alias < b.alias ? -1 : a.alias > b.alias ? 1 : 0));
   }
   return models;
+}
+
+type Quote = (n: string) => string;
+
+/** One registered model without its tags, aliases and latest versions; 404 when absent. */
+export async function modelRow(ex: SqlExecutor, q: Quote, name: string): Promise<RegisteredModelRecord> {
+  const rows = await ex.query(
+    `SELECT ${MODEL_COLUMNS.map(q).join(', ')} FROM ${q('registered_models')} WHERE ${q('name')} = ?`,
+    [name],
+  );
+  if (!rows[0]) throw modelNotFound(name);
+  return modelFromRow(rows[0]);
+}
+
+/** One model version without its tags and aliases; 404 when absent. */
+export async function versionRow(
+  ex: SqlExecutor,
+  q: Quote,
+  name: string,
+  version: number,
+): Promise<ModelVersionRecord> {
+  const rows = await ex.query(
+    `SELECT ${VERSION_COLUMNS.map(q).join(', ')} FROM ${q('model_versions')} WHERE ${q('name')} = ? AND ${q('version')} = ?`,
+    [name, version],
+  );
+  if (!rows[0]) throw versionNotFound(name, version);
+  return versionFromRow(rows[0]);
+}
+
+export async function fullModel(ex: SqlExecutor, q: Quote, name: string): Promise<RegisteredModelRecord> {
+  const model = await modelRow(ex, q, name);
+  await completeModels(ex, q, [model]);
+  return model;
+}
+
+export async function fullVersion(
+  ex: SqlExecutor,
+  q: Quote,
+  name: string,
+  version: number,
+): Promise<ModelVersionRecord> {
+  const v = await versionRow(ex, q, name, version);
+  await completeVersions(ex, q, [v]);
+  return v;
+}
+
+/** Marks a registered model as changed at `time` (a version of it was changed). */
+export async function touchModel(ex: SqlExecutor, q: Quote, name: string, time: number): Promise<void> {
+  await ex.run(`UPDATE ${q('registered_models')} SET ${q('last_updated_time')} = ? WHERE ${q('name')} = ?`, [
+    time,
+    name,
+  ]);
 }

@@ -17,8 +17,12 @@ export const MAX_PARAMS_PER_STATEMENT = 30000;
 
 let lastPos = 0;
 /**
- * A monotonically increasing insertion ordinal (microsecond-ish clock), used to list params,
- * tags and metrics in the order they were first logged. Fits exactly in a double.
+ * An insertion ordinal (a microsecond clock), used to list params, tags and metrics in the order
+ * they were first logged. It only increases strictly within this process: server workers
+ * (`--workers`) and separate servers each keep their own, so rows written by different processes
+ * at nearly the same moment are ordered by their clocks, ties in no particular order. That is
+ * all `pos` is for: it is an ORDER BY for display, never part of a key or a page token. Fits
+ * exactly in a double.
  */
 export function nextPos(): number {
   const now = Date.now() * 1000;
@@ -27,8 +31,6 @@ export function nextPos(): number {
 }
 
 export const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
-export const optNum = (v: unknown): number | undefined =>
-  v === null || v === undefined ? undefined : num(v);
 export const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 export const bool = (v: unknown): boolean => v === true || v === 1 || v === '1' || v === 't';
 

@@ -12,7 +12,6 @@ import {
   str,
 } from './common.js';
 
-export const DEFAULT_EXPERIMENT_ID = '0';
 export const DEFAULT_EXPERIMENT_NAME = 'Default';
 
 const EXPERIMENT_COLUMNS =

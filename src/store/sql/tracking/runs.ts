@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Run, RunInfo, RunStatus, RunTag } from '../../../entities/tracking.js';
+import {
+  RUN_NAME_TAG,
+  type Run,
+  type RunInfo,
+  type RunStatus,
+  type RunTag,
+} from '../../../entities/tracking.js';
 import { invalidParam, notFound } from '../../../errors.js';
 import type { Row } from '../database.js';
 import type { CreateRunInput } from '../../tracking-store.js';
@@ -7,8 +13,6 @@ import { appendPath, type Exec, num, type StoreContext, str } from './common.js'
 import { requireActiveExperiment } from './experiments.js';
 import { loadRuns, RUN_COLUMNS, runInfoFromRow } from './run-loader.js';
 import { upsertRunTags } from './run-tags.js';
-
-export const RUN_NAME_TAG = 'mlflow.runName';
 
 export const runNotFound = (runId: string): Error => notFound(`Run with id=${runId} not found`);
 

@@ -19,7 +19,7 @@ import { getRun } from '../../api/tracking';
 import { ConfirmDialog, PromptDialog } from '../../components/Modal';
 import { EmptyState, ErrorBox, Loading } from '../../components/States';
 import { AliasEditor } from './AliasEditor';
-import { AliasChip, StageBadge, modelPath, runLink, versionPath } from './Badges';
+import { AliasChip, StageBadge, VersionLink, modelPath, runLink } from './Badges';
 import { DescriptionEditor } from './DescriptionEditor';
 import { markdownExcerpt } from './Markdown';
 import { RegisterSnippet } from './RegisterSnippet';
@@ -201,9 +201,7 @@ function VersionsTable({ model, versions, error, onRetry }: TableProps) {
           return (
             <tr key={v.version} data-testid="version-row" data-version={v.version}>
               <td className="nowrap">
-                <Link to={versionPath(v.name, v.version)} data-testid="version-link">
-                  Version {v.version}
-                </Link>
+                <VersionLink name={v.name} version={v.version} />
               </td>
               <td>
                 <StageBadge stage={v.current_stage} />

@@ -13,7 +13,7 @@ import {
   isTensorDict,
   type ColumnValues,
   type ModelData,
-} from '../models/data.js';
+} from './data.js';
 
 function floatText(v: number): string {
   if (!Number.isFinite(v)) return 'null';

@@ -1,8 +1,8 @@
 /** ProjectTracking over the SDK's TrackingClient (REST API of any MLflow-compatible server). */
-import type { TrackingClient } from '../client/tracking-client.js';
+import type { TrackingClient } from './tracking-client.js';
 import type { RunStatus, Tag } from '../entities/tracking.js';
 import { MlflowError } from '../errors.js';
-import type { ProjectTracking } from './project-tracking.js';
+import type { ProjectTracking } from '../projects/project-tracking.js';
 
 export function clientTracking(client: TrackingClient): ProjectTracking {
   return {

@@ -12,22 +12,22 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getTrackingUri } from '../client/fluent.js';
-import { RegistryClient } from '../client/registry.js';
-import { TrackingClient } from '../client/tracking-client.js';
+import { getTrackingUri } from './fluent.js';
+import { RegistryClient } from './registry.js';
+import { TrackingClient } from './tracking-client.js';
 import type { ModelVersion } from '../entities/registry.js';
 import { invalidParam } from '../errors.js';
-import { mlModelToDict, type MlModel } from './mlmodel.js';
-import { loadModelFromDir, type Model } from './model.js';
-import { saveModel, type SaveModelOptions } from './save.js';
+import { mlModelToDict, type MlModel } from '../models/mlmodel.js';
+import { loadModelFromDir, type Model } from '../models/model.js';
+import { saveModel, type SaveModelOptions } from '../models/save.js';
 
-export { saveModel, type SaveModelOptions } from './save.js';
-export { Model, loadModelFromDir } from './model.js';
-export { DataFrame, Tensor } from './data.js';
-export { inferSignature, inferSchema } from './signature/infer.js';
-export { batchPredict, type BatchPredictOptions } from './batch/predict.js';
-export type { ModelSignature, Schema, ColSpec, TensorSpec, ParamSpec } from './signature/types.js';
-export type { MlModel } from './mlmodel.js';
+export { saveModel, type SaveModelOptions } from '../models/save.js';
+export { Model, loadModelFromDir } from '../models/model.js';
+export { DataFrame, Tensor } from '../models/data.js';
+export { inferSignature, inferSchema } from '../models/signature/infer.js';
+export { batchPredict, type BatchPredictOptions } from '../models/batch/predict.js';
+export type { ModelSignature, Schema, ColSpec, TensorSpec, ParamSpec } from '../models/signature/types.js';
+export type { MlModel } from '../models/mlmodel.js';
 
 /** Anything that names a run: an `ActiveRun` from `startRun`, or `{client, runId}`. */
 export interface RunRef {

@@ -12,15 +12,16 @@
  * console.log(run.runId, await run.wait()); // 'FINISHED' | 'FAILED' | 'KILLED'
  * ```
  */
-import { TrackingClient } from '../client/tracking-client.js';
-import { getTrackingUri } from '../client/fluent.js';
-import { clientTracking } from './client-tracking.js';
-import { assertNoConflict, runProject, type ProjectRun, type ProjectRunOptions } from './run-project.js';
-import { runProjectOnKubernetes } from './backends/kubernetes-run.js';
-import { parseKubernetesConfig } from './backends/kubernetes.js';
+import { TrackingClient } from './tracking-client.js';
+import { getTrackingUri } from './fluent.js';
+import { clientTracking } from './project-tracking.js';
+import { runProject } from '../projects/run-project.js';
+import { assertNoConflict, type ProjectRun, type ProjectRunOptions } from '../projects/project-run.js';
+import { runProjectOnKubernetes } from '../projects/backends/kubernetes-run.js';
+import { parseKubernetesConfig } from '../projects/backends/kubernetes.js';
 import { invalidParam } from '../errors.js';
 
-export type { ProjectRun, ProjectRunOptions } from './run-project.js';
+export type { ProjectRun, ProjectRunOptions } from '../projects/project-run.js';
 
 export interface RunOptions extends ProjectRunOptions {
   /** Tracking server; default: the SDK's tracking URI (CAIRN_TRACKING_URI / MLFLOW_TRACKING_URI). */

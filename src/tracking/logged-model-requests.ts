@@ -1,0 +1,71 @@
+/** Argument rules of logged-model requests (MLflow 3): creation, finalizing, params and search. */
+import { invalidParam } from '../errors.js';
+import type { LoggedModelStatus, Param, Tag } from '../entities/tracking.js';
+import type { CreateLoggedModelInput, SearchLoggedModelsQuery } from '../store/tracking-store.js';
+import { generateRunName } from './run-names.js';
+import { checkExperimentIds } from './run-requests.js';
+import {
+  LIMITS,
+  checkLength,
+  isExperimentIdLike,
+  noExperiment,
+  validateKey,
+  validateMaxResults,
+  validateParam,
+  validateRunTag,
+} from './validation.js';
+
+export interface CreateLoggedModelRequest {
+  experimentId: string;
+  name?: string;
+  modelType?: string;
+  sourceRunId?: string;
+  params?: Param[];
+  tags?: Tag[];
+}
+
+export type SearchLoggedModelsRequest = Omit<SearchLoggedModelsQuery, 'maxResults'> & { maxResults?: number };
+
+/** The logged model to create; without a name it gets a generated one, like a run. */
+export function checkCreateLoggedModel(
+  req: CreateLoggedModelRequest,
+  truncate: boolean,
+): CreateLoggedModelInput {
+  if (!isExperimentIdLike(req.experimentId)) throw noExperiment(req.experimentId);
+  const name = req.name || generateRunName();
+  checkLength('name', name, LIMITS.loggedModelName);
+  if (req.modelType) checkLength('model_type', req.modelType, LIMITS.loggedModelType);
+  if (req.sourceRunId) checkLength('source_run_id', req.sourceRunId, LIMITS.runId);
+  return {
+    experimentId: req.experimentId,
+    name,
+    modelType: req.modelType || undefined,
+    sourceRunId: req.sourceRunId || undefined,
+    params: (req.params ?? []).map((p) => validateParam(p, truncate)),
+    tags: (req.tags ?? []).map((t) => validateRunTag(t, truncate)),
+  };
+}
+
+export function checkFinalStatus(status: LoggedModelStatus): void {
+  if (status !== 'LOGGED_MODEL_READY' && status !== 'LOGGED_MODEL_UPLOAD_FAILED') {
+    throw invalidParam(
+      `Invalid value "${status}" for parameter 'status': a logged model is finalized as LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED.`,
+    );
+  }
+}
+
+export function checkLoggedModelParams(params: Param[], truncate: boolean): Param[] {
+  if (params.length > LIMITS.batchParams) {
+    throw invalidParam(
+      `At most ${LIMITS.batchParams} params can be logged per request, got ${params.length}.`,
+    );
+  }
+  return params.map((p) => validateParam(p, truncate));
+}
+
+export function checkSearchLoggedModels(req: SearchLoggedModelsRequest): SearchLoggedModelsQuery {
+  checkExperimentIds(req.experimentIds);
+  const maxResults = validateMaxResults(req.maxResults, LIMITS.loggedModelsDefault, LIMITS.loggedModelsMax);
+  for (const o of req.orderBy ?? []) validateKey(o.field_name, 'order_by.field_name');
+  return { ...req, maxResults, pageToken: req.pageToken || undefined };
+}
