@@ -9,9 +9,6 @@ import { randomBytes } from 'node:crypto';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-/** Matches the temporary names `writeFileAtomically` uses (so listings can hide them). */
-export const PARTIAL_FILE_SUFFIX = /\.cairn-upload-[0-9a-f]{16}\.part$/;
-
 /** Streams `data` (through `through`, e.g. a progress counter) into `file`, all or nothing. */
 export async function writeFileAtomically(file: string, data: Readable, through?: Transform): Promise<void> {
   const partial = `${file}.cairn-upload-${randomBytes(8).toString('hex')}.part`;

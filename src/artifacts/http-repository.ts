@@ -4,7 +4,7 @@
  * server serves artifacts, so they never need credentials for the storage behind it.
  */
 import type { Readable } from 'node:stream';
-import { MlflowError, invalidParam, isErrorCode } from '../errors.js';
+import { MlflowError, describeErrorAnswer, invalidParam } from '../errors.js';
 import {
   joinArtifactPath,
   sortedByPath,
@@ -170,24 +170,6 @@ async function succeeded(res: HttpAnswer, action: string): Promise<string> {
 
 /** The MlflowError a failed answer describes. */
 function failure(status: number, text: string, action: string): MlflowError {
-  let code =
-    status === 404
-      ? 'RESOURCE_DOES_NOT_EXIST'
-      : status === 503
-        ? 'TEMPORARILY_UNAVAILABLE'
-        : status < 500
-          ? 'BAD_REQUEST'
-          : 'INTERNAL_ERROR';
-  let message = text.slice(0, 1000) || `HTTP ${status}`;
-  try {
-    const body = JSON.parse(text) as { error_code?: string; message?: string };
-    if (body.error_code && isErrorCode(body.error_code)) code = body.error_code;
-    if (body.message) message = body.message;
-  } catch {
-    // Not JSON: keep the raw text.
-  }
-  return new MlflowError(
-    `Failed to ${action} (HTTP ${status}): ${message}`,
-    isErrorCode(code) ? code : 'INTERNAL_ERROR',
-  );
+  const { code, message } = describeErrorAnswer(status, text);
+  return new MlflowError(`Failed to ${action} (HTTP ${status}): ${message}`, code);
 }
