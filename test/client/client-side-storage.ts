@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { RegistryClient } from '../../src/client/registry.js';
 import { TrackingClient } from '../../src/client/tracking-client.js';
+import { NETWORK_DEFAULTS } from '../../src/config/network-config.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 export interface ClientSideStorage {
@@ -29,7 +30,10 @@ export function describeClientSideStorage(name: string, setup: () => Promise<Cli
     before(async () => {
       storage = await setup();
       // The proxy is off: whatever the SDK stores, it stores itself.
-      server = await startTestServer('sqlite', { serveArtifacts: false });
+      server = await startTestServer('sqlite', {
+        serveArtifacts: false,
+        network: { ...NETWORK_DEFAULTS, allowedArtifactRoots: [storage.location] },
+      });
       client = new TrackingClient(server.url);
       dir = await mkdtemp(join(tmpdir(), 'cairn-client-storage-'));
     });
