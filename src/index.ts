@@ -62,3 +62,18 @@ export * as registry from './client/registry-api.js';
 export * as projects from './client/projects.js';
 /** Models: save, log, load and register models; batch prediction (`cairn.models.logModel(run, 'model', ...)`). */
 export * as models from './client/models.js';
+/** Plugins (docs/plugins.md): the types a plugin package implements, and loading plugins in a script. */
+export type { CairnPlugin } from './plugins/plugin.js';
+export type { Flavor, FlavorModel } from './models/flavors/flavor.js';
+export type { ArtifactRepositoryProvider, RepositoryOptions } from './artifacts/repository-registry.js';
+export type { ArtifactRepository } from './artifacts/artifact-repository.js';
+export type {
+  Deployment,
+  DeploymentChange,
+  DeploymentClient,
+  DeploymentHost,
+  DeploymentModel,
+  DeploymentTarget,
+} from './plugins/deployment-target.js';
+export { loadPlugins, loadConfiguredPlugins } from './plugins/load-plugins.js';
+export { EXTENSION_API_VERSIONS } from './version.js';
