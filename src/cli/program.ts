@@ -9,6 +9,7 @@ import { artifactsCommand } from './artifacts-command.js';
 import { syncCommand } from './sync-command.js';
 import { modelsCommand } from './models-command.js';
 import { runCommand } from './run-command.js';
+import { gcCommand } from './gc-command.js';
 import { deploymentsCommand } from './deployments-command.js';
 
 /** Builds the `cairn` command line. Each command group lives in its own file. */
@@ -35,6 +36,7 @@ Examples:
   program.addCommand(syncCommand());
   program.addCommand(modelsCommand());
   program.addCommand(runCommand());
+  program.addCommand(gcCommand());
   program.addCommand(deploymentsCommand());
   return program;
 }

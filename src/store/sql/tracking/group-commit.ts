@@ -3,6 +3,7 @@ import type { Row } from '../database.js';
 import type { StoreContext } from './common.js';
 import { activeRunRow } from './runs.js';
 import { type BatchWrite, writeBatch } from './log-batch.js';
+import { storeMetrics } from '../../../observability/metrics.js';
 
 interface Pending extends BatchWrite {
   resolve(): void;
@@ -76,6 +77,7 @@ export class GroupCommitter {
   }
 
   private async commit(group: Pending[]): Promise<void> {
+    storeMetrics.groupCommitSize.observe(group.length);
     const failures = new Map<Pending, unknown>();
     try {
       await this.ctx.db.transaction(async (tx) => {
