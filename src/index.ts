@@ -75,5 +75,7 @@ export type {
   DeploymentModel,
   DeploymentTarget,
 } from './plugins/deployment-target.js';
+export type { ProjectBackend } from './projects/backends/backend-registry.js';
+export type { ProjectTracking } from './projects/project-tracking.js';
 export { loadPlugins, loadConfiguredPlugins } from './plugins/load-plugins.js';
 export { EXTENSION_API_VERSIONS } from './version.js';

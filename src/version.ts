@@ -14,6 +14,7 @@ export const EXTENSION_API_VERSIONS = {
   flavor: 1,
   artifactRepository: 1,
   deploymentTarget: 1,
+  projectBackend: 1,
 } as const;
 
 export type ExtensionPoint = keyof typeof EXTENSION_API_VERSIONS;

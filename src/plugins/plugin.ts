@@ -2,7 +2,8 @@
  * What a plugin package exports (as its default export or as `cairnPlugin`): lists of extensions,
  * one list per extension point. Each extension states the interface version it implements
  * (`apiVersion`), which its registry checks. Cairn's own flavors and repositories go through the
- * same registries (models/flavors/builtin.ts, artifacts/repository-registry.ts).
+ * same registries (models/flavors/builtin.ts, artifacts/repository-registry.ts,
+ * projects/backends/builtin.ts).
  */
 import {
   registerArtifactRepository,
@@ -11,12 +12,15 @@ import {
 import { registerFlavor, type Flavor } from '../models/flavors/flavor.js';
 // Cairn's own flavors register first, so a plugin cannot take their names.
 import '../models/flavors/builtin.js';
+import { registerProjectBackend, type ProjectBackend } from '../projects/backends/backend-registry.js';
+import '../projects/backends/builtin.js';
 import { registerDeploymentTarget, type DeploymentTarget } from './deployment-target.js';
 
 export interface CairnPlugin {
   flavors?: readonly Flavor[];
   artifactRepositories?: readonly ArtifactRepositoryProvider[];
   deploymentTargets?: readonly DeploymentTarget[];
+  projectBackends?: readonly ProjectBackend[];
 }
 
 type Registrar = (extension: never) => void;
@@ -25,6 +29,7 @@ const POINTS: Record<keyof CairnPlugin, Registrar> = {
   flavors: registerFlavor,
   artifactRepositories: registerArtifactRepository,
   deploymentTargets: registerDeploymentTarget,
+  projectBackends: registerProjectBackend,
 };
 
 /**

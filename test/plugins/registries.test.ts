@@ -20,6 +20,8 @@ import '../../src/models/flavors/builtin.js';
 import { deploymentTargetFor, registerDeploymentTarget } from '../../src/plugins/deployment-target.js';
 import { configuredPluginNames, loadPlugins } from '../../src/plugins/load-plugins.js';
 import { PluginLoadError, registerPlugin } from '../../src/plugins/plugin.js';
+import { run as runProject } from '../../src/client/projects.js';
+import { projectBackendNames } from '../../src/projects/backends/backend-registry.js';
 import { ExtensionVersionError } from '../../src/version.js';
 
 const src = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
@@ -88,6 +90,41 @@ describe('extension-point registries', () => {
     assert.throws(
       () => registerDeploymentTarget({ apiVersion: 1, name: '../x', client: () => ({}) as never }),
       /needs a name of letters/,
+    );
+  });
+
+  it('runs projects on a backend a plugin registered, with its --backend-config', async () => {
+    assert.deepEqual(projectBackendNames(), ['kubernetes', 'local']);
+    const seen: unknown[] = [];
+    registerPlugin('cairn-plugin-echo', {
+      projectBackends: [
+        {
+          apiVersion: 1,
+          name: 'echo',
+          run: async (uri: string, _tracking: unknown, config: Record<string, unknown>) => {
+            seen.push(uri, config);
+            return {
+              runId: 'r1',
+              experimentId: '0',
+              command: 'echo',
+              status: () => 'FINISHED',
+              wait: async () => 'FINISHED',
+              cancel: async () => 'KILLED',
+            };
+          },
+        },
+      ],
+    });
+    const handle = await runProject('./proj', {
+      backend: 'echo',
+      backendConfig: { queue: 'gpu' },
+      trackingUri: 'http://127.0.0.1:9',
+    });
+    assert.equal(await handle.wait(), 'FINISHED');
+    assert.deepEqual(seen, ['./proj', { queue: 'gpu' }]);
+    await assert.rejects(
+      runProject('./proj', { backend: 'nope' }),
+      /Unknown backend 'nope': expected one of echo, kubernetes, local\./,
     );
   });
 
