@@ -77,5 +77,7 @@ export type {
 } from './plugins/deployment-target.js';
 export type { ProjectBackend } from './projects/backends/backend-registry.js';
 export type { ProjectTracking } from './projects/project-tracking.js';
+export type { StoreDatabaseDriver } from './store/sql/open-database.js';
+export type { SqlDatabase } from './store/sql/database.js';
 export { loadPlugins, loadConfiguredPlugins } from './plugins/load-plugins.js';
 export { EXTENSION_API_VERSIONS } from './version.js';

@@ -15,6 +15,7 @@ export const EXTENSION_API_VERSIONS = {
   artifactRepository: 1,
   deploymentTarget: 1,
   projectBackend: 1,
+  storeDatabase: 1,
 } as const;
 
 export type ExtensionPoint = keyof typeof EXTENSION_API_VERSIONS;

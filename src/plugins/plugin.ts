@@ -14,6 +14,7 @@ import { registerFlavor, type Flavor } from '../models/flavors/flavor.js';
 import '../models/flavors/builtin.js';
 import { registerProjectBackend, type ProjectBackend } from '../projects/backends/backend-registry.js';
 import '../projects/backends/builtin.js';
+import { registerStoreDatabase, type StoreDatabaseDriver } from '../store/sql/open-database.js';
 import { registerDeploymentTarget, type DeploymentTarget } from './deployment-target.js';
 
 export interface CairnPlugin {
@@ -21,6 +22,7 @@ export interface CairnPlugin {
   artifactRepositories?: readonly ArtifactRepositoryProvider[];
   deploymentTargets?: readonly DeploymentTarget[];
   projectBackends?: readonly ProjectBackend[];
+  storeDatabases?: readonly StoreDatabaseDriver[];
 }
 
 type Registrar = (extension: never) => void;
@@ -30,6 +32,7 @@ const POINTS: Record<keyof CairnPlugin, Registrar> = {
   artifactRepositories: registerArtifactRepository,
   deploymentTargets: registerDeploymentTarget,
   projectBackends: registerProjectBackend,
+  storeDatabases: registerStoreDatabase,
 };
 
 /**

@@ -22,6 +22,9 @@ import { configuredPluginNames, loadPlugins } from '../../src/plugins/load-plugi
 import { PluginLoadError, registerPlugin } from '../../src/plugins/plugin.js';
 import { run as runProject } from '../../src/client/projects.js';
 import { projectBackendNames } from '../../src/projects/backends/backend-registry.js';
+import { openDatabase } from '../../src/store/sql/open-database.js';
+import { SqliteDatabase } from '../../src/store/sql/sqlite-database.js';
+import { currentSchemaVersion, upgradeSchema } from '../../src/store/sql/migrations.js';
 import { ExtensionVersionError } from '../../src/version.js';
 
 const src = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
@@ -126,6 +129,48 @@ describe('extension-point registries', () => {
       runProject('./proj', { backend: 'nope' }),
       /Unknown backend 'nope': expected one of echo, kubernetes, local\./,
     );
+  });
+
+  it('opens stores through a database driver a plugin registered for its scheme', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cairn-store-plugin-'));
+    try {
+      const opened: string[] = [];
+      registerPlugin('cairn-plugin-embedded', {
+        storeDatabases: [
+          {
+            apiVersion: 1,
+            name: 'embedded',
+            schemes: ['embedded'],
+            open: (uri: string) => {
+              opened.push(uri);
+              return new SqliteDatabase(join(dir, uri.slice('embedded:'.length)));
+            },
+          },
+        ],
+      });
+      const db = openDatabase('embedded:tracking.db');
+      try {
+        assert.ok(db instanceof SqliteDatabase);
+        assert.deepEqual(opened, ['embedded:tracking.db']);
+        assert.ok((await upgradeSchema(db)).length > 0);
+        assert.ok((await currentSchemaVersion(db)) > 0);
+      } finally {
+        await db.close();
+      }
+      assert.throws(
+        () => openDatabase('nosuch://x'),
+        /registered schemes: embedded, mariadb, mysql, postgres, postgresql, sqlite/,
+      );
+      assert.throws(
+        () =>
+          registerPlugin('p4', {
+            storeDatabases: [{ apiVersion: 1, name: 'mine', schemes: ['sqlite'], open: () => db }],
+          }),
+        /Plugin 'p4': 'sqlite:' store URIs already have a database driver/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses plugin objects of the wrong shape, naming the plugin', () => {
