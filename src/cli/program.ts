@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { MlflowError } from '../errors.js';
 import { serverCommand } from './server-command.js';
+import { groupsCommand, usersCommand } from './users-command.js';
+import { auditCommand, loginCommand, permissionsCommand, tokensCommand } from './access-command.js';
 import { dbCommand } from './db-command.js';
 import { experimentsCommand } from './experiments-command.js';
 import { runsCommand } from './runs-command.js';
@@ -30,6 +32,15 @@ Examples:
     );
   program.addCommand(serverCommand());
   program.addCommand(dbCommand());
+  for (const c of [
+    usersCommand(),
+    groupsCommand(),
+    permissionsCommand(),
+    tokensCommand(),
+    auditCommand(),
+    loginCommand(),
+  ])
+    program.addCommand(c);
   program.addCommand(experimentsCommand());
   program.addCommand(runsCommand());
   program.addCommand(artifactsCommand());
