@@ -11,6 +11,7 @@ import { artifactsCommand } from './artifacts-command.js';
 import { syncCommand } from './sync-command.js';
 import { modelsCommand } from './models-command.js';
 import { runCommand } from './run-command.js';
+import { exportCommand, importCommand } from './migrate-command.js';
 import { gcCommand } from './gc-command.js';
 import { deploymentsCommand } from './deployments-command.js';
 
@@ -47,6 +48,8 @@ Examples:
   program.addCommand(syncCommand());
   program.addCommand(modelsCommand());
   program.addCommand(runCommand());
+  program.addCommand(importCommand());
+  program.addCommand(exportCommand());
   program.addCommand(gcCommand());
   program.addCommand(deploymentsCommand());
   return program;
