@@ -66,6 +66,7 @@ export * as projects from './client/projects.js';
 export * as models from './client/models.js';
 /** Plugins (docs/plugins.md): the types a plugin package implements, and loading plugins in a script. */
 export type { CairnPlugin } from './plugins/plugin.js';
+export type { AuthenticationProvider, ExternalIdentity } from './auth/provider-registry.js';
 export type { Flavor, FlavorModel } from './models/flavors/flavor.js';
 export type { ArtifactRepositoryProvider, RepositoryOptions } from './artifacts/repository-registry.js';
 export type {

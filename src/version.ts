@@ -16,6 +16,7 @@ export const EXTENSION_API_VERSIONS = {
   deploymentTarget: 1,
   projectBackend: 1,
   storeDatabase: 1,
+  authenticationProvider: 1,
 } as const;
 
 export type ExtensionPoint = keyof typeof EXTENSION_API_VERSIONS;

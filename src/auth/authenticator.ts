@@ -10,6 +10,11 @@ import { MlflowError } from '../errors.js';
 import type { AuthStore, TokenRecord, UserRecord } from '../store/auth-store.js';
 import { verifyPassword } from './passwords.js';
 import type { CredentialKind, Principal } from './principal.js';
+import {
+  authenticationProviderFor,
+  authorizationSchemes,
+  type ExternalIdentity,
+} from './provider-registry.js';
 import { LoginRateLimiter } from './rate-limit.js';
 import { hashToken, looksLikeCairnToken } from './tokens.js';
 import { TtlCache } from './ttl-cache.js';
@@ -64,7 +69,16 @@ export class Authenticator {
     const value = space < 0 ? '' : header.slice(space + 1).trim();
     if (scheme === 'basic') return this.basic(value, client);
     if (scheme === 'bearer') return this.bearer(value);
-    throw unauthenticated('Unsupported authorization scheme: use Basic or Bearer.');
+    const provider = authenticationProviderFor(scheme);
+    if (!provider) {
+      throw unauthenticated(`Unsupported authorization scheme: use ${authorizationSchemes().join(', ')}.`);
+    }
+    if (!value) throw unauthenticated('Empty credentials.');
+    return this.external(`provider:${scheme}`, value, 'provider', async () => {
+      const identity = await provider.authenticate(value, { clientAddress: client }).catch(() => null);
+      if (!identity?.username) throw unauthenticated('Invalid credentials.');
+      return identity;
+    });
   }
 
   /** The principal of a web session (its secret is a token created by the login endpoint). */
@@ -120,18 +134,32 @@ export class Authenticator {
 
   private async bearer(value: string): Promise<Principal> {
     if (!value) throw unauthenticated('Empty bearer token.');
-    if (looksLikeCairnToken(value) || !this.opts.oidc) return this.cachedToken(value, 'token');
-    const key = this.cacheKey('oidc', value);
+    const oidc = this.opts.oidc;
+    if (looksLikeCairnToken(value) || !oidc) return this.cachedToken(value, 'token');
+    return this.external('oidc', value, 'oidc', () => oidc.verify(value));
+  }
+
+  /**
+   * The principal of an identity vouched for by someone else (an OIDC provider, a plugin's
+   * authentication provider): the local SSO user, with the identity's groups added to Cairn's.
+   */
+  private async external(
+    kind: string,
+    credential: string,
+    via: CredentialKind,
+    verify: () => Promise<ExternalIdentity>,
+  ): Promise<Principal> {
+    const key = this.cacheKey(kind, credential);
     const hit = this.fromCache(key);
     if (hit) return hit;
-    const identity = await this.opts.oidc.verify(value);
+    const identity = await verify();
     const user = await this.ssoUser(identity.username);
     const principal: Principal = {
       userId: user.id,
       username: identity.username,
       isAdmin: user.isAdmin,
-      groups: [...new Set([...identity.groups, ...(await this.store.groupsOf(user.id))])].sort(),
-      via: 'oidc',
+      groups: [...new Set([...(identity.groups ?? []), ...(await this.store.groupsOf(user.id))])].sort(),
+      via,
       scope: 'admin',
     };
     this.cache.set(key, { principal, validUntil: Number.POSITIVE_INFINITY });

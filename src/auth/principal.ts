@@ -1,7 +1,7 @@
 /** Who is calling: the result of authentication, passed to authorization and the handlers. */
 import type { TokenScope } from '../entities/auth.js';
 
-export type CredentialKind = 'basic' | 'token' | 'session' | 'oidc';
+export type CredentialKind = 'basic' | 'token' | 'session' | 'oidc' | 'provider';
 
 export interface Principal {
   /** Store id of the user; null for an SSO identity that has no local user row. */

@@ -16,6 +16,7 @@ import { registerProjectBackend, type ProjectBackend } from '../projects/backend
 import '../projects/backends/builtin.js';
 import { registerStoreDatabase, type StoreDatabaseDriver } from '../store/sql/open-database.js';
 import { registerDeploymentTarget, type DeploymentTarget } from './deployment-target.js';
+import { registerAuthenticationProvider, type AuthenticationProvider } from '../auth/provider-registry.js';
 
 export interface CairnPlugin {
   flavors?: readonly Flavor[];
@@ -23,6 +24,7 @@ export interface CairnPlugin {
   deploymentTargets?: readonly DeploymentTarget[];
   projectBackends?: readonly ProjectBackend[];
   storeDatabases?: readonly StoreDatabaseDriver[];
+  authenticationProviders?: readonly AuthenticationProvider[];
 }
 
 type Registrar = (extension: never) => void;
@@ -33,6 +35,7 @@ const POINTS: Record<keyof CairnPlugin, Registrar> = {
   deploymentTargets: registerDeploymentTarget,
   projectBackends: registerProjectBackend,
   storeDatabases: registerStoreDatabase,
+  authenticationProviders: registerAuthenticationProvider,
 };
 
 /**
