@@ -104,6 +104,9 @@ export interface SampledHistoryArgs {
 
 let sampledEndpointMissing = false;
 
+/** The most run ids one `get-history-sampled` call accepts (the server's limit). */
+export const SAMPLED_RUN_IDS_LIMIT = 100;
+
 /**
  * A metric's history for several runs, downsampled by the server to at most `maxPoints` buckets
  * (first/min/max/last per bucket, so spikes stay visible). Falls back to the plain paged history
@@ -115,18 +118,26 @@ export async function getSampledHistory(
 ): Promise<HistoryPoint[]> {
   if (!sampledEndpointMissing) {
     try {
-      const res = await apiGet<{ metrics?: HistoryPoint[] }>(
-        'metrics/get-history-sampled',
-        {
-          run_ids: args.runIds,
-          metric_key: args.key,
-          max_points: args.maxPoints,
-          start_step: args.startStep,
-          end_step: args.endStep,
-        },
-        signal,
+      // The server takes at most SAMPLED_RUN_IDS_LIMIT runs per call: larger selections go in parallel chunks.
+      const chunks: string[][] = [];
+      for (let i = 0; i < args.runIds.length; i += SAMPLED_RUN_IDS_LIMIT)
+        chunks.push(args.runIds.slice(i, i + SAMPLED_RUN_IDS_LIMIT));
+      const parts = await Promise.all(
+        chunks.map((runIds) =>
+          apiGet<{ metrics?: HistoryPoint[] }>(
+            'metrics/get-history-sampled',
+            {
+              run_ids: runIds,
+              metric_key: args.key,
+              max_points: args.maxPoints,
+              start_step: args.startStep,
+              end_step: args.endStep,
+            },
+            signal,
+          ),
+        ),
       );
-      return res.metrics ?? [];
+      return parts.flatMap((res) => res.metrics ?? []);
     } catch (e) {
       if (!(e instanceof ApiError && e.code === 'ENDPOINT_NOT_FOUND')) throw e;
       sampledEndpointMissing = true;

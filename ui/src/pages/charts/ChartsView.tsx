@@ -6,6 +6,7 @@ import { getRun } from '../../api/tracking';
 import { EmptyState, ErrorBox } from '../../components/States';
 import { toRow, type RunRow } from '../runs/columns';
 import { PALETTE, type ChartRun, type XMode } from './chart-data';
+import { ChartLegend } from './ChartLegend';
 import { MetricChart } from './MetricChart';
 
 const DEFAULT_RUNS = 10;
@@ -76,6 +77,7 @@ export function ChartsView({
   }, [chartRows]);
   const metrics = chosenMetrics.length ? chosenMetrics : allMetrics;
 
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   const [smoothText, setSmoothText] = useState(String(smoothing));
   useEffect(() => setSmoothText(String(smoothing)), [smoothing]);
 
@@ -127,14 +129,19 @@ export function ChartsView({
             : `First ${runs.length} runs — select runs in the table to choose`}
         </span>
       </div>
-      <div className="legend row" data-testid="chart-legend">
-        {runs.map((r) => (
-          <span key={r.id} className="row small">
-            <span className="swatch" style={{ background: r.color }} />
-            {r.name}
-          </span>
-        ))}
-      </div>
+      <ChartLegend
+        runs={runs}
+        hidden={hidden}
+        onToggle={(id) =>
+          setHidden((old) => {
+            const next = new Set(old);
+            if (next.has(id)) next.delete(id);
+            else next.add(id);
+            return next;
+          })
+        }
+        onShowAll={() => setHidden(new Set())}
+      />
       {allMetrics.length > 0 && (
         <div className="row" style={{ flexWrap: 'wrap', marginBottom: 12, gap: 6 }}>
           <span className="muted small">Metrics</span>
@@ -182,6 +189,7 @@ export function ChartsView({
                 log={log}
                 smoothing={smoothing}
                 live={live}
+                hidden={hidden}
               />
             </LazyPanel>
           ))}

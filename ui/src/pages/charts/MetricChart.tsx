@@ -16,7 +16,10 @@ import {
   alignSeries,
   buildSeries,
   formatRelativeSeconds,
+  formatTick,
+  logTickLabels,
   nearestIndex,
+  yAxisSize,
   type ChartRun,
   type XMode,
 } from './chart-data';
@@ -31,7 +34,12 @@ interface Props {
   log: boolean;
   smoothing: number;
   live: boolean;
+  /** Runs hidden from the legend: still fetched (so showing them again is instant), not drawn. */
+  hidden?: ReadonlySet<string>;
 }
+
+/** The tooltip lists at most this many runs (highest values first). */
+const TIP_ROWS = 12;
 
 interface Hover {
   left: number;
@@ -40,7 +48,7 @@ interface Hover {
   rows: { run: ChartRun; value: number | null; step: number }[];
 }
 
-export function MetricChart({ metricKey, runs, xMode, log, smoothing, live }: Props) {
+export function MetricChart({ metricKey, runs: allRuns, xMode, log, smoothing, live, hidden }: Props) {
   const [points, setPoints] = useState<HistoryPoint[] | null>(null);
   const [error, setError] = useState<string>();
   const [zoom, setZoom] = useState<[number, number] | null>(null);
@@ -49,7 +57,9 @@ export function MetricChart({ metricKey, runs, xMode, log, smoothing, live }: Pr
   const plotEl = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const dark = useIsDark();
-  const runIds = runs.map((r) => r.id).join(',');
+  const runIds = allRuns.map((r) => r.id).join(',');
+  const hiddenKey = [...(hidden ?? [])].join(',');
+  const runs = useMemo(() => allRuns.filter((r) => !hidden?.has(r.id)), [allRuns, hiddenKey]);
   const runsKey = runs.map((r) => `${r.id}:${r.name}:${r.color}`).join('|');
   // Zoomed step ranges are fetched at full resolution; time axes zoom within the loaded data.
   const stepZoom = xMode === 'step' ? zoom : null;
@@ -126,7 +136,22 @@ export function MetricChart({ metricKey, runs, xMode, log, smoothing, live }: Pr
         xMode === 'relative'
           ? { ...axis, values: (_u: uPlot, vals: number[]) => vals.map(formatRelativeSeconds) }
           : axis,
-        { ...axis, size: 60, values: (_u: uPlot, vals: number[]) => vals.map((v) => formatNumber(v)) },
+        {
+          ...axis,
+          size: (_u: uPlot, labels: string[]) => {
+            const size = yAxisSize(labels);
+            el.dataset.yAxisSize = String(size);
+            return size;
+          },
+          values: (_u: uPlot, vals: number[]) => {
+            const labels = log
+              ? logTickLabels(vals, formatNumber)
+              : vals.map((v) => formatTick(v, formatNumber));
+            // The labels are drawn on the canvas; kept here too for tests and assistive tools.
+            el.dataset.yTicks = labels.filter(Boolean).join('|');
+            return labels;
+          },
+        },
       ],
       cursor: {
         drag: { x: true, y: false, setScale: false },
@@ -161,6 +186,8 @@ export function MetricChart({ metricKey, runs, xMode, log, smoothing, live }: Pr
               const i = inside ? nearestIndex(s.xs, x) : -1;
               return { run: s.run, value: i < 0 ? null : s.ys[i]!, step: i < 0 ? NaN : s.steps[i]! };
             });
+            // Highest value first; runs without a value here last.
+            rows.sort((a, b) => (b.value ?? -Infinity) - (a.value ?? -Infinity));
             setHover({ left, top: u.cursor.top ?? 0, x, rows });
           },
         ],
@@ -222,7 +249,7 @@ export function MetricChart({ metricKey, runs, xMode, log, smoothing, live }: Pr
           <div
             className="chart-tip popover"
             style={{
-              left: hover.left > width - 240 ? hover.left - 230 : hover.left + 16,
+              ...(hover.left > width / 2 ? { right: width - hover.left + 16 } : { left: hover.left + 16 }),
               top: Math.min(hover.top, HEIGHT - 60),
             }}
             data-testid="chart-tooltip"
@@ -230,15 +257,16 @@ export function MetricChart({ metricKey, runs, xMode, log, smoothing, live }: Pr
             <div className="muted small">
               {xLabel}: {fmtX(hover.x)}
             </div>
-            {hover.rows.map((r) => (
-              <div key={r.run.id} className="row small">
+            {hover.rows.slice(0, TIP_ROWS).map((r) => (
+              <div key={r.run.id} className="row small" data-testid="tip-row">
                 <span className="swatch" style={{ background: r.run.color }} />
-                <span className="ellipsis" style={{ flex: 1, maxWidth: 130 }}>
-                  {r.run.name}
-                </span>
+                <span className="tip-name">{r.run.name}</span>
                 <span className="mono">{r.value === null ? '—' : formatNumber(r.value)}</span>
               </div>
             ))}
+            {hover.rows.length > TIP_ROWS && (
+              <div className="muted small">+ {hover.rows.length - TIP_ROWS} more runs</div>
+            )}
           </div>
         )}
       </div>

@@ -129,3 +129,36 @@ export function formatRelativeSeconds(s: number): string {
   if (Math.abs(s) < 3600) return `${Math.floor(s / 60)}m${Math.round(s % 60)}s`;
   return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
 }
+
+const isPowerOf10 = (v: number) => v > 0 && Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
+const mantissa = (v: number) => Math.round((v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9))) * 1e6) / 1e6;
+
+/** A y tick label: powers of ten as `1e-5` once they get long, other values as everywhere else. */
+export function formatTick(v: number, format: (v: number) => string): string {
+  if (isPowerOf10(v)) {
+    const e = Math.round(Math.log10(v));
+    if (e <= -4 || e >= 6) return `1e${e}`;
+  }
+  return format(v);
+}
+
+/**
+ * Labels for a log axis: uPlot puts a tick (and grid line) at every 1..9 × 10^k, which is too many
+ * to label. Only powers of ten are labelled; a range inside one decade labels 1, 2 and 5 × 10^k,
+ * and if even that leaves fewer than two labels every tick keeps its label.
+ */
+export function logTickLabels(vals: number[], format: (v: number) => string): string[] {
+  const keep = (test: (v: number) => boolean) => vals.filter(test).length >= 2;
+  const test = keep(isPowerOf10)
+    ? isPowerOf10
+    : keep((v) => [1, 2, 5].includes(mantissa(v)))
+      ? (v: number) => [1, 2, 5].includes(mantissa(v))
+      : () => true;
+  return vals.map((v) => (v > 0 && test(v) ? formatTick(v, format) : ''));
+}
+
+/** Width of the y axis that fits its longest label (so 1.2345e-5 is not clipped on the left). */
+export function yAxisSize(labels: string[] | null | undefined): number {
+  const longest = Math.max(3, ...(labels ?? []).map((s) => (s ?? '').length));
+  return Math.ceil(longest * 6.6) + 18;
+}
