@@ -17,7 +17,7 @@ import {
   logHistory,
   newPage,
   parallel,
-  screenshot,
+  screenshotViews,
 } from './helpers.js';
 
 const RUNS = 205;
@@ -98,14 +98,7 @@ describe('UI: charts of many runs and log axes', () => {
     // Collapsed, the legend leaves the charts on the first screen.
     const firstChart = (await page.locator('[data-testid=metric-chart]').first().boundingBox())!;
     assert.ok(firstChart.y < 900, `first chart at y=${firstChart.y}`);
-    for (const scheme of ['light', 'dark'] as const)
-      for (const width of [1440, 1024]) {
-        await page.emulateMedia({ colorScheme: scheme });
-        await page.setViewportSize({ width, height: 900 });
-        await screenshot(page, `charts-205-runs-${width}-${scheme}`);
-      }
-    await page.emulateMedia({ colorScheme: 'light' });
-    await page.setViewportSize({ width: 1440, height: 900 });
+    await screenshotViews(page, 'charts-205-runs');
     await legend.locator('[data-testid=legend-expand]').click();
     assert.equal(await items.count(), RUNS);
     await legend.locator('[data-testid=legend-search]').fill('trial-04');
@@ -144,14 +137,7 @@ describe('UI: charts of many runs and log axes', () => {
       return Math.max(...labels.map((l) => ctx.measureText(l).width));
     }, ticks);
     assert.ok(size >= textWidth + 10, `axis ${size}px, label ${textWidth}px`);
-    for (const scheme of ['light', 'dark'] as const)
-      for (const width of [1440, 1024]) {
-        await page.emulateMedia({ colorScheme: scheme });
-        await page.setViewportSize({ width, height: 900 });
-        await screenshot(page, `charts-log-axis-${width}-${scheme}`);
-      }
-    await page.emulateMedia({ colorScheme: 'light' });
-    await page.setViewportSize({ width: 1440, height: 900 });
+    await screenshotViews(page, 'charts-log-axis');
     // Without log scale the same values get ordinary linear ticks.
     await page.locator('[data-testid=log-scale]').uncheck();
     await eventually(async () =>

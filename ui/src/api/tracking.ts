@@ -64,22 +64,35 @@ export async function searchRuns(
 }
 
 /**
- * Counts an experiment's active runs by paging the search (there is no count endpoint); stops at
- * `cap` so a huge experiment costs a bounded amount. Returns `{count, more}`.
+ * The ids of the runs a search matches, paging through it; stops at `cap` so a huge experiment
+ * costs a bounded amount. `more` says whether runs beyond the cap match.
  */
+export async function collectRunIds(
+  args: SearchRunsArgs,
+  cap: number,
+  signal?: AbortSignal,
+): Promise<{ ids: string[]; more: boolean }> {
+  const ids: string[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await searchRuns(
+      { ...args, maxResults: Math.min(1000, cap - ids.length), pageToken },
+      signal,
+    );
+    for (const r of page.runs) ids.push(r.info.run_id);
+    pageToken = page.nextPageToken;
+  } while (pageToken && ids.length < cap);
+  return { ids, more: Boolean(pageToken) };
+}
+
+/** Counts an experiment's active runs up to `cap`. Returns `{count, more}`. */
 export async function countRuns(
   experimentId: string,
   cap = 5000,
   signal?: AbortSignal,
 ): Promise<{ count: number; more: boolean }> {
-  let count = 0;
-  let pageToken: string | undefined;
-  do {
-    const page = await searchRuns({ experimentIds: [experimentId], maxResults: 1000, pageToken }, signal);
-    count += page.runs.length;
-    pageToken = page.nextPageToken;
-  } while (pageToken && count < cap);
-  return { count, more: Boolean(pageToken) };
+  const { ids, more } = await collectRunIds({ experimentIds: [experimentId] }, cap, signal);
+  return { count: ids.length, more };
 }
 
 export const getRun = async (runId: string, signal?: AbortSignal): Promise<Run> =>

@@ -1,5 +1,6 @@
 /** Runs table columns: identities (`metric:loss`), labels, server sort keys and cell values. */
 import type { Run } from '../../api/types';
+import { isSystemTag } from '../../app/tags';
 
 export type ColumnKind = 'attr' | 'metric' | 'param' | 'tag';
 
@@ -128,7 +129,7 @@ export function collectKeys(
   }
   const byName = (a: string, b: string) => a.localeCompare(b);
   const tagOrder = (a: string, b: string) =>
-    Number(a.startsWith('mlflow.')) - Number(b.startsWith('mlflow.')) || a.localeCompare(b);
+    Number(isSystemTag(a)) - Number(isSystemTag(b)) || a.localeCompare(b);
   return {
     metrics: [...metrics].sort(byName),
     params: [...params].sort(byName),
@@ -157,4 +158,27 @@ export function filterKeys(keys: { metrics: string[]; params: string[]; tags: st
     'datasets.digest',
     'datasets.context',
   ];
+}
+
+/**
+ * Sorts the loaded rows by a param numerically when every loaded value of it is a number (the
+ * server orders params as strings: 128, 256, 32 …). Rows without the param go last. Other sorts
+ * keep the server's order.
+ */
+export function sortNumericParam(rows: RunRow[], sortId: string | null, dir: string | null): RunRow[] {
+  if (!sortId?.startsWith('param:')) return rows;
+  const key = sortId.slice('param:'.length);
+  const values = rows.map((r) => r.params.get(key));
+  const numeric = (v: string) => v.trim() !== '' && Number.isFinite(Number(v));
+  if (!values.some((v) => v !== undefined) || !values.every((v) => v === undefined || numeric(v)))
+    return rows;
+  const sign = dir === 'asc' ? 1 : -1;
+  return rows
+    .map((r, i) => ({ r, i, v: values[i] === undefined ? undefined : Number(values[i]) }))
+    .sort((a, b) =>
+      a.v === undefined || b.v === undefined
+        ? Number(a.v === undefined) - Number(b.v === undefined) || a.i - b.i
+        : sign * (a.v - b.v) || a.i - b.i,
+    )
+    .map((x) => x.r);
 }
