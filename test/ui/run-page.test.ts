@@ -264,10 +264,10 @@ describe('UI: run page and artifacts', () => {
     await fresh.context().close();
   });
 
-  test('an unknown run shows the server error; the theme toggle cycles and is remembered', async () => {
+  test('an unknown run shows a not-found page; the theme toggle cycles and is remembered', async () => {
     const fresh = await newPage(browser);
     await fresh.goto(`${base}/runs/0123456789abcdef0123456789abcdef`);
-    const alert = fresh.locator('[role=alert]');
+    const alert = fresh.locator('[data-testid=not-found]');
     await alert.waitFor();
     assert.match((await alert.textContent()) ?? '', /0123456789abcdef0123456789abcdef/);
     const theme = () => fresh.evaluate('document.documentElement.dataset.theme ?? null');

@@ -1,5 +1,6 @@
 /** Values of runs side by side, for the compare table and plots. */
 import { formatNumber, runDuration, toNumber } from '../../app/format';
+import { isSystemTag } from '../../app/tags';
 import type { RunRow } from '../runs/columns';
 
 /** A comparable column: `param:lr`, `metric:loss`, or an attribute like `attr:duration`. */
@@ -89,4 +90,35 @@ export function ramp(t: number): string {
   const f = x - i;
   const c = stops[i]!.map((a, j) => Math.round(a + (stops[i + 1]![j]! - a) * f));
   return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+
+/** Tag keys of the runs, sorted; system tags (`mlflow.*`, `cairn.*`) only when asked for. */
+export function compareTagKeys(
+  rows: RunRow[],
+  withSystem: boolean,
+): { keys: string[]; hiddenSystem: number } {
+  const keys = new Set<string>();
+  for (const r of rows) r.tags.forEach((_v, k) => keys.add(k));
+  const all = [...keys].sort();
+  const shown = withSystem ? all : all.filter((k) => !isSystemTag(k));
+  return { keys: shown, hiddenSystem: all.length - shown.length };
+}
+
+/** Dataset names used as inputs by any of the runs, sorted. */
+export function compareDatasetNames(rows: RunRow[]): string[] {
+  const names = new Set<string>();
+  for (const r of rows) for (const d of r.run.inputs?.dataset_inputs ?? []) names.add(d.dataset.name);
+  return [...names].sort();
+}
+
+/** How a run used a dataset: its digest and context (e.g. `a1b2c3d4 · training`), or '—'. */
+export function datasetCell(row: RunRow, name: string): string {
+  const uses = (row.run.inputs?.dataset_inputs ?? []).filter((d) => d.dataset.name === name);
+  if (!uses.length) return '—';
+  return uses
+    .map((d) => {
+      const context = d.tags?.find((t) => t.key === 'mlflow.data.context')?.value;
+      return context ? `${d.dataset.digest} · ${context}` : d.dataset.digest;
+    })
+    .join(', ');
 }
