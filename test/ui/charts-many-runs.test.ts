@@ -131,11 +131,11 @@ describe('UI: charts of many runs and log axes', () => {
     assert.deepEqual(ticks, ['1e-5', '1e-4', '0.001', '0.01', '0.1', '1']);
     // The axis is at least as wide as its longest label as drawn (11 px system font) plus tick marks.
     const size = Number(await canvas.getAttribute('data-y-axis-size'));
-    const textWidth = await page.evaluate((labels: string[]) => {
-      const ctx = document.createElement('canvas').getContext('2d')!;
+    const textWidth = await page.evaluate<number>(`(() => {
+      const ctx = document.createElement('canvas').getContext('2d');
       ctx.font = '11px system-ui, sans-serif';
-      return Math.max(...labels.map((l) => ctx.measureText(l).width));
-    }, ticks);
+      return Math.max(...${JSON.stringify(ticks)}.map((l) => ctx.measureText(l).width));
+    })()`);
     assert.ok(size >= textWidth + 10, `axis ${size}px, label ${textWidth}px`);
     await screenshotViews(page, 'charts-log-axis');
     // Without log scale the same values get ordinary linear ticks.

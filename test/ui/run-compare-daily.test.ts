@@ -46,7 +46,13 @@ describe('UI: run descriptions, SVG artifacts, compare sections, 1024 px', () =>
     for (let i = 0; i < 4; i++) {
       const id = await createRun(base, exp, {
         name: `candidate-${i}-${'x'.repeat(30)}`,
-        params: { lr: String(0.01 * (i + 1)), optimizer: 'adamw', scheduler: 'cosine-with-warmup' },
+        params: {
+          lr: String(0.01 * (i + 1)),
+          optimizer: 'adamw',
+          scheduler: 'cosine-with-warmup',
+          batch_size: String(32 * (i + 1)),
+          weight_decay_for_all_layers: String(0.1 * i),
+        },
         metrics: { acc: 0.8 + i / 100, loss: 0.5 - i / 100 },
         tags: {
           team: 'vision',
@@ -121,7 +127,7 @@ describe('UI: run descriptions, SVG artifacts, compare sections, 1024 px', () =>
     }));
     assert.ok(table <= panel + 0.5, `details end at ${table}, panel at ${panel}`);
     assert.ok(
-      await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+      await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth'),
       'the page scrolls sideways',
     );
     await screenshotViews(page, 'run-page-details');
@@ -193,7 +199,86 @@ describe('UI: run descriptions, SVG artifacts, compare sections, 1024 px', () =>
       panel: el.closest('.panel')!.getBoundingClientRect().right,
     }));
     assert.ok(cell <= panel + 0.5, `last column ends at ${cell}, panel at ${panel}`);
-    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+    assert.ok(await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth'));
     await screenshotViews(page, 'compare-page');
+  });
+
+  const pcUrl = () =>
+    `${base}/compare?runs=${ids.join(',')}&pm=metric:acc&pc=` +
+    ['batch_size', 'lr', 'optimizer', 'scheduler', 'weight_decay_for_all_layers']
+      .map((k) => `param:${k}`)
+      .join(',');
+
+  test('parallel coordinates: six titles without overlap, a colour legend, brushing a range', async () => {
+    await page.setViewportSize({ width: 1024, height: 900 });
+    await page.goto(pcUrl());
+    const pc = page.locator('[data-testid=parallel-coordinates]');
+    await pc.locator('[data-testid=pc-axis]').first().waitFor();
+    assert.equal(await pc.locator('[data-testid=pc-axis]').count(), 6);
+    const boxes = await pc.locator('[data-testid=pc-title]').evaluateAll((els) =>
+      els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+      }),
+    );
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, b] = [boxes[i]!, boxes[j]!];
+        const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+        assert.ok(!overlap, `titles ${i} and ${j} overlap: ${JSON.stringify([a, b])}`);
+      }
+    const legend = pc.locator('[data-testid=pc-color-legend]');
+    assert.match((await legend.textContent()) ?? '', /metrics\.acc\s*0\.8.*0\.83/);
+    // Drag along the acc axis from its top to its middle: the two best runs stay.
+    const area = pc.locator('[data-axis="metric:acc"] [data-testid=pc-brush-area]');
+    await area.scrollIntoViewIfNeeded();
+    const box = (await area.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + 1);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height * 0.5, { steps: 4 });
+    await page.mouse.up();
+    await pc.locator('[data-testid=pc-brush]').waitFor();
+    assert.equal(await pc.locator('[data-testid=pc-in-range]').textContent(), '2 of 4 runs in range');
+    const out = await pc
+      .locator('polyline')
+      .evaluateAll((els) => els.map((e) => [e.getAttribute('data-run-id'), e.getAttribute('data-out')]));
+    assert.deepEqual(Object.fromEntries(out), {
+      [ids[0]!]: '1',
+      [ids[1]!]: '1',
+      [ids[2]!]: '0',
+      [ids[3]!]: '0',
+    });
+    await screenshotViews(page, 'compare-parallel-coordinates-brushed');
+    // A click on the axis clears its range.
+    await area.click();
+    await eventually(async () => assert.equal(await pc.locator('[data-testid=pc-brush]').count(), 0));
+    assert.equal(await pc.locator('polyline[data-out="1"]').count(), 0);
+  });
+
+  test('parallel coordinates lines stand out in dark mode', async () => {
+    const dark = await newPage(browser, 'dark');
+    await dark.goto(pcUrl());
+    const line = dark.locator(`[data-testid=parallel-coordinates] polyline[data-run-id="${ids[0]}"]`);
+    await line.waitFor();
+    // WCAG contrast of the line's stroke against the panel behind it.
+    const contrast = await dark.evaluate<number>(`(() => {
+      const el = document.querySelector('[data-testid=parallel-coordinates] polyline[data-run-id="${ids[0]}"]');
+      const rgb = (s) => (s.match(/[\\d.]+/g) || []).slice(0, 3).map(Number);
+      const lum = (c) => {
+        const [r, g, b] = c.map((v) => {
+          const x = v / 255;
+          return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4);
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      const stroke = lum(rgb(el.getAttribute('stroke')));
+      const bg = lum(rgb(getComputedStyle(el.closest('.panel')).backgroundColor));
+      return (Math.max(stroke, bg) + 0.05) / (Math.min(stroke, bg) + 0.05);
+    })()`);
+    // The lowest value's colour (the scale's dark end in light mode) against the dark panel.
+    assert.ok(contrast >= 3, `contrast ${contrast.toFixed(2)}`);
+    await line.scrollIntoViewIfNeeded();
+    await screenshotViews(dark, 'compare-parallel-coordinates-dark');
+    await dark.context().close();
   });
 });

@@ -277,7 +277,7 @@ describe('UI: run page and artifacts', () => {
     await fresh.click('[data-testid=theme-toggle]');
     assert.equal(await theme(), 'dark');
     await fresh.reload();
-    await fresh.locator('[role=alert]').waitFor();
+    await fresh.locator('[data-testid=not-found]').waitFor();
     assert.equal(await theme(), 'dark');
     const bg = await fresh.evaluate('getComputedStyle(document.body).backgroundColor');
     assert.equal(bg, 'rgb(17, 22, 20)');

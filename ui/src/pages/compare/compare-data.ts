@@ -77,19 +77,36 @@ export function ticks(min: number, max: number, count = 5): number[] {
 }
 
 /** Color for a value in [0, 1]: a perceptual blue → yellow ramp. */
-export function ramp(t: number): string {
-  const stops = [
-    [68, 1, 84],
-    [59, 82, 139],
-    [33, 145, 140],
-    [94, 201, 98],
-    [253, 231, 37],
-  ];
+/** Viridis on light backgrounds; a brighter ramp on dark ones, where viridis' dark end vanishes. */
+const RAMP_LIGHT = [
+  [68, 1, 84],
+  [59, 82, 139],
+  [33, 145, 140],
+  [94, 201, 98],
+  [253, 231, 37],
+];
+const RAMP_DARK = [
+  [150, 130, 255],
+  [90, 170, 240],
+  [60, 205, 170],
+  [150, 225, 90],
+  [253, 231, 37],
+];
+
+/** The colour of `t` in [0, 1] on the colour scale. */
+export function ramp(t: number, dark = false): string {
+  const stops = dark ? RAMP_DARK : RAMP_LIGHT;
   const x = Math.min(1, Math.max(0, t)) * (stops.length - 1);
   const i = Math.min(stops.length - 2, Math.floor(x));
   const f = x - i;
   const c = stops[i]!.map((a, j) => Math.round(a + (stops[i + 1]![j]! - a) * f));
   return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+
+/** A CSS gradient of the colour scale, low to high, for a legend bar. */
+export function rampGradient(dark = false): string {
+  const stops = [0, 0.25, 0.5, 0.75, 1].map((t) => ramp(t, dark));
+  return `linear-gradient(to right, ${stops.join(', ')})`;
 }
 
 /** Tag keys of the runs, sorted; system tags (`mlflow.*`, `cairn.*`) only when asked for. */
