@@ -60,6 +60,8 @@ export interface CreateLoggedModelInput {
   sourceRunId?: string;
   params: Param[];
   tags: Tag[];
+  /** Milliseconds since the epoch; defaults to now (an import keeps the original time). */
+  creationTime?: number;
 }
 
 export interface SearchLoggedModelsQuery {

@@ -7,12 +7,30 @@ import { join } from 'node:path';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
 
-export type BackendKind = 'sqlite' | 'postgresql' | 'mysql';
+const KNOWN = ['sqlite', 'postgresql', 'mysql'] as const;
+export type BackendKind = (typeof KNOWN)[number];
 
-export const BACKENDS: BackendKind[] = (process.env.CAIRN_TEST_BACKENDS ?? 'sqlite,postgresql,mysql')
-  .split(',')
-  .map((s) => s.trim())
-  .filter(Boolean) as BackendKind[];
+/**
+ * Parses a comma-separated backend list. A typo or an empty list throws: silently running fewer
+ * (or other) databases than asked for would make a green run claim what it did not test.
+ */
+export function parseBackends(raw: string): BackendKind[] {
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !(KNOWN as readonly string[]).includes(n));
+  if (unknown.length) {
+    throw new Error(
+      `CAIRN_TEST_BACKENDS: unknown backend ${unknown.map((n) => `'${n}'`).join(', ')}; use a comma-separated list of ${KNOWN.join(', ')}`,
+    );
+  }
+  if (!names.length)
+    throw new Error(`CAIRN_TEST_BACKENDS is empty; use a comma-separated list of ${KNOWN.join(', ')}`);
+  return [...new Set(names as BackendKind[])];
+}
+
+export const BACKENDS: BackendKind[] = parseBackends(process.env.CAIRN_TEST_BACKENDS ?? KNOWN.join(','));
 
 export const PG_ADMIN_URI = process.env.CAIRN_TEST_PG_URI ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 export const MYSQL_ADMIN = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };

@@ -12,9 +12,7 @@ import {
   writeMlModel,
 } from '../../src/models/mlmodel.js';
 import { summarizeMlModel } from '../../src/models/summary.js';
-import { FIXTURES_DIR } from '../helpers/shared.js';
-
-const FIXTURE = join(FIXTURES_DIR, 'mlflow-onnx-tabular');
+import { ONNX_TABULAR_MODEL as FIXTURE } from '../helpers/fixtures.js';
 
 describe('MLmodel files', () => {
   it('reads the MLflow-written fixture and writes it back with the same content', async () => {

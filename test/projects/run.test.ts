@@ -5,6 +5,7 @@ import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, api, type TestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/eventually.js';
 import * as projects from '../../src/client/projects.js';
 import type { Run } from '../../src/entities/tracking.js';
 
@@ -27,6 +28,13 @@ async function getRun(runId: string): Promise<Run> {
 }
 const tagsOf = (run: Run): Record<string, string> =>
   Object.fromEntries((run.data.tags ?? []).map((t) => [t.key, t.value]));
+/** 'running', or 'gone' once the process has exited (a zombie has exited, only not been reaped). */
+async function processState(pid: number): Promise<'running' | 'gone'> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // The state letter follows the parenthesised command name, which may itself contain ')'.
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return stat && state !== 'Z' && state !== 'X' ? 'running' : 'gone';
+}
 const paramsOf = (run: Run): Record<string, string> =>
   Object.fromEntries((run.data.params ?? []).map((t) => [t.key, t.value]));
 
@@ -139,25 +147,16 @@ entry_points:
       stderr: quiet(),
       killGraceMs: 2000,
     });
-    let pid = 0;
-    for (let i = 0; i < 100 && !pid; i++) {
-      pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-      if (!pid) await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.ok(pid > 0, 'the grandchild started');
+    const pid = await eventually(async () => {
+      const n = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+      assert.ok(n > 0, 'the grandchild started');
+      return n;
+    }, 60_000);
     assert.equal(await handle.cancel(), 'KILLED');
     assert.equal((await getRun(handle.runId)).info.status, 'KILLED');
-    // The grandchild got SIGTERM with its group; give the system a moment to reap it under load.
-    const alive = (): boolean => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    for (let i = 0; i < 40 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
-    assert.equal(alive(), false, 'the grandchild process is gone');
+    // The grandchild got SIGTERM with its group. Once dead it may stay a zombie until whoever
+    // adopted it reaps it (some containers' init never does), so a zombie counts as gone.
+    await eventually(async () => assert.equal(await processState(pid), 'gone'), 60_000, 50);
   });
 
   test('--run-id logs into an existing run', async () => {
@@ -232,9 +231,14 @@ entry_points:
 
     const slow = cli(['-e', 'slow']);
     const done = finish(slow);
-    let seen = '';
-    slow.stdout!.on('data', (c: Buffer) => (seen += c.toString()));
-    for (let i = 0; i < 200 && !seen.includes('started'); i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      slow.stdout!.on('data', (c: Buffer) => {
+        seen += c.toString();
+        if (seen.includes('started')) resolve();
+      });
+      slow.on('exit', (code) => reject(new Error(`cairn run exited (${code}) before the project started`)));
+    });
     slow.kill('SIGTERM');
     const killed = await done;
     assert.equal(killed.code, 130, killed.out);

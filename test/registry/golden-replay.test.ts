@@ -7,14 +7,13 @@
  * Where the recording shows an MLflow bug (README table) the sensible behaviour is expected
  * instead, and a compensating request keeps the rest of the scenario identical.
  */
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BACKENDS } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { GOLDEN_FILE as GOLDEN, loadGolden, type GoldenRecord as Exchange } from '../server/golden/replay.js';
+import { loadGolden, type GoldenRecord as Exchange } from '../server/golden/replay.js';
 
-const exchanges: Exchange[] = existsSync(GOLDEN) ? loadGolden(GOLDEN) : [];
+const exchanges: Exchange[] = loadGolden();
 
 const isRegistry = (name: string): boolean => /^(rm|mv|alias|latest-versions)-/.test(name);
 
@@ -190,13 +189,7 @@ async function send(
   return { status: res.status, json, contentType };
 }
 
-if (exchanges.length === 0) {
-  describe('golden registry exchanges', () => {
-    it.skip(`recording not found at ${GOLDEN} (set CAIRN_GOLDEN_FILE)`);
-  });
-}
-
-for (const backend of exchanges.length ? BACKENDS : []) {
+for (const backend of BACKENDS) {
   describe(`golden registry exchanges (${backend})`, () => {
     let server: TestServer;
     const bindings = new Bindings();

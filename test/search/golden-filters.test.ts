@@ -5,7 +5,6 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
 import { MlflowError } from '../../src/errors.js';
 import {
   parseOrderBy,
@@ -13,18 +12,7 @@ import {
   parseSearchFilter,
   type SearchKind,
 } from '../../src/search/index.js';
-import { GOLDEN_FILE } from '../helpers/shared.js';
-
-const GOLDEN = GOLDEN_FILE;
-
-interface Exchange {
-  name: string;
-  path: string;
-  status: number;
-  body?: Record<string, unknown>;
-  query?: Record<string, unknown>;
-  response: unknown;
-}
+import { loadGolden, type GoldenRecord as Exchange } from '../server/golden/replay.js';
 
 const KIND_BY_PATH: [RegExp, SearchKind][] = [
   [/\/runs\/search$/, 'runs'],
@@ -37,13 +25,6 @@ const KIND_BY_PATH: [RegExp, SearchKind][] = [
 /** Exchanges MLflow got wrong; the sensible answer is a refusal. */
 const REFUSE_DESPITE_RECORDING = new Set(['mv-search-bad-filter']);
 
-function exchanges(): Exchange[] {
-  return readFileSync(GOLDEN, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as Exchange);
-}
-
 function refusalMessage(e: Exchange): string | undefined {
   const r = e.response as { message?: unknown } | undefined;
   return e.status === 400 && typeof r?.message === 'string' ? r.message : undefined;
@@ -55,20 +36,21 @@ function refusedForSearchSyntax(e: Exchange): boolean {
   return m !== undefined && !/max_results|view_type|page token|experiment_ids/.test(m);
 }
 
-describe('golden search exchanges', { skip: !existsSync(GOLDEN) && 'golden file not present' }, () => {
-  const searches = existsSync(GOLDEN)
-    ? exchanges().flatMap((e) => {
-        const kind = KIND_BY_PATH.find(([re]) => re.test(e.path))?.[1];
-        return kind ? [{ e, kind }] : [];
-      })
-    : [];
+describe('golden search exchanges', () => {
+  const searches = loadGolden().flatMap((e) => {
+    const kind = KIND_BY_PATH.find(([re]) => re.test(e.path))?.[1];
+    return kind ? [{ e, kind }] : [];
+  });
 
   it('finds the recorded search exchanges', () => {
     assert.ok(searches.length >= 100, `only ${searches.length} search exchanges`);
   });
 
   for (const { e, kind } of searches) {
-    const fields = { ...(e.query ?? {}), ...(e.body ?? {}) };
+    const fields: Record<string, unknown> = {
+      ...e.query,
+      ...(e.body as Record<string, unknown> | undefined),
+    };
     const filter = typeof fields.filter === 'string' ? fields.filter : undefined;
     const orderBy = fields.order_by === undefined ? [] : ([] as unknown[]).concat(fields.order_by);
     if (filter === undefined && orderBy.length === 0) continue;

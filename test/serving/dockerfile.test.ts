@@ -8,9 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { MlflowError } from '../../src/errors.js';
 import { buildDocker, findContainerEngine, generateDockerfile } from '../../src/serving/dockerfile.js';
 import { VERSION } from '../../src/version.js';
-import { FIXTURES_DIR } from '../helpers/shared.js';
+import { ONNX_TABULAR_MODEL as FIXTURE } from '../helpers/fixtures.js';
 
-const FIXTURE = join(FIXTURES_DIR, 'mlflow-onnx-tabular');
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'cairn.js');
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -8,9 +8,8 @@ import { loadModelFromDir, type Model } from '../../src/models/model.js';
 import { saveModel } from '../../src/models/save.js';
 import { startScoringServer, type RunningScoringServer } from '../../src/serving/server.js';
 import { matrixModel, threeInputModel, threeInputScore } from '../models/helpers/onnx-builder.js';
-import { FIXTURES_DIR } from '../helpers/shared.js';
+import { ONNX_TABULAR_MODEL as FIXTURE } from '../helpers/fixtures.js';
 
-const FIXTURE = join(FIXTURES_DIR, 'mlflow-onnx-tabular');
 const FIXTURE_PREDICTIONS = '{"predictions": [{"score": -1.3500001430511475}, {"score": -1.0}]}';
 
 interface Answer {

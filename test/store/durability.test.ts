@@ -23,11 +23,20 @@ describe('acknowledged writes survive SIGKILL (sqlite)', { skip: !BACKENDS.inclu
       let runId = '';
       const acked: number[] = [];
       let buffer = '';
+      // A writer whose output never arrives must end the test, not hang it.
+      let timedOut = false;
+      const deadline = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, 60_000);
       await new Promise<void>((resolve, reject) => {
         child.on('error', reject);
-        child.on('exit', (code, signal) =>
-          signal === 'SIGKILL' ? resolve() : reject(new Error(`writer exited ${code}`)),
-        );
+        child.on('exit', (code, signal) => {
+          clearTimeout(deadline);
+          if (timedOut) reject(new Error(`writer acknowledged ${acked.length} points in 60 s`));
+          else if (signal === 'SIGKILL') resolve();
+          else reject(new Error(`writer exited ${code}`));
+        });
         child.stdout!.on('data', (chunk: Buffer) => {
           buffer += chunk.toString();
           const lines = buffer.split('\n');

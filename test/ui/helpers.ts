@@ -168,19 +168,6 @@ export async function parallel<T>(
   );
 }
 
-/** Retries an assertion until it passes or `timeoutMs` elapses (then throws its last error). */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 8000, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, intervalMs));
-    }
-  }
-}
-
 /** Texts of the cells of one column, for the rendered runs table rows, top to bottom. */
 export async function columnTexts(page: Page, columnId: string): Promise<string[]> {
   return page.evaluate(`(() => {

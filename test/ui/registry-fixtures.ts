@@ -14,10 +14,6 @@ import {
   sampleMlmodel,
 } from './helpers.js';
 
-// The browser flows are the same on every database; SQLite by default keeps the suite quick, and
-// CAIRN_UI_BACKEND=postgresql|mysql runs them against another store.
-export const UI_BACKEND = (process.env.CAIRN_UI_BACKEND ?? 'sqlite') as BackendKind;
-
 export interface Version {
   version: string;
   current_stage: string;
@@ -58,8 +54,8 @@ async function put(base: string, exp: string, runId: string, path: string, body:
 }
 
 /** Starts a server with three runs and their artifacts (no registry data yet) and a browser page. */
-export async function startRegistryUi(): Promise<RegistryUi> {
-  const server = await startTestServer(UI_BACKEND, { uiDir: ensureUiBuilt() });
+export async function startRegistryUi(backend: BackendKind): Promise<RegistryUi> {
+  const server = await startTestServer(backend, { uiDir: ensureUiBuilt() });
   const base = server.url;
   const exp = await createExperiment(base, 'registry-ui');
   const runA = await createRun(base, exp, { name: 'train-fraud' });

@@ -8,10 +8,18 @@ type Bindable = Exclude<SqlValue, boolean>;
 const bind = (params: readonly SqlValue[]): Bindable[] =>
   params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
 
+// How long awaited calls may run back to back before the event loop gets a turn.
+const SLICE_MS = 5;
+
 /**
  * SQLite through better-sqlite3 (synchronous, one connection, WAL). Statements are cached.
  * Because the driver is synchronous but the interface is async, a transaction holds a lock
  * that every other statement waits for, so interleaved requests never share a transaction.
+ *
+ * A synchronous call wrapped in a promise settles through microtasks alone, so a loop of awaited
+ * calls (an importer, a group commit that keeps finding new work) would never let timers,
+ * sockets or a piped stdout run. Every call outside a transaction therefore checks how long the
+ * event loop has gone without a turn and, past SLICE_MS, waits for one (setImmediate).
  */
 export class SqliteDatabase implements SqlDatabase {
   readonly dialect = sqliteDialect;
@@ -19,6 +27,8 @@ export class SqliteDatabase implements SqlDatabase {
   private readonly statements = new Map<string, Database.Statement>();
   private lock: Promise<void> = Promise.resolve();
   private locked = false;
+  /** When the current run of calls without an event-loop turn began; undefined after a turn. */
+  private sliceStart: number | undefined;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -64,12 +74,29 @@ export class SqliteDatabase implements SqlDatabase {
     run: async (sql: string, params: readonly SqlValue[] = []) => this.runSync(sql, params),
   };
 
+  /** A promise to await when the event loop is due a turn; undefined (no await needed) otherwise. */
+  private turnDue(): Promise<void> | undefined {
+    const now = performance.now();
+    if (this.sliceStart === undefined) {
+      this.sliceStart = now;
+      // Runs at the event loop's next check phase, i.e. once timers and I/O have had their turn.
+      setImmediate(() => (this.sliceStart = undefined));
+      return undefined;
+    }
+    if (now - this.sliceStart < SLICE_MS) return undefined;
+    return new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    const turn = this.turnDue();
+    if (turn) await turn;
     if (this.locked) await this.waitForLock();
     return this.querySync<T>(sql, params);
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
+    const turn = this.turnDue();
+    if (turn) await turn;
     if (this.locked) await this.waitForLock();
     return this.runSync(sql, params);
   }
@@ -79,6 +106,8 @@ export class SqliteDatabase implements SqlDatabase {
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const turn = this.turnDue();
+    if (turn) await turn;
     while (this.locked) await this.lock;
     this.locked = true;
     let release!: () => void;

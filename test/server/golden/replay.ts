@@ -1,5 +1,5 @@
 /**
- * Replays the exchanges recorded from MLflow 3.6 (shared/reference/golden) against a Cairn
+ * Replays the exchanges recorded from MLflow 3.6 (test/fixtures/golden) against a Cairn
  * server, following the recording's README: placeholders in requests are substituted with the
  * values bound so far, responses are compared by status, JSON shape and normalized values.
  *
@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { GOLDEN_FILE as SHARED_GOLDEN_FILE } from '../../helpers/shared.js';
+import { GOLDEN_FILE } from '../../helpers/fixtures.js';
 
 export interface GoldenRecord {
   name: string;
@@ -24,10 +24,9 @@ export interface GoldenRecord {
   response: unknown;
 }
 
-export const GOLDEN_FILE = process.env.CAIRN_GOLDEN_FILE ?? SHARED_GOLDEN_FILE;
-
-export function loadGolden(file = GOLDEN_FILE): GoldenRecord[] {
-  return readFileSync(file, 'utf8')
+/** The recorded exchanges, in recording order. */
+export function loadGolden(): GoldenRecord[] {
+  return readFileSync(GOLDEN_FILE, 'utf8')
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as GoldenRecord);

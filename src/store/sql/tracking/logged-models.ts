@@ -183,7 +183,7 @@ export async function createLoggedModel(
   input: CreateLoggedModelInput,
 ): Promise<LoggedModel> {
   const modelId = `m-${randomBytes(16).toString('hex')}`;
-  const now = Date.now();
+  const now = input.creationTime ?? Date.now();
   await ctx.db.transaction(async (tx) => {
     const exp = await requireActiveExperiment(tx, input.experimentId);
     await tx.run(

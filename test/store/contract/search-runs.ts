@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BACKENDS } from '../helpers/backends.js';
-import type { Run, ViewType } from '../../src/entities/tracking.js';
-import { openStore, rejectsWith, type StoreFixture } from './store-fixture.js';
+import type { Run, ViewType } from '../../../src/entities/tracking.js';
+import { rejectsWith, type StoreFixture, type OpenTrackingStore } from './fixture.js';
 
 interface Spec {
   name: string;
@@ -46,8 +45,8 @@ const SPECS: Spec[] = [
   { name: 'run-d', start: 3000, metrics: {}, params: {}, tags: {} },
 ];
 
-for (const backend of BACKENDS) {
-  describe(`searchRuns (${backend})`, () => {
+export function searchRunsContract(label: string, open: OpenTrackingStore): void {
+  describe(`searchRuns (${label})`, () => {
     let f: StoreFixture;
     let exp: string;
     let otherExp: string;
@@ -55,7 +54,7 @@ for (const backend of BACKENDS) {
     let deletedId: string;
 
     before(async () => {
-      f = await openStore(backend);
+      f = await open();
       exp = await f.store.createExperiment('search', undefined, []);
       otherExp = await f.store.createExperiment('search-other', undefined, []);
       for (const s of SPECS) {

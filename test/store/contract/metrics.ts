@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BACKENDS } from '../helpers/backends.js';
-import type { Metric } from '../../src/entities/tracking.js';
-import { UNKNOWN_RUN, openStore, rejectsWith, type StoreFixture } from './store-fixture.js';
+import type { Metric } from '../../../src/entities/tracking.js';
+import { UNKNOWN_RUN, rejectsWith, type StoreFixture, type OpenTrackingStore } from './fixture.js';
 
 const point = (key: string, value: number, timestamp: number, step: number): Metric => ({
   key,
@@ -11,13 +10,13 @@ const point = (key: string, value: number, timestamp: number, step: number): Met
   step,
 });
 
-for (const backend of BACKENDS) {
-  describe(`metrics store (${backend})`, () => {
+export function metricsContract(label: string, open: OpenTrackingStore): void {
+  describe(`metrics store (${label})`, () => {
     let f: StoreFixture;
     let exp: string;
     let runId: string;
     before(async () => {
-      f = await openStore(backend);
+      f = await open();
       exp = await f.store.createExperiment('metrics', undefined, []);
       runId = (
         await f.store.createRun({ experimentId: exp, userId: '', runName: 'm', startTime: 0, tags: [] })

@@ -1,15 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BACKENDS } from '../helpers/backends.js';
-import { UNKNOWN_RUN, openRunsStore, rejectsWith, type NewRun, type StoreFixture } from './store-fixture.js';
+import {
+  UNKNOWN_RUN,
+  openRunsStore,
+  rejectsWith,
+  type NewRun,
+  type StoreFixture,
+  type OpenTrackingStore,
+} from './fixture.js';
 
-for (const backend of BACKENDS) {
-  describe(`runs store (${backend})`, () => {
+export function runsContract(label: string, open: OpenTrackingStore): void {
+  describe(`runs store (${label})`, () => {
     let f: StoreFixture;
     let exp: string;
     let newRun: NewRun;
     before(async () => {
-      ({ f, exp, newRun } = await openRunsStore(backend));
+      ({ f, exp, newRun } = await openRunsStore(open));
     });
     after(async () => {
       await f?.close();

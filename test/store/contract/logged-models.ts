@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BACKENDS } from '../helpers/backends.js';
-import { openStore, rejectsWith, type StoreFixture } from './store-fixture.js';
+import { rejectsWith, type StoreFixture, type OpenTrackingStore } from './fixture.js';
 
 const UNKNOWN_MODEL = 'm-0123456789abcdef0123456789abcdef';
 
-for (const backend of BACKENDS) {
-  describe(`logged models store (${backend})`, () => {
+export function loggedModelsContract(label: string, open: OpenTrackingStore): void {
+  describe(`logged models store (${label})`, () => {
     let f: StoreFixture;
     let exp: string;
     let exp2: string;
     let runId: string;
     before(async () => {
-      f = await openStore(backend);
+      f = await open();
       exp = await f.store.createExperiment('models', undefined, []);
       exp2 = await f.store.createExperiment('models-2', undefined, []);
       runId = (
@@ -149,13 +148,16 @@ for (const backend of BACKENDS) {
 
     it('searches by experiment, filter, datasets, order and pages', async () => {
       const s = await f.store.createExperiment('models-search', undefined, []);
+      let created = 1_700_000_000_000;
       const mk = async (name: string, params: Record<string, string>, acc?: number, exp = s) => {
         const m = await f.store.createLoggedModel({
           experimentId: exp,
           name,
+          creationTime: (created += 1000),
           params: Object.entries(params).map(([key, value]) => ({ key, value })),
           tags: [{ key: 'family', value: name.split('-')[0]! }],
         });
+        assert.equal(m.info.creation_timestamp_ms, created);
         if (acc !== undefined) {
           await f.store.logBatch(
             runId,
@@ -173,7 +175,6 @@ for (const backend of BACKENDS) {
             [],
           );
         }
-        await new Promise((r) => setTimeout(r, 5)); // distinct creation times
         return m.info.model_id;
       };
       const a = await mk('tree-a', { depth: '3' }, 0.7);
