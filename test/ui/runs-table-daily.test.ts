@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import {
+  call,
   columnTexts,
   createExperiment,
   createRun,
@@ -43,12 +44,19 @@ for (const backend of BACKENDS) {
         const id = await createRun(base, exp, {
           name: `run-${String(i).padStart(3, '0')}-with-a-rather-long-descriptive-name`,
           startTime: t0 + i * 1000,
+          endTime: t0 + i * 1000 + 1000 * (1 + ((i * 7) % 11)),
           params: { batch_size: BATCH[i % BATCH.length]!, optimizer: i % 2 ? 'adam' : 'sgd' },
           metrics: Object.fromEntries(METRICS.map((m, j) => [m, (i + j) / 1000])),
           tags: { team: 'vision', 'mlflow.user': 'ana', 'cairn.offline.receipt': 'r-1' },
         });
         if (i === 0) firstRun = id;
       });
+      for (const [key, value] of [
+        ['mlflow.note.content', 'Daily **sweep** of batch sizes'],
+        ['team', 'vision'],
+        ['mlflow.system', 'hidden'],
+      ])
+        await call(base, 'POST', 'experiments/set-experiment-tag', { experiment_id: exp, key, value });
       browser = await launchBrowser();
       page = await newPage(browser);
     });
@@ -213,6 +221,46 @@ for (const backend of BACKENDS) {
       await nf.locator('[data-testid=not-found-back]').click();
       await page.locator('[data-testid=experiments-page]').waitFor();
       assert.equal(new URL(page.url()).pathname, '/experiments');
+    });
+
+    test('the duration column sorts the loaded runs by duration', async () => {
+      await page.goto(`${base}/experiments/${exp}`);
+      await rows().first().waitFor();
+      await page.locator('.runs-head [data-column="attr:duration"]').click();
+      await page.waitForURL(/sort=attr%3Aduration&dir=desc/);
+      const seconds = async () =>
+        (await columnTexts(page, 'attr:duration')).map((t) => Number(t.replace(' s', '')));
+      await eventually(async () => {
+        const s = await seconds();
+        assert.equal(s[0], 11);
+        assert.deepEqual(
+          s,
+          [...s].sort((a, b) => b - a),
+        );
+      });
+      await page.locator('.runs-head [data-column="attr:duration"]').click();
+      await eventually(async () => {
+        const s = await seconds();
+        assert.equal(s[0], 1);
+        assert.deepEqual(
+          s,
+          [...s].sort((a, b) => a - b),
+        );
+      });
+    });
+
+    test('the experiments list shows exact run counts, descriptions and user tags', async () => {
+      await page.goto(`${base}/experiments`);
+      const row = page.locator(`[data-testid=experiment-row][data-experiment-id="${exp}"]`);
+      await eventually(async () =>
+        assert.equal(await row.locator('[data-testid=run-count]').textContent(), String(RUNS)),
+      );
+      assert.equal(
+        await row.locator('[data-testid=experiment-description]').textContent(),
+        'Daily sweep of batch sizes',
+      );
+      assert.equal(await row.locator('[data-testid=experiment-tags]').textContent(), 'team: vision');
+      await screenshotViews(page, 'experiments-list');
     });
   });
 }

@@ -85,14 +85,21 @@ export async function collectRunIds(
   return { ids, more: Boolean(pageToken) };
 }
 
-/** Counts an experiment's active runs up to `cap`. Returns `{count, more}`. */
-export async function countRuns(
-  experimentId: string,
-  cap = 5000,
-  signal?: AbortSignal,
-): Promise<{ count: number; more: boolean }> {
-  const { ids, more } = await collectRunIds({ experimentIds: [experimentId] }, cap, signal);
-  return { count: ids.length, more };
+/** The most experiments one `experiments/count-runs` call accepts (the server's limit). */
+export const COUNT_RUNS_EXPERIMENTS_LIMIT = 200;
+
+/** Exact active-run counts of experiments (Cairn's `experiments/count-runs`, in chunks of 200). */
+export async function countRuns(experimentIds: string[], signal?: AbortSignal): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < experimentIds.length; i += COUNT_RUNS_EXPERIMENTS_LIMIT) {
+    const res = await apiGet<{ counts?: { experiment_id: string; run_count: number }[] }>(
+      'experiments/count-runs',
+      { experiment_ids: experimentIds.slice(i, i + COUNT_RUNS_EXPERIMENTS_LIMIT) },
+      signal,
+    );
+    for (const c of res.counts ?? []) counts.set(c.experiment_id, Number(c.run_count));
+  }
+  return counts;
 }
 
 export const getRun = async (runId: string, signal?: AbortSignal): Promise<Run> =>

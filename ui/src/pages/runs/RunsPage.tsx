@@ -7,7 +7,7 @@ import { ErrorBox, Loading } from '../../components/States';
 import { NotFoundPage } from '../not-found/NotFoundPage';
 import { ColumnPicker } from './ColumnPicker';
 import { FilterBox } from './FilterBox';
-import { collectKeys, filterKeys, orderByFor, sortNumericParam } from './columns';
+import { collectKeys, filterKeys, orderByFor, sortLoadedRows } from './columns';
 import { groupRuns, type DisplayRow } from './grouping';
 import { RunsEmpty } from './RunsEmpty';
 import { RunsHeader } from './RunsHeader';
@@ -46,7 +46,7 @@ export function RunsPage({ params }: { params: Record<string, string> }) {
   const keys = useMemo(() => collectKeys(search.rows), [search.rows]);
   const { chosen, choose, columns, resize } = useRunColumns(ids, keys, sortId);
   const display = useMemo(
-    () => groupRuns(sortNumericParam(search.rows, sortId, sortDir), expanded),
+    () => groupRuns(sortLoadedRows(search.rows, sortId, sortDir), expanded),
     [search.rows, expanded, sortId, sortDir],
   );
   displayRef.current = display;

@@ -152,10 +152,16 @@ export function RunsTable(props: Props) {
           {columns.map((c) => (
             <div
               key={c.id}
-              className={`cell ${c.sortKey ? 'sortable' : ''} ${c.kind} ${PINNED.has(c.id) ? 'pin pin-last' : ''}`}
+              className={`cell ${c.sortKey || c.clientSort ? 'sortable' : ''} ${c.kind} ${PINNED.has(c.id) ? 'pin pin-last' : ''}`}
               style={PINNED.has(c.id) ? { left: CHECK_WIDTH } : undefined}
-              title={c.sortKey ? `Sort by ${c.label}` : `${c.label} (not sortable)`}
-              onClick={() => c.sortKey && props.onSort(c)}
+              title={
+                c.sortKey
+                  ? `Sort by ${c.label}`
+                  : c.clientSort
+                    ? `Sort the loaded runs by ${c.label}`
+                    : `${c.label} (not sortable)`
+              }
+              onClick={() => (c.sortKey || c.clientSort) && props.onSort(c)}
               role="columnheader"
               data-column={c.id}
               aria-sort={sortId === c.id ? (sortDir === 'asc' ? 'ascending' : 'descending') : undefined}
