@@ -53,6 +53,8 @@ for (const backend of BACKENDS) {
       tinyRun = await createRun(base, tinyExp, { name: 'tiny', startTime: t0 });
       // 1e-5 … 1 over 500 steps: five decades on a log axis.
       await logHistory(base, tinyRun, 'grad_norm', 500, (s) => Math.pow(10, -5 + s / 100), t0);
+      // A flat loss with one spike of 1,000 at step 250.
+      await logHistory(base, tinyRun, 'loss', 500, (s) => (s === 250 ? 1000 : 1 + (s % 10) / 100), t0);
       browser = await launchBrowser();
       page = await newPage(browser);
     });
@@ -145,6 +147,33 @@ for (const backend of BACKENDS) {
       await eventually(async () =>
         assert.ok(!((await canvas.getAttribute('data-y-ticks')) ?? '').includes('1e-5')),
       );
+    });
+
+    test('zoom is shared by every panel, the crosshair too, with one tooltip; outliers can be ignored', async () => {
+      await page.goto(`${base}/experiments/${tinyExp}?view=charts&sel=${tinyRun}`);
+      const grad = page.locator('[data-metric=grad_norm] [data-testid=chart-canvas]');
+      const loss = page.locator('[data-metric=loss] [data-testid=chart-canvas]');
+      await eventually(async () => assert.ok(Number(await loss.getAttribute('data-points')) > 0));
+      await eventually(async () => assert.ok(Number(await grad.getAttribute('data-points')) > 0));
+      const yMax = async () => Number(((await loss.getAttribute('data-y-range')) ?? '').split(',')[1]);
+      assert.ok((await yMax()) >= 1000, `y max ${await yMax()}`);
+      await page.locator('[data-testid=ignore-outliers]').check();
+      await eventually(async () => assert.ok((await yMax()) < 2, `y max ${await yMax()}`));
+      assert.equal(new URL(page.url()).searchParams.get('outliers'), 'ignore');
+      // Hovering one panel shows one tooltip (the other panel follows the crosshair only).
+      const box = (await grad.boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + 80);
+      await page.locator('[data-testid=chart-tooltip]').waitFor();
+      assert.equal(await page.locator('[data-testid=chart-tooltip]').count(), 1);
+      await screenshotViews(page, 'charts-crosshair-outliers');
+      // Dragging a range in one panel zooms both.
+      await page.mouse.move(box.x + box.width * 0.3, box.y + 80);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.6, box.y + 80, { steps: 5 });
+      await page.mouse.up();
+      await eventually(async () => assert.equal(await page.locator('[data-testid=reset-zoom]').count(), 2));
+      await page.locator('[data-metric=loss] [data-testid=reset-zoom]').click();
+      await eventually(async () => assert.equal(await page.locator('[data-testid=reset-zoom]').count(), 0));
     });
   });
 }

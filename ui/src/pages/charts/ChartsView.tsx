@@ -78,6 +78,10 @@ export function ChartsView({
   const metrics = chosenMetrics.length ? chosenMetrics : allMetrics;
 
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const ignoreOutliers = query.get('outliers') === 'ignore';
+  // One zoom for every panel; it resets when the x axis changes meaning.
+  const [zoom, setZoom] = useState<[number, number] | null>(null);
+  useEffect(() => setZoom(null), [xMode]);
   const [smoothText, setSmoothText] = useState(String(smoothing));
   useEffect(() => setSmoothText(String(smoothing)), [smoothing]);
 
@@ -104,6 +108,16 @@ export function ChartsView({
             data-testid="log-scale"
           />
           Log scale
+        </label>
+        <label className="check" title="Fit the y axis to the 2nd–98th percentile of the values">
+          <input
+            type="checkbox"
+            checked={ignoreOutliers}
+            disabled={log}
+            onChange={() => setQuery({ outliers: ignoreOutliers ? null : 'ignore' })}
+            data-testid="ignore-outliers"
+          />
+          Ignore outliers
         </label>
         <label className="check">
           Smoothing
@@ -190,6 +204,9 @@ export function ChartsView({
                 smoothing={smoothing}
                 live={live}
                 hidden={hidden}
+                zoom={zoom}
+                onZoom={setZoom}
+                ignoreOutliers={ignoreOutliers}
               />
             </LazyPanel>
           ))}

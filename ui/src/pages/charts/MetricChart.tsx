@@ -1,7 +1,8 @@
 /**
  * One metric of several runs, drawn with uPlot. Long histories arrive downsampled (per-bucket
- * first/min/max/last); dragging a range zooms and re-fetches that step range at full resolution;
- * double-click zooms out. While a run is RUNNING the data refreshes every 1.5 s.
+ * first/min/max/last); dragging a range zooms (every panel of the view together) and re-fetches
+ * that step range at full resolution; double-click zooms out. The crosshair is shared by all
+ * panels. While a run is RUNNING the data refreshes every 1.5 s.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
@@ -17,6 +18,7 @@ import {
   buildSeries,
   formatRelativeSeconds,
   formatTick,
+  robustRange,
   logTickLabels,
   nearestIndex,
   yAxisSize,
@@ -36,7 +38,15 @@ interface Props {
   live: boolean;
   /** Runs hidden from the legend: still fetched (so showing them again is instant), not drawn. */
   hidden?: ReadonlySet<string>;
+  /** The x range shown, shared by the panels of a view (null: everything). */
+  zoom: [number, number] | null;
+  onZoom(range: [number, number] | null): void;
+  /** Fit the y axis to the 2nd–98th percentile of the values, so a few spikes do not flatten the rest. */
+  ignoreOutliers?: boolean;
 }
+
+/** Panels with this cursor sync key share one crosshair. */
+const SYNC_KEY = 'cairn-charts';
 
 /** The tooltip lists at most this many runs (highest values first). */
 const TIP_ROWS = 12;
@@ -48,10 +58,14 @@ interface Hover {
   rows: { run: ChartRun; value: number | null; step: number }[];
 }
 
-export function MetricChart({ metricKey, runs: allRuns, xMode, log, smoothing, live, hidden }: Props) {
+export function MetricChart(props: Props) {
+  const { metricKey, runs: allRuns, xMode, log, smoothing, live, hidden, zoom, ignoreOutliers } = props;
+  const setZoom = props.onZoom;
+  const onZoomRef = useRef(setZoom);
+  onZoomRef.current = setZoom;
+  const hovered = useRef(false);
   const [points, setPoints] = useState<HistoryPoint[] | null>(null);
   const [error, setError] = useState<string>();
-  const [zoom, setZoom] = useState<[number, number] | null>(null);
   const [hover, setHover] = useState<Hover | null>(null);
   const [wrapRef, width] = useWidth<HTMLDivElement>();
   const plotEl = useRef<HTMLDivElement>(null);
@@ -104,8 +118,12 @@ export function MetricChart({ metricKey, runs: allRuns, xMode, log, smoothing, l
   const data = useMemo(() => alignSeries(series), [series]);
   const seriesRef = useRef(series);
   seriesRef.current = series;
-  const zoomRef = useRef(zoom);
-  zoomRef.current = zoom;
+  const yRange = useMemo(
+    () => (ignoreOutliers && !log ? robustRange(series) : null),
+    [ignoreOutliers, log, series],
+  );
+  const yRangeRef = useRef(yRange);
+  yRangeRef.current = yRange;
 
   // (Re)create the plot when its structure changes; data updates go through setData below.
   useEffect(() => {
@@ -125,7 +143,12 @@ export function MetricChart({ metricKey, runs: allRuns, xMode, log, smoothing, l
       legend: { show: false },
       scales: {
         x: { time: xMode === 'wall' },
-        y: log ? { distr: 3 } : {},
+        y: log
+          ? { distr: 3 }
+          : {
+              // Outliers ignored: the 2nd–98th percentile band; otherwise uPlot's own fit.
+              range: (_u, min, max) => yRangeRef.current ?? uPlot.rangeNum(min, max, 0.1, true),
+            },
       },
       series: [
         {},
@@ -154,28 +177,36 @@ export function MetricChart({ metricKey, runs: allRuns, xMode, log, smoothing, l
         },
       ],
       cursor: {
+        sync: { key: SYNC_KEY, setSeries: false },
         drag: { x: true, y: false, setScale: false },
         bind: {
           dblclick: () => () => {
-            setZoom(null);
+            onZoomRef.current(null);
             return null;
           },
         },
       },
       hooks: {
+        // The y range drawn, kept on the element for tests and assistive tools.
+        setScale: [
+          (u, key) => {
+            if (key === 'y') el.dataset.yRange = `${u.scales.y.min ?? ''},${u.scales.y.max ?? ''}`;
+          },
+        ],
         setSelect: [
           (u) => {
             if (u.select.width < 3) return;
             const min = u.posToVal(u.select.left, 'x');
             const max = u.posToVal(u.select.left + u.select.width, 'x');
             u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-            setZoom([min, max]);
+            onZoomRef.current([min, max]);
           },
         ],
         setCursor: [
           (u) => {
             const left = u.cursor.left ?? -1;
-            if (left < 0 || u.cursor.idx === null || u.cursor.idx === undefined) {
+            // Synced panels follow the crosshair; only the one under the pointer shows a tooltip.
+            if (!hovered.current || left < 0 || u.cursor.idx === null || u.cursor.idx === undefined) {
               setHover(null);
               return;
             }
@@ -211,8 +242,9 @@ export function MetricChart({ metricKey, runs: allRuns, xMode, log, smoothing, l
     if (!u) return;
     u.setData(data, zoom === null);
     if (zoom) u.setScale('x', { min: zoom[0], max: zoom[1] });
+
     if (plotEl.current) plotEl.current.dataset.points = String(data[0].length);
-  }, [data, zoom]);
+  }, [data, zoom, yRange]);
 
   const nPoints = data[0].length;
   const xLabel = xMode === 'step' ? 'Step' : xMode === 'wall' ? 'Time' : 'Relative time';
@@ -238,7 +270,15 @@ export function MetricChart({ metricKey, runs: allRuns, xMode, log, smoothing, l
           </button>
         )}
       </div>
-      <div ref={wrapRef} className="chart-body" onMouseLeave={() => setHover(null)}>
+      <div
+        ref={wrapRef}
+        className="chart-body"
+        onMouseEnter={() => (hovered.current = true)}
+        onMouseLeave={() => {
+          hovered.current = false;
+          setHover(null);
+        }}
+      >
         {error && <div className="error">{error}</div>}
         {points === null && !error && <div className="chart-loading muted small">Loading history…</div>}
         {points !== null && nPoints === 0 && (

@@ -162,3 +162,19 @@ export function yAxisSize(labels: string[] | null | undefined): number {
   const longest = Math.max(3, ...(labels ?? []).map((s) => (s ?? '').length));
   return Math.ceil(longest * 6.6) + 18;
 }
+
+/**
+ * A y range that ignores outliers: the 2nd to 98th percentile of every drawn value, padded by 5 %.
+ * Null when there are too few values to tell outliers apart (then the axis fits everything).
+ */
+export function robustRange(series: RunSeries[]): [number, number] | null {
+  const ys: number[] = [];
+  for (const s of series) for (const y of s.ys) if (y !== null && Number.isFinite(y)) ys.push(y);
+  if (ys.length < 20) return null;
+  ys.sort((a, b) => a - b);
+  const at = (q: number) => ys[Math.min(ys.length - 1, Math.max(0, Math.round(q * (ys.length - 1))))]!;
+  const lo = at(0.02);
+  const hi = at(0.98);
+  const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.05 || 1;
+  return [lo - pad, hi + pad];
+}
