@@ -43,7 +43,7 @@ for (const backend of BACKENDS) {
         const id = await createRun(base, exp, {
           name: `trial-${String(i).padStart(3, '0')}`,
           startTime: t0 + i,
-          params: { lr: String(0.001 * (i + 1)) },
+          params: { lr: String(0.001 * (i + 1)), optimizer: ['adam', 'sgd', 'rmsprop'][i % 3]! },
         });
         ids[i] = id;
         const metrics = [0, 1, 2].map((step) => ({ key: 'loss', value: i + step / 10, timestamp: t0, step }));
@@ -174,6 +174,43 @@ for (const backend of BACKENDS) {
       await eventually(async () => assert.equal(await page.locator('[data-testid=reset-zoom]').count(), 2));
       await page.locator('[data-metric=loss] [data-testid=reset-zoom]').click();
       await eventually(async () => assert.equal(await page.locator('[data-testid=reset-zoom]').count(), 0));
+    });
+
+    test('grouping by a param draws each group as a mean line with a min-max band', async () => {
+      await page.goto(`${base}/experiments/${exp}?view=charts&sel=${ids.join(',')}`);
+      await page.locator('[data-testid=group-by]').selectOption('param:optimizer');
+      assert.equal(new URL(page.url()).searchParams.get('group'), 'param:optimizer');
+      const canvas = page.locator('[data-metric=loss] [data-testid=chart-canvas]');
+      await eventually(async () =>
+        assert.equal(
+          await canvas.getAttribute('data-groups'),
+          'adam (69 runs)|rmsprop (68 runs)|sgd (68 runs)',
+        ),
+      );
+      const legend = page.locator('[data-testid=chart-legend] [data-testid=legend-item]');
+      assert.deepEqual(await legend.allTextContents(), [
+        'adam (69 runs)',
+        'rmsprop (68 runs)',
+        'sgd (68 runs)',
+      ]);
+      // The tooltip shows the groups' means: at step 0 the adam runs (i = 0, 3, … 204) average 102.
+      const box = (await canvas.boundingBox())!;
+      await page.mouse.move(box.x + 62, box.y + 100);
+      const tip = page.locator('[data-testid=chart-tooltip]');
+      await tip.waitFor();
+      const rows = await tip.locator('[data-testid=tip-row]').allTextContents();
+      assert.equal(rows.length, 3);
+      assert.ok(
+        rows.some((r) => r.startsWith('adam (69 runs)') && /^adam \(69 runs\)10[2-3]/.test(r)),
+        rows.join(' / '),
+      );
+      await screenshotViews(page, 'charts-grouped');
+      await page.mouse.move(0, 0);
+      // Hiding a group hides its runs: two groups left.
+      await legend.first().click();
+      await eventually(async () =>
+        assert.equal(await canvas.getAttribute('data-groups'), 'rmsprop (68 runs)|sgd (68 runs)'),
+      );
     });
   });
 }

@@ -1,11 +1,12 @@
-/** Charts of the selected runs (or the first runs shown): one panel per metric, settings in the URL. */
+/** Charts of the selected runs (or the first runs shown): one panel per metric, optionally grouped by a param or tag, settings in the URL. */
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useAsync } from '../../app/hooks';
 import { useQuery, useSetQuery } from '../../app/router';
 import { getRun } from '../../api/tracking';
 import { EmptyState, ErrorBox } from '../../components/States';
 import { toRow, type RunRow } from '../runs/columns';
-import { PALETTE, type ChartRun, type XMode } from './chart-data';
+import { type ChartRun, type XMode } from './chart-data';
+import { chartRuns, groupChoices, groupLegend } from './run-groups';
 import { ChartLegend } from './ChartLegend';
 import { MetricChart } from './MetricChart';
 
@@ -63,12 +64,10 @@ export function ChartsView({
       .filter((r): r is RunRow => Boolean(r));
   }, [rows, selected.join(','), byId, extra.data, rowsLoading]);
 
-  const runs: ChartRun[] = chartRows.map((r, i) => ({
-    id: r.id,
-    name: r.run.info.run_name || r.id.slice(0, 8),
-    color: PALETTE[i % PALETTE.length]!,
-    startTime: r.run.info.start_time,
-  }));
+  const choices = useMemo(() => groupChoices(chartRows), [chartRows]);
+  const groupParam = query.get('group');
+  const groupBy = groupParam && choices.includes(groupParam) ? groupParam : null;
+  const runs: ChartRun[] = chartRuns(chartRows, groupBy);
   const live = chartRows.some((r) => r.run.info.status === 'RUNNING');
   const allMetrics = useMemo(() => {
     const s = new Set<string>();
@@ -78,6 +77,11 @@ export function ChartsView({
   const metrics = chosenMetrics.length ? chosenMetrics : allMetrics;
 
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  // Hiding a group's legend entry hides its runs.
+  const hiddenRuns = useMemo(
+    () => (groupBy ? new Set(runs.filter((r) => hidden.has(`group:${r.group}`)).map((r) => r.id)) : hidden),
+    [hidden, groupBy, runs.map((r) => `${r.id}:${r.group}`).join(',')],
+  );
   const ignoreOutliers = query.get('outliers') === 'ignore';
   // One zoom for every panel; it resets when the x axis changes meaning.
   const [zoom, setZoom] = useState<[number, number] | null>(null);
@@ -108,6 +112,24 @@ export function ChartsView({
             data-testid="log-scale"
           />
           Log scale
+        </label>
+        <label className="check">
+          Group by
+          <select
+            value={groupBy ?? ''}
+            onChange={(e) => {
+              setHidden(new Set());
+              setQuery({ group: e.target.value || null });
+            }}
+            data-testid="group-by"
+          >
+            <option value="">None</option>
+            {choices.map((c) => (
+              <option key={c} value={c}>
+                {c.replace(':', 's.')}
+              </option>
+            ))}
+          </select>
         </label>
         <label className="check" title="Fit the y axis to the 2nd–98th percentile of the values">
           <input
@@ -144,7 +166,7 @@ export function ChartsView({
         </span>
       </div>
       <ChartLegend
-        runs={runs}
+        runs={groupBy ? groupLegend(runs) : runs}
         hidden={hidden}
         onToggle={(id) =>
           setHidden((old) => {
@@ -203,7 +225,8 @@ export function ChartsView({
                 log={log}
                 smoothing={smoothing}
                 live={live}
-                hidden={hidden}
+                hidden={hiddenRuns}
+                grouped={Boolean(groupBy)}
                 zoom={zoom}
                 onZoom={setZoom}
                 ignoreOutliers={ignoreOutliers}

@@ -18,6 +18,8 @@ import {
   buildSeries,
   formatRelativeSeconds,
   formatTick,
+  alignGroups,
+  groupSeries,
   robustRange,
   logTickLabels,
   nearestIndex,
@@ -43,6 +45,8 @@ interface Props {
   onZoom(range: [number, number] | null): void;
   /** Fit the y axis to the 2nd–98th percentile of the values, so a few spikes do not flatten the rest. */
   ignoreOutliers?: boolean;
+  /** Draw one mean line with a min–max band per group of runs (`ChartRun.group`). */
+  grouped?: boolean;
 }
 
 /** Panels with this cursor sync key share one crosshair. */
@@ -59,7 +63,18 @@ interface Hover {
 }
 
 export function MetricChart(props: Props) {
-  const { metricKey, runs: allRuns, xMode, log, smoothing, live, hidden, zoom, ignoreOutliers } = props;
+  const {
+    metricKey,
+    runs: allRuns,
+    xMode,
+    log,
+    smoothing,
+    live,
+    hidden,
+    zoom,
+    ignoreOutliers,
+    grouped,
+  } = props;
   const setZoom = props.onZoom;
   const onZoomRef = useRef(setZoom);
   onZoomRef.current = setZoom;
@@ -74,7 +89,8 @@ export function MetricChart(props: Props) {
   const runIds = allRuns.map((r) => r.id).join(',');
   const hiddenKey = [...(hidden ?? [])].join(',');
   const runs = useMemo(() => allRuns.filter((r) => !hidden?.has(r.id)), [allRuns, hiddenKey]);
-  const runsKey = runs.map((r) => `${r.id}:${r.name}:${r.color}`).join('|');
+  const runsKey =
+    runs.map((r) => `${r.id}:${r.name}:${r.color}:${r.group ?? ''}`).join('|') + String(grouped);
   // Zoomed step ranges are fetched at full resolution; time axes zoom within the loaded data.
   const stepZoom = xMode === 'step' ? zoom : null;
 
@@ -115,9 +131,12 @@ export function MetricChart(props: Props) {
     () => (points ? buildSeries(points, runs, xMode, smoothing, log) : []),
     [points, runsKey, xMode, smoothing, log],
   );
-  const data = useMemo(() => alignSeries(series), [series]);
+  const groups = useMemo(() => (grouped ? groupSeries(series) : null), [series, grouped]);
+  const groupsKey = groups?.map((g) => g.run.name).join('|') ?? '';
+  const data = useMemo(() => (groups ? alignGroups(groups) : alignSeries(series)), [series, groups]);
   const seriesRef = useRef(series);
-  seriesRef.current = series;
+  // Hover reads the drawn lines: the runs, or the groups' means.
+  seriesRef.current = groups ?? series;
   const yRange = useMemo(
     () => (ignoreOutliers && !log ? robustRange(series) : null),
     [ignoreOutliers, log, series],
@@ -153,8 +172,38 @@ export function MetricChart(props: Props) {
       series: [
         {},
         // uPlot shows point markers by itself only where points are sparse (e.g. a single step).
-        ...runs.map((r) => ({ label: r.name, stroke: r.color, fill: undefined, width: 1.5, spanGaps: true })),
+        ...(groups
+          ? groups.flatMap((g) => [
+              { label: g.run.name, stroke: g.run.color, width: 2, spanGaps: true },
+              {
+                label: `${g.run.name} max`,
+                stroke: 'transparent',
+                width: 0,
+                spanGaps: true,
+                points: { show: false },
+              },
+              {
+                label: `${g.run.name} min`,
+                stroke: 'transparent',
+                width: 0,
+                spanGaps: true,
+                points: { show: false },
+              },
+            ])
+          : runs.map((r) => ({
+              label: r.name,
+              stroke: r.color,
+              fill: undefined,
+              width: 1.5,
+              spanGaps: true,
+            }))),
       ],
+      // Each group's band fills between its max and min series.
+      bands: groups?.map((g, i) => ({
+        series: [2 + i * 3, 3 + i * 3] as [number, number],
+        // Palette colours are #rrggbb: 38 is about 22 % opacity.
+        fill: `${g.run.color}38`,
+      })),
       axes: [
         xMode === 'relative'
           ? { ...axis, values: (_u: uPlot, vals: number[]) => vals.map(formatRelativeSeconds) }
@@ -227,11 +276,12 @@ export function MetricChart(props: Props) {
     const u = new uPlot(opts, data, el);
     plot.current = u;
     el.dataset.ready = '1';
+    el.dataset.groups = groups?.map((g) => g.run.name).join('|') ?? '';
     return () => {
       u.destroy();
       plot.current = null;
     };
-  }, [width > 0, xMode, log, runsKey, dark]);
+  }, [width > 0, xMode, log, runsKey, groupsKey, dark]);
 
   useEffect(() => {
     plot.current?.setSize({ width, height: HEIGHT });

@@ -10,6 +10,15 @@ export interface ChartRun {
   name: string;
   color: string;
   startTime: number;
+  /** The run's group (its value of the grouping param or tag) when the view is grouped. */
+  group?: string;
+}
+
+/** One group's aggregate at each x: mean line with the min–max band. */
+export interface GroupSeries extends RunSeries {
+  lo: (number | null)[];
+  hi: (number | null)[];
+  size: number;
 }
 
 /** One run's series in its own x order, kept for hover lookups. */
@@ -177,4 +186,58 @@ export function robustRange(series: RunSeries[]): [number, number] | null {
   const hi = at(0.98);
   const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.05 || 1;
   return [lo - pad, hi + pad];
+}
+
+/**
+ * Aggregates runs by `run.group`: at each x where any run of the group has a value, the mean, min
+ * and max over those runs. Groups are ordered by name and drawn in their runs' colour (the caller
+ * gives every run of a group the group's colour).
+ */
+export function groupSeries(series: RunSeries[]): GroupSeries[] {
+  const byGroup = new Map<string, RunSeries[]>();
+  for (const s of series) {
+    const g = s.run.group ?? '(none)';
+    const list = byGroup.get(g);
+    if (list) list.push(s);
+    else byGroup.set(g, [s]);
+  }
+  return [...byGroup.keys()].sort().map((name) => {
+    const members = byGroup.get(name)!;
+    const acc = new Map<number, { sum: number; n: number; lo: number; hi: number; step: number }>();
+    for (const s of members)
+      s.xs.forEach((x, i) => {
+        const y = s.ys[i];
+        if (y === null || y === undefined || !Number.isFinite(y)) return;
+        const a = acc.get(x);
+        if (a) {
+          a.sum += y;
+          a.n++;
+          a.lo = Math.min(a.lo, y);
+          a.hi = Math.max(a.hi, y);
+        } else acc.set(x, { sum: y, n: 1, lo: y, hi: y, step: s.steps[i]! });
+      });
+    const xs = [...acc.keys()].sort((a, b) => a - b);
+    const color = members[0]!.run.color;
+    return {
+      run: {
+        id: `group:${name}`,
+        name: `${name} (${members.length} runs)`,
+        color,
+        startTime: 0,
+        group: name,
+      },
+      xs,
+      ys: xs.map((x) => acc.get(x)!.sum / acc.get(x)!.n),
+      lo: xs.map((x) => acc.get(x)!.lo),
+      hi: xs.map((x) => acc.get(x)!.hi),
+      steps: xs.map((x) => acc.get(x)!.step),
+      size: members.length,
+    };
+  });
+}
+
+/** uPlot columns for groups: x, then per group its mean, max and min (the band lies between the last two). */
+export function alignGroups(groups: GroupSeries[]): uPlot.AlignedData {
+  const parts: RunSeries[] = groups.flatMap((g) => [g, { ...g, ys: g.hi }, { ...g, ys: g.lo }]);
+  return alignSeries(parts);
 }

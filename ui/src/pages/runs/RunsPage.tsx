@@ -76,8 +76,8 @@ export function RunsPage({ params }: { params: Record<string, string> }) {
     );
   };
   const allLoadedSelected =
-    search.rows.length > 0 &&
-    selected.size >= search.rows.length &&
+    search.rows.length > 1 &&
+    selected.size === search.rows.length &&
     search.rows.every((r) => selected.has(r.id));
   const toggleExpand = useCallback((id: string) => {
     setExpanded((old) => {
