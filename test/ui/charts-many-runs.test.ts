@@ -53,6 +53,7 @@ for (const backend of BACKENDS) {
       tinyRun = await createRun(base, tinyExp, { name: 'tiny', startTime: t0 });
       // 1e-5 … 1 over 500 steps: five decades on a log axis.
       await logHistory(base, tinyRun, 'grad_norm', 500, (s) => Math.pow(10, -5 + s / 100), t0);
+      await logHistory(base, tinyRun, 'system/cpu_utilization_percentage', 50, (s) => 40 + (s % 5), t0);
       // A flat loss with one spike of 1,000 at step 250.
       await logHistory(base, tinyRun, 'loss', 500, (s) => (s === 250 ? 1000 : 1 + (s % 10) / 100), t0);
       browser = await launchBrowser();
@@ -166,12 +167,12 @@ for (const backend of BACKENDS) {
       await page.locator('[data-testid=chart-tooltip]').waitFor();
       assert.equal(await page.locator('[data-testid=chart-tooltip]').count(), 1);
       await screenshotViews(page, 'charts-crosshair-outliers');
-      // Dragging a range in one panel zooms both.
+      // Dragging a range in one panel zooms all three (grad_norm, loss, system/cpu…).
       await page.mouse.move(box.x + box.width * 0.3, box.y + 80);
       await page.mouse.down();
       await page.mouse.move(box.x + box.width * 0.6, box.y + 80, { steps: 5 });
       await page.mouse.up();
-      await eventually(async () => assert.equal(await page.locator('[data-testid=reset-zoom]').count(), 2));
+      await eventually(async () => assert.equal(await page.locator('[data-testid=reset-zoom]').count(), 3));
       await page.locator('[data-metric=loss] [data-testid=reset-zoom]').click();
       await eventually(async () => assert.equal(await page.locator('[data-testid=reset-zoom]').count(), 0));
     });
@@ -211,6 +212,26 @@ for (const backend of BACKENDS) {
       await eventually(async () =>
         assert.equal(await canvas.getAttribute('data-groups'), 'rmsprop (68 runs)|sgd (68 runs)'),
       );
+    });
+
+    test('system/* metrics get their own section; last values show as bars', async () => {
+      await page.goto(`${base}/experiments/${tinyExp}?view=charts&sel=${tinyRun}`);
+      const system = page.locator('[data-testid=system-metrics]');
+      await system.locator('[data-metric="system/cpu_utilization_percentage"]').waitFor();
+      assert.equal(await system.locator('[data-testid=metric-chart]').count(), 1);
+      assert.deepEqual(
+        await page
+          .locator('[data-testid=metrics] [data-testid=metric-chart]')
+          .evaluateAll((els) => els.map((e) => e.getAttribute('data-metric'))),
+        ['grad_norm', 'loss'],
+      );
+      await screenshotViews(page, 'charts-system-metrics');
+      await page.goto(`${base}/experiments/${exp}?view=charts&sel=${ids.join(',')}&panel=bars`);
+      const bars = page.locator('[data-testid=bar-chart][data-metric=loss] [data-testid=bar]');
+      await eventually(async () => assert.equal(await bars.count(), 50));
+      assert.match((await bars.first().textContent()) ?? '', /^trial-204204\.2$/);
+      assert.match((await bars.nth(1).textContent()) ?? '', /^trial-203203\.2$/);
+      await screenshotViews(page, 'charts-last-value-bars');
     });
   });
 }

@@ -8,6 +8,7 @@ import { toRow, type RunRow } from '../runs/columns';
 import { type ChartRun, type XMode } from './chart-data';
 import { chartRuns, groupChoices, groupLegend } from './run-groups';
 import { ChartLegend } from './ChartLegend';
+import { LastValueBars } from './LastValueBars';
 import { MetricChart } from './MetricChart';
 
 const DEFAULT_RUNS = 10;
@@ -83,6 +84,7 @@ export function ChartsView({
     [hidden, groupBy, runs.map((r) => `${r.id}:${r.group}`).join(',')],
   );
   const ignoreOutliers = query.get('outliers') === 'ignore';
+  const bars = query.get('panel') === 'bars';
   // One zoom for every panel; it resets when the x axis changes meaning.
   const [zoom, setZoom] = useState<[number, number] | null>(null);
   useEffect(() => setZoom(null), [xMode]);
@@ -92,6 +94,18 @@ export function ChartsView({
   return (
     <div data-testid="charts-view">
       <div className="toolbar panel chart-settings">
+        <div className="seg" data-testid="panel-kind">
+          <button className={bars ? '' : 'on'} onClick={() => setQuery({ panel: null })}>
+            Lines
+          </button>
+          <button
+            className={bars ? 'on' : ''}
+            onClick={() => setQuery({ panel: 'bars' })}
+            data-testid="panel-bars"
+          >
+            Last values
+          </button>
+        </div>
         <span className="muted small">X axis</span>
         <div className="seg" data-testid="x-axis">
           {(['step', 'wall', 'relative'] as const).map((m) => (
@@ -215,25 +229,39 @@ export function ChartsView({
           </EmptyState>
         </div>
       ) : (
-        <div className="grid2">
-          {metrics.map((k) => (
-            <LazyPanel key={k}>
-              <MetricChart
-                metricKey={k}
-                runs={runs}
-                xMode={xMode}
-                log={log}
-                smoothing={smoothing}
-                live={live}
-                hidden={hiddenRuns}
-                grouped={Boolean(groupBy)}
-                zoom={zoom}
-                onZoom={setZoom}
-                ignoreOutliers={ignoreOutliers}
-              />
-            </LazyPanel>
-          ))}
-        </div>
+        [
+          { title: '', keys: metrics.filter((k) => !k.startsWith('system/')) },
+          { title: 'System metrics', keys: metrics.filter((k) => k.startsWith('system/')) },
+        ]
+          .filter((section) => section.keys.length > 0)
+          .map((section) => (
+            <section key={section.title} data-testid={section.title ? 'system-metrics' : 'metrics'}>
+              {section.title && <h2 className="section-title">{section.title}</h2>}
+              <div className="grid2">
+                {section.keys.map((k) =>
+                  bars ? (
+                    <LastValueBars key={k} metricKey={k} runs={runs} rows={chartRows} hidden={hiddenRuns} />
+                  ) : (
+                    <LazyPanel key={k}>
+                      <MetricChart
+                        metricKey={k}
+                        runs={runs}
+                        xMode={xMode}
+                        log={log}
+                        smoothing={smoothing}
+                        live={live}
+                        hidden={hiddenRuns}
+                        grouped={Boolean(groupBy)}
+                        zoom={zoom}
+                        onZoom={setZoom}
+                        ignoreOutliers={ignoreOutliers}
+                      />
+                    </LazyPanel>
+                  ),
+                )}
+              </div>
+            </section>
+          ))
       )}
     </div>
   );
