@@ -1,6 +1,7 @@
 import mysql from 'mysql2/promise';
-import type { Row, SqlDatabase, SqlExecutor, SqlValue } from './database.js';
-import { mysqlDialect } from './database.js';
+import type { Row, RunResult, SqlDatabase, SqlExecutor, SqlValue } from './database.js';
+import { mysqlDialect } from './dialects/mysql.js';
+import type { PoolStats } from '../../observability/metrics.js';
 
 type Queryable = mysql.Pool | mysql.PoolConnection;
 
@@ -10,9 +11,14 @@ class MysqlExecutor implements SqlExecutor {
     const [rows] = await this.conn.query(sql, params as unknown[]);
     return (Array.isArray(rows) ? rows : []) as T[];
   }
-  async run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
     const [res] = await this.conn.query(sql, params as unknown[]);
-    return { changes: (res as mysql.ResultSetHeader).affectedRows ?? 0 };
+    const header = res as mysql.ResultSetHeader;
+    // insertId is 0 when the statement generated no key.
+    return {
+      changes: header.affectedRows ?? 0,
+      ...(header.insertId ? { insertId: Number(header.insertId) } : {}),
+    };
   }
 }
 
@@ -42,7 +48,7 @@ export class MysqlDatabase implements SqlDatabase {
   query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
     return this.exec.query<T>(sql, params);
   }
-  run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
+  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult> {
     return this.exec.run(sql, params);
   }
 
@@ -59,6 +65,17 @@ export class MysqlDatabase implements SqlDatabase {
     } finally {
       conn.release();
     }
+  }
+
+  poolStats(): PoolStats {
+    // mysql2 keeps its pool state in underscore fields of the callback pool; read defensively.
+    const inner = (this.pool as unknown as { pool?: Record<string, { length?: number } | undefined> }).pool;
+    const size = (k: string): number => inner?.[k]?.length ?? 0;
+    return {
+      total: size('_allConnections'),
+      idle: size('_freeConnections'),
+      waiting: size('_connectionQueue'),
+    };
   }
 
   async close(): Promise<void> {

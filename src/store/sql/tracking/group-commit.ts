@@ -3,6 +3,7 @@ import type { Row } from '../database.js';
 import type { StoreContext } from './common.js';
 import { activeRunRow } from './runs.js';
 import { type BatchWrite, writeBatch } from './log-batch.js';
+import { storeMetrics } from '../../../observability/metrics.js';
 
 interface Pending extends BatchWrite {
   resolve(): void;
@@ -38,7 +39,7 @@ export class GroupCommitter {
   }
 
   write(w: BatchWrite): Promise<void> {
-    if (this.ctx.db.dialect.name !== 'sqlite') {
+    if (!this.ctx.db.dialect.singleWriter) {
       this.inFlight++;
       return this.ctx.db
         .transaction((tx) => writeBatch(this.ctx, tx, w))
@@ -76,6 +77,7 @@ export class GroupCommitter {
   }
 
   private async commit(group: Pending[]): Promise<void> {
+    storeMetrics.groupCommitSize.observe(group.length);
     const failures = new Map<Pending, unknown>();
     try {
       await this.ctx.db.transaction(async (tx) => {
