@@ -55,8 +55,7 @@ interface Props {
 const PINNED = new Set(['attr:run_name']);
 
 export function RunsTable(props: Props) {
-  const { rows, sortId, sortDir } = props;
-  const selected = props.selected;
+  const { rows, selected, sortId, sortDir } = props;
   // While a column edge is dragged its width changes here; the new width is saved on release.
   const [dragging, setDragging] = useState<{ id: string; width: number } | null>(null);
   const columns = dragging
