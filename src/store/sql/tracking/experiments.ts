@@ -277,7 +277,10 @@ export async function deleteExperimentTag(
  * The number of active runs of each experiment (0 for an unknown id), counted in one grouped
  * query per chunk of ids (by the runs' experiment index).
  */
-export async function countActiveRuns(ex: Exec, experimentIds: readonly string[]): Promise<Map<string, number>> {
+export async function countActiveRuns(
+  ex: Exec,
+  experimentIds: readonly string[],
+): Promise<Map<string, number>> {
   const counts = new Map<string, number>(experimentIds.map((id) => [id, 0]));
   const ids = [...new Set(experimentIds.map(parseExperimentId).filter((n): n is number => n !== null))];
   if (!ids.length) return counts;
