@@ -85,13 +85,16 @@ export const experimentByName: Locator = (r) => [
   { kind: 'experiment_name', id: required(r.fields, 'experiment_name') },
 ];
 export const runField: Locator = (r) => [{ kind: 'run', id: required(r.fields, 'run_id', 'run_uuid') }];
-export const runList =
+const idList =
+  (kind: 'run' | 'experiment') =>
   (name: string): Locator =>
   (r) => {
     const ids = list(r.fields, name);
     if (!ids.length) throw invalidParam(`Missing value for required parameter '${name}'.`);
-    return ids.map((id) => ({ kind: 'run', id }));
+    return ids.map((id) => ({ kind, id }));
   };
+export const runList = idList('run');
+export const experimentList = idList('experiment');
 export const modelField =
   (name = 'name'): Locator =>
   (r) => [{ kind: 'registered_model', id: required(r.fields, name) }];

@@ -108,6 +108,8 @@ export interface TrackingStore {
   logInputs(runId: string, datasets: DatasetInput[], models: ModelInput[]): Promise<void>;
   logOutputs(runId: string, models: ModelOutput[]): Promise<void>;
   searchRuns(query: SearchRunsQuery): Promise<Page<Run>>;
+  /** Active runs per experiment id (0 for ids that name no experiment). */
+  countActiveRuns(experimentIds: string[]): Promise<Map<string, number>>;
 
   getMetricHistory(
     runId: string,

@@ -5,7 +5,7 @@
  * of each area live beside it: run-requests.ts, logged-model-requests.ts, history-requests.ts
  * and validation.ts.
  */
-import { notFound } from '../errors.js';
+import { invalidParam, notFound } from '../errors.js';
 import type {
   DatasetInput,
   Experiment,
@@ -216,6 +216,17 @@ export class TrackingService {
   async searchRuns(req: SearchRunsRequest): Promise<Page<Run>> {
     const query = checkSearchRuns(req);
     return query ? this.store.searchRuns(query) : { items: [] };
+  }
+
+  /** Exact active-run counts for up to LIMITS.countRunsExperimentsMax experiments. */
+  async countRuns(experimentIds: string[]): Promise<{ experiment_id: string; run_count: number }[]> {
+    if (!experimentIds.length) throw invalidParam(`Missing value for required parameter 'experiment_ids'.`);
+    if (experimentIds.length > LIMITS.countRunsExperimentsMax)
+      throw invalidParam(
+        `Count request must specify at most ${LIMITS.countRunsExperimentsMax} experiment_ids. Received ${experimentIds.length}.`,
+      );
+    const counts = await this.store.countActiveRuns(experimentIds);
+    return experimentIds.map((id) => ({ experiment_id: id, run_count: counts.get(id) ?? 0 }));
   }
 
   // ---- metric histories --------------------------------------------------------------------

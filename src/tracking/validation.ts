@@ -34,6 +34,8 @@ export const LIMITS = {
   loggedModelName: 500,
   loggedModelType: 500,
   searchRunsDefault: 1000,
+  /** Experiments per run-count request (a GET: the ids must fit in a URL). */
+  countRunsExperimentsMax: 200,
   searchRunsMax: 50_000,
   searchExperimentsDefault: 1000,
   searchExperimentsMax: 50_000,

@@ -232,8 +232,10 @@ for (const backend of BACKENDS) {
       );
     });
 
-    test('a bad filter shows the server message', async () => {
+    test('a bad filter shows the server message and keeps the last results', async () => {
       const box = page.locator('[data-testid=run-filter]');
+      const shown = await page.locator('[data-testid=run-row]').count();
+      assert.ok(shown > 0);
       await box.fill("metrics.acc > 'high'");
       await box.press('Enter');
       const err = page.locator('[data-testid=filter-error]');
@@ -241,7 +243,8 @@ for (const backend of BACKENDS) {
       const text = (await err.textContent()) ?? '';
       assert.match(text, /Invalid filter/);
       assert.ok(text.length > 30, `server explanation expected, got: ${text}`);
-      assert.equal(await page.locator('[data-testid=run-row]').count(), 0);
+      assert.match(text, /Showing the results of the last valid search/);
+      assert.equal(await page.locator('[data-testid=run-row]').count(), shown);
       await box.fill('');
       await eventually(async () => assert.ok((await page.locator('[data-testid=run-row]').count()) > 0));
     });
@@ -271,6 +274,8 @@ for (const backend of BACKENDS) {
       await page.locator('[data-testid=run-row]').first().waitFor();
       assert.equal(await page.locator('.runs-head [data-column="tag:mlflow.user"]').count(), 0);
       await page.click('[data-testid=column-picker]');
+      // System tags are listed once asked for.
+      await page.check('[data-testid=show-system-tag-columns]');
       await page.check('[data-column-option="tag:mlflow.user"]');
       await page.locator('.runs-head [data-column="tag:mlflow.user"]').waitFor();
       await page.uncheck('[data-column-option="param:layers"]');
@@ -345,7 +350,9 @@ for (const backend of BACKENDS) {
       await fresh.locator('[data-testid=charts-view]').waitFor();
       await eventually(async () =>
         assert.deepEqual(
-          (await fresh.locator('[data-testid=chart-legend] > span').allTextContents()).sort(),
+          (
+            await fresh.locator('[data-testid=chart-legend] [data-testid=legend-item]').allTextContents()
+          ).sort(),
           [alphaRuns[2]!.name, alphaRuns[4]!.name].sort(),
         ),
       );

@@ -241,3 +241,19 @@ signature:
 utc_time_created: '2026-11-20 10:00:00.000000'
 `;
 }
+
+/**
+ * Screenshots of the current view at 1440 and 1024 px wide, in light and dark mode
+ * (`<name>-<width>-<scheme>.png`); leaves the page at 1440 px, light.
+ */
+export async function screenshotViews(page: Page, name: string): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const)
+    for (const width of [1440, 1024]) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.setViewportSize({ width, height: 900 });
+      await page.waitForTimeout(50);
+      await screenshot(page, `${name}-${width}-${scheme}`);
+    }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 1440, height: 900 });
+}

@@ -294,10 +294,10 @@ signature:
       await fresh.context().close();
     });
 
-    test('an unknown run shows the server error; the theme toggle cycles and is remembered', async () => {
+    test('an unknown run shows a not-found page; the theme toggle cycles and is remembered', async () => {
       const fresh = await newPage(browser);
       await fresh.goto(`${base}/runs/0123456789abcdef0123456789abcdef`);
-      const alert = fresh.locator('[role=alert]');
+      const alert = fresh.locator('[data-testid=not-found]');
       await alert.waitFor();
       assert.match((await alert.textContent()) ?? '', /0123456789abcdef0123456789abcdef/);
       const theme = () => fresh.evaluate('document.documentElement.dataset.theme ?? null');
@@ -307,7 +307,7 @@ signature:
       await fresh.click('[data-testid=theme-toggle]');
       assert.equal(await theme(), 'dark');
       await fresh.reload();
-      await fresh.locator('[role=alert]').waitFor();
+      await fresh.locator('[data-testid=not-found]').waitFor();
       assert.equal(await theme(), 'dark');
       const bg = await fresh.evaluate('getComputedStyle(document.body).backgroundColor');
       assert.equal(bg, 'rgb(17, 22, 20)');

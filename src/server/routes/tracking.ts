@@ -269,6 +269,10 @@ const histories: Endpoint[] = [
     );
     return { metrics: metrics.map(wireMetric) };
   }),
+  // Cairn's own: exact active-run counts for the experiments list (the search API has no count).
+  endpoint('GET', 'experiments/count-runs', async ({ fields, ctx }) => ({
+    counts: await ctx.tracking.countRuns(optStringList(fields, 'experiment_ids') ?? []),
+  })),
   // Cairn's own: downsampled histories so charts of million-point metrics stay fast.
   endpoint('GET', 'metrics/get-history-sampled', async ({ fields, ctx }) => {
     const runIds = optStringList(fields, 'run_ids') ?? [];

@@ -69,6 +69,9 @@ export class SqlTrackingStore implements TrackingStore {
   getExperiment(experimentId: string): Promise<Experiment> {
     return experiments.getExperiment(this.ctx, experimentId);
   }
+  countActiveRuns(experimentIds: string[]): Promise<Map<string, number>> {
+    return experiments.countActiveRuns(this.ctx.db, experimentIds);
+  }
   getExperimentByName(name: string): Promise<Experiment | null> {
     return experiments.getExperimentByName(this.ctx, name);
   }

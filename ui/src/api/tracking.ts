@@ -64,22 +64,42 @@ export async function searchRuns(
 }
 
 /**
- * Counts an experiment's active runs by paging the search (there is no count endpoint); stops at
- * `cap` so a huge experiment costs a bounded amount. Returns `{count, more}`.
+ * The ids of the runs a search matches, paging through it; stops at `cap` so a huge experiment
+ * costs a bounded amount. `more` says whether runs beyond the cap match.
  */
-export async function countRuns(
-  experimentId: string,
-  cap = 5000,
+export async function collectRunIds(
+  args: SearchRunsArgs,
+  cap: number,
   signal?: AbortSignal,
-): Promise<{ count: number; more: boolean }> {
-  let count = 0;
+): Promise<{ ids: string[]; more: boolean }> {
+  const ids: string[] = [];
   let pageToken: string | undefined;
   do {
-    const page = await searchRuns({ experimentIds: [experimentId], maxResults: 1000, pageToken }, signal);
-    count += page.runs.length;
+    const page = await searchRuns(
+      { ...args, maxResults: Math.min(1000, cap - ids.length), pageToken },
+      signal,
+    );
+    for (const r of page.runs) ids.push(r.info.run_id);
     pageToken = page.nextPageToken;
-  } while (pageToken && count < cap);
-  return { count, more: Boolean(pageToken) };
+  } while (pageToken && ids.length < cap);
+  return { ids, more: Boolean(pageToken) };
+}
+
+/** The most experiments one `experiments/count-runs` call accepts (the server's limit). */
+export const COUNT_RUNS_EXPERIMENTS_LIMIT = 200;
+
+/** Exact active-run counts of experiments (Cairn's `experiments/count-runs`, in chunks of 200). */
+export async function countRuns(experimentIds: string[], signal?: AbortSignal): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < experimentIds.length; i += COUNT_RUNS_EXPERIMENTS_LIMIT) {
+    const res = await apiGet<{ counts?: { experiment_id: string; run_count: number }[] }>(
+      'experiments/count-runs',
+      { experiment_ids: experimentIds.slice(i, i + COUNT_RUNS_EXPERIMENTS_LIMIT) },
+      signal,
+    );
+    for (const c of res.counts ?? []) counts.set(c.experiment_id, Number(c.run_count));
+  }
+  return counts;
 }
 
 export const getRun = async (runId: string, signal?: AbortSignal): Promise<Run> =>
@@ -104,6 +124,9 @@ export interface SampledHistoryArgs {
 
 let sampledEndpointMissing = false;
 
+/** The most run ids one `get-history-sampled` call accepts (the server's limit). */
+export const SAMPLED_RUN_IDS_LIMIT = 100;
+
 /**
  * A metric's history for several runs, downsampled by the server to at most `maxPoints` buckets
  * (first/min/max/last per bucket, so spikes stay visible). Falls back to the plain paged history
@@ -115,18 +138,26 @@ export async function getSampledHistory(
 ): Promise<HistoryPoint[]> {
   if (!sampledEndpointMissing) {
     try {
-      const res = await apiGet<{ metrics?: HistoryPoint[] }>(
-        'metrics/get-history-sampled',
-        {
-          run_ids: args.runIds,
-          metric_key: args.key,
-          max_points: args.maxPoints,
-          start_step: args.startStep,
-          end_step: args.endStep,
-        },
-        signal,
+      // The server takes at most SAMPLED_RUN_IDS_LIMIT runs per call: larger selections go in parallel chunks.
+      const chunks: string[][] = [];
+      for (let i = 0; i < args.runIds.length; i += SAMPLED_RUN_IDS_LIMIT)
+        chunks.push(args.runIds.slice(i, i + SAMPLED_RUN_IDS_LIMIT));
+      const parts = await Promise.all(
+        chunks.map((runIds) =>
+          apiGet<{ metrics?: HistoryPoint[] }>(
+            'metrics/get-history-sampled',
+            {
+              run_ids: runIds,
+              metric_key: args.key,
+              max_points: args.maxPoints,
+              start_step: args.startStep,
+              end_step: args.endStep,
+            },
+            signal,
+          ),
+        ),
       );
-      return res.metrics ?? [];
+      return parts.flatMap((res) => res.metrics ?? []);
     } catch (e) {
       if (!(e instanceof ApiError && e.code === 'ENDPOINT_NOT_FOUND')) throw e;
       sampledEndpointMissing = true;

@@ -1,9 +1,11 @@
 import { useEffect, useRef, useState, type DependencyList, type RefObject } from 'react';
-import { errorMessage, isAbort } from '../api/client';
+import { ApiError, errorMessage, isAbort } from '../api/client';
 
 export interface AsyncState<T> {
   data: T | undefined;
   error: string | undefined;
+  /** The last load failed because the thing does not exist (HTTP 404 / RESOURCE_DOES_NOT_EXIST). */
+  notFound: boolean;
   loading: boolean;
   /** Runs the loader again (keeps the current data while loading). */
   reload(): void;
@@ -14,6 +16,7 @@ export interface AsyncState<T> {
 export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: DependencyList): AsyncState<T> {
   const [data, setDataState] = useState<T>();
   const [error, setError] = useState<string>();
+  const [notFound, setNotFound] = useState(false);
   const [loading, setLoading] = useState(true);
   const [nonce, setNonce] = useState(0);
   const loadRef = useRef(load);
@@ -26,11 +29,13 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: Dep
         if (ctl.signal.aborted) return;
         setDataState(d);
         setError(undefined);
+        setNotFound(false);
         setLoading(false);
       },
       (e: unknown) => {
         if (ctl.signal.aborted || isAbort(e)) return;
         setError(errorMessage(e));
+        setNotFound(e instanceof ApiError && (e.status === 404 || e.code === 'RESOURCE_DOES_NOT_EXIST'));
         setLoading(false);
       },
     );
@@ -39,6 +44,7 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: Dep
   return {
     data,
     error,
+    notFound,
     loading,
     reload: () => setNonce((n) => n + 1),
     setData: (update) => setDataState(update),

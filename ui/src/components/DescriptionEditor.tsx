@@ -1,6 +1,10 @@
-/** A panel with an editable free-text description (of a run, a registered model or a model version). */
-import { useState, type ReactNode } from 'react';
+/**
+ * A panel with an editable Markdown description (of a run, a registered model or a model
+ * version), rendered sanitized (see Markdown), with a preview while editing.
+ */
+import { useState } from 'react';
 import { errorMessage } from '../api/client';
+import { Markdown } from './Markdown';
 
 interface Props {
   value: string;
@@ -8,23 +12,11 @@ interface Props {
   /** What the empty state suggests writing. */
   emptyText: string;
   onSave(text: string): Promise<unknown>;
-  /** Renders the saved text (e.g. as Markdown); without it the text is shown as written. */
-  render?(text: string): ReactNode;
-  /** The textarea's placeholder and a note beside the buttons, for text written in a markup. */
-  inputPlaceholder?: string;
-  inputNote?: string;
 }
 
-export function DescriptionEditor({
-  value,
-  testId,
-  emptyText,
-  onSave,
-  render,
-  inputPlaceholder,
-  inputNote,
-}: Props) {
+export function DescriptionEditor({ value, testId, emptyText, onSave }: Props) {
   const [editing, setEditing] = useState(false);
+  const [preview, setPreview] = useState(false);
   const [text, setText] = useState(value);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -49,6 +41,7 @@ export function DescriptionEditor({
             className="small"
             onClick={() => {
               setText(value);
+              setPreview(false);
               setEditing(true);
             }}
             data-testid="edit-description"
@@ -59,21 +52,41 @@ export function DescriptionEditor({
       </div>
       {editing ? (
         <>
-          <textarea
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-            autoFocus
-            rows={8}
-            placeholder={inputPlaceholder}
-            data-testid="description-input"
-          />
+          <div className="seg" style={{ marginBottom: 6 }}>
+            <button
+              className={preview ? '' : 'on'}
+              onClick={() => setPreview(false)}
+              data-testid="description-write"
+            >
+              Write
+            </button>
+            <button
+              className={preview ? 'on' : ''}
+              onClick={() => setPreview(true)}
+              data-testid="description-preview"
+            >
+              Preview
+            </button>
+          </div>
+          {preview ? (
+            <div className="description-preview" data-testid="description-preview-text">
+              {text.trim() ? <Markdown text={text} /> : <p className="muted">Nothing to preview.</p>}
+            </div>
+          ) : (
+            <textarea
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              autoFocus
+              rows={8}
+              placeholder="Markdown: # heading, - list, **bold**, `code`, [link](https://…)"
+              data-testid="description-input"
+            />
+          )}
           {error && <div className="error">{error}</div>}
           <div className="row" style={{ justifyContent: 'flex-end', marginTop: 8 }}>
-            {inputNote && (
-              <span className="muted small" style={{ flex: 1 }}>
-                {inputNote}
-              </span>
-            )}
+            <span className="muted small" style={{ flex: 1 }}>
+              Markdown supported
+            </span>
             <button onClick={() => setEditing(false)}>Cancel</button>
             <button className="primary" onClick={save} disabled={busy} data-testid="save-description">
               Save
@@ -81,13 +94,9 @@ export function DescriptionEditor({
           </div>
         </>
       ) : value ? (
-        render ? (
-          <div data-testid="description-text">{render(value)}</div>
-        ) : (
-          <div className="description-text" data-testid="description-text">
-            {value}
-          </div>
-        )
+        <div data-testid="description-text">
+          <Markdown text={value} />
+        </div>
       ) : (
         <p className="muted">{emptyText}</p>
       )}

@@ -272,3 +272,24 @@ export async function deleteExperimentTag(
     if (!res.changes) throw notFound(`No tag with name: ${key} in experiment with id ${experimentId}`);
   });
 }
+
+/**
+ * The number of active runs of each experiment (0 for an unknown id), counted in one grouped
+ * query per chunk of ids (by the runs' experiment index).
+ */
+export async function countActiveRuns(
+  ex: Exec,
+  experimentIds: readonly string[],
+): Promise<Map<string, number>> {
+  const counts = new Map<string, number>(experimentIds.map((id) => [id, 0]));
+  const ids = [...new Set(experimentIds.map(parseExperimentId).filter((n): n is number => n !== null))];
+  if (!ids.length) return counts;
+  const rows = await queryIn(
+    ex,
+    (p) =>
+      `SELECT experiment_id, COUNT(*) AS n FROM runs WHERE experiment_id IN (${p}) AND lifecycle_stage = 'active' GROUP BY experiment_id`,
+    ids,
+  );
+  for (const r of rows) counts.set(String(r.experiment_id), num(r.n));
+  return counts;
+}

@@ -1,11 +1,14 @@
-/** Charts of the selected runs (or the first runs shown): one panel per metric, settings in the URL. */
+/** Charts of the selected runs (or the first runs shown): one panel per metric, optionally grouped by a param or tag, settings in the URL. */
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useAsync } from '../../app/hooks';
 import { useQuery, useSetQuery } from '../../app/router';
 import { getRun } from '../../api/tracking';
 import { EmptyState, ErrorBox } from '../../components/States';
 import { toRow, type RunRow } from '../runs/columns';
-import { PALETTE, type ChartRun, type XMode } from './chart-data';
+import { type ChartRun, type XMode } from './chart-data';
+import { chartRuns, groupChoices, groupLegend } from './run-groups';
+import { ChartLegend } from './ChartLegend';
+import { LastValueBars } from './LastValueBars';
 import { MetricChart } from './MetricChart';
 
 const DEFAULT_RUNS = 10;
@@ -62,12 +65,10 @@ export function ChartsView({
       .filter((r): r is RunRow => Boolean(r));
   }, [rows, selected.join(','), byId, extra.data, rowsLoading]);
 
-  const runs: ChartRun[] = chartRows.map((r, i) => ({
-    id: r.id,
-    name: r.run.info.run_name || r.id.slice(0, 8),
-    color: PALETTE[i % PALETTE.length]!,
-    startTime: r.run.info.start_time,
-  }));
+  const choices = useMemo(() => groupChoices(chartRows), [chartRows]);
+  const groupParam = query.get('group');
+  const groupBy = groupParam && choices.includes(groupParam) ? groupParam : null;
+  const runs: ChartRun[] = chartRuns(chartRows, groupBy);
   const live = chartRows.some((r) => r.run.info.status === 'RUNNING');
   const allMetrics = useMemo(() => {
     const s = new Set<string>();
@@ -76,12 +77,35 @@ export function ChartsView({
   }, [chartRows]);
   const metrics = chosenMetrics.length ? chosenMetrics : allMetrics;
 
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  // Hiding a group's legend entry hides its runs.
+  const hiddenRuns = useMemo(
+    () => (groupBy ? new Set(runs.filter((r) => hidden.has(`group:${r.group}`)).map((r) => r.id)) : hidden),
+    [hidden, groupBy, runs.map((r) => `${r.id}:${r.group}`).join(',')],
+  );
+  const ignoreOutliers = query.get('outliers') === 'ignore';
+  const bars = query.get('panel') === 'bars';
+  // One zoom for every panel; it resets when the x axis changes meaning.
+  const [zoom, setZoom] = useState<[number, number] | null>(null);
+  useEffect(() => setZoom(null), [xMode]);
   const [smoothText, setSmoothText] = useState(String(smoothing));
   useEffect(() => setSmoothText(String(smoothing)), [smoothing]);
 
   return (
     <div data-testid="charts-view">
       <div className="toolbar panel chart-settings">
+        <div className="seg" data-testid="panel-kind">
+          <button className={bars ? '' : 'on'} onClick={() => setQuery({ panel: null })}>
+            Lines
+          </button>
+          <button
+            className={bars ? 'on' : ''}
+            onClick={() => setQuery({ panel: 'bars' })}
+            data-testid="panel-bars"
+          >
+            Last values
+          </button>
+        </div>
         <span className="muted small">X axis</span>
         <div className="seg" data-testid="x-axis">
           {(['step', 'wall', 'relative'] as const).map((m) => (
@@ -102,6 +126,34 @@ export function ChartsView({
             data-testid="log-scale"
           />
           Log scale
+        </label>
+        <label className="check">
+          Group by
+          <select
+            value={groupBy ?? ''}
+            onChange={(e) => {
+              setHidden(new Set());
+              setQuery({ group: e.target.value || null });
+            }}
+            data-testid="group-by"
+          >
+            <option value="">None</option>
+            {choices.map((c) => (
+              <option key={c} value={c}>
+                {c.replace(':', 's.')}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="check" title="Fit the y axis to the 2nd–98th percentile of the values">
+          <input
+            type="checkbox"
+            checked={ignoreOutliers}
+            disabled={log}
+            onChange={() => setQuery({ outliers: ignoreOutliers ? null : 'ignore' })}
+            data-testid="ignore-outliers"
+          />
+          Ignore outliers
         </label>
         <label className="check">
           Smoothing
@@ -127,14 +179,19 @@ export function ChartsView({
             : `First ${runs.length} runs — select runs in the table to choose`}
         </span>
       </div>
-      <div className="legend row" data-testid="chart-legend">
-        {runs.map((r) => (
-          <span key={r.id} className="row small">
-            <span className="swatch" style={{ background: r.color }} />
-            {r.name}
-          </span>
-        ))}
-      </div>
+      <ChartLegend
+        runs={groupBy ? groupLegend(runs) : runs}
+        hidden={hidden}
+        onToggle={(id) =>
+          setHidden((old) => {
+            const next = new Set(old);
+            if (next.has(id)) next.delete(id);
+            else next.add(id);
+            return next;
+          })
+        }
+        onShowAll={() => setHidden(new Set())}
+      />
       {allMetrics.length > 0 && (
         <div className="row" style={{ flexWrap: 'wrap', marginBottom: 12, gap: 6 }}>
           <span className="muted small">Metrics</span>
@@ -172,20 +229,39 @@ export function ChartsView({
           </EmptyState>
         </div>
       ) : (
-        <div className="grid2">
-          {metrics.map((k) => (
-            <LazyPanel key={k}>
-              <MetricChart
-                metricKey={k}
-                runs={runs}
-                xMode={xMode}
-                log={log}
-                smoothing={smoothing}
-                live={live}
-              />
-            </LazyPanel>
-          ))}
-        </div>
+        [
+          { title: '', keys: metrics.filter((k) => !k.startsWith('system/')) },
+          { title: 'System metrics', keys: metrics.filter((k) => k.startsWith('system/')) },
+        ]
+          .filter((section) => section.keys.length > 0)
+          .map((section) => (
+            <section key={section.title} data-testid={section.title ? 'system-metrics' : 'metrics'}>
+              {section.title && <h2 className="section-title">{section.title}</h2>}
+              <div className="grid2">
+                {section.keys.map((k) =>
+                  bars ? (
+                    <LastValueBars key={k} metricKey={k} runs={runs} rows={chartRows} hidden={hiddenRuns} />
+                  ) : (
+                    <LazyPanel key={k}>
+                      <MetricChart
+                        metricKey={k}
+                        runs={runs}
+                        xMode={xMode}
+                        log={log}
+                        smoothing={smoothing}
+                        live={live}
+                        hidden={hiddenRuns}
+                        grouped={Boolean(groupBy)}
+                        zoom={zoom}
+                        onZoom={setZoom}
+                        ignoreOutliers={ignoreOutliers}
+                      />
+                    </LazyPanel>
+                  ),
+                )}
+              </div>
+            </section>
+          ))
       )}
     </div>
   );

@@ -1,7 +1,8 @@
 /**
  * One metric of several runs, drawn with uPlot. Long histories arrive downsampled (per-bucket
- * first/min/max/last); dragging a range zooms and re-fetches that step range at full resolution;
- * double-click zooms out. While a run is RUNNING the data refreshes every 1.5 s.
+ * first/min/max/last); dragging a range zooms (every panel of the view together) and re-fetches
+ * that step range at full resolution; double-click zooms out. The crosshair is shared by all
+ * panels. While a run is RUNNING the data refreshes every 1.5 s.
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
@@ -16,7 +17,13 @@ import {
   alignSeries,
   buildSeries,
   formatRelativeSeconds,
+  formatTick,
+  alignGroups,
+  groupSeries,
+  robustRange,
+  logTickLabels,
   nearestIndex,
+  yAxisSize,
   type ChartRun,
   type XMode,
 } from './chart-data';
@@ -31,7 +38,22 @@ interface Props {
   log: boolean;
   smoothing: number;
   live: boolean;
+  /** Runs hidden from the legend: still fetched (so showing them again is instant), not drawn. */
+  hidden?: ReadonlySet<string>;
+  /** The x range shown, shared by the panels of a view (null: everything). */
+  zoom: [number, number] | null;
+  onZoom(range: [number, number] | null): void;
+  /** Fit the y axis to the 2nd–98th percentile of the values, so a few spikes do not flatten the rest. */
+  ignoreOutliers?: boolean;
+  /** Draw one mean line with a min–max band per group of runs (`ChartRun.group`). */
+  grouped?: boolean;
 }
+
+/** Panels with this cursor sync key share one crosshair. */
+const SYNC_KEY = 'cairn-charts';
+
+/** The tooltip lists at most this many runs (highest values first). */
+const TIP_ROWS = 12;
 
 interface Hover {
   left: number;
@@ -40,17 +62,35 @@ interface Hover {
   rows: { run: ChartRun; value: number | null; step: number }[];
 }
 
-export function MetricChart({ metricKey, runs, xMode, log, smoothing, live }: Props) {
+export function MetricChart(props: Props) {
+  const {
+    metricKey,
+    runs: allRuns,
+    xMode,
+    log,
+    smoothing,
+    live,
+    hidden,
+    zoom,
+    ignoreOutliers,
+    grouped,
+  } = props;
+  const setZoom = props.onZoom;
+  const onZoomRef = useRef(setZoom);
+  onZoomRef.current = setZoom;
+  const hovered = useRef(false);
   const [points, setPoints] = useState<HistoryPoint[] | null>(null);
   const [error, setError] = useState<string>();
-  const [zoom, setZoom] = useState<[number, number] | null>(null);
   const [hover, setHover] = useState<Hover | null>(null);
   const [wrapRef, width] = useWidth<HTMLDivElement>();
   const plotEl = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const dark = useIsDark();
-  const runIds = runs.map((r) => r.id).join(',');
-  const runsKey = runs.map((r) => `${r.id}:${r.name}:${r.color}`).join('|');
+  const runIds = allRuns.map((r) => r.id).join(',');
+  const hiddenKey = [...(hidden ?? [])].join(',');
+  const runs = useMemo(() => allRuns.filter((r) => !hidden?.has(r.id)), [allRuns, hiddenKey]);
+  const runsKey =
+    runs.map((r) => `${r.id}:${r.name}:${r.color}:${r.group ?? ''}`).join('|') + String(grouped);
   // Zoomed step ranges are fetched at full resolution; time axes zoom within the loaded data.
   const stepZoom = xMode === 'step' ? zoom : null;
 
@@ -91,11 +131,18 @@ export function MetricChart({ metricKey, runs, xMode, log, smoothing, live }: Pr
     () => (points ? buildSeries(points, runs, xMode, smoothing, log) : []),
     [points, runsKey, xMode, smoothing, log],
   );
-  const data = useMemo(() => alignSeries(series), [series]);
+  const groups = useMemo(() => (grouped ? groupSeries(series) : null), [series, grouped]);
+  const groupsKey = groups?.map((g) => g.run.name).join('|') ?? '';
+  const data = useMemo(() => (groups ? alignGroups(groups) : alignSeries(series)), [series, groups]);
   const seriesRef = useRef(series);
-  seriesRef.current = series;
-  const zoomRef = useRef(zoom);
-  zoomRef.current = zoom;
+  // Hover reads the drawn lines: the runs, or the groups' means.
+  seriesRef.current = groups ?? series;
+  const yRange = useMemo(
+    () => (ignoreOutliers && !log ? robustRange(series) : null),
+    [ignoreOutliers, log, series],
+  );
+  const yRangeRef = useRef(yRange);
+  yRangeRef.current = yRange;
 
   // (Re)create the plot when its structure changes; data updates go through setData below.
   useEffect(() => {
@@ -115,42 +162,100 @@ export function MetricChart({ metricKey, runs, xMode, log, smoothing, live }: Pr
       legend: { show: false },
       scales: {
         x: { time: xMode === 'wall' },
-        y: log ? { distr: 3 } : {},
+        y: log
+          ? { distr: 3 }
+          : {
+              // Outliers ignored: the 2nd–98th percentile band; otherwise uPlot's own fit.
+              range: (_u, min, max) => yRangeRef.current ?? uPlot.rangeNum(min, max, 0.1, true),
+            },
       },
       series: [
         {},
         // uPlot shows point markers by itself only where points are sparse (e.g. a single step).
-        ...runs.map((r) => ({ label: r.name, stroke: r.color, fill: undefined, width: 1.5, spanGaps: true })),
+        ...(groups
+          ? groups.flatMap((g) => [
+              { label: g.run.name, stroke: g.run.color, width: 2, spanGaps: true },
+              {
+                label: `${g.run.name} max`,
+                stroke: 'transparent',
+                width: 0,
+                spanGaps: true,
+                points: { show: false },
+              },
+              {
+                label: `${g.run.name} min`,
+                stroke: 'transparent',
+                width: 0,
+                spanGaps: true,
+                points: { show: false },
+              },
+            ])
+          : runs.map((r) => ({
+              label: r.name,
+              stroke: r.color,
+              fill: undefined,
+              width: 1.5,
+              spanGaps: true,
+            }))),
       ],
+      // Each group's band fills between its max and min series.
+      bands: groups?.map((g, i) => ({
+        series: [2 + i * 3, 3 + i * 3] as [number, number],
+        // Palette colours are #rrggbb: 38 is about 22 % opacity.
+        fill: `${g.run.color}38`,
+      })),
       axes: [
         xMode === 'relative'
           ? { ...axis, values: (_u: uPlot, vals: number[]) => vals.map(formatRelativeSeconds) }
           : axis,
-        { ...axis, size: 60, values: (_u: uPlot, vals: number[]) => vals.map((v) => formatNumber(v)) },
+        {
+          ...axis,
+          size: (_u: uPlot, labels: string[]) => {
+            const size = yAxisSize(labels);
+            el.dataset.yAxisSize = String(size);
+            return size;
+          },
+          values: (_u: uPlot, vals: number[]) => {
+            const labels = log
+              ? logTickLabels(vals, formatNumber)
+              : vals.map((v) => formatTick(v, formatNumber));
+            // The labels are drawn on the canvas; kept here too for tests and assistive tools.
+            el.dataset.yTicks = labels.filter(Boolean).join('|');
+            return labels;
+          },
+        },
       ],
       cursor: {
+        sync: { key: SYNC_KEY, setSeries: false },
         drag: { x: true, y: false, setScale: false },
         bind: {
           dblclick: () => () => {
-            setZoom(null);
+            onZoomRef.current(null);
             return null;
           },
         },
       },
       hooks: {
+        // The y range drawn, kept on the element for tests and assistive tools.
+        setScale: [
+          (u, key) => {
+            if (key === 'y') el.dataset.yRange = `${u.scales.y.min ?? ''},${u.scales.y.max ?? ''}`;
+          },
+        ],
         setSelect: [
           (u) => {
             if (u.select.width < 3) return;
             const min = u.posToVal(u.select.left, 'x');
             const max = u.posToVal(u.select.left + u.select.width, 'x');
             u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-            setZoom([min, max]);
+            onZoomRef.current([min, max]);
           },
         ],
         setCursor: [
           (u) => {
             const left = u.cursor.left ?? -1;
-            if (left < 0 || u.cursor.idx === null || u.cursor.idx === undefined) {
+            // Synced panels follow the crosshair; only the one under the pointer shows a tooltip.
+            if (!hovered.current || left < 0 || u.cursor.idx === null || u.cursor.idx === undefined) {
               setHover(null);
               return;
             }
@@ -161,6 +266,8 @@ export function MetricChart({ metricKey, runs, xMode, log, smoothing, live }: Pr
               const i = inside ? nearestIndex(s.xs, x) : -1;
               return { run: s.run, value: i < 0 ? null : s.ys[i]!, step: i < 0 ? NaN : s.steps[i]! };
             });
+            // Highest value first; runs without a value here last.
+            rows.sort((a, b) => (b.value ?? -Infinity) - (a.value ?? -Infinity));
             setHover({ left, top: u.cursor.top ?? 0, x, rows });
           },
         ],
@@ -169,11 +276,12 @@ export function MetricChart({ metricKey, runs, xMode, log, smoothing, live }: Pr
     const u = new uPlot(opts, data, el);
     plot.current = u;
     el.dataset.ready = '1';
+    el.dataset.groups = groups?.map((g) => g.run.name).join('|') ?? '';
     return () => {
       u.destroy();
       plot.current = null;
     };
-  }, [width > 0, xMode, log, runsKey, dark]);
+  }, [width > 0, xMode, log, runsKey, groupsKey, dark]);
 
   useEffect(() => {
     plot.current?.setSize({ width, height: HEIGHT });
@@ -184,8 +292,9 @@ export function MetricChart({ metricKey, runs, xMode, log, smoothing, live }: Pr
     if (!u) return;
     u.setData(data, zoom === null);
     if (zoom) u.setScale('x', { min: zoom[0], max: zoom[1] });
+
     if (plotEl.current) plotEl.current.dataset.points = String(data[0].length);
-  }, [data, zoom]);
+  }, [data, zoom, yRange]);
 
   const nPoints = data[0].length;
   const xLabel = xMode === 'step' ? 'Step' : xMode === 'wall' ? 'Time' : 'Relative time';
@@ -211,7 +320,15 @@ export function MetricChart({ metricKey, runs, xMode, log, smoothing, live }: Pr
           </button>
         )}
       </div>
-      <div ref={wrapRef} className="chart-body" onMouseLeave={() => setHover(null)}>
+      <div
+        ref={wrapRef}
+        className="chart-body"
+        onMouseEnter={() => (hovered.current = true)}
+        onMouseLeave={() => {
+          hovered.current = false;
+          setHover(null);
+        }}
+      >
         {error && <div className="error">{error}</div>}
         {points === null && !error && <div className="chart-loading muted small">Loading history…</div>}
         {points !== null && nPoints === 0 && (
@@ -222,7 +339,7 @@ export function MetricChart({ metricKey, runs, xMode, log, smoothing, live }: Pr
           <div
             className="chart-tip popover"
             style={{
-              left: hover.left > width - 240 ? hover.left - 230 : hover.left + 16,
+              ...(hover.left > width / 2 ? { right: width - hover.left + 16 } : { left: hover.left + 16 }),
               top: Math.min(hover.top, HEIGHT - 60),
             }}
             data-testid="chart-tooltip"
@@ -230,15 +347,16 @@ export function MetricChart({ metricKey, runs, xMode, log, smoothing, live }: Pr
             <div className="muted small">
               {xLabel}: {fmtX(hover.x)}
             </div>
-            {hover.rows.map((r) => (
-              <div key={r.run.id} className="row small">
+            {hover.rows.slice(0, TIP_ROWS).map((r) => (
+              <div key={r.run.id} className="row small" data-testid="tip-row">
                 <span className="swatch" style={{ background: r.run.color }} />
-                <span className="ellipsis" style={{ flex: 1, maxWidth: 130 }}>
-                  {r.run.name}
-                </span>
+                <span className="tip-name">{r.run.name}</span>
                 <span className="mono">{r.value === null ? '—' : formatNumber(r.value)}</span>
               </div>
             ))}
+            {hover.rows.length > TIP_ROWS && (
+              <div className="muted small">+ {hover.rows.length - TIP_ROWS} more runs</div>
+            )}
           </div>
         )}
       </div>

@@ -10,6 +10,15 @@ export interface ChartRun {
   name: string;
   color: string;
   startTime: number;
+  /** The run's group (its value of the grouping param or tag) when the view is grouped. */
+  group?: string;
+}
+
+/** One group's aggregate at each x: mean line with the min–max band. */
+export interface GroupSeries extends RunSeries {
+  lo: (number | null)[];
+  hi: (number | null)[];
+  size: number;
 }
 
 /** One run's series in its own x order, kept for hover lookups. */
@@ -128,4 +137,107 @@ export function formatRelativeSeconds(s: number): string {
   if (Math.abs(s) < 60) return `${Math.round(s * 10) / 10}s`;
   if (Math.abs(s) < 3600) return `${Math.floor(s / 60)}m${Math.round(s % 60)}s`;
   return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+}
+
+const isPowerOf10 = (v: number) => v > 0 && Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9;
+const mantissa = (v: number) => Math.round((v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9))) * 1e6) / 1e6;
+
+/** A y tick label: powers of ten as `1e-5` once they get long, other values as everywhere else. */
+export function formatTick(v: number, format: (v: number) => string): string {
+  if (isPowerOf10(v)) {
+    const e = Math.round(Math.log10(v));
+    if (e <= -4 || e >= 6) return `1e${e}`;
+  }
+  return format(v);
+}
+
+/**
+ * Labels for a log axis: uPlot puts a tick (and grid line) at every 1..9 × 10^k, which is too many
+ * to label. Only powers of ten are labelled; a range inside one decade labels 1, 2 and 5 × 10^k,
+ * and if even that leaves fewer than two labels every tick keeps its label.
+ */
+export function logTickLabels(vals: number[], format: (v: number) => string): string[] {
+  const keep = (test: (v: number) => boolean) => vals.filter(test).length >= 2;
+  const test = keep(isPowerOf10)
+    ? isPowerOf10
+    : keep((v) => [1, 2, 5].includes(mantissa(v)))
+      ? (v: number) => [1, 2, 5].includes(mantissa(v))
+      : () => true;
+  return vals.map((v) => (v > 0 && test(v) ? formatTick(v, format) : ''));
+}
+
+/** Width of the y axis that fits its longest label (so 1.2345e-5 is not clipped on the left). */
+export function yAxisSize(labels: string[] | null | undefined): number {
+  const longest = Math.max(3, ...(labels ?? []).map((s) => (s ?? '').length));
+  return Math.ceil(longest * 6.6) + 18;
+}
+
+/**
+ * A y range that ignores outliers: the 2nd to 98th percentile of every drawn value, padded by 5 %.
+ * Null when there are too few values to tell outliers apart (then the axis fits everything).
+ */
+export function robustRange(series: RunSeries[]): [number, number] | null {
+  const ys: number[] = [];
+  for (const s of series) for (const y of s.ys) if (y !== null && Number.isFinite(y)) ys.push(y);
+  if (ys.length < 20) return null;
+  ys.sort((a, b) => a - b);
+  const at = (q: number) => ys[Math.min(ys.length - 1, Math.max(0, Math.round(q * (ys.length - 1))))]!;
+  const lo = at(0.02);
+  const hi = at(0.98);
+  const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.05 || 1;
+  return [lo - pad, hi + pad];
+}
+
+/**
+ * Aggregates runs by `run.group`: at each x where any run of the group has a value, the mean, min
+ * and max over those runs. Groups are ordered by name and drawn in their runs' colour (the caller
+ * gives every run of a group the group's colour).
+ */
+export function groupSeries(series: RunSeries[]): GroupSeries[] {
+  const byGroup = new Map<string, RunSeries[]>();
+  for (const s of series) {
+    const g = s.run.group ?? '(none)';
+    const list = byGroup.get(g);
+    if (list) list.push(s);
+    else byGroup.set(g, [s]);
+  }
+  return [...byGroup.keys()].sort().map((name) => {
+    const members = byGroup.get(name)!;
+    const acc = new Map<number, { sum: number; n: number; lo: number; hi: number; step: number }>();
+    for (const s of members)
+      s.xs.forEach((x, i) => {
+        const y = s.ys[i];
+        if (y === null || y === undefined || !Number.isFinite(y)) return;
+        const a = acc.get(x);
+        if (a) {
+          a.sum += y;
+          a.n++;
+          a.lo = Math.min(a.lo, y);
+          a.hi = Math.max(a.hi, y);
+        } else acc.set(x, { sum: y, n: 1, lo: y, hi: y, step: s.steps[i]! });
+      });
+    const xs = [...acc.keys()].sort((a, b) => a - b);
+    const color = members[0]!.run.color;
+    return {
+      run: {
+        id: `group:${name}`,
+        name: `${name} (${members.length} runs)`,
+        color,
+        startTime: 0,
+        group: name,
+      },
+      xs,
+      ys: xs.map((x) => acc.get(x)!.sum / acc.get(x)!.n),
+      lo: xs.map((x) => acc.get(x)!.lo),
+      hi: xs.map((x) => acc.get(x)!.hi),
+      steps: xs.map((x) => acc.get(x)!.step),
+      size: members.length,
+    };
+  });
+}
+
+/** uPlot columns for groups: x, then per group its mean, max and min (the band lies between the last two). */
+export function alignGroups(groups: GroupSeries[]): uPlot.AlignedData {
+  const parts: RunSeries[] = groups.flatMap((g) => [g, { ...g, ys: g.hi }, { ...g, ys: g.lo }]);
+  return alignSeries(parts);
 }

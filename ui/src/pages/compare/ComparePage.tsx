@@ -1,4 +1,4 @@
-/** Compare runs: params and metrics side by side, parallel coordinates and a scatter plot. */
+/** Compare runs: params, metrics, tags and datasets side by side, parallel coordinates and a scatter plot. */
 import { useMemo, type ReactNode } from 'react';
 import { useAsync } from '../../app/hooks';
 import { Link, useQuery, useSetQuery } from '../../app/router';
@@ -6,7 +6,14 @@ import { formatDuration, formatTime, runDuration } from '../../app/format';
 import { getExperiment, getRun } from '../../api/tracking';
 import { EmptyState, ErrorBox, Loading, StatusBadge } from '../../components/States';
 import { toRow, type RunRow } from '../runs/columns';
-import { compareColumns, display, rawValue } from './compare-data';
+import {
+  compareColumns,
+  compareDatasetNames,
+  compareTagKeys,
+  datasetCell,
+  display,
+  rawValue,
+} from './compare-data';
 import { ParallelCoordinates } from './ParallelCoordinates';
 import { ScatterPlot } from './ScatterPlot';
 
@@ -15,6 +22,7 @@ export function ComparePage() {
   const setQuery = useSetQuery();
   const ids = (query.get('runs') ?? '').split(',').filter(Boolean);
   const onlyDiff = query.get('diff') === '1';
+  const systemTags = query.get('systags') === '1';
   const runs = useAsync(
     (signal) => Promise.all(ids.map((id) => getRun(id, signal).then(toRow))),
     [ids.join(',')],
@@ -57,6 +65,8 @@ export function ComparePage() {
   const sx = query.get('sx') ?? params[0]?.id ?? columns[0]?.id ?? '';
   const sy = query.get('sy') ?? metrics[0]?.id ?? columns[1]?.id ?? '';
   const label = (id: string) => columns.find((c) => c.id === id)?.label ?? id;
+  const tagKeys = compareTagKeys(rows, systemTags);
+  const datasetNames = compareDatasetNames(rows);
 
   return (
     <div data-testid="compare-page">
@@ -137,6 +147,40 @@ export function ComparePage() {
                 get={(r) => display(rawValue(r, c.id))}
                 num
                 testId="metric-row"
+              />
+            ))}
+            <SectionRow title={`Tags (${tagKeys.keys.length})`} span={rows.length}>
+              {(tagKeys.hiddenSystem > 0 || systemTags) && (
+                <label className="check small" style={{ fontWeight: 400 }}>
+                  <input
+                    type="checkbox"
+                    checked={systemTags}
+                    onChange={() => setQuery({ systags: systemTags ? null : '1' })}
+                    data-testid="compare-system-tags"
+                  />
+                  System tags (mlflow.*, cairn.*)
+                </label>
+              )}
+            </SectionRow>
+            {tagKeys.keys.map((k) => (
+              <ValueRow
+                key={k}
+                label={k}
+                rows={rows}
+                onlyDiff={onlyDiff}
+                get={(r) => r.tags.get(k) ?? '—'}
+                testId="tag-row"
+              />
+            ))}
+            <SectionRow title={`Datasets (${datasetNames.length})`} span={rows.length} />
+            {datasetNames.map((name) => (
+              <ValueRow
+                key={name}
+                label={name}
+                rows={rows}
+                onlyDiff={onlyDiff}
+                get={(r) => datasetCell(r, name)}
+                testId="dataset-row"
               />
             ))}
           </tbody>
@@ -230,11 +274,14 @@ function ColumnSelect({
   );
 }
 
-function SectionRow({ title, span }: { title: string; span: number }) {
+function SectionRow({ title, span, children }: { title: string; span: number; children?: ReactNode }) {
   return (
     <tr>
       <td colSpan={span + 1} style={{ background: 'var(--panel-2)' }}>
-        <h3 style={{ margin: 0 }}>{title}</h3>
+        <div className="row" style={{ gap: 16 }}>
+          <h3 style={{ margin: 0 }}>{title}</h3>
+          {children}
+        </div>
       </td>
     </tr>
   );

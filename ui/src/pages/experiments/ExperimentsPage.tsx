@@ -1,4 +1,4 @@
-/** The experiments list: search, create, rename, delete / restore, run counts, open one or several. */
+/** The experiments list: search, create, rename, delete / restore, descriptions, tags, exact run counts, open one or several. */
 import { useState } from 'react';
 import { useAsync } from '../../app/hooks';
 import { Link, navigate, useQuery, useSetQuery } from '../../app/router';
@@ -16,6 +16,8 @@ import { ConfirmDialog, PromptDialog } from '../../components/Modal';
 import { ListStates } from '../../components/ListStates';
 import { SearchBox } from '../../components/SearchBox';
 import { EmptyState, FirstRunSnippet } from '../../components/States';
+import { markdownExcerpt } from '../../components/Markdown';
+import { isSystemTag } from '../../app/tags';
 
 type Dialog =
   | { kind: 'create' }
@@ -47,6 +49,11 @@ export function ExperimentsPage() {
     [q, deleted],
   );
   const experiments = list.data?.experiments ?? [];
+  const idsKey = deleted ? '' : experiments.map((e) => e.experiment_id).join(',');
+  const counts = useAsync(
+    (signal) => (idsKey ? countRuns(idsKey.split(','), signal) : Promise.resolve(new Map<string, number>())),
+    [idsKey],
+  );
 
   const toggle = (id: string) => {
     const next = new Set(selected);
@@ -124,6 +131,7 @@ export function ExperimentsPage() {
               <tr>
                 <th style={{ width: 32 }} />
                 <th>Name</th>
+                <th>Description</th>
                 <th>ID</th>
                 <th>Runs</th>
                 <th>Created</th>
@@ -156,8 +164,25 @@ export function ExperimentsPage() {
                       </Link>
                     )}
                   </td>
+                  <td className="exp-about">
+                    <ExperimentAbout exp={exp} />
+                  </td>
                   <td className="num muted">{exp.experiment_id}</td>
-                  <td className="num">{deleted ? '—' : <RunCount experimentId={exp.experiment_id} />}</td>
+                  <td className="num">
+                    {deleted ? (
+                      '—'
+                    ) : counts.error ? (
+                      <span className="muted" title={counts.error}>
+                        ?
+                      </span>
+                    ) : counts.data?.has(exp.experiment_id) ? (
+                      <span data-testid="run-count">
+                        {counts.data.get(exp.experiment_id)!.toLocaleString('en-US')}
+                      </span>
+                    ) : (
+                      <span className="muted">…</span>
+                    )}
+                  </td>
                   <td className="nowrap" title={formatTime(exp.creation_time)}>
                     {formatRelative(exp.creation_time)}
                   </td>
@@ -247,14 +272,28 @@ export function ExperimentsPage() {
   );
 }
 
-function RunCount({ experimentId }: { experimentId: string }) {
-  const count = useAsync((signal) => countRuns(experimentId, 2000, signal), [experimentId]);
-  if (count.error) return <span className="muted">?</span>;
-  if (!count.data) return <span className="muted">…</span>;
+/** An experiment's description (first line, as plain text) and its user tags. */
+function ExperimentAbout({ exp }: { exp: Experiment }) {
+  const tags = exp.tags ?? [];
+  const note = tags.find((t) => t.key === 'mlflow.note.content')?.value;
+  const user = tags.filter((t) => !isSystemTag(t.key));
   return (
-    <span data-testid="run-count">
-      {count.data.count.toLocaleString('en-US')}
-      {count.data.more ? '+' : ''}
-    </span>
+    <>
+      {note && (
+        <div className="ellipsis small" title={note} data-testid="experiment-description">
+          {markdownExcerpt(note)}
+        </div>
+      )}
+      {user.length > 0 && (
+        <div className="row" style={{ gap: 4, flexWrap: 'wrap' }} data-testid="experiment-tags">
+          {user.slice(0, 4).map((t) => (
+            <span key={t.key} className="pill small mono" title={`${t.key} = ${t.value}`}>
+              {t.key}: {t.value.length > 24 ? `${t.value.slice(0, 23)}…` : t.value}
+            </span>
+          ))}
+          {user.length > 4 && <span className="muted small">+{user.length - 4}</span>}
+        </div>
+      )}
+    </>
   );
 }

@@ -7,7 +7,7 @@ import { ListStates } from '../../components/ListStates';
 import { SearchBox } from '../../components/SearchBox';
 import { EmptyState } from '../../components/States';
 import { AliasChip } from '../registry/Badges';
-import { markdownExcerpt } from '../registry/Markdown';
+import { markdownExcerpt } from '../../components/Markdown';
 
 export const promptPath = (name: string): string => `/prompts/${encodeURIComponent(name)}`;
 

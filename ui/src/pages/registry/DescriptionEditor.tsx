@@ -1,6 +1,5 @@
 /** An editable Markdown description (of a registered model or of one version). */
 import { DescriptionEditor as Editor } from '../../components/DescriptionEditor';
-import { Markdown } from './Markdown';
 
 interface Props {
   value: string;
@@ -10,15 +9,5 @@ interface Props {
 }
 
 export function DescriptionEditor({ value, placeholder, onSave }: Props) {
-  return (
-    <Editor
-      value={value}
-      testId="registry-description"
-      emptyText={placeholder}
-      onSave={onSave}
-      render={(text) => <Markdown text={text} />}
-      inputPlaceholder="Markdown: # heading, - list, **bold**, `code`, [link](https://…)"
-      inputNote="Markdown supported"
-    />
-  );
+  return <Editor value={value} testId="registry-description" emptyText={placeholder} onSave={onSave} />;
 }

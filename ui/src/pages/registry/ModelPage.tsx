@@ -21,7 +21,7 @@ import { EmptyState, ErrorBox, Loading } from '../../components/States';
 import { AliasEditor } from './AliasEditor';
 import { AliasChip, StageBadge, VersionLink, modelPath, runLink } from './Badges';
 import { DescriptionEditor } from './DescriptionEditor';
-import { markdownExcerpt } from './Markdown';
+import { markdownExcerpt } from '../../components/Markdown';
 import { RegisterSnippet } from './RegisterSnippet';
 import { TagTable } from './TagTable';
 

@@ -14,7 +14,7 @@ import { ListStates } from '../../components/ListStates';
 import { SearchBox } from '../../components/SearchBox';
 import { EmptyState } from '../../components/States';
 import { AliasChip, StageBadge, modelPath, versionPath } from './Badges';
-import { markdownExcerpt } from './Markdown';
+import { markdownExcerpt } from '../../components/Markdown';
 import { RegisterSnippet } from './RegisterSnippet';
 
 const SORTS: { key: string; label: string; orderBy: string }[] = [

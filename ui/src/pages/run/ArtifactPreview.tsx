@@ -1,6 +1,7 @@
 /**
  * Preview of one artifact. Untrusted markup (HTML, SVG) is never run in the app's origin: it is
- * shown as escaped source, or rendered in an iframe sandboxed without same-origin or scripts.
+ * shown as escaped source, or rendered in an iframe sandboxed without same-origin or scripts
+ * (SVG files open rendered, HTML as source).
  */
 import { useState } from 'react';
 import { useAsync } from '../../app/hooks';
@@ -59,7 +60,8 @@ export function ArtifactPreview({ runId, path, size }: { runId: string; path: st
 
 function TextPreview({ runId, path, kind }: { runId: string; path: string; kind: PreviewKind }) {
   const text = useAsync((signal) => fetchArtifactText(runId, path, signal), [runId, path]);
-  const [rendered, setRendered] = useState(false);
+  // An SVG is a picture: it opens rendered (in the same empty sandbox); HTML opens as source.
+  const [rendered, setRendered] = useState(/\.svg$/i.test(path));
   if (text.error) return <ErrorBox message={text.error} onRetry={text.reload} />;
   if (text.data === undefined) return <Loading label="Loading file…" />;
   const body = text.data;
@@ -87,7 +89,11 @@ function TextPreview({ runId, path, kind }: { runId: string; path: string; kind:
     return (
       <div>
         <div className="seg" style={{ marginBottom: 10 }}>
-          <button className={rendered ? '' : 'on'} onClick={() => setRendered(false)}>
+          <button
+            className={rendered ? '' : 'on'}
+            onClick={() => setRendered(false)}
+            data-testid="show-source"
+          >
             Source
           </button>
           <button

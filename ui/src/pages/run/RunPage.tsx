@@ -3,6 +3,7 @@ import { useAsync, useInterval } from '../../app/hooks';
 import { Link, useQuery, useSetQuery } from '../../app/router';
 import { getExperiment, getRun } from '../../api/tracking';
 import { ErrorBox, Loading, StatusBadge } from '../../components/States';
+import { NotFoundPage } from '../not-found/NotFoundPage';
 import { ArtifactBrowser } from './ArtifactBrowser';
 import { RunOverview } from './RunOverview';
 
@@ -20,6 +21,8 @@ export function RunPage({ params }: { params: Record<string, string> }) {
   // Keep a running run's numbers fresh without a reload.
   useInterval(() => run.reload(), 1500, run.data?.info.status === 'RUNNING');
 
+  if (run.notFound && !run.data)
+    return <NotFoundPage what={`Run ${runId}`} back={{ to: '/experiments', label: 'list of experiments' }} />;
   if (run.error && !run.data) return <ErrorBox message={run.error} onRetry={run.reload} />;
   if (!run.data) return <Loading label="Loading run…" />;
   const info = run.data.info;

@@ -1,13 +1,14 @@
-/** A run's tags: add, edit and delete user tags; system tags (`mlflow.*`) are listed read-only. */
+/** A run's tags: add, edit and delete user tags; system tags (`mlflow.*`, `cairn.*`) are listed read-only behind a toggle. */
 import { useState } from 'react';
 import { deleteRunTag, setRunTag } from '../../api/tracking';
 import type { Tag } from '../../api/types';
+import { isSystemTag } from '../../app/tags';
 import { TagEditor } from '../../components/TagEditor';
 
 export function TagsEditor({ runId, tags, onChanged }: { runId: string; tags: Tag[]; onChanged(): void }) {
   const [showSystem, setShowSystem] = useState(false);
-  const user = tags.filter((t) => !t.key.startsWith('mlflow.'));
-  const system = tags.filter((t) => t.key.startsWith('mlflow.')).sort((a, b) => a.key.localeCompare(b.key));
+  const user = tags.filter((t) => !isSystemTag(t.key));
+  const system = tags.filter((t) => isSystemTag(t.key)).sort((a, b) => a.key.localeCompare(b.key));
 
   return (
     <TagEditor
@@ -24,14 +25,19 @@ export function TagsEditor({ runId, tags, onChanged }: { runId: string; tags: Ta
     >
       {system.length > 0 && (
         <div style={{ marginTop: 12 }}>
-          <button className="small ghost" onClick={() => setShowSystem(!showSystem)}>
+          <button
+            className="small ghost"
+            onClick={() => setShowSystem(!showSystem)}
+            data-testid="toggle-system-tags"
+            aria-expanded={showSystem}
+          >
             {showSystem ? '▾' : '▸'} System tags ({system.length})
           </button>
           {showSystem && (
             <table className="data">
               <tbody>
                 {system.map((t) => (
-                  <tr key={t.key}>
+                  <tr key={t.key} data-testid="system-tag-row">
                     <td className="mono small muted" style={{ width: '35%' }}>
                       {t.key}
                     </td>

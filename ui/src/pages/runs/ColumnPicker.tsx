@@ -1,5 +1,6 @@
 /** Chooses which params, metrics and tags are shown as runs table columns. */
 import { useEffect, useRef, useState } from 'react';
+import { isSystemTag } from '../../app/tags';
 
 interface Props {
   keys: { metrics: string[]; params: string[]; tags: string[] };
@@ -10,6 +11,7 @@ interface Props {
 export function ColumnPicker({ keys, chosen, onChange }: Props) {
   const [open, setOpen] = useState(false);
   const [q, setQ] = useState('');
+  const [showSystem, setShowSystem] = useState(false);
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!open) return;
@@ -21,11 +23,19 @@ export function ColumnPicker({ keys, chosen, onChange }: Props) {
   const set = new Set(chosen);
   const toggle = (id: string) => onChange(set.has(id) ? chosen.filter((c) => c !== id) : [...chosen, id]);
   const match = (k: string) => k.toLowerCase().includes(q.toLowerCase());
+  const systemCount = keys.tags.filter(isSystemTag).length;
   const groups: [string, string, string[]][] = [
     ['Metrics', 'metric', keys.metrics],
     ['Parameters', 'param', keys.params],
-    ['Tags', 'tag', keys.tags],
+    ['Tags', 'tag', showSystem ? keys.tags : keys.tags.filter((k) => !isSystemTag(k))],
   ];
+  // Enter adds the first key matching the search that is not shown yet (pick a metric by name).
+  const addFirstMatch = () => {
+    for (const [, kind, list] of groups) {
+      const k = list.find((key) => match(key) && !set.has(`${kind}:${key}`));
+      if (k !== undefined) return toggle(`${kind}:${k}`);
+    }
+  };
   return (
     <div style={{ position: 'relative' }} ref={box}>
       <button onClick={() => setOpen(!open)} data-testid="column-picker">
@@ -39,8 +49,10 @@ export function ColumnPicker({ keys, chosen, onChange }: Props) {
               placeholder="Find a key"
               value={q}
               onChange={(e) => setQ(e.target.value)}
+              onKeyDown={(e) => e.key === 'Enter' && q && addFirstMatch()}
               style={{ flex: 1 }}
               autoFocus
+              data-testid="column-search"
             />
             <button className="small ghost" onClick={() => onChange([])}>
               Clear
@@ -70,6 +82,17 @@ export function ColumnPicker({ keys, chosen, onChange }: Props) {
                 </div>
               );
             })}
+            {systemCount > 0 && (
+              <label className="check small muted" style={{ marginTop: 6 }}>
+                <input
+                  type="checkbox"
+                  checked={showSystem}
+                  onChange={() => setShowSystem(!showSystem)}
+                  data-testid="show-system-tag-columns"
+                />
+                Show {systemCount} system tags (mlflow.*, cairn.*)
+              </label>
+            )}
             {!keys.metrics.length && !keys.params.length && !keys.tags.length && (
               <p className="muted small">No params, metrics or tags logged yet.</p>
             )}

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 interface Props {
   value: string;
   keys: string[];
+  /** Marks the field invalid (the page shows the message below the toolbar). */
   error?: string;
   onSubmit(filter: string): void;
 }
@@ -121,11 +122,6 @@ export function FilterBox({ value, keys, error, onSubmit }: Props) {
               {s}
             </div>
           ))}
-        </div>
-      )}
-      {error && (
-        <div className="error filter-error" role="alert" data-testid="filter-error">
-          <strong>Invalid filter or sort.</strong> {error}
         </div>
       )}
     </div>

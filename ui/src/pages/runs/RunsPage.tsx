@@ -1,11 +1,13 @@
 /** Runs of one or more experiments: table (filter, sort, columns, selection) and charts. */
 import { lazy, Suspense, useCallback, useMemo, useRef, useState } from 'react';
 import { useAsync } from '../../app/hooks';
-import { getExperiment } from '../../api/tracking';
+import { errorMessage } from '../../api/client';
+import { collectRunIds, getExperiment } from '../../api/tracking';
 import { ErrorBox, Loading } from '../../components/States';
+import { NotFoundPage } from '../not-found/NotFoundPage';
 import { ColumnPicker } from './ColumnPicker';
 import { FilterBox } from './FilterBox';
-import { collectKeys, filterKeys, orderByFor } from './columns';
+import { collectKeys, filterKeys, orderByFor, sortLoadedRows } from './columns';
 import { groupRuns, type DisplayRow } from './grouping';
 import { RunsEmpty } from './RunsEmpty';
 import { RunsHeader } from './RunsHeader';
@@ -14,6 +16,9 @@ import { SelectionBar } from './SelectionBar';
 import { useRunColumns } from './useRunColumns';
 import { useRunSearch } from './useRunSearch';
 import { useRunsUrlState } from './useRunsUrlState';
+
+/** "Select all matching runs" selects at most this many (the selection lives in the URL). */
+export const SELECT_ALL_CAP = 1000;
 
 // The charts (and uPlot) load when first shown.
 const ChartsView = lazy(() => import('../charts/ChartsView').then((m) => ({ default: m.ChartsView })));
@@ -39,14 +44,41 @@ export function RunsPage({ params }: { params: Record<string, string> }) {
     visibleRange.current = [first, last];
   }, []);
   const keys = useMemo(() => collectKeys(search.rows), [search.rows]);
-  const { chosen, choose, columns } = useRunColumns(ids, keys, sortId);
-  const display = useMemo(() => groupRuns(search.rows, expanded), [search.rows, expanded]);
+  const { chosen, choose, columns, resize } = useRunColumns(ids, keys, sortId);
+  const display = useMemo(
+    () => groupRuns(sortLoadedRows(search.rows, sortId, sortDir), expanded),
+    [search.rows, expanded, sortId, sortDir],
+  );
   displayRef.current = display;
 
+  const [allMatching, setAllMatching] = useState<{
+    loading: boolean;
+    count?: number;
+    more?: boolean;
+    error?: string;
+    key: string;
+  }>();
+  const queryKey = JSON.stringify([ids, filter, deleted]);
   const toggleAll = () => {
+    setAllMatching(undefined);
     if (display.length && display.every((d) => selected.has(d.row.id))) setSelected(new Set());
     else setSelected(new Set(display.map((d) => d.row.id)));
   };
+  const selectAllMatching = () => {
+    setAllMatching({ loading: true, key: queryKey });
+    const args = { experimentIds: ids, filter, viewType: deleted ? 'DELETED_ONLY' : 'ACTIVE_ONLY' } as const;
+    collectRunIds(args, SELECT_ALL_CAP).then(
+      ({ ids: all, more }) => {
+        setSelected(new Set(all));
+        setAllMatching({ loading: false, count: all.length, more, key: queryKey });
+      },
+      (e: unknown) => setAllMatching({ loading: false, error: errorMessage(e), key: queryKey }),
+    );
+  };
+  const allLoadedSelected =
+    search.rows.length > 1 &&
+    selected.size === search.rows.length &&
+    search.rows.every((r) => selected.has(r.id));
   const toggleExpand = useCallback((id: string) => {
     setExpanded((old) => {
       const next = new Set(old);
@@ -64,6 +96,13 @@ export function RunsPage({ params }: { params: Record<string, string> }) {
   const title = names.length ? names.join(', ') : ids.length > 1 ? `${ids.length} experiments` : '';
   const selectedIds = [...selected];
 
+  if (experiments.notFound)
+    return (
+      <NotFoundPage
+        what={ids.length > 1 ? `One of experiments ${ids.join(', ')}` : `Experiment ${ids[0]}`}
+        back={{ to: '/experiments', label: 'list of experiments' }}
+      />
+    );
   return (
     <div className="runs-page" data-testid="runs-page">
       <RunsHeader ids={ids} title={title} live={search.live} view={view} onView={url.setView} />
@@ -87,13 +126,34 @@ export function RunsPage({ params }: { params: Record<string, string> }) {
         <span style={{ flex: 1 }} />
         {view === 'table' && <ColumnPicker keys={keys} chosen={chosen} onChange={choose} />}
       </div>
+      {search.badQuery && (
+        <div className="error filter-error" role="alert" data-testid="filter-error">
+          <strong>Invalid filter or sort.</strong> {search.error}
+          {search.rows.length > 0 && (
+            <span className="muted"> Showing the results of the last valid search.</span>
+          )}
+        </div>
+      )}
       <SelectionBar
         selectedIds={selectedIds}
         experimentIds={ids}
         deleted={deleted}
         onChart={() => url.setView('charts')}
-        onClear={() => setSelected(new Set())}
+        onClear={() => {
+          setAllMatching(undefined);
+          setSelected(new Set());
+        }}
         onChanged={search.reload}
+        loadedAllSelected={
+          allLoadedSelected ? { loaded: search.rows.length, hasMore: search.hasMore } : undefined
+        }
+        onSelectAllMatching={selectAllMatching}
+        allMatching={
+          allMatching?.key === queryKey &&
+          (allMatching.loading || allMatching.error || selected.size === allMatching.count)
+            ? allMatching
+            : undefined
+        }
       />
       {search.error && !search.badQuery && <ErrorBox message={search.error} onRetry={search.reload} />}
       {view === 'charts' && (selectedIds.length > 0 || !search.loading) ? (
@@ -102,7 +162,7 @@ export function RunsPage({ params }: { params: Record<string, string> }) {
         </Suspense>
       ) : search.loading && !search.rows.length ? (
         <Loading label="Loading runs…" />
-      ) : display.length === 0 && !search.error ? (
+      ) : display.length === 0 && (!search.error || search.badQuery) ? (
         <RunsEmpty
           filter={filter}
           deleted={deleted}
@@ -110,7 +170,7 @@ export function RunsPage({ params }: { params: Record<string, string> }) {
           onClearFilter={url.clearFilter}
         />
       ) : (
-        !search.badQuery && (
+        (!search.error || search.badQuery) && (
           <>
             <RunsTable
               rows={display}
@@ -128,6 +188,7 @@ export function RunsPage({ params }: { params: Record<string, string> }) {
               onEndReached={search.loadMore}
               onVisibleRange={onVisibleRange}
               experimentNames={experimentNames}
+              onResize={resize}
             />
             <div className="muted small" style={{ marginTop: 6 }} data-testid="runs-count">
               {search.rows.length.toLocaleString('en-US')} runs loaded

@@ -2,7 +2,15 @@
  * The runs table: only the rows in view (plus a small margin) are in the DOM, so 10,000+ runs
  * scroll smoothly. Rows are absolutely positioned inside a spacer of the full height.
  */
-import { memo, useEffect, useLayoutEffect, useRef, useState, type CSSProperties } from 'react';
+import {
+  memo,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type CSSProperties,
+  type PointerEvent as ReactPointerEvent,
+} from 'react';
 import { Link } from '../../app/router';
 import {
   formatDuration,
@@ -15,6 +23,7 @@ import {
 import { StatusBadge } from '../../components/States';
 import { runUser, type ColumnDef, type RunRow } from './columns';
 import type { DisplayRow } from './grouping';
+import { MAX_COLUMN_WIDTH, MIN_COLUMN_WIDTH } from './useRunColumns';
 
 export const ROW_HEIGHT = 34;
 const OVERSCAN = 8;
@@ -38,10 +47,40 @@ interface Props {
   onVisibleRange?(first: number, last: number): void;
   /** Experiment names by id, for the Experiment column. */
   experimentNames?: ReadonlyMap<string, string>;
+  /** A column's edge was dragged to a new width. */
+  onResize?(id: string, width: number): void;
 }
 
+/** The checkbox and run-name columns stay in place when the table scrolls sideways. */
+const PINNED = new Set(['attr:run_name']);
+
 export function RunsTable(props: Props) {
-  const { rows, columns, selected, sortId, sortDir } = props;
+  const { rows, selected, sortId, sortDir } = props;
+  // While a column edge is dragged its width changes here; the new width is saved on release.
+  const [dragging, setDragging] = useState<{ id: string; width: number } | null>(null);
+  const columns = dragging
+    ? props.columns.map((c) => (c.id === dragging.id ? { ...c, width: dragging.width } : c))
+    : props.columns;
+  const startResize = (e: ReactPointerEvent<HTMLSpanElement>, col: ColumnDef) => {
+    e.preventDefault();
+    e.stopPropagation();
+    const x0 = e.clientX;
+    const handle = e.currentTarget;
+    handle.setPointerCapture(e.pointerId);
+    let width = col.width;
+    const move = (ev: PointerEvent) => {
+      width = Math.min(MAX_COLUMN_WIDTH, Math.max(MIN_COLUMN_WIDTH, col.width + ev.clientX - x0));
+      setDragging({ id: col.id, width });
+    };
+    const up = () => {
+      handle.removeEventListener('pointermove', move);
+      handle.removeEventListener('pointerup', up);
+      setDragging(null);
+      props.onResize?.(col.id, width);
+    };
+    handle.addEventListener('pointermove', move);
+    handle.addEventListener('pointerup', up);
+  };
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(600);
@@ -101,10 +140,10 @@ export function RunsTable(props: Props) {
     >
       <div style={{ width, minWidth: '100%' }}>
         <div className="runs-head" style={{ gridTemplateColumns: template }} role="row">
-          <div className="cell check">
+          <div className="cell check pin" style={{ left: 0 }}>
             <input
               type="checkbox"
-              aria-label="Select all runs"
+              aria-label="Select all loaded runs"
               checked={allSelected}
               onChange={props.onToggleAll}
             />
@@ -112,9 +151,16 @@ export function RunsTable(props: Props) {
           {columns.map((c) => (
             <div
               key={c.id}
-              className={`cell ${c.sortKey ? 'sortable' : ''} ${c.kind}`}
-              title={c.sortKey ? `Sort by ${c.label}` : `${c.label} (not sortable)`}
-              onClick={() => c.sortKey && props.onSort(c)}
+              className={`cell ${c.sortKey || c.clientSort ? 'sortable' : ''} ${c.kind} ${PINNED.has(c.id) ? 'pin pin-last' : ''}`}
+              style={PINNED.has(c.id) ? { left: CHECK_WIDTH } : undefined}
+              title={
+                c.sortKey
+                  ? `Sort by ${c.label}`
+                  : c.clientSort
+                    ? `Sort the loaded runs by ${c.label}`
+                    : `${c.label} (not sortable)`
+              }
+              onClick={() => (c.sortKey || c.clientSort) && props.onSort(c)}
               role="columnheader"
               data-column={c.id}
               aria-sort={sortId === c.id ? (sortDir === 'asc' ? 'ascending' : 'descending') : undefined}
@@ -126,6 +172,15 @@ export function RunsTable(props: Props) {
               )}
               <span className="ellipsis">{c.label}</span>
               {sortId === c.id && <span className="arrow">{sortDir === 'asc' ? '▲' : '▼'}</span>}
+              {props.onResize && (
+                <span
+                  className="col-resize"
+                  onPointerDown={(e) => startResize(e, c)}
+                  onClick={(e) => e.stopPropagation()}
+                  title="Drag to resize"
+                  data-testid="column-resize"
+                />
+              )}
             </div>
           ))}
         </div>
@@ -168,7 +223,7 @@ const Row = memo(function Row({
       data-run-id={d.row.id}
       data-testid="run-row"
     >
-      <div className="cell check">
+      <div className="cell check pin" style={{ left: 0 }}>
         <input
           type="checkbox"
           aria-label={`Select ${d.row.run.info.run_name}`}
@@ -177,7 +232,12 @@ const Row = memo(function Row({
         />
       </div>
       {columns.map((c) => (
-        <div key={c.id} className={`cell ${c.kind}`} data-column={c.id}>
+        <div
+          key={c.id}
+          className={`cell ${c.kind} ${PINNED.has(c.id) ? 'pin pin-last' : ''}`}
+          style={PINNED.has(c.id) ? { left: CHECK_WIDTH } : undefined}
+          data-column={c.id}
+        >
           <Cell
             col={c}
             d={d}

@@ -1,5 +1,7 @@
 /** Runs table columns: identities (`metric:loss`), labels, server sort keys and cell values. */
 import type { Run } from '../../api/types';
+import { runDuration } from '../../app/format';
+import { isSystemTag } from '../../app/tags';
 
 export type ColumnKind = 'attr' | 'metric' | 'param' | 'tag';
 
@@ -31,6 +33,8 @@ export interface ColumnDef {
   width: number;
   /** The `order_by` identifier; undefined when the server cannot sort by this column. */
   sortKey?: string;
+  /** Sorted in the browser (the loaded rows), for a column the server cannot sort by. */
+  clientSort?: boolean;
 }
 
 /** Keys that need no quoting in the search grammar. */
@@ -65,8 +69,8 @@ export const ATTRIBUTE_COLUMNS: ColumnDef[] = [
     width: 128,
     sortKey: 'attributes.start_time',
   },
-  // Duration is derived (end − start); the search API has no key to sort by it.
-  { id: 'attr:duration', kind: 'attr', key: 'duration', label: 'Duration', width: 110 },
+  // Duration is derived (end − start); the search API has no key to sort by it, so the loaded rows are sorted.
+  { id: 'attr:duration', kind: 'attr', key: 'duration', label: 'Duration', width: 110, clientSort: true },
   { id: 'attr:user', kind: 'attr', key: 'user', label: 'User', width: 120, sortKey: 'attributes.user_id' },
   {
     id: 'attr:source',
@@ -128,7 +132,7 @@ export function collectKeys(
   }
   const byName = (a: string, b: string) => a.localeCompare(b);
   const tagOrder = (a: string, b: string) =>
-    Number(a.startsWith('mlflow.')) - Number(b.startsWith('mlflow.')) || a.localeCompare(b);
+    Number(isSystemTag(a)) - Number(isSystemTag(b)) || a.localeCompare(b);
   return {
     metrics: [...metrics].sort(byName),
     params: [...params].sort(byName),
@@ -157,4 +161,43 @@ export function filterKeys(keys: { metrics: string[]; params: string[]; tags: st
     'datasets.digest',
     'datasets.context',
   ];
+}
+
+/** Sorts by the numbers of `values` (undefined last), in `dir`, keeping the given order on ties. */
+function sortByNumbers(rows: RunRow[], values: (number | undefined)[], dir: string | null): RunRow[] {
+  const sign = dir === 'asc' ? 1 : -1;
+  return rows
+    .map((r, i) => ({ r, i, v: values[i] }))
+    .sort((a, b) =>
+      a.v === undefined || b.v === undefined
+        ? Number(a.v === undefined) - Number(b.v === undefined) || a.i - b.i
+        : sign * (a.v - b.v) || a.i - b.i,
+    )
+    .map((x) => x.r);
+}
+
+/**
+ * Sorts the loaded rows where the server's order is not the one wanted: by a param numerically
+ * when every loaded value of it is a number (the server orders params as strings: 128, 256, 32 …),
+ * and by duration (which the server cannot sort by). Rows without a value go last. Other sorts
+ * keep the server's order.
+ */
+export function sortLoadedRows(rows: RunRow[], sortId: string | null, dir: string | null): RunRow[] {
+  if (sortId === 'attr:duration')
+    return sortByNumbers(
+      rows,
+      rows.map((r) => runDuration(r.run.info.start_time, r.run.info.end_time, r.run.info.status)),
+      dir,
+    );
+  if (!sortId?.startsWith('param:')) return rows;
+  const key = sortId.slice('param:'.length);
+  const values = rows.map((r) => r.params.get(key));
+  const numeric = (v: string) => v.trim() !== '' && Number.isFinite(Number(v));
+  if (!values.some((v) => v !== undefined) || !values.every((v) => v === undefined || numeric(v)))
+    return rows;
+  return sortByNumbers(
+    rows,
+    values.map((v) => (v === undefined ? undefined : Number(v))),
+    dir,
+  );
 }

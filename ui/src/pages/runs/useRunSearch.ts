@@ -67,10 +67,14 @@ export function useRunSearch(query: Query, visibleIds: () => string[]): RunSearc
       },
       (e: unknown) => {
         if (isAbort(e) || gen !== generation.current) return;
-        setRows([]);
-        setToken(undefined);
+        const bad = e instanceof ApiError && e.status === 400;
+        // A rejected filter keeps the last good results on screen (with the error shown).
+        if (!bad) {
+          setRows([]);
+          setToken(undefined);
+        }
         setError(errorMessage(e));
-        setBadQuery(e instanceof ApiError && e.status === 400);
+        setBadQuery(bad);
         setLoading(false);
       },
     );

@@ -53,7 +53,10 @@ export function useRunsUrlState() {
     sortBy: (col: ColumnDef) => {
       if (sortId === col.id) setQuery({ sort: col.id, dir: sortDir === 'asc' ? 'desc' : 'asc' });
       else
-        setQuery({ sort: col.id, dir: col.kind === 'metric' || col.key === 'start_time' ? 'desc' : 'asc' });
+        setQuery({
+          sort: col.id,
+          dir: col.kind === 'metric' || col.key === 'start_time' || col.key === 'duration' ? 'desc' : 'asc',
+        });
     },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * A small Markdown subset for model descriptions: headings, paragraphs, bullet and numbered lists,
+ * A small Markdown subset for descriptions (runs, models, versions): headings, paragraphs, bullet and numbered lists,
  * fenced code, inline code, bold, italic and http(s) links. Built as React elements, never as HTML
  * strings, so a description cannot inject markup or scripts.
  */
