@@ -26,7 +26,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SEARCH_RUNS = Number(process.env.BENCH_RUNS ?? 100_000);
 const HISTORY_POINTS = Number(process.env.BENCH_HISTORY_POINTS ?? 1_000_000);
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createServer();
     s.listen(0, '127.0.0.1', () => {
@@ -36,12 +36,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-interface Server {
+export interface Server {
   url: string;
   proc: ChildProcess;
 }
 
-async function startServer(storeUri: string, artifacts: string): Promise<Server> {
+export async function startServer(storeUri: string, artifacts: string): Promise<Server> {
   const port = await freePort();
   const proc = spawn(
     process.execPath,
@@ -70,7 +70,7 @@ async function startServer(storeUri: string, artifacts: string): Promise<Server>
   throw new Error('server did not start');
 }
 
-async function stopServer(s: Server): Promise<number> {
+export async function stopServer(s: Server): Promise<number> {
   const status = await readFile(`/proc/${s.proc.pid}/status`, 'utf8').catch(() => '');
   const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
   s.proc.kill('SIGTERM');
