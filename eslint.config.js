@@ -19,6 +19,20 @@ export default tseslint.config(
   // DESIGN.md's layers: lower layers never import higher ones (see scripts/eslint/layers.mjs).
   ...layerRules(),
   {
+    // Database differences are answered by the dialect adapters (src/store/sql/dialects/).
+    files: ['src/store/**/*.ts'],
+    ignores: ['src/store/sql/dialects/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'BinaryExpression[operator=/^[!=]==?$/] > Literal[value=/^(sqlite|postgresql|mysql)$/]',
+          message: 'Do not branch on the database: add a member to the Dialect interface instead.',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

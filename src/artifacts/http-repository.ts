@@ -8,7 +8,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream/promises';
-import { MlflowError, invalidParam, isErrorCode } from '../errors.js';
+import { MlflowError, describeErrorAnswer, invalidParam } from '../errors.js';
 import {
   joinArtifactPath,
   type ArtifactFileInfo,
@@ -181,24 +181,6 @@ function putStream(
 async function throwIfFailed(res: Response, action: string): Promise<void> {
   if (res.ok) return;
   const text = await res.text().catch(() => '');
-  let code =
-    res.status === 404
-      ? 'RESOURCE_DOES_NOT_EXIST'
-      : res.status === 503
-        ? 'TEMPORARILY_UNAVAILABLE'
-        : res.status < 500
-          ? 'BAD_REQUEST'
-          : 'INTERNAL_ERROR';
-  let message = text.slice(0, 1000) || res.statusText;
-  try {
-    const body = JSON.parse(text) as { error_code?: string; message?: string };
-    if (body.error_code && isErrorCode(body.error_code)) code = body.error_code;
-    if (body.message) message = body.message;
-  } catch {
-    // Not JSON: keep the raw text.
-  }
-  throw new MlflowError(
-    `Failed to ${action} (HTTP ${res.status}): ${message}`,
-    isErrorCode(code) ? code : 'INTERNAL_ERROR',
-  );
+  const { code, message } = describeErrorAnswer(res.status, text);
+  throw new MlflowError(`Failed to ${action} (HTTP ${res.status}): ${message}`, code);
 }

@@ -11,7 +11,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
-import { MlflowError, isErrorCode, type ErrorCode } from '../errors.js';
+import { MlflowError, describeErrorAnswer, type ErrorCode } from '../errors.js';
 
 /** Raised when the server could not be reached or gave no usable answer. */
 export class TransportError extends MlflowError {
@@ -33,7 +33,7 @@ export class HttpError extends MlflowError {
   readonly status: number;
   constructor(message: string, errorCode: ErrorCode, status: number) {
     super(message, errorCode);
-    this.name = 'MlflowError';
+    this.name = 'HttpError';
     this.status = status;
   }
 }
@@ -250,16 +250,6 @@ function decodeMessage(text: string): string | undefined {
 
 /** Turns an error answer into an MlflowError carrying the server's error code and message. */
 export function errorFromResponse(status: number, text: string): HttpError {
-  let code: ErrorCode | undefined;
-  let message: string | undefined;
-  try {
-    const parsed = JSON.parse(text) as { error_code?: unknown; message?: unknown };
-    if (typeof parsed.error_code === 'string' && isErrorCode(parsed.error_code)) code = parsed.error_code;
-    if (typeof parsed.message === 'string') message = parsed.message;
-  } catch {
-    // plain-text error page
-  }
-  code ??= status === 404 ? 'ENDPOINT_NOT_FOUND' : status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST';
-  message ??= text.trim().slice(0, 500) || `HTTP ${status}`;
+  const { code, message } = describeErrorAnswer(status, text);
   return new HttpError(message, code, status);
 }

@@ -14,7 +14,8 @@ import { MlflowError } from '../errors.js';
 import { parseModelUri, resolveModelUri, type ModelUriRegistry } from '../registry/model-uri.js';
 import type { RequestOptions, TransportOptions } from './http.js';
 import { downloadFromArtifactUri } from './registry-download.js';
-import { TrackingClient } from './tracking-client.js';
+import { TrackingClient, paginate } from './tracking-client.js';
+import type { Paged } from './tracking-types.js';
 import type { TransferOptions } from './artifacts.js';
 import { RegistryWebhooksClient } from './registry-webhooks.js';
 
@@ -129,30 +130,22 @@ export class RegistryClient implements ModelUriRegistry {
     await this.call('DELETE', 'registered-models/delete', { name });
   }
 
-  async searchRegisteredModels(
-    req: SearchRegistryRequest = {},
-  ): Promise<{ registered_models: RegisteredModel[]; next_page_token?: string }> {
+  /** One page of registered models, shaped like every search page of the SDK. */
+  async searchRegisteredModels(req: SearchRegistryRequest = {}): Promise<Paged<RegisteredModel>> {
     const r = await this.call<{ registered_models?: RegisteredModel[]; next_page_token?: string }>(
       'GET',
       'registered-models/search',
       { ...req },
     );
     return {
-      registered_models: (r.registered_models ?? []).map(normalizeModel),
-      next_page_token: r.next_page_token,
+      items: (r.registered_models ?? []).map(normalizeModel),
+      next_page_token: r.next_page_token || undefined,
     };
   }
 
   /** Every registered model matching `req`, page by page. */
-  async *iterRegisteredModels(
-    req: Omit<SearchRegistryRequest, 'page_token'> = {},
-  ): AsyncGenerator<RegisteredModel> {
-    let token: string | undefined;
-    do {
-      const page = await this.searchRegisteredModels({ ...req, page_token: token });
-      yield* page.registered_models;
-      token = page.next_page_token;
-    } while (token);
+  iterRegisteredModels(req: Omit<SearchRegistryRequest, 'page_token'> = {}): AsyncGenerator<RegisteredModel> {
+    return paginate((page_token) => this.searchRegisteredModels({ ...req, page_token }));
   }
 
   async getLatestVersions(name: string, stages: string[] = []): Promise<ModelVersion[]> {
@@ -273,29 +266,22 @@ export class RegistryClient implements ModelUriRegistry {
     return normalizeVersion(r.model_version);
   }
 
-  async searchModelVersions(
-    req: SearchRegistryRequest = {},
-  ): Promise<{ model_versions: ModelVersion[]; next_page_token?: string }> {
+  /** One page of model versions, shaped like every search page of the SDK. */
+  async searchModelVersions(req: SearchRegistryRequest = {}): Promise<Paged<ModelVersion>> {
     const r = await this.call<{ model_versions?: ModelVersion[]; next_page_token?: string }>(
       'GET',
       'model-versions/search',
       { ...req },
     );
     return {
-      model_versions: (r.model_versions ?? []).map(normalizeVersion),
-      next_page_token: r.next_page_token,
+      items: (r.model_versions ?? []).map(normalizeVersion),
+      next_page_token: r.next_page_token || undefined,
     };
   }
 
-  async *iterModelVersions(
-    req: Omit<SearchRegistryRequest, 'page_token'> = {},
-  ): AsyncGenerator<ModelVersion> {
-    let token: string | undefined;
-    do {
-      const page = await this.searchModelVersions({ ...req, page_token: token });
-      yield* page.model_versions;
-      token = page.next_page_token;
-    } while (token);
+  /** Every model version matching `req`, page by page. */
+  iterModelVersions(req: Omit<SearchRegistryRequest, 'page_token'> = {}): AsyncGenerator<ModelVersion> {
+    return paginate((page_token) => this.searchModelVersions({ ...req, page_token }));
   }
 
   async setModelVersionTag(

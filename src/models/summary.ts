@@ -1,6 +1,7 @@
 /**
- * A display summary of an MLmodel file, for the web UI's run and model-version pages. Pure (no
- * I/O, no Node modules): it takes the MLmodel text or the dict from `mlflow.log-model.history`.
+ * A display summary of an MLmodel file, for the web UI's run and model-version pages (the UI
+ * imports this module). Pure (no I/O, no Node modules): it takes the MLmodel text or the dict
+ * from `mlflow.log-model.history`.
  */
 import { parse } from 'yaml';
 import { schemaFromJson, typeName, paramsFromJson, type Schema } from './signature/types.js';
@@ -8,9 +9,11 @@ import { schemaFromJson, typeName, paramsFromJson, type Schema } from './signatu
 export interface SignatureField {
   /** Column or tensor name ('' for unnamed). */
   name: string;
-  /** `double`, `array<long>`, `Tensor(float32, (-1, 3))` ... */
+  /** `double`, `array<long>`, `tensor<float32>` ... */
   type: string;
   required: boolean;
+  /** Tensor fields: the shape, -1 for a variable dimension. */
+  shape?: number[];
 }
 
 export interface MlModelSummary {
@@ -23,10 +26,13 @@ export interface MlModelSummary {
   };
   inputExample?: { path: string; type: string; servingPath?: string };
   runId?: string;
+  modelId?: string;
+  mlflowVersion?: string;
   artifactPath?: string;
   createdAt?: string;
   modelUuid?: string;
   sizeBytes?: number;
+  metadata?: unknown;
   /** Problems found while reading (the summary is still as complete as possible). */
   warnings: string[];
 }
@@ -36,8 +42,9 @@ function fields(schema: Schema | undefined): SignatureField[] {
   if (schema.kind === 'tensors') {
     return schema.inputs.map((t) => ({
       name: t.name ?? '',
-      type: `Tensor(${t.dtype}, (${t.shape.join(', ')}${t.shape.length === 1 ? ',' : ''}))`,
+      type: `tensor<${t.dtype}>`,
       required: true,
+      shape: t.shape,
     }));
   }
   return schema.inputs.map((c) => ({ name: c.name ?? '', type: typeName(c.type), required: c.required }));
@@ -97,6 +104,9 @@ export function summarizeMlModel(source: string | Record<string, unknown>): MlMo
     };
   }
   if (raw.run_id) summary.runId = text(raw.run_id);
+  if (raw.model_id) summary.modelId = text(raw.model_id);
+  if (raw.mlflow_version) summary.mlflowVersion = text(raw.mlflow_version);
+  if (raw.metadata !== undefined && raw.metadata !== null) summary.metadata = raw.metadata;
   if (raw.artifact_path) summary.artifactPath = text(raw.artifact_path);
   if (raw.utc_time_created) summary.createdAt = text(raw.utc_time_created);
   if (raw.model_uuid) summary.modelUuid = text(raw.model_uuid);

@@ -22,7 +22,7 @@ import {
 import { toWireModelVersion, toWireRegisteredModel } from './wire.js';
 import { WebhookDispatcher, type DispatcherOptions } from './webhooks/dispatcher.js';
 import { WebhookService } from './webhooks/webhook-service.js';
-import { decodePageToken, encodePageToken } from './page-token.js';
+import { decodeOffsetToken, encodeOffsetToken } from '../search/page-token.js';
 
 export const MAX_REGISTERED_MODELS_PAGE = 1000;
 export const DEFAULT_REGISTERED_MODELS_PAGE = 100;
@@ -116,11 +116,11 @@ export class RegistryService implements ModelUriRegistry {
     const maxResults = pageSize(req.maxResults, DEFAULT_REGISTERED_MODELS_PAGE, MAX_REGISTERED_MODELS_PAGE);
     const filter: Filter = parseSearchFilter('registered_models', req.filter);
     const orderBy: OrderBy[] = parseOrderByList('registered_models', req.orderBy);
-    const offset = decodePageToken(req.pageToken);
+    const offset = decodeOffsetToken(req.pageToken);
     const page = await this.store.searchRegisteredModels({ filter, orderBy, maxResults, offset });
     const out: { registered_models?: RegisteredModel[]; next_page_token?: string } = {};
     if (page.items.length) out.registered_models = page.items.map(toWireRegisteredModel);
-    if (page.hasMore) out.next_page_token = encodePageToken(offset + maxResults);
+    if (page.hasMore) out.next_page_token = encodeOffsetToken(offset + maxResults);
     return out;
   }
 
@@ -259,11 +259,11 @@ export class RegistryService implements ModelUriRegistry {
     const maxResults = pageSize(req.maxResults, DEFAULT_MODEL_VERSIONS_PAGE, MAX_MODEL_VERSIONS_PAGE);
     const filter = parseSearchFilter('model_versions', req.filter);
     const orderBy = parseOrderByList('model_versions', req.orderBy);
-    const offset = decodePageToken(req.pageToken);
+    const offset = decodeOffsetToken(req.pageToken);
     const page = await this.store.searchModelVersions({ filter, orderBy, maxResults, offset });
     const out: { model_versions?: ModelVersion[]; next_page_token?: string } = {};
     if (page.items.length) out.model_versions = page.items.map((v) => toWireModelVersion(v, false));
-    if (page.hasMore) out.next_page_token = encodePageToken(offset + maxResults);
+    if (page.hasMore) out.next_page_token = encodeOffsetToken(offset + maxResults);
     return out;
   }
 

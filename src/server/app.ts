@@ -4,7 +4,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import { MlflowError } from '../errors.js';
+import { MlflowError, httpErrorOf } from '../errors.js';
 import { VERSION } from '../version.js';
 import { parseJsonBody, parseQuery, readBody, recordRawBodyLength } from './body.js';
 import type { ServerContext } from './context.js';
@@ -27,8 +27,8 @@ export function allEndpoints(): Endpoint[] {
   return [...trackingEndpoints, ...loggedModelEndpoints, ...artifactEndpoints, ...registryEndpoints];
 }
 
-function sendError(reply: FastifyReply, err: MlflowError): FastifyReply {
-  return reply.code(err.httpStatus).type('application/json').send(err.toJSON());
+function sendError(reply: FastifyReply, err: MlflowError, status = err.httpStatus): FastifyReply {
+  return reply.code(status).type('application/json').send(err.toJSON());
 }
 
 /**
@@ -55,25 +55,10 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
 
   app.setErrorHandler((error: FastifyError, _request, reply) => {
-    if (error instanceof MlflowError) return sendError(reply, error);
-    // A file name the operating system refuses (too long, invalid) is the client's mistake.
-    const errno = (error as { code?: string }).code;
-    if (errno === 'ENAMETOOLONG' || errno === 'ENOTDIR') {
-      return sendError(
-        reply,
-        new MlflowError('Invalid path: the file system refused this name.', 'INVALID_PARAMETER_VALUE'),
-      );
-    }
-    const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      return sendError(
-        reply,
-        new MlflowError(error.message, status === 413 ? 'RESOURCE_EXHAUSTED' : 'BAD_REQUEST'),
-      );
-    }
-    // An unexpected failure: say so without leaking internals.
-    process.stderr.write(`cairn: internal error: ${error.stack ?? error.message}\n`);
-    return sendError(reply, new MlflowError('Internal server error.', 'INTERNAL_ERROR'));
+    const answer = httpErrorOf(error);
+    // An unexpected failure: logged here, answered without internals.
+    if (answer.internal) process.stderr.write(`cairn: internal error: ${error.stack ?? error.message}\n`);
+    return sendError(reply, answer.error, answer.status);
   });
 
   const methodsByPath = new Map<string, Set<string>>();

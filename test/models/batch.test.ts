@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { batchPredict } from '../../src/models/batch/predict.js';
-import { parseNumberBytes } from '../../src/models/batch/csv.js';
+import { parseNumberBytes } from '../../src/models/batch/csv-number.js';
+import { CsvChunker, parseCsvTable } from '../../src/models/batch/csv.js';
 import { loadModelFromDir, type Model } from '../../src/models/model.js';
 import { saveModel } from '../../src/models/save.js';
 import { threeInputModel, threeInputScore, writeThreeInputCsv } from './helpers/onnx-builder.js';
@@ -57,6 +58,25 @@ describe('batch prediction', () => {
       assert.equal(parseNumberBytes(b, 1, b.length - 1), Number(text), text);
     }
     assert.ok(Number.isNaN(parseNumberBytes(Buffer.from('abc'), 0, 3)));
+  });
+
+  it('splits CSV records the same whatever the chunk boundaries, and refuses an unclosed quote', () => {
+    const text = 'a,b,c\r\n"x,1",2.5,"he said ""hi"""\r\n\r\n4,,6\n7,8,"9"';
+    const whole = parseCsvTable(text).toRecords();
+    assert.deepEqual(whole, [
+      { a: 'x,1', b: 2.5, c: 'he said "hi"' },
+      { a: 4, b: null, c: 6 },
+      { a: 7, b: 8, c: '9' },
+    ]);
+    const chunker = new CsvChunker({ chunkSize: 2 });
+    const frames = [...Buffer.from(text)].flatMap((byte) => chunker.push(Buffer.from([byte])));
+    frames.push(...chunker.end());
+    assert.deepEqual(
+      frames.flatMap((f) => f.toRecords()),
+      whole,
+    );
+    // The last record used to be dropped without a word.
+    assert.throws(() => parseCsvTable('a,b\n1,"open'), /line 2: a quoted field is not closed/);
   });
 
   it('reads CSV (quoted fields, CRLF, column order) and writes JSON Lines, CSV and JSON', async () => {

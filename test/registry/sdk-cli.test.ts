@@ -65,6 +65,22 @@ for (const backend of BACKENDS) {
       await registry.setAlias('sdk-model', 'champion', 1);
       await registry.setRegisteredModelTag('sdk-model', 'team', 'risk');
       await registry.setModelVersionTag('sdk-model', 2, 'ok', 'yes');
+      // Registry searches page like the tracking searches: {items, next_page_token}.
+      const firstPage = await registry.searchModelVersions({ filter: "name = 'sdk-model'", max_results: 1 });
+      assert.equal(firstPage.items.length, 1);
+      const secondPage = await registry.searchModelVersions({
+        filter: "name = 'sdk-model'",
+        max_results: 1,
+        page_token: firstPage.next_page_token,
+      });
+      assert.deepEqual(
+        [...firstPage.items, ...secondPage.items].map((v) => Number(v.version)).sort(),
+        [1, 2],
+      );
+      const listed: string[] = [];
+      for await (const m of registry.iterRegisteredModels({ filter: "name LIKE 'sdk-%'" }))
+        listed.push(m.name);
+      assert.deepEqual(listed, ['sdk-model']);
       await registry.updateRegisteredModel('sdk-model', 'card fraud');
       await registry.updateModelVersion('sdk-model', 2, 'second');
       const staged = await registry.transitionModelVersionStage('sdk-model', 2, 'production', true);
@@ -131,10 +147,7 @@ for (const backend of BACKENDS) {
       await registry.deleteModelVersion('sdk-model', 1);
       await registry.renameRegisteredModel('sdk-model', 'sdk-model-2');
       await registry.deleteRegisteredModel('sdk-model-2');
-      assert.deepEqual(
-        (await registry.searchRegisteredModels({ filter: "name LIKE 'sdk-%'" })).registered_models,
-        [],
-      );
+      assert.deepEqual((await registry.searchRegisteredModels({ filter: "name LIKE 'sdk-%'" })).items, []);
 
       const hook = await registry.webhooks.create({
         name: 'h',

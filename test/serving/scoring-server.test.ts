@@ -313,7 +313,7 @@ describe('scoring server request formats and errors', () => {
       dataframe_split: { columns: ['x1', 'x2', 'x3'], data: Array.from({ length: 20000 }, () => [1, 2, 3]) },
     });
     const a = await post(server.url, big);
-    assertError(a, 413, 'BAD_REQUEST', 'larger than the limit');
+    assertError(a, 413, 'RESOURCE_EXHAUSTED', 'too large');
     const res = await fetch(`${server.url}/nope`);
     assert.equal(res.status, 404);
     assert.equal(((await res.json()) as { error_code: string }).error_code, 'ENDPOINT_NOT_FOUND');

@@ -84,6 +84,17 @@ for (const backend of BACKENDS) {
       await uploadArtifact(
         base,
         runId,
+        'typed/MLmodel',
+        `flavors:
+  onnx: {data: model.onnx}
+model_id: m-123
+signature:
+  inputs: '[{"type": "array", "items": {"type": "string"}, "name": "tags", "required": true}, {"type": "object", "properties": {"a": {"type": "long", "required": true}}, "name": "meta", "required": false}]'
+`,
+      );
+      await uploadArtifact(
+        base,
+        runId,
         'model/input_example.json',
         '{"columns":["amount","age"],"data":[[12.5,31],[99.0,45]]}',
       );
@@ -186,7 +197,7 @@ for (const backend of BACKENDS) {
       const top = await page
         .locator('[data-testid=artifact-item]')
         .evaluateAll((els) => els.map((e) => e.getAttribute('data-path')));
-      assert.deepEqual(top, ['data', 'metrics', 'model', 'notes.txt', 'plot.png', 'report.html']);
+      assert.deepEqual(top, ['data', 'metrics', 'model', 'typed', 'notes.txt', 'plot.png', 'report.html']);
 
       await page.click('[data-path="notes.txt"]');
       await eventually(async () =>
@@ -234,6 +245,22 @@ for (const backend of BACKENDS) {
         '45',
       ]);
       await screenshot(page, 'run-artifacts-mlmodel');
+    });
+
+    test('MLmodel types read by the shared summary: arrays and objects keep their element types', async () => {
+      await page.click('[data-path="typed"]');
+      await page.click('[data-path="typed/MLmodel"]');
+      await page.locator('[data-testid=mlmodel-view]').waitFor();
+      // The UI's own reader used to show these as plain "array" and "object".
+      assert.deepEqual(await page.locator('[data-testid=signature-inputs] td').allTextContents(), [
+        'tags',
+        'array<string>',
+        'required',
+        'meta',
+        'object<a: long>',
+        'optional',
+      ]);
+      assert.ok((await page.textContent('[data-testid=mlmodel-view] dl'))!.includes('m-123'));
     });
 
     test('HTML artifacts are shown as source or in a sandboxed frame, never run in the app', async () => {

@@ -1,85 +1,52 @@
 /**
  * CSV reading (RFC 4180: quoted fields, doubled quotes, CRLF) straight from bytes into columns.
- * Numbers are parsed from the bytes without building a string per cell, which is what makes
- * million-row files fast; a cell that is not a number is kept as text so enforcement can name it.
+ * Numbers are parsed from the bytes (csv-number.ts); a cell that is not a number is kept as text
+ * so enforcement can name it.
  */
 import { badRequest } from '../../errors.js';
 import { DataFrame } from '../data.js';
+
+import { parseNumberBytes } from './csv-number.js';
 
 const COMMA = 44;
 const QUOTE = 34;
 const LF = 10;
 const CR = 13;
+/** Returned by the scanners when the buffer ends before the record does (more input may come). */
+const INCOMPLETE = -1;
 
-const POW10 = [
-  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
-  1e20, 1e21, 1e22,
-];
+/** The byte bounds of the cells of one record, reused for every record (no per-cell objects). */
+class CellBounds {
+  start = new Int32Array(64);
+  end = new Int32Array(64);
+  quoted = new Uint8Array(64);
+  count = 0;
 
-/**
- * Parses a decimal number from bytes [s, e). Uses the exact fast path (integer mantissa below
- * 2^53 scaled by an exact power of ten, which IEEE division/multiplication rounds correctly) and
- * falls back to `Number()` on the text otherwise; NaN when the bytes are not a number.
- */
-export function parseNumberBytes(buf: Uint8Array, s: number, e: number): number {
-  let i = s;
-  let neg = false;
-  if (i < e && (buf[i] === 45 || buf[i] === 43)) {
-    neg = buf[i] === 45;
-    i++;
+  add(s: number, e: number, q: boolean): void {
+    if (this.count === this.start.length) this.grow();
+    this.start[this.count] = s;
+    this.end[this.count] = e;
+    this.quoted[this.count] = q ? 1 : 0;
+    this.count++;
   }
-  let mant = 0;
-  let digits = 0;
-  let scale = 0;
-  let c = 0;
-  while (i < e && (c = buf[i]!) >= 48 && c <= 57) {
-    mant = mant * 10 + (c - 48);
-    digits++;
-    i++;
-  }
-  if (i < e && buf[i] === 46) {
-    i++;
-    while (i < e && (c = buf[i]!) >= 48 && c <= 57) {
-      mant = mant * 10 + (c - 48);
-      digits++;
-      scale--;
-      i++;
-    }
-  }
-  if (digits === 0) return slowNumber(buf, s, e);
-  if (i < e) {
-    if (buf[i] !== 101 && buf[i] !== 69) return slowNumber(buf, s, e);
-    i++;
-    let eneg = false;
-    if (i < e && (buf[i] === 45 || buf[i] === 43)) {
-      eneg = buf[i] === 45;
-      i++;
-    }
-    let exp = 0;
-    let edigits = 0;
-    while (i < e && (c = buf[i]!) >= 48 && c <= 57) {
-      exp = exp * 10 + (c - 48);
-      edigits++;
-      i++;
-    }
-    if (edigits === 0 || i < e) return NaN;
-    scale += eneg ? -exp : exp;
-  }
-  if (digits > 15 || scale < -22 || scale > 22) return slowNumber(buf, s, e);
-  const v = scale < 0 ? mant / POW10[-scale]! : mant * POW10[scale]!;
-  return neg ? -v : v;
-}
 
-const decoder = new TextDecoder();
+  /** A line holding nothing at all (not even `""`). */
+  get blank(): boolean {
+    return this.count === 1 && this.start[0] === this.end[0] && !this.quoted[0];
+  }
 
-function slowNumber(buf: Uint8Array, s: number, e: number): number {
-  const text = decoder.decode(buf.subarray(s, e)).trim();
-  if (text === '') return NaN;
-  const lower = text.toLowerCase();
-  if (lower === 'nan') return NaN;
-  if (lower === 'inf' || lower === 'infinity' || lower === '+inf') return Infinity;
-  if (lower === '-inf' || lower === '-infinity') return -Infinity;
-  return Number(text);
+  private grow(): void {
+    const n = this.start.length * 2;
+    const start = new Int32Array(n);
+    const end = new Int32Array(n);
+    const quoted = new Uint8Array(n);
+    start.set(this.start);
+    end.set(this.end);
+    quoted.set(this.quoted);
+    this.start = start;
+    this.end = end;
+    this.quoted = quoted;
+  }
 }
 
 export interface CsvOptions {
@@ -145,115 +112,96 @@ export class CsvChunker {
     return quoted ? text.replace(/""/g, '"') : text;
   }
 
-  // Cell boundaries of the record being parsed, reused for every record (no per-cell objects).
-  private cellStart: Int32Array = new Int32Array(64);
-  private cellEnd: Int32Array = new Int32Array(64);
-  private cellQuoted: Uint8Array = new Uint8Array(64);
-  private cellCount = 0;
-
-  private addCell(s: number, e: number, q: boolean): void {
-    if (this.cellCount === this.cellStart.length) {
-      const grow = (a: Int32Array): Int32Array => {
-        const b = new Int32Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.cellStart = grow(this.cellStart);
-      this.cellEnd = grow(this.cellEnd);
-      const q2 = new Uint8Array(this.cellQuoted.length * 2);
-      q2.set(this.cellQuoted);
-      this.cellQuoted = q2;
-    }
-    this.cellStart[this.cellCount] = s;
-    this.cellEnd[this.cellCount] = e;
-    this.cellQuoted[this.cellCount] = q ? 1 : 0;
-    this.cellCount++;
-  }
+  private readonly cells = new CellBounds();
 
   /** Parses complete records from `buf`; returns the offset of the first unconsumed byte. */
   private consume(buf: Buffer, final: boolean): number {
-    const end = buf.length;
     let pos = 0;
-    while (pos < end) {
-      // Parse one record starting at pos.
-      this.cellCount = 0;
-      let p = pos;
-      let complete = false;
-      for (;;) {
-        if (p >= end) break;
-        let s: number;
-        let e: number;
-        let q = false;
-        if (buf[p] === QUOTE) {
-          q = true;
-          s = p + 1;
-          let k = s;
-          for (;;) {
-            while (k < end && buf[k] !== QUOTE) k++;
-            if (k >= end) break;
-            if (k + 1 < end && buf[k + 1] === QUOTE) {
-              k += 2;
-              continue;
-            }
-            break;
-          }
-          if (k >= end || (k + 1 >= end && !final)) break;
-          e = k;
-          p = k + 1;
-        } else {
-          s = p;
-          while (p < end) {
-            const c = buf[p]!;
-            if (c === COMMA || c === LF || c === CR) break;
-            p++;
-          }
-          e = p;
-          if (p >= end && !final) break;
-        }
-        this.addCell(s, e, q);
-        if (p >= end) {
-          complete = true;
-          break;
-        }
-        const c = buf[p]!;
-        if (c === COMMA) {
-          p++;
-          if (p >= end && final) {
-            this.addCell(p, p, false);
-            complete = true;
-            break;
-          }
-          continue;
-        }
-        if (c === CR) {
-          if (p + 1 >= end && !final) break;
-          p += buf[p + 1] === LF ? 2 : 1;
-          complete = true;
-          break;
-        }
-        if (c === LF) {
-          p++;
-          complete = true;
-          break;
-        }
-        throw badRequest(
-          `Malformed CSV at line ${this.line + 1}: unexpected character after a quoted field.`,
-        );
-      }
-      if (!complete) break;
-      pos = p;
+    while (pos < buf.length) {
+      const next = this.readCells(buf, pos, final);
+      if (next === INCOMPLETE) break;
+      pos = next;
       this.line++;
-      if (this.cellCount === 1 && this.cellStart[0] === this.cellEnd[0] && !this.cellQuoted[0]) continue; // blank line
-      this.record(buf);
+      if (!this.cells.blank) this.record(buf);
     }
     return pos;
   }
 
+  /**
+   * Reads the cells of the record at `pos` into `cells`; returns the offset after its line end,
+   * or INCOMPLETE when the buffer ends first and more input may follow.
+   */
+  private readCells(buf: Buffer, pos: number, final: boolean): number {
+    this.cells.count = 0;
+    let p = pos;
+    for (;;) {
+      if (p >= buf.length) return INCOMPLETE;
+      p = buf[p] === QUOTE ? this.quotedCell(buf, p, final) : this.plainCell(buf, p, final);
+      if (p === INCOMPLETE) return INCOMPLETE;
+      // Only at the end of the input: a last record without a line end.
+      if (p >= buf.length) return p;
+      const c = buf[p]!;
+      if (c === COMMA) {
+        p++;
+        if (p >= buf.length && final) {
+          this.cells.add(p, p, false);
+          return p;
+        }
+        continue;
+      }
+      if (c === CR || c === LF) return this.lineEnd(buf, p, final);
+      throw badRequest(`Malformed CSV at line ${this.line + 1}: unexpected character after a quoted field.`);
+    }
+  }
+
+  /** A `"..."` cell (`""` inside is one quote); returns the offset after the closing quote. */
+  private quotedCell(buf: Buffer, p: number, final: boolean): number {
+    const end = buf.length;
+    const s = p + 1;
+    let k = s;
+    for (;;) {
+      while (k < end && buf[k] !== QUOTE) k++;
+      if (k + 1 < end && buf[k + 1] === QUOTE) {
+        k += 2;
+        continue;
+      }
+      break;
+    }
+    if (k >= end && final) {
+      throw badRequest(`Malformed CSV at line ${this.line + 1}: a quoted field is not closed.`);
+    }
+    // The byte after the closing quote decides whether a `""` continues the field.
+    if (k >= end || (k + 1 >= end && !final)) return INCOMPLETE;
+    this.cells.add(s, k, true);
+    return k + 1;
+  }
+
+  /** An unquoted cell, up to the next comma or line end. */
+  private plainCell(buf: Buffer, p: number, final: boolean): number {
+    const s = p;
+    while (p < buf.length) {
+      const c = buf[p]!;
+      if (c === COMMA || c === LF || c === CR) break;
+      p++;
+    }
+    if (p >= buf.length && !final) return INCOMPLETE;
+    this.cells.add(s, p, false);
+    return p;
+  }
+
+  /** The offset after the CR, LF or CRLF at `p`. */
+  private lineEnd(buf: Buffer, p: number, final: boolean): number {
+    if (buf[p] === LF) return p + 1;
+    if (p + 1 >= buf.length && !final) return INCOMPLETE;
+    return p + (buf[p + 1] === LF ? 2 : 1);
+  }
+
   private record(buf: Buffer): void {
-    const n = this.cellCount;
+    const cells = this.cells;
+    const n = cells.count;
     if (!this.header) {
       this.header = Array.from({ length: n }, (_, i) =>
-        this.field(buf, this.cellStart[i]!, this.cellEnd[i]!, this.cellQuoted[i] === 1).trim(),
+        this.field(buf, cells.start[i]!, cells.end[i]!, cells.quoted[i] === 1).trim(),
       );
       if (this.header.length > 0 && this.header[0]!.charCodeAt(0) === 0xfeff)
         this.header[0] = this.header[0]!.slice(1);
@@ -268,9 +216,9 @@ export class CsvChunker {
       );
     }
     for (let c = 0; c < width; c++) {
-      const s = this.cellStart[c]!;
-      const e = this.cellEnd[c]!;
-      const q = this.cellQuoted[c] === 1;
+      const s = cells.start[c]!;
+      const e = cells.end[c]!;
+      const q = cells.quoted[c] === 1;
       const col = this.cols[c]!;
       if (s === e && !q) {
         col.push(null);

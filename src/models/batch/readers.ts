@@ -8,9 +8,10 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
-import { badRequest, invalidParam } from '../../errors.js';
+import { MlflowError, badRequest, invalidParam } from '../../errors.js';
 import { DataFrame, type ColumnValues } from '../data.js';
 import { readCsv } from './csv.js';
+import { isPlainObject, parseRecords, parseSplit, scoringFormatOf, tfServingData } from '../scoring-input.js';
 
 export type InputFormat = 'csv' | 'json' | 'jsonl' | 'parquet';
 
@@ -87,41 +88,38 @@ async function* readJsonLines(source: AsyncIterable<Buffer>, chunkSize: number):
   if (records.length) yield DataFrame.fromRecords(records);
 }
 
-/** A JSON document: records list, split object, or a scoring-server body with one of its keys. */
+/**
+ * A JSON document as a table: a scoring request body (read by the scoring server's own parser,
+ * so each key means the same in batch and serving), or a bare records list, split object
+ * (`{columns, data}`) or `{column: [values]}` object.
+ */
 export function frameFromJsonDocument(doc: unknown): DataFrame {
-  let v = doc;
-  if (v && typeof v === 'object' && !Array.isArray(v)) {
-    const o = v as Record<string, unknown>;
-    if ('dataframe_split' in o) v = o.dataframe_split;
-    else if ('dataframe_records' in o) v = o.dataframe_records;
-    else if ('instances' in o) v = o.instances;
-    else if ('inputs' in o) v = o.inputs;
-  }
-  if (Array.isArray(v)) {
-    if (v.every((r) => r && typeof r === 'object' && !Array.isArray(r)))
-      return DataFrame.fromRecords(v as Record<string, unknown>[]);
-    throw badRequest('A JSON input list must hold one object per row.');
-  }
-  if (v && typeof v === 'object') {
-    const o = v as { columns?: unknown; data?: unknown };
-    if (Array.isArray(o.data)) {
-      const rows = o.data as unknown[][];
-      const columns = Array.isArray(o.columns)
-        ? o.columns.map(String)
-        : (rows[0] ?? []).map((_, i) => String(i));
-      return new DataFrame(
-        columns,
-        columns.map((_, c) => rows.map((r) => r[c])),
-        rows.length,
-      );
-    }
-    const values = Object.values(v);
-    if (values.every(Array.isArray)) return DataFrame.fromColumns(v as Record<string, unknown[]>);
+  if (Array.isArray(doc)) return parseRecords(doc);
+  if (!isPlainObject(doc)) throw unrecognised();
+  const format = scoringFormatOf(doc);
+  const value = format ? doc[format] : undefined;
+  if (format === 'dataframe_split' || (!format && 'data' in doc)) return parseSplit(value ?? doc, undefined);
+  if (format === 'dataframe_records') return parseRecords(value);
+  if (format) return frameFromColumnsOrRecords(format, tfServingData(format, value));
+  if (Object.values(doc).every(Array.isArray)) return DataFrame.fromColumns(doc as Record<string, unknown[]>);
+  throw unrecognised();
+}
+
+function frameFromColumnsOrRecords(key: string, data: unknown): DataFrame {
+  if (Array.isArray(data) && data.every(isPlainObject)) return DataFrame.fromRecords(data);
+  if (isPlainObject(data) && Object.values(data).every(Array.isArray)) {
+    const lengths = new Set(Object.values(data).map((c) => (c as unknown[]).length));
+    if (lengths.size <= 1) return DataFrame.fromColumns(data as Record<string, unknown[]>);
   }
   throw badRequest(
-    'Unrecognised JSON input: expected records, a split object ({"columns", "data"}) or a scoring request body.',
+    `Batch prediction reads '${key}' as a table: a list of {column: value} records or {column: [values]} with columns of equal length.`,
   );
 }
+
+const unrecognised = (): MlflowError =>
+  badRequest(
+    'Unrecognised JSON input: expected records, a split object ({"columns", "data"}), {column: [values]} or a scoring request body.',
+  );
 
 async function* readJsonDocument(path: string | undefined, chunkSize: number): AsyncGenerator<DataFrame> {
   let text: string;

@@ -1,17 +1,26 @@
 /**
  * The one SQL access interface every store is written against. SQL text uses `?` placeholders;
- * each adapter translates to its driver. Dialect differences the stores need are on `dialect`.
+ * each adapter translates to its driver. Everything that differs between the databases — SQL
+ * forms, DDL types, error codes, locks — is answered by the adapter's `dialect`
+ * (src/store/sql/dialects/), so store code never asks which database it runs on.
  */
 export type DialectName = 'sqlite' | 'postgresql' | 'mysql';
 
 export type SqlValue = string | number | bigint | boolean | null | Buffer;
 export type Row = Record<string, unknown>;
 
+export interface RunResult {
+  /** The number of rows the statement changed. */
+  changes: number;
+  /** The generated key of an INSERT, where the driver reports one (MySQL). */
+  insertId?: number;
+}
+
 export interface SqlExecutor {
   /** Runs a query and returns its rows. */
   query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
   /** Runs a statement and returns the number of rows it changed. */
-  run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }>;
+  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult>;
 }
 
 export interface SqlDatabase extends SqlExecutor {
@@ -21,12 +30,33 @@ export interface SqlDatabase extends SqlExecutor {
   close(): Promise<void>;
 }
 
+export interface UpsertOptions {
+  /** Rows in the VALUES list (default 1); parameters are given row after row. */
+  rows?: number;
+  /**
+   * Columns written when the row is inserted but left as they are when it exists (e.g. the
+   * position where an entity was first logged).
+   */
+  keep?: readonly string[];
+  /**
+   * Replace an existing row only when the incoming tuple of these columns, compared left to
+   * right, is greater than the stored one (e.g. `['step', 'ts', 'metric_value']`).
+   */
+  whenGreater?: readonly string[];
+}
+
 export interface Dialect {
+  /** For cache keys and messages; never branch on it — add a member here instead. */
   readonly name: DialectName;
   /** Quotes an identifier. */
   id(name: string): string;
-  /** `INSERT ... ` that replaces the non-key columns of an existing row with the same key. */
-  upsert(table: string, columns: readonly string[], keyColumns: readonly string[], rows?: number): string;
+  /** `INSERT ...` that updates the non-key columns of an existing row with the same key. */
+  upsert(
+    table: string,
+    columns: readonly string[],
+    keyColumns: readonly string[],
+    options?: UpsertOptions,
+  ): string;
   /** `INSERT ...` that leaves an existing row with the same key untouched. */
   insertIgnore(
     table: string,
@@ -34,6 +64,31 @@ export interface Dialect {
     keyColumns: readonly string[],
     rows?: number,
   ): string;
+  /** Inserts one row and returns the key the database generated for `idColumn`. */
+  insertReturningId(
+    ex: SqlExecutor,
+    table: string,
+    columns: readonly string[],
+    params: readonly SqlValue[],
+    idColumn: string,
+  ): Promise<number>;
+  /**
+   * Lets the next inserts on `ex` store an explicit 0 in an auto-generated key column (MySQL
+   * would otherwise turn 0 into the next generated id). Call inside a transaction.
+   */
+  allowExplicitZeroId(ex: SqlExecutor): Promise<void>;
+  /** True when `err` is a unique or primary-key violation reported by this database's driver. */
+  isUniqueViolation(err: unknown): boolean;
+  /** Whether `table` exists in the current database/schema. */
+  tableExists(ex: SqlExecutor, table: string): Promise<boolean>;
+  /**
+   * Takes the lock that serializes schema upgrades of this database across processes, on the
+   * transaction `tx` (SQLite's write lock is already held by the transaction). Throws when the
+   * lock is not obtained within `timeoutSeconds`: an upgrade must never run unlocked.
+   */
+  acquireMigrationLock(tx: SqlExecutor, timeoutSeconds: number): Promise<void>;
+  /** Releases what `acquireMigrationLock` took, where the transaction's end does not. */
+  releaseMigrationLock(tx: SqlExecutor): Promise<void>;
   /**
    * A placeholder bound to a whole array of `element` values, where the database takes arrays as
    * parameters (PostgreSQL: `?::int8[]`, used with `unnest`); absent elsewhere. One statement of
@@ -44,101 +99,39 @@ export interface Dialect {
   like(expr: string): string;
   /** A case-insensitive LIKE of `expr` against a placeholder. */
   ilike(expr: string): string;
+  /** `numerator / denominator` in floating point, whatever the operand types. */
+  realDivision(numerator: string, denominator: string): string;
+  /** A join keyword that keeps the left table as the driving table of the plan. */
+  readonly orderedJoin: string;
+  /** Whether GROUP BY can aggregate by hashing (otherwise it sorts every row). */
+  readonly hashAggregation: boolean;
+  /**
+   * Whether all writes go through one connection, so concurrent small writes are best grouped
+   * into one transaction (one commit) instead of each taking its own.
+   */
+  readonly singleWriter: boolean;
   /** Column types for DDL. */
   readonly types: {
     /** An indexable string of at most n characters. */
     varchar(n: number): string;
+    /** An indexable string of at most n characters that sorts and compares by bytes. */
+    byteVarchar(n: number): string;
     /** A long string (not indexable). */
     text: string;
+    /** A string of up to 16 Mi characters (not indexable). */
+    longText: string;
     bigint: string;
     int: string;
     double: string;
     bool: string;
+    /** A BIGINT primary key the database numbers 1, 2, ... */
+    serialPrimaryKey: string;
   };
   /** Suffix for CREATE TABLE (engine/collation on MySQL). */
   readonly tableOptions: string;
+  /**
+   * Picks this dialect's entry. Only for DDL in migrations, where a schema is designed per
+   * database (e.g. which column clusters a table); store code uses the members above.
+   */
+  pick<T>(choices: Readonly<Record<DialectName, T>>): T;
 }
-
-function placeholders(columns: readonly string[], rows: number): string {
-  const one = `(${columns.map(() => '?').join(', ')})`;
-  return Array.from({ length: rows }, () => one).join(', ');
-}
-
-function insertPrefix(d: { id(n: string): string }, table: string, columns: readonly string[]): string {
-  return `INSERT INTO ${d.id(table)} (${columns.map((c) => d.id(c)).join(', ')}) VALUES `;
-}
-
-const ansiId = (name: string): string => `"${name}"`;
-
-export const sqliteDialect: Dialect = {
-  name: 'sqlite',
-  id: ansiId,
-  upsert(table, columns, keys, rows = 1) {
-    const updates = columns.filter((c) => !keys.includes(c));
-    const set = updates.length
-      ? `DO UPDATE SET ${updates.map((c) => `${ansiId(c)} = excluded.${ansiId(c)}`).join(', ')}`
-      : 'DO NOTHING';
-    return `${insertPrefix(this, table, columns)}${placeholders(columns, rows)} ON CONFLICT (${keys.map(ansiId).join(', ')}) ${set}`;
-  },
-  insertIgnore(table, columns, keys, rows = 1) {
-    return `${insertPrefix(this, table, columns)}${placeholders(columns, rows)} ON CONFLICT (${keys.map(ansiId).join(', ')}) DO NOTHING`;
-  },
-  like: (expr) => `${expr} LIKE ? ESCAPE '\\'`,
-  ilike: (expr) => `LOWER(${expr}) LIKE LOWER(?) ESCAPE '\\'`,
-  types: {
-    varchar: () => 'TEXT',
-    text: 'TEXT',
-    bigint: 'INTEGER',
-    int: 'INTEGER',
-    double: 'REAL',
-    bool: 'INTEGER',
-  },
-  tableOptions: '',
-};
-
-export const postgresDialect: Dialect = {
-  ...sqliteDialect,
-  name: 'postgresql',
-  upsert: sqliteDialect.upsert,
-  insertIgnore: sqliteDialect.insertIgnore,
-  arrayParam: (element) => `?::${{ text: 'text', bigint: 'int8', double: 'float8', int: 'int4' }[element]}[]`,
-  like: (expr) => `${expr} LIKE ?`,
-  ilike: (expr) => `${expr} ILIKE ?`,
-  types: {
-    varchar: (n) => `VARCHAR(${n})`,
-    text: 'TEXT',
-    bigint: 'BIGINT',
-    int: 'INTEGER',
-    double: 'DOUBLE PRECISION',
-    bool: 'BOOLEAN',
-  },
-};
-
-const mysqlId = (name: string): string => `\`${name}\``;
-
-export const mysqlDialect: Dialect = {
-  name: 'mysql',
-  id: mysqlId,
-  upsert(table, columns, keys, rows = 1) {
-    const updates = columns.filter((c) => !keys.includes(c));
-    const set = (updates.length ? updates : [keys[0]!])
-      .map((c) => `${mysqlId(c)} = VALUES(${mysqlId(c)})`)
-      .join(', ');
-    return `${insertPrefix(this, table, columns)}${placeholders(columns, rows)} ON DUPLICATE KEY UPDATE ${set}`;
-  },
-  insertIgnore(table, columns, _keys, rows = 1) {
-    return `INSERT IGNORE INTO ${mysqlId(table)} (${columns.map(mysqlId).join(', ')}) VALUES ${placeholders(columns, rows)}`;
-  },
-  // Tables use a binary collation, so plain LIKE is case-sensitive.
-  like: (expr) => `${expr} LIKE ?`,
-  ilike: (expr) => `LOWER(${expr}) LIKE LOWER(?)`,
-  types: {
-    varchar: (n) => `VARCHAR(${n})`,
-    text: 'MEDIUMTEXT',
-    bigint: 'BIGINT',
-    int: 'INT',
-    double: 'DOUBLE',
-    bool: 'BOOLEAN',
-  },
-  tableOptions: ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin',
-};

@@ -8,10 +8,13 @@ export interface Migration {
   up(d: Dialect): string[];
 }
 
+export interface UpgradeOptions {
+  /** How long to wait for another process's upgrade before failing (default 300 s). */
+  lockTimeoutSeconds?: number;
+}
+
 const VERSION_TABLE = 'cairn_schema_version';
-const LOCK_NAME = 'cairn_schema_upgrade';
-// Arbitrary constant identifying Cairn's schema upgrade among PostgreSQL advisory locks.
-const PG_LOCK_KEY = 7_246_153_901;
+const DEFAULT_LOCK_TIMEOUT_SECONDS = 300;
 
 type Exec = Pick<SqlDatabase, 'query' | 'run'>;
 
@@ -30,32 +33,29 @@ async function readVersion(ex: Exec, d: Dialect): Promise<number> {
 
 /** The applied schema version; 0 for an empty database (nothing is created). */
 export async function currentSchemaVersion(db: SqlDatabase): Promise<number> {
-  try {
-    return await readVersion(db, db.dialect);
-  } catch (err) {
-    // No version table yet (creating it here would race with a concurrent upgrade).
-    if (/no such table|does not exist|doesn't exist/i.test(String((err as Error).message))) return 0;
-    throw err;
-  }
+  // No version table yet: creating it here would race with a concurrent upgrade.
+  if (!(await db.dialect.tableExists(db, VERSION_TABLE))) return 0;
+  return readVersion(db, db.dialect);
 }
 
 /**
  * Brings the schema up to the newest version. Each migration is applied once and recorded;
  * returns the migrations applied by this call. Safe when several servers start at once on one
- * database: the upgrade runs under a lock (SQLite's write lock, a PostgreSQL advisory lock, a
- * MySQL named lock) and re-reads the version once it holds it.
+ * database: the upgrade runs under the dialect's migration lock (SQLite's write lock, a
+ * PostgreSQL advisory lock, a MySQL named lock) and re-reads the version once it holds it. When
+ * the lock is not obtained in time the upgrade fails rather than running unlocked.
  */
 export async function upgradeSchema(
   db: SqlDatabase,
   migrations: readonly Migration[] = MIGRATIONS,
+  options: UpgradeOptions = {},
 ): Promise<Migration[]> {
   const d = db.dialect;
   const pending = [...migrations].sort((a, b) => a.version - b.version);
   // Fast path: nothing to do, no lock taken.
   if ((await currentSchemaVersion(db)) >= (pending[pending.length - 1]?.version ?? 0)) return [];
   return db.transaction(async (tx) => {
-    if (d.name === 'postgresql') await tx.query('SELECT pg_advisory_xact_lock(?)', [PG_LOCK_KEY]);
-    if (d.name === 'mysql') await tx.query('SELECT GET_LOCK(?, 300) AS got', [LOCK_NAME]);
+    await d.acquireMigrationLock(tx, options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS);
     try {
       await ensureVersionTable(tx, d);
       const current = await readVersion(tx, d);
@@ -73,7 +73,7 @@ export async function upgradeSchema(
       }
       return applied;
     } finally {
-      if (d.name === 'mysql') await tx.query('SELECT RELEASE_LOCK(?) AS released', [LOCK_NAME]);
+      await d.releaseMigrationLock(tx);
     }
   });
 }

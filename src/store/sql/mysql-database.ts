@@ -1,6 +1,6 @@
 import mysql from 'mysql2/promise';
-import type { Row, SqlDatabase, SqlExecutor, SqlValue } from './database.js';
-import { mysqlDialect } from './database.js';
+import type { Row, RunResult, SqlDatabase, SqlExecutor, SqlValue } from './database.js';
+import { mysqlDialect } from './dialects/mysql.js';
 
 type Queryable = mysql.Pool | mysql.PoolConnection;
 
@@ -10,9 +10,14 @@ class MysqlExecutor implements SqlExecutor {
     const [rows] = await this.conn.query(sql, params as unknown[]);
     return (Array.isArray(rows) ? rows : []) as T[];
   }
-  async run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
     const [res] = await this.conn.query(sql, params as unknown[]);
-    return { changes: (res as mysql.ResultSetHeader).affectedRows ?? 0 };
+    const header = res as mysql.ResultSetHeader;
+    // insertId is 0 when the statement generated no key.
+    return {
+      changes: header.affectedRows ?? 0,
+      ...(header.insertId ? { insertId: Number(header.insertId) } : {}),
+    };
   }
 }
 
@@ -42,7 +47,7 @@ export class MysqlDatabase implements SqlDatabase {
   query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
     return this.exec.query<T>(sql, params);
   }
-  run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
+  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult> {
     return this.exec.run(sql, params);
   }
 

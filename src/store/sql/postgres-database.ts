@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Row, SqlDatabase, SqlExecutor, SqlValue } from './database.js';
-import { postgresDialect } from './database.js';
+import { postgresDialect } from './dialects/postgresql.js';
 
 // BIGINT (int8) and NUMERIC come back as strings by default; Cairn's values fit in a double.
 pg.types.setTypeParser(20, (v) => Number(v));

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Row, SqlDatabase, SqlExecutor, SqlValue } from './database.js';
-import { sqliteDialect } from './database.js';
+import { sqliteDialect } from './dialects/sqlite.js';
 
 type Bindable = Exclude<SqlValue, boolean>;
 const bind = (params: readonly SqlValue[]): Bindable[] =>

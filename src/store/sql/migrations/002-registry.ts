@@ -11,9 +11,9 @@ import type { Migration } from '../migrations.js';
 export function registryStatements(d: Dialect): string[] {
   const t = d.types;
   const q = d.id;
-  // Byte-order names on PostgreSQL too, so sorting and LIKE behave the same on every backend
-  // whatever the database's locale (SQLite and the MySQL tables compare bytes).
-  const name = d.name === 'postgresql' ? `${t.varchar(256)} COLLATE "C"` : t.varchar(256);
+  // Byte-order names, so sorting and LIKE behave the same on every backend whatever the
+  // database's locale.
+  const name = t.byteVarchar(256);
   const key = t.varchar(250);
   const o = d.tableOptions;
   return [

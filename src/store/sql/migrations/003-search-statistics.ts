@@ -11,10 +11,12 @@ export const searchStatistics: Migration = {
   version: 3,
   name: 'search-statistics',
   up: (d) =>
-    d.name === 'postgresql'
-      ? [
-          'CREATE STATISTICS IF NOT EXISTS params_key_value_stats (mcv, dependencies) ON param_key, param_value FROM params',
-          'CREATE STATISTICS IF NOT EXISTS tags_key_value_stats (mcv, dependencies) ON tag_key, tag_value FROM tags',
-        ]
-      : [],
+    d.pick({
+      postgresql: [
+        'CREATE STATISTICS IF NOT EXISTS params_key_value_stats (mcv, dependencies) ON param_key, param_value FROM params',
+        'CREATE STATISTICS IF NOT EXISTS tags_key_value_stats (mcv, dependencies) ON tag_key, tag_value FROM tags',
+      ],
+      sqlite: [],
+      mysql: [],
+    }),
 };

@@ -11,7 +11,7 @@ import type {
   NewRegisteredModel,
 } from '../../registry-store.js';
 import type { SqlDatabase } from '../database.js';
-import { dedupeTags, isUniqueViolation, modelNotFound } from './errors.js';
+import { dedupeTags, modelNotFound } from './errors.js';
 import { completeModels, fullModel, MODEL_COLUMNS, modelFromRow, modelRow, versionRow } from './rows.js';
 import { compileSearch } from './search-sql.js';
 
@@ -44,7 +44,7 @@ export class RegisteredModelSql {
         }
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw exists();
+      if (this.db.dialect.isUniqueViolation(err)) throw exists();
       throw err;
     }
     return this.getRegisteredModel(input.name);
@@ -72,7 +72,7 @@ export class RegisteredModelSql {
         );
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw exists();
+      if (this.db.dialect.isUniqueViolation(err)) throw exists();
       throw err;
     }
     return this.getRegisteredModel(newName);

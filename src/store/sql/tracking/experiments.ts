@@ -94,17 +94,6 @@ export async function getExperimentByName(ctx: StoreContext, name: string): Prom
 
 const duplicateName = (name: string): Error => alreadyExists(`Experiment(name=${name}) already exists.`);
 
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: unknown; errno?: unknown; message?: unknown };
-  return (
-    e.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
-    e.code === '23505' ||
-    e.code === 'ER_DUP_ENTRY' ||
-    e.errno === 1062
-  );
-}
-
 async function insertExperiment(
   ex: Exec,
   ctx: StoreContext,
@@ -113,7 +102,6 @@ async function insertExperiment(
   now: number,
   explicitId?: number,
 ): Promise<number> {
-  const d = ctx.db.dialect;
   const location = artifactLocation || null;
   let id: number;
   if (explicitId !== undefined) {
@@ -122,19 +110,14 @@ async function insertExperiment(
       [explicitId, name, location, now, now],
     );
     id = explicitId;
-  } else if (d.name === 'mysql') {
-    await ex.run(
-      `INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES (?, ?, 'active', ?, ?)`,
-      [name, location, now, now],
-    );
-    const rows = await ex.query('SELECT LAST_INSERT_ID() AS id');
-    id = num(rows[0]!.id);
   } else {
-    const rows = await ex.query(
-      `INSERT INTO experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES (?, ?, 'active', ?, ?) RETURNING experiment_id`,
-      [name, location, now, now],
+    id = await ctx.db.dialect.insertReturningId(
+      ex,
+      'experiments',
+      ['name', 'artifact_location', 'lifecycle_stage', 'creation_time', 'last_update_time'],
+      [name, location, 'active', now, now],
+      'experiment_id',
     );
-    id = num(rows[0]!.experiment_id);
   }
   if (!location) {
     await ex.run('UPDATE experiments SET artifact_location = ? WHERE experiment_id = ?', [
@@ -161,28 +144,24 @@ export async function createExperiment(
       return String(id);
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw duplicateName(name);
+    if (ctx.db.dialect.isUniqueViolation(err)) throw duplicateName(name);
     throw err;
   }
 }
 
 /** Creates the default experiment "0" unless it exists; safe when several servers start at once. */
 export async function ensureDefaultExperiment(ctx: StoreContext): Promise<void> {
-  const d = ctx.db.dialect;
   const exists = await ctx.db.query('SELECT experiment_id FROM experiments WHERE experiment_id = 0');
   if (exists.length) return;
   const now = Date.now();
   try {
     await ctx.db.transaction(async (tx) => {
-      if (d.name === 'mysql') {
-        // AUTO_INCREMENT would turn an inserted 0 into the next id (and shift later ids by one).
-        await tx.run("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO')");
-      }
+      await ctx.db.dialect.allowExplicitZeroId(tx);
       await insertExperiment(tx, ctx, DEFAULT_EXPERIMENT_NAME, undefined, now, 0);
     });
   } catch (err) {
     // Another process created it first.
-    if (!isUniqueViolation(err)) throw err;
+    if (!ctx.db.dialect.isUniqueViolation(err)) throw err;
   }
 }
 
@@ -196,24 +175,15 @@ export async function upsertExperimentTags(
   const last = new Map<string, string>();
   for (const t of tags) last.set(t.key, t.value);
   const entries = [...last.entries()];
+  // The position of a tag is where it was first set: an update must not move it.
   const sql = ctx.db.dialect.upsert(
     'experiment_tags',
     ['experiment_id', 'tag_key', 'tag_value', 'pos'],
     ['experiment_id', 'tag_key'],
-    entries.length,
+    { rows: entries.length, keep: ['pos'] },
   );
-  // The position of a tag is where it was first set: an update must not move it.
   const params = entries.flatMap(([k, v]) => [experimentId, k, v, nextPos()]);
-  await ex.run(keepPosition(ctx, sql), params);
-}
-
-/** Removes the `pos` assignment from an upsert's update clause. */
-export function keepPosition(ctx: StoreContext, upsertSql: string): string {
-  const d = ctx.db.dialect;
-  const pos = d.id('pos');
-  return d.name === 'mysql'
-    ? upsertSql.replace(`, ${pos} = VALUES(${pos})`, '')
-    : upsertSql.replace(`, ${pos} = excluded.${pos}`, '');
+  await ex.run(sql, params);
 }
 
 async function setLifecycle(
@@ -275,7 +245,7 @@ export async function renameExperiment(
       ]);
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw duplicateName(newName);
+    if (ctx.db.dialect.isUniqueViolation(err)) throw duplicateName(newName);
     throw err;
   }
 }

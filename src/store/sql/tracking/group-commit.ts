@@ -15,7 +15,7 @@ interface Pending extends BatchWrite {
  * MySQL commit in parallel connections, and a few groups in flight keep them busy while the
  * next group gathers (each group's commit costs one round of fsync for all its calls).
  */
-const LANES: Record<string, number> = { sqlite: 1, postgresql: 4, mysql: 4 };
+const SERVER_DATABASE_LANES = 4;
 
 /**
  * Group commit: logBatch calls that arrive while a transaction is being prepared or committed
@@ -36,7 +36,7 @@ export class GroupCommitter {
   private readonly lanes: number;
 
   constructor(private readonly ctx: StoreContext) {
-    this.lanes = LANES[ctx.db.dialect.name] ?? 1;
+    this.lanes = ctx.db.dialect.singleWriter ? 1 : SERVER_DATABASE_LANES;
   }
 
   /** Resolves once every queued call has been committed (or rejected). */

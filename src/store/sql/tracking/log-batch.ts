@@ -207,22 +207,22 @@ async function insertMetrics(ctx: StoreContext, tx: Exec, writes: readonly RunWr
 
 const latestSqlCache = new Map<string, string>();
 
-/** Upsert that replaces a latest_metrics row only with a greater (step, timestamp, value). */
-function latestUpsertSql(ctx: StoreContext, cols: string[], rows: number): string {
+/**
+ * Upsert that replaces a latest_metrics row only with a greater (step, timestamp, value); the
+ * row keeps its experiment and the position where the key was first logged.
+ */
+function latestUpsertSql(ctx: StoreContext, cols: readonly string[], rows: number): string {
   const d = ctx.db.dialect;
   const cacheKey = `${d.name}:${rows}`;
   let sql = latestSqlCache.get(cacheKey);
-  if (sql) return sql;
-  const values = Array.from({ length: rows }, () => `(${qs(cols.length)})`).join(', ');
-  const head = `INSERT INTO latest_metrics (${cols.join(', ')}) VALUES ${values}`;
-  if (d.name === 'mysql') {
-    // Assignments run left to right and see earlier ones, so the comparison is taken once (@u)
-    // before any compared column changes.
-    sql = `${head} ON DUPLICATE KEY UPDATE is_nan = IF(@u := ((VALUES(step), VALUES(ts), VALUES(metric_value)) > (step, ts, metric_value)), VALUES(is_nan), is_nan), metric_value = IF(@u, VALUES(metric_value), metric_value), ts = IF(@u, VALUES(ts), ts), step = IF(@u, VALUES(step), step)`;
-  } else {
-    sql = `${head} ON CONFLICT (run_uuid, metric_key) DO UPDATE SET metric_value = excluded.metric_value, ts = excluded.ts, step = excluded.step, is_nan = excluded.is_nan WHERE (excluded.step, excluded.ts, excluded.metric_value) > (latest_metrics.step, latest_metrics.ts, latest_metrics.metric_value)`;
+  if (!sql) {
+    sql = d.upsert('latest_metrics', cols, ['run_uuid', 'metric_key'], {
+      rows,
+      keep: ['experiment_id', 'pos'],
+      whenGreater: ['step', 'ts', 'metric_value'],
+    });
+    latestSqlCache.set(cacheKey, sql);
   }
-  latestSqlCache.set(cacheKey, sql);
   return sql;
 }
 

@@ -21,7 +21,7 @@ import {
   type StoreContext,
   str,
 } from './common.js';
-import { keepPosition, requireActiveExperiment } from './experiments.js';
+import { requireActiveExperiment } from './experiments.js';
 
 const MODEL_COLUMNS =
   'm.model_id, m.experiment_id, m.name, m.artifact_location, m.creation_time, m.last_updated_time, m.status, m.model_type, m.source_run_id, m.status_message';
@@ -135,10 +135,10 @@ async function upsertModelTags(
     'logged_model_tags',
     ['model_id', 'tag_key', 'tag_value', 'pos'],
     ['model_id', 'tag_key'],
-    entries.length,
+    { rows: entries.length, keep: ['pos'] },
   );
   await ex.run(
-    keepPosition(ctx, sql),
+    sql,
     entries.flatMap(([k, v]) => [modelId, k, v, nextPos()]),
   );
 }

@@ -1,6 +1,5 @@
 import type { RunTag } from '../../../entities/tracking.js';
 import { type Exec, nextPos, type StoreContext } from './common.js';
-import { keepPosition } from './experiments.js';
 
 /**
  * Sets run tags (last value wins within the call); a tag keeps the position where it was first
@@ -25,10 +24,10 @@ export async function upsertRunTags(
     'tags',
     ['run_uuid', 'tag_key', 'tag_value', 'pos'],
     ['run_uuid', 'tag_key'],
-    entries.length,
+    { rows: entries.length, keep: ['pos'] },
   );
   await ex.run(
-    keepPosition(ctx, sql),
+    sql,
     entries.flatMap(([k, v]) => [runId, k, v.value, v.pos]),
   );
   const name = last.get('mlflow.runName');

@@ -39,7 +39,7 @@ async function stepBounds(
   return [num(lo[0]!.s), num(hi[0]!.s)];
 }
 
-async function sqliteBuckets(
+async function rangeBuckets(
   ctx: StoreContext,
   runPk: number,
   key: string,
@@ -85,8 +85,7 @@ async function groupedBuckets(
   width: number,
 ): Promise<Bucket[]> {
   const d = ctx.db.dialect;
-  const bucketOf = (col: string): string =>
-    d.name === 'mysql' ? `FLOOR((${col} - ?) / ?)` : `FLOOR((${col} - ?) / CAST(? AS DOUBLE PRECISION))`;
+  const bucketOf = (col: string): string => `FLOOR(${d.realDivision(`(${col} - ?)`, '?')})`;
   const where = 'run_pk = ? AND metric_key = ? AND step >= ? AND step <= ?';
   const agg = `SELECT ${bucketOf('step')} AS b, MIN(step) AS s0, MAX(step) AS s1,
       MIN(CASE WHEN is_nan = 0 THEN metric_value END) AS vmin,
@@ -120,10 +119,9 @@ export async function sampleBuckets(
 ): Promise<Row[]> {
   const [lo, hi] = await stepBounds(ctx, runPk, key, startStep, endStep);
   const width = (hi - lo + 1) / buckets;
-  const found =
-    ctx.db.dialect.name === 'sqlite'
-      ? await sqliteBuckets(ctx, runPk, key, lo, width, buckets)
-      : await groupedBuckets(ctx, runPk, key, lo, hi, width);
+  const found = ctx.db.dialect.hashAggregation
+    ? await groupedBuckets(ctx, runPk, key, lo, hi, width)
+    : await rangeBuckets(ctx, runPk, key, lo, width, buckets);
 
   const steps = new Set<number>();
   for (const b of found) {

@@ -124,8 +124,8 @@ async function searchByMetric(
   const n = p.maxResults;
   const rest = runOrderSql(p.orderBy.slice(1), 1);
   const keyset = p.orderBy.length === 1;
-  // SQLite's CROSS JOIN keeps the metric index as the driving table.
-  const join = ctx.db.dialect.name === 'sqlite' ? 'CROSS JOIN' : 'JOIN';
+  // The metric index must stay the driving table.
+  const join = ctx.db.dialect.orderedJoin;
   const rows: Row[] = [];
   const inMissing = p.cursor.phase === 'missing';
 

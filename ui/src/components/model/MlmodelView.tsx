@@ -2,59 +2,28 @@
  * An `MLmodel` file rendered for people: summary, flavors, signature tables and the input
  * example. Shared by the run page's artifact browser and the model registry pages.
  */
-import { parse } from 'yaml';
+import { summarizeMlModel, type SignatureField } from '../../../../src/models/summary';
 import { useAsync } from '../../app/hooks';
 import { formatBytes } from '../../app/format';
 import { ErrorBox } from '../States';
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-interface ColumnSpec {
-  name?: string;
-  type: string | Json;
-  required?: boolean;
-  'tensor-spec'?: { dtype: string; shape: number[] };
-  default?: Json;
-  shape?: number[] | null;
-}
 
 function asObject(v: unknown): Record<string, unknown> {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
 function show(v: unknown): string {
-  if (v === null || v === undefined) return '—';
+  if (v === null || v === undefined || v === '') return '—';
   if (typeof v === 'string') return v;
   return JSON.stringify(v);
 }
 
-/** `{"type": "array", "items": {"type": "long"}}` → `array<long>` */
-export function typeName(t: unknown): string {
-  if (typeof t === 'string') return t;
-  const o = asObject(t);
-  if (o.type === 'array') return `array<${typeName(o.items)}>`;
-  if (o.type === 'map') return `map<string, ${typeName(o.values)}>`;
-  if (o.type === 'object') {
-    const props = asObject(o.properties);
-    return `object{${Object.entries(props)
-      .map(([k, v]) => `${k}: ${typeName(v)}`)
-      .join(', ')}}`;
-  }
-  return typeof o.type === 'string' ? o.type : JSON.stringify(t);
+interface Row {
+  name: string;
+  type: string;
+  last: string;
 }
 
-function parseSchema(v: unknown): ColumnSpec[] | null {
-  if (typeof v !== 'string') return Array.isArray(v) ? (v as ColumnSpec[]) : null;
-  try {
-    const parsed = JSON.parse(v) as unknown;
-    return Array.isArray(parsed) ? (parsed as ColumnSpec[]) : null;
-  } catch {
-    return null;
-  }
-}
-
-function SchemaTable({ title, specs, kind }: { title: string; specs: ColumnSpec[]; kind: 'io' | 'params' }) {
-  const tensor = specs.some((s) => s.type === 'tensor');
+function SchemaTable({ title, third, rows }: { title: string; third: string; rows: Row[] }) {
   return (
     <div style={{ marginBottom: 12 }}>
       <h3>{title}</h3>
@@ -63,31 +32,32 @@ function SchemaTable({ title, specs, kind }: { title: string; specs: ColumnSpec[
           <tr>
             <th>Name</th>
             <th>Type</th>
-            <th>{kind === 'params' ? 'Default' : tensor ? 'Shape' : 'Required'}</th>
+            <th>{third}</th>
           </tr>
         </thead>
         <tbody>
-          {specs.map((s, i) => (
+          {rows.map((r, i) => (
             <tr key={i}>
-              <td className="mono small">{s.name ?? <span className="muted">({i})</span>}</td>
-              <td className="mono small">
-                {s.type === 'tensor' ? `tensor<${s['tensor-spec']?.dtype ?? '?'}>` : typeName(s.type)}
-              </td>
-              <td className="mono small">
-                {kind === 'params'
-                  ? show(s.default)
-                  : tensor
-                    ? `[${(s['tensor-spec']?.shape ?? []).join(', ')}]`
-                    : s.required === false
-                      ? 'optional'
-                      : 'required'}
-              </td>
+              <td className="mono small">{r.name || <span className="muted">({i})</span>}</td>
+              <td className="mono small">{r.type}</td>
+              <td className="mono small">{r.last}</td>
             </tr>
           ))}
         </tbody>
       </table>
     </div>
   );
+}
+
+/** Inputs or outputs: tensors show their shape, columns whether they are required. */
+function FieldsTable({ title, fields }: { title: string; fields: SignatureField[] }) {
+  const tensor = fields.some((f) => f.shape);
+  const rows = fields.map((f) => ({
+    name: f.name,
+    type: f.type,
+    last: f.shape ? `[${f.shape.join(', ')}]` : f.required ? 'required' : 'optional',
+  }));
+  return <SchemaTable title={title} third={tensor ? 'Shape' : 'Required'} rows={rows} />;
 }
 
 function InputExample({ path, loadFile }: { path: string; loadFile(rel: string): Promise<string> }) {
@@ -140,37 +110,26 @@ function InputExample({ path, loadFile }: { path: string; loadFile(rel: string):
 }
 
 export function MlmodelView({ text, loadFile }: { text: string; loadFile(rel: string): Promise<string> }) {
-  let doc: Record<string, unknown>;
-  try {
-    doc = asObject(parse(text));
-  } catch (e) {
-    return (
-      <div>
-        <ErrorBox message={`This MLmodel file is not valid YAML: ${(e as Error).message}`} />
-        <pre className="code-block">{text}</pre>
-      </div>
-    );
-  }
-  const flavors = asObject(doc.flavors);
-  const signature = asObject(doc.signature);
-  const inputs = parseSchema(signature.inputs);
-  const outputs = parseSchema(signature.outputs);
-  const params = parseSchema(signature.params);
-  const example = asObject(doc.saved_input_example_info);
-  const summary: [string, unknown][] = [
-    ['Artifact path', doc.artifact_path],
-    ['Run ID', doc.run_id],
-    ['Model ID', doc.model_id],
-    ['Model UUID', doc.model_uuid],
-    ['Created (UTC)', doc.utc_time_created],
-    ['MLflow version', doc.mlflow_version],
-    ['Size', typeof doc.model_size_bytes === 'number' ? formatBytes(doc.model_size_bytes) : undefined],
+  // The same summary the server side tests (src/models/summary.ts).
+  const summary = summarizeMlModel(text);
+  const signature = summary.signature;
+  const facts: [string, unknown][] = [
+    ['Artifact path', summary.artifactPath],
+    ['Run ID', summary.runId],
+    ['Model ID', summary.modelId],
+    ['Model UUID', summary.modelUuid],
+    ['Created (UTC)', summary.createdAt],
+    ['MLflow version', summary.mlflowVersion],
+    ['Size', summary.sizeBytes === undefined ? undefined : formatBytes(summary.sizeBytes)],
   ];
   return (
     <div className="mlmodel" data-testid="mlmodel-view">
+      {summary.warnings.map((w) => (
+        <ErrorBox key={w} message={w} />
+      ))}
       <dl>
-        {summary
-          .filter(([, v]) => v !== undefined && v !== null)
+        {facts
+          .filter(([, v]) => v !== undefined)
           .map(([k, v]) => (
             <div key={k} style={{ display: 'contents' }}>
               <dt>{k}</dt>
@@ -179,11 +138,11 @@ export function MlmodelView({ text, loadFile }: { text: string; loadFile(rel: st
           ))}
       </dl>
       <h3>Flavors</h3>
-      {Object.entries(flavors).map(([name, conf]) => (
+      {summary.flavors.map(({ name, details }) => (
         <div key={name} className="flavor" data-testid="flavor" data-flavor={name}>
           <strong className="mono">{name}</strong>
           <dl style={{ marginTop: 6, marginBottom: 0 }}>
-            {Object.entries(asObject(conf)).map(([k, v]) => (
+            {Object.entries(details).map(([k, v]) => (
               <div key={k} style={{ display: 'contents' }}>
                 <dt>{k}</dt>
                 <dd>{show(v)}</dd>
@@ -192,25 +151,31 @@ export function MlmodelView({ text, loadFile }: { text: string; loadFile(rel: st
           </dl>
         </div>
       ))}
-      {inputs || outputs || params ? (
+      {signature && (signature.inputs.length || signature.outputs.length || signature.params.length) ? (
         <>
-          {inputs && <SchemaTable title="Inputs" specs={inputs} kind="io" />}
-          {outputs && <SchemaTable title="Outputs" specs={outputs} kind="io" />}
-          {params && <SchemaTable title="Params" specs={params} kind="params" />}
+          {signature.inputs.length > 0 && <FieldsTable title="Inputs" fields={signature.inputs} />}
+          {signature.outputs.length > 0 && <FieldsTable title="Outputs" fields={signature.outputs} />}
+          {signature.params.length > 0 && (
+            <SchemaTable
+              title="Params"
+              third="Default"
+              rows={signature.params.map((p) => ({ name: p.name, type: p.type, last: show(p.default) }))}
+            />
+          )}
         </>
       ) : (
         <p className="muted">No signature: inputs are not checked when this model is served.</p>
       )}
-      {typeof example.artifact_path === 'string' && (
+      {summary.inputExample && (
         <>
           <h3>Input example</h3>
-          <InputExample path={example.artifact_path} loadFile={loadFile} />
+          <InputExample path={summary.inputExample.path} loadFile={loadFile} />
         </>
       )}
-      {doc.metadata !== undefined && doc.metadata !== null && (
+      {summary.metadata !== undefined && (
         <>
           <h3>Metadata</h3>
-          <pre className="code-block">{JSON.stringify(doc.metadata, null, 2)}</pre>
+          <pre className="code-block">{JSON.stringify(summary.metadata, null, 2)}</pre>
         </>
       )}
       <details style={{ marginTop: 12 }}>

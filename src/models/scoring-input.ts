@@ -1,14 +1,15 @@
 /**
- * The `/invocations` request protocol (MLflow 2.x+): a JSON object with exactly one of
+ * The scoring input protocol (MLflow 2.x+), read the same way by the scoring server's
+ * `/invocations` and by batch prediction of a JSON document: a JSON object with exactly one of
  * `dataframe_split`, `dataframe_records`, `instances`, `inputs` (plus optional `params`), or a CSV
  * table. Parsing is schema-aware so the common case (numeric columns) goes straight into typed
  * arrays without per-row objects.
  */
 import { badRequest, MlflowError } from '../errors.js';
-import { DataFrame, type ColumnValues, type ModelData } from '../models/data.js';
-import { nestedToTensor } from '../models/signature/enforce.js';
-import type { Schema } from '../models/signature/types.js';
-import { parseCsvTable } from '../models/batch/csv.js';
+import { DataFrame, type ColumnValues, type ModelData } from './data.js';
+import { nestedToTensor } from './signature/enforce.js';
+import type { Schema } from './signature/types.js';
+import { parseCsvTable } from './batch/csv.js';
 
 export const FORMAT_KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
 const LLM_KEYS = ['messages', 'prompt', 'input'];
@@ -32,7 +33,7 @@ function pyKeys(keys: string[]): string {
   return `[${keys.map((k) => `'${k}'`).join(', ')}]`;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === 'object' && !Array.isArray(v);
 }
 
@@ -71,7 +72,8 @@ function fastSplit(columns: string[], rows: unknown[], schema: Schema | undefine
   return new DataFrame(names, data, n);
 }
 
-function parseSplit(value: unknown, schema: Schema | undefined): DataFrame {
+/** A `dataframe_split` value: `{columns?, data, index?}`. */
+export function parseSplit(value: unknown, schema: Schema | undefined): DataFrame {
   if (!isPlainObject(value)) {
     throw badRequest(
       `Dataframe split format must be a dictionary. Got ${Array.isArray(value) ? 'list' : `type ${typeof value}`}.`,
@@ -110,7 +112,8 @@ function parseSplit(value: unknown, schema: Schema | undefined): DataFrame {
   return new DataFrame(columns, data, rows.length);
 }
 
-function parseRecords(value: unknown): DataFrame {
+/** A `dataframe_records` value: a list of `{column: value}` objects. */
+export function parseRecords(value: unknown): DataFrame {
   if (!Array.isArray(value)) {
     throw badRequest(
       `Dataframe records format must be a list of records. Got ${isPlainObject(value) ? 'dictionary' : `type ${typeof value}`}.`,
@@ -138,7 +141,11 @@ function tensorsWithoutSchema(value: unknown): ModelData {
   return value;
 }
 
-function parseTfServing(key: 'instances' | 'inputs', value: unknown, schema: Schema | undefined): ModelData {
+/**
+ * The data of a TF-serving `instances`/`inputs` value before any typing: `instances` in row
+ * format (a list of `{name: value}`) becomes `{name: [values]}`; anything else is as given.
+ */
+export function tfServingData(key: 'instances' | 'inputs', value: unknown): unknown {
   let data: unknown = value;
   if (key === 'instances') {
     if (!Array.isArray(value)) {
@@ -161,6 +168,11 @@ function parseTfServing(key: 'instances' | 'inputs', value: unknown, schema: Sch
       data = cols;
     }
   }
+  return data;
+}
+
+function parseTfServing(key: 'instances' | 'inputs', value: unknown, schema: Schema | undefined): ModelData {
+  const data = tfServingData(key, value);
   if (!schema) return tensorsWithoutSchema(data);
   if (schema.kind === 'columns' && isPlainObject(data)) {
     const values = Object.values(data);
@@ -179,6 +191,17 @@ export function parseJsonRequest(text: string, schema: Schema | undefined): Pars
       `Invalid input. Ensure that input is a valid JSON formatted string. Error: '${(err as Error).message}'`,
     );
   }
+  return parseScoringBody(body, schema);
+}
+
+/** The format key of a scoring request body, or undefined when it names none. */
+export function scoringFormatOf(body: Record<string, unknown>): (typeof FORMAT_KEYS)[number] | undefined {
+  const formats = Object.keys(body).filter((k) => (FORMAT_KEYS as readonly string[]).includes(k));
+  return formats.length === 1 ? (formats[0] as (typeof FORMAT_KEYS)[number]) : undefined;
+}
+
+/** Parses an already decoded JSON scoring body. */
+export function parseScoringBody(body: unknown, schema: Schema | undefined): ParsedRequest {
   if (Array.isArray(body))
     throw badRequest(`${REQUIRED_INPUT_FORMAT}. Received a list. ${PROTOCOL_CHANGE_INFO}`);
   if (!isPlainObject(body)) {
@@ -196,7 +219,7 @@ export function parseJsonRequest(text: string, schema: Schema | undefined): Pars
       `${REQUIRED_INPUT_FORMAT}. Received dictionary with input fields: ${pyKeys(keys)}. ${PROTOCOL_CHANGE_INFO}`,
     );
   }
-  const format = formats[0] as (typeof FORMAT_KEYS)[number];
+  const format = scoringFormatOf(body)!;
   const value = body[format];
   let input: ModelData;
   if (format === 'dataframe_split') input = parseSplit(value, schema);

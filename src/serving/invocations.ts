@@ -1,0 +1,152 @@
+/**
+ * `POST /invocations`: content-type negotiation, parsing with the scoring input protocol,
+ * prediction (micro-batched or alone, with a deadline) and the answer, each timed into metrics.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { MlflowError, badRequest, httpErrorOf } from '../errors.js';
+import { isDataFrame, isTensor, isTensorDict, type ModelData } from '../models/data.js';
+import type { Model } from '../models/model.js';
+import { parseCsvRequest, parseJsonRequest, type ParsedRequest } from '../models/scoring-input.js';
+import type { MicroBatcher } from './batcher.js';
+import type { ScoringMetrics } from './metrics.js';
+import { predictionsJson, predictionsResponse } from '../models/serialize.js';
+
+export interface InvocationsOptions {
+  model: Model;
+  metrics: ScoringMetrics;
+  batcher?: MicroBatcher;
+  timeoutMs: number;
+}
+
+const CONTENT_TYPES = ['text/csv', 'application/json'];
+
+/** Sends an error answer `{error_code, message}`. */
+export function sendError(reply: FastifyReply, err: MlflowError, status = err.httpStatus): FastifyReply {
+  return reply
+    .code(status)
+    .header('content-type', 'application/json')
+    .send(JSON.stringify({ error_code: err.errorCode, message: err.message }));
+}
+
+/** The reason a content type is refused (415), or the parser for it. */
+function parserFor(
+  contentType: string,
+): { refuse: string } | { parse: (body: string, model: Model) => ParsedRequest } {
+  const [mime = '', ...paramParts] = contentType.split(';').map((s) => s.trim());
+  const params = new Map(
+    paramParts.filter(Boolean).map((p) => {
+      const i = p.indexOf('=');
+      const name = p
+        .slice(0, i < 0 ? p.length : i)
+        .trim()
+        .toLowerCase();
+      return [name, i < 0 ? '' : p.slice(i + 1).trim()] as const;
+    }),
+  );
+  if ((params.get('charset') ?? 'utf-8').toLowerCase() !== 'utf-8') {
+    return { refuse: 'The scoring server only supports UTF-8' };
+  }
+  const unexpected = [...params.keys()].filter((k) => k !== 'charset');
+  if (unexpected.length) return { refuse: `Unrecognized content type parameters: ${unexpected.join(', ')}.` };
+  if (mime.toLowerCase() === 'application/json') {
+    return { parse: (body, model) => parseJsonRequest(body, model.signature?.inputs) };
+  }
+  if (mime.toLowerCase() === 'text/csv') return { parse: (body) => parseCsvRequest(body) };
+  return {
+    refuse: `This predictor only supports the following content types: Types: ${JSON.stringify(CONTENT_TYPES)}. Got '${contentType}'.`,
+  };
+}
+
+function rowsOf(input: ModelData): number {
+  if (isDataFrame(input)) return input.rowCount;
+  if (isTensor(input)) return input.shape[0] ?? 1;
+  if (isTensorDict(input)) return Object.values(input)[0]?.shape[0] ?? 1;
+  return Array.isArray(input) ? input.length : 1;
+}
+
+/** The model input and params of a parsed request. */
+function modelInput(
+  model: Model,
+  parsed: ParsedRequest,
+): { input: ModelData; params: Record<string, unknown> } {
+  if (!parsed.unwrapped)
+    return { input: model.prepareInput(parsed.input), params: model.prepareParams(parsed.params) };
+  // LLM-style body: keys named in the params schema are params, the rest is the input.
+  const names = new Set((model.signature?.params ?? []).map((p) => p.name));
+  const body = parsed.input as Record<string, unknown>;
+  const pick = (isParam: boolean): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(body).filter(([k]) => names.has(k) === isParam));
+  return { input: pick(false), params: model.prepareParams(pick(true)) };
+}
+
+/** Resolves with `work`, or rejects with DEADLINE_EXCEEDED after `ms`. */
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new MlflowError(`Prediction did not finish within ${ms / 1000} s.`, 'DEADLINE_EXCEEDED')),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function score(o: InvocationsOptions, parsed: ParsedRequest): Promise<{ body: string; rows: number }> {
+  const { input, params } = modelInput(o.model, parsed);
+  const work =
+    o.batcher && isDataFrame(input) && Object.keys(params).length === 0
+      ? o.batcher.submit(input)
+      : (o.metrics.recordBatch(1), o.model.predictPrepared(input, params));
+  let output: ModelData;
+  try {
+    output = await withDeadline(work, o.timeoutMs);
+  } catch (err) {
+    if (err instanceof MlflowError) throw err;
+    // The model itself failed on this input, as MLflow answers it: the client's request.
+    throw badRequest(
+      'Encountered an unexpected error while evaluating the model. Verify that the serialized input is ' +
+        `compatible with the model for inference. Error: ${(err as Error).message ?? String(err)}`,
+    );
+  }
+  return {
+    body: parsed.unwrapped ? predictionsJson(output) : predictionsResponse(output),
+    rows: rowsOf(input),
+  };
+}
+
+export function registerInvocations(app: FastifyInstance, o: InvocationsOptions): void {
+  app.post('/invocations', async (req, reply) => {
+    const started = process.hrtime.bigint();
+    o.metrics.inFlight++;
+    let status = 200;
+    let rows = 0;
+    try {
+      const parser = parserFor(req.headers['content-type'] ?? '');
+      if ('refuse' in parser) {
+        status = 415;
+        return reply.code(415).header('content-type', 'text/plain').send(parser.refuse);
+      }
+      const result = await score(o, parser.parse(typeof req.body === 'string' ? req.body : '', o.model));
+      rows = result.rows;
+      return reply.header('content-type', 'application/json').send(result.body);
+    } catch (err) {
+      const answer = httpErrorOf(err);
+      if (answer.internal) logInternalError(err);
+      status = answer.status;
+      return sendError(reply, answer.error, status);
+    } finally {
+      o.metrics.inFlight--;
+      o.metrics.recordRequest(status, Number(process.hrtime.bigint() - started) / 1e9, rows);
+    }
+  });
+}
+
+/** Cairn's own failure: the log gets the details, the client a generic 500. */
+export function logInternalError(err: unknown): void {
+  const e = err as { stack?: unknown; message?: unknown } | null;
+  process.stderr.write(`cairn: scoring server internal error: ${String(e?.stack ?? e?.message ?? err)}\n`);
+}

@@ -1,0 +1,39 @@
+/**
+ * What SQLite and PostgreSQL share: double-quoted identifiers, `INSERT ... ON CONFLICT` and
+ * `INSERT ... RETURNING`.
+ */
+import type { Dialect, UpsertOptions } from '../database.js';
+import { insertPrefix, placeholders, tuple, updatedColumns } from './statements.js';
+
+const id = (name: string): string => `"${name}"`;
+
+function upsert(
+  table: string,
+  columns: readonly string[],
+  keys: readonly string[],
+  options: UpsertOptions = {},
+): string {
+  const head = `${insertPrefix(id, table, columns)}${placeholders(columns, options.rows ?? 1)} ON CONFLICT (${keys.map(id).join(', ')})`;
+  const updates = updatedColumns(columns, keys, options);
+  if (!updates.length) return `${head} DO NOTHING`;
+  const set = updates.map((c) => `${id(c)} = excluded.${id(c)}`).join(', ');
+  const order = options.whenGreater;
+  const where = order?.length
+    ? ` WHERE ${tuple('excluded', order, id)} > ${tuple(id(table), order, id)}`
+    : '';
+  return `${head} DO UPDATE SET ${set}${where}`;
+}
+
+export const onConflictStatements: Pick<Dialect, 'id' | 'upsert' | 'insertIgnore' | 'insertReturningId'> = {
+  id,
+  upsert,
+  insertIgnore: (table, columns, keys, rows = 1) =>
+    `${insertPrefix(id, table, columns)}${placeholders(columns, rows)} ON CONFLICT (${keys.map(id).join(', ')}) DO NOTHING`,
+  async insertReturningId(ex, table, columns, params, idColumn) {
+    const rows = await ex.query(
+      `${insertPrefix(id, table, columns)}${placeholders(columns, 1)} RETURNING ${id(idColumn)} AS id`,
+      params,
+    );
+    return Number(rows[0]!.id);
+  },
+};

@@ -1,0 +1,41 @@
+import type { Dialect } from '../database.js';
+import { onConflictStatements } from './on-conflict.js';
+
+/** Driver error codes of better-sqlite3 for a violated UNIQUE or PRIMARY KEY constraint. */
+const UNIQUE_CODES = new Set(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
+
+export const sqliteDialect: Dialect = {
+  name: 'sqlite',
+  ...onConflictStatements,
+  allowExplicitZeroId: async () => {},
+  isUniqueViolation: (err) => UNIQUE_CODES.has(String((err as { code?: unknown } | null)?.code)),
+  async tableExists(ex, table) {
+    const rows = await ex.query("SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?", [
+      table,
+    ]);
+    return rows.length > 0;
+  },
+  // The upgrade transaction begins IMMEDIATE: it already holds the database's write lock.
+  acquireMigrationLock: async () => {},
+  releaseMigrationLock: async () => {},
+  like: (expr) => `${expr} LIKE ? ESCAPE '\\'`,
+  ilike: (expr) => `LOWER(${expr}) LIKE LOWER(?) ESCAPE '\\'`,
+  realDivision: (a, b) => `${a} / CAST(${b} AS REAL)`,
+  // SQLite's planner keeps the left table of a CROSS JOIN as the outer loop.
+  orderedJoin: 'CROSS JOIN',
+  hashAggregation: false,
+  singleWriter: true,
+  types: {
+    varchar: () => 'TEXT',
+    byteVarchar: () => 'TEXT',
+    text: 'TEXT',
+    longText: 'TEXT',
+    bigint: 'INTEGER',
+    int: 'INTEGER',
+    double: 'REAL',
+    bool: 'INTEGER',
+    serialPrimaryKey: 'INTEGER PRIMARY KEY AUTOINCREMENT',
+  },
+  tableOptions: '',
+  pick: (choices) => choices.sqlite,
+};

@@ -1,0 +1,39 @@
+/** SQL pieces the dialect adapters build their statements from. */
+import type { Dialect, UpsertOptions } from '../database.js';
+
+export function placeholders(columns: readonly string[], rows: number): string {
+  const one = `(${columns.map(() => '?').join(', ')})`;
+  return Array.from({ length: rows }, () => one).join(', ');
+}
+
+export function insertPrefix(id: (n: string) => string, table: string, columns: readonly string[]): string {
+  return `INSERT INTO ${id(table)} (${columns.map(id).join(', ')}) VALUES `;
+}
+
+/** The non-key columns an upsert writes over an existing row. */
+export function updatedColumns(
+  columns: readonly string[],
+  keys: readonly string[],
+  options: UpsertOptions,
+): string[] {
+  const keep = new Set([...keys, ...(options.keep ?? [])]);
+  for (const c of [...(options.keep ?? []), ...(options.whenGreater ?? [])]) {
+    if (!columns.includes(c)) throw new Error(`upsert of ${columns.join(', ')}: unknown column ${c}`);
+  }
+  return columns.filter((c) => !keep.has(c));
+}
+
+/** A tuple of columns, e.g. `(t.a, t.b)`, for row-value comparisons. */
+export const tuple = (qualifier: string, columns: readonly string[], id: (n: string) => string): string =>
+  `(${columns.map((c) => `${qualifier}.${id(c)}`).join(', ')})`;
+
+/** `tableExists` of the databases with an information schema; `schema` names the current one. */
+export function informationSchemaTableExists(schema: string): Dialect['tableExists'] {
+  return async (ex, table) => {
+    const rows = await ex.query(
+      `SELECT 1 AS found FROM information_schema.tables WHERE table_schema = ${schema} AND table_name = ?`,
+      [table],
+    );
+    return rows.length > 0;
+  };
+}

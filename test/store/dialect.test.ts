@@ -1,0 +1,181 @@
+/**
+ * The dialect adapters on the real databases: upsert options, generated ids, error
+ * classification, table existence and the schema-upgrade lock.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/backends.js';
+import { openDatabase } from '../../src/store/sql/open-database.js';
+import type { SqlDatabase } from '../../src/store/sql/database.js';
+import { currentSchemaVersion, upgradeSchema } from '../../src/store/sql/migrations.js';
+import { MlflowError } from '../../src/errors.js';
+
+for (const backend of BACKENDS) {
+  describe(`SQL dialect (${backend})`, () => {
+    let tmp: string;
+    let testDb: TestDatabase;
+    let db: SqlDatabase;
+
+    before(async () => {
+      tmp = await mkdtemp(join(tmpdir(), 'cairn-dialect-'));
+      testDb = await createTestDatabase(backend, tmp);
+      db = openDatabase(testDb.uri);
+      const d = db.dialect;
+      const t = d.types;
+      await db.run(
+        `CREATE TABLE ${d.id('probe')} (${d.id('k')} ${t.varchar(20)} NOT NULL PRIMARY KEY, ${d.id('step')} ${t.bigint} NOT NULL, ${d.id('ts')} ${t.bigint} NOT NULL, ${d.id('val')} ${t.double} NOT NULL, ${d.id('flag')} ${t.int} NOT NULL, ${d.id('pos')} ${t.bigint} NOT NULL)${d.tableOptions}`,
+      );
+      await db.run(
+        `CREATE TABLE ${d.id('serial')} (${d.id('id')} ${t.serialPrimaryKey}, ${d.id('label')} ${t.varchar(20)} NOT NULL)${d.tableOptions}`,
+      );
+    });
+
+    after(async () => {
+      await db.close();
+      await testDb.drop();
+      await rm(tmp, { recursive: true, force: true });
+    });
+
+    const probe = async (): Promise<Record<string, number[]>> => {
+      const rows = await db.query(`SELECT * FROM ${db.dialect.id('probe')} ORDER BY ${db.dialect.id('k')}`);
+      return Object.fromEntries(
+        rows.map((r) => [String(r.k), [r.step, r.ts, r.val, r.flag, r.pos].map(Number)]),
+      );
+    };
+
+    it('keeps a column on update whatever its place in the column list', async () => {
+      await db.run(`DELETE FROM ${db.dialect.id('probe')}`);
+      // `pos` before the updated columns: the old string rewrite removed only ", pos = ...".
+      for (const columns of [
+        ['k', 'pos', 'step', 'ts', 'val', 'flag'],
+        ['k', 'step', 'ts', 'val', 'flag', 'pos'],
+      ]) {
+        const sql = db.dialect.upsert('probe', columns, ['k'], { keep: ['pos'] });
+        const row = (step: number, pos: number): number[] =>
+          columns.slice(1).map((c) => ({ pos, step, ts: 0, val: 0, flag: 0 })[c]!);
+        await db.run(sql, [columns[1]!, ...row(1, 10)]);
+        await db.run(sql, [columns[1]!, ...row(2, 20)]);
+      }
+      assert.deepEqual(await probe(), { pos: [2, 0, 0, 0, 10], step: [2, 0, 0, 0, 10] });
+    });
+
+    it('replaces a row only with a greater ordering tuple, several rows per statement', async () => {
+      await db.run(`DELETE FROM ${db.dialect.id('probe')}`);
+      const columns = ['k', 'step', 'ts', 'val', 'flag', 'pos'];
+      const sql = (rows: number): string =>
+        db.dialect.upsert('probe', columns, ['k'], {
+          rows,
+          keep: ['pos'],
+          whenGreater: ['step', 'ts', 'val'],
+        });
+      await db.run(
+        sql(5),
+        [
+          ['a', 5, 100, 1, 0, 1],
+          ['b', 5, 100, 1, 0, 2],
+          ['c', 5, 100, 1, 0, 3],
+          ['d', 5, 100, 1, 0, 4],
+          ['e', 5, 100, 1, 0, 5],
+        ].flat(),
+      );
+      await db.run(
+        sql(6),
+        [
+          ['a', 6, 1, 0.5, 1, 9], // greater step, smaller ts and value: replaces
+          ['b', 5, 100, 2, 1, 9], // equal step and ts, greater value: replaces
+          ['c', 5, 100, 1, 1, 9], // equal tuple: keeps the row (flag too)
+          ['d', 4, 999, 9, 1, 9], // smaller step: keeps the row
+          ['e', 5, 101, 0, 1, 9], // equal step, greater ts, smaller value: replaces
+          ['f', 1, 1, 1, 0, 6], // new key: inserted
+        ].flat(),
+      );
+      assert.deepEqual(await probe(), {
+        a: [6, 1, 0.5, 1, 1],
+        b: [5, 100, 2, 1, 2],
+        c: [5, 100, 1, 0, 3],
+        d: [5, 100, 1, 0, 4],
+        e: [5, 101, 0, 1, 5],
+        f: [1, 1, 1, 0, 6],
+      });
+    });
+
+    it('returns generated ids and classifies unique violations', async () => {
+      const d = db.dialect;
+      const first = await d.insertReturningId(db, 'serial', ['label'], ['one'], 'id');
+      const second = await db.transaction((tx) =>
+        d.insertReturningId(tx, 'serial', ['label'], ['two'], 'id'),
+      );
+      assert.deepEqual([first, second], [1, 2]);
+      const insert = `INSERT INTO ${d.id('probe')} (${['k', 'step', 'ts', 'val', 'flag', 'pos'].map(d.id).join(', ')}) VALUES (?, 0, 0, 0, 0, 0)`;
+      await db.run(insert, ['dup']);
+      const duplicate = await db.run(insert, ['dup']).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(duplicate, 'the second insert fails');
+      assert.equal(d.isUniqueViolation(duplicate), true);
+      const missingColumn = await db
+        .run(`INSERT INTO ${d.id('probe')} (${d.id('k')}) VALUES (?)`, ['x'])
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      assert.ok(missingColumn, 'a NOT NULL violation fails');
+      assert.equal(d.isUniqueViolation(missingColumn), false);
+    });
+
+    it('tells whether a table exists', async () => {
+      assert.equal(await db.dialect.tableExists(db, 'probe'), true);
+      assert.equal(await db.dialect.tableExists(db, 'no_such_table'), false);
+      assert.equal(await currentSchemaVersion(db), 0);
+    });
+
+    if (backend !== 'sqlite') {
+      // SQLite's upgrade lock is its write lock, bounded by the busy timeout.
+      it('fails an upgrade whose lock is not obtained in time, and migrates nothing', async () => {
+        const holder = openDatabase(testDb.uri);
+        let release!: () => void;
+        const released = new Promise<void>((r) => (release = r));
+        let held!: () => void;
+        const isHeld = new Promise<void>((r) => (held = r));
+        const holding = holder.transaction(async (tx) => {
+          await holder.dialect.acquireMigrationLock(tx, 5);
+          held();
+          await released;
+          await holder.dialect.releaseMigrationLock(tx);
+        });
+        try {
+          await isHeld;
+          await assert.rejects(
+            upgradeSchema(db, undefined, { lockTimeoutSeconds: 1 }),
+            (err: unknown) => err instanceof MlflowError && err.errorCode === 'TEMPORARILY_UNAVAILABLE',
+          );
+          assert.equal(await db.dialect.tableExists(db, 'experiments'), false);
+          assert.equal(await currentSchemaVersion(db), 0);
+        } finally {
+          release();
+          await holding;
+          await holder.close();
+        }
+        // Once the lock is free the upgrade runs.
+        assert.ok((await upgradeSchema(db, undefined, { lockTimeoutSeconds: 5 })).length > 0);
+      });
+    }
+
+    if (backend === 'postgresql') {
+      it('reports an unreachable database instead of calling it empty', async () => {
+        const url = new URL(testDb.uri);
+        url.pathname = `${url.pathname}_missing`;
+        const missing = openDatabase(url.toString());
+        try {
+          await assert.rejects(currentSchemaVersion(missing), /does not exist/);
+        } finally {
+          await missing.close();
+        }
+      });
+    }
+  });
+}
