@@ -81,9 +81,9 @@ describe(
           };
           const args = ['--backend-store-uri', db.uri, '--artifacts-destination', `s3://cairn/${backend}`];
           for (let i = 0; i < 3; i++) instances.push(await cairnInstance(args, env));
-          // The first start creates the schema; the others find it current.
-          await instances[0]!.start();
-          await Promise.all(instances.slice(1).map((i) => i.start()));
+          // All three start at once on the empty database: one upgrades the schema under the
+          // migration lock, the others wait for it and find it current.
+          await Promise.all(instances.map((i) => i.start()));
           lb = await startLoadBalancer(tmp, instances);
 
           const client = new TrackingClient(lb.url, {
