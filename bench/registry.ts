@@ -120,7 +120,12 @@ export async function run(): Promise<string> {
   await db.close();
 
   const server = await startServer(
-    defaultServerConfig({ port: 0, backendStoreUri: uri, artifactsDestination: join(dir, 'artifacts') }),
+    defaultServerConfig({
+      port: 0,
+      backendStoreUri: uri,
+      artifactsDestination: join(dir, 'artifacts'),
+      log: { level: 'warn', format: 'json' },
+    }),
   );
   const rows: string[] = [];
   try {

@@ -172,6 +172,7 @@ export async function run(): Promise<string> {
       backendStoreUri: `sqlite:///${join(tmp, 'bench.db')}`,
       artifactsDestination: join(tmp, 'artifacts'),
       uiDir,
+      log: { level: 'warn', format: 'json' },
     }),
   );
   const base = server.url;

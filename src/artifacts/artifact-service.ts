@@ -8,10 +8,12 @@ import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Run } from '../entities/tracking.js';
 import { MlflowError, invalidParam, notFound } from '../errors.js';
+import type { AllowedArtifactRoots } from './allowed-roots.js';
 import type { ArtifactFileInfo, ArtifactRepository } from './artifact-repository.js';
 import { PROXY_ARTIFACTS_PATH, parseProxyArtifactUri } from './http-repository.js';
 import { artifactRepositoryFor, uriScheme, type RepositoryOptions } from './repository-registry.js';
 import { artifactBasename, safeArtifactPath } from './safe-path.js';
+import { countArtifactBytes } from '../observability/metrics.js';
 
 /** What the service needs from tracking: a run's `artifact_uri`. */
 export interface RunLookup {
@@ -47,13 +49,28 @@ export class ArtifactService {
   private readonly artifactsDestination: string;
   private readonly tracking: RunLookup;
   private readonly options: RepositoryOptions;
+  private readonly allowedRoots?: AllowedArtifactRoots;
   private destinationRepo?: ArtifactRepository;
 
-  /** `artifactsDestination`: where proxied artifacts are stored (a local folder or an object store URI). */
-  constructor(artifactsDestination: string, tracking: RunLookup, options: RepositoryOptions = {}) {
+  /**
+   * `artifactsDestination`: where proxied artifacts are stored (a local folder or an object store
+   * URI). `allowedRoots`: where else the server may read and write (all places when omitted).
+   */
+  constructor(
+    artifactsDestination: string,
+    tracking: RunLookup,
+    options: RepositoryOptions = {},
+    allowedRoots?: AllowedArtifactRoots,
+  ) {
     this.artifactsDestination = artifactsDestination;
     this.tracking = tracking;
     this.options = options;
+    this.allowedRoots = allowedRoots;
+  }
+
+  /** Throws 400 when an experiment's artifact location is outside the allowed roots. */
+  assertAllowedLocation(uri: string): void {
+    this.allowedRoots?.assertAllowed(uri);
   }
 
   /** The repository of `--artifacts-destination` (where proxied artifacts live). */
@@ -86,6 +103,7 @@ export class ArtifactService {
       const { root } = parseProxyArtifactUri(uri, 'http://localhost');
       return this.repositoryAtDestination(root);
     }
+    this.allowedRoots?.assertAllowed(uri);
     return artifactRepositoryFor(uri, this.options);
   }
 
@@ -105,7 +123,7 @@ export class ArtifactService {
   async proxyUpload(path: string, data: Readable): Promise<void> {
     const rel = safeArtifactPath(path);
     if (!rel) throw invalidParam('Invalid path');
-    await this.destination.write(rel, data);
+    await this.destination.write(rel, countArtifactBytes(data, 'in'));
   }
 
   async proxyDelete(path: string): Promise<void> {
@@ -149,7 +167,7 @@ export class ArtifactService {
     const rel = safeArtifactPath(path);
     if (!rel) throw invalidParam('Invalid path');
     const { repo } = await this.runRepository(runId);
-    await repo.write(rel, data);
+    await repo.write(rel, countArtifactBytes(data, 'in'));
   }
 
   /** Opens `path` under an artifact root URI (e.g. a model version's download URI). */
@@ -168,6 +186,6 @@ export class ArtifactService {
     if (!st) throw notFound(`Artifact '${rel}' does not exist.`);
     if (st.isDir) throw invalidParam(`Artifact '${rel}' is a directory, not a file.`);
     const stream = await repo.openRead(rel);
-    return { stream, fileName: artifactBasename(rel), size: st.size };
+    return { stream: countArtifactBytes(stream, 'out'), fileName: artifactBasename(rel), size: st.size };
   }
 }

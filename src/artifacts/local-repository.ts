@@ -4,8 +4,7 @@ import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable, Writable } from 'node:stream';
 import { invalidParam, notFound } from '../errors.js';
 import {
   joinArtifactPath,
@@ -13,10 +12,9 @@ import {
   type ArtifactRepository,
   type ArtifactStat,
 } from './artifact-repository.js';
+import { assertRealPathInside } from './contained-path.js';
 import { safeArtifactPath } from './safe-path.js';
-
-/** Uploads in progress are written under this name beside their target, then renamed. */
-const PARTIAL_SUFFIX = /\.cairn-upload-[0-9a-f]{16}\.part$/;
+import { PARTIAL_UPLOAD } from './stale-uploads.js';
 
 /** The filesystem path of a `file:` URI or a bare path (relative paths resolve from the cwd). */
 export function localPathOfUri(uri: string): string {
@@ -50,9 +48,16 @@ export class LocalArtifactRepository implements ArtifactRepository {
     return full;
   }
 
+  /** `fsPath`, also refusing a path that leaves the root through a symbolic link. */
+  private async containedPath(path: string | undefined): Promise<string> {
+    const full = this.fsPath(path);
+    await assertRealPathInside(this.rootDir, full);
+    return full;
+  }
+
   async list(path?: string): Promise<ArtifactFileInfo[]> {
     const rel = safeArtifactPath(path);
-    const dir = this.fsPath(rel);
+    const dir = await this.containedPath(rel);
     let entries;
     try {
       entries = await readdir(dir, { withFileTypes: true });
@@ -60,14 +65,22 @@ export class LocalArtifactRepository implements ArtifactRepository {
       if (isMissing(err)) return [];
       throw err;
     }
-    const visible = entries.filter((e) => !PARTIAL_SUFFIX.test(e.name));
+    const visible = entries.filter((e) => !PARTIAL_UPLOAD.test(e.name));
     const infos: ArtifactFileInfo[] = [];
     // Stat in batches: a folder of thousands of files lists fast without opening them all at once.
     for (let i = 0; i < visible.length; i += 64) {
       const batch = await Promise.all(
         visible.slice(i, i + 64).map(async (entry): Promise<ArtifactFileInfo | undefined> => {
           const childPath = joinArtifactPath(rel, entry.name);
-          // Follow symlinks: a linked file or folder is listed as what it points to.
+          // Follow symlinks: a linked file or folder is listed as what it points to, unless it
+          // points outside the root (then it is not listed at all).
+          if (entry.isSymbolicLink()) {
+            const inside = await assertRealPathInside(this.rootDir, join(dir, entry.name)).then(
+              () => true,
+              () => false,
+            );
+            if (!inside) return undefined;
+          }
           const st = await stat(join(dir, entry.name)).catch(() => undefined);
           if (!st) return undefined;
           if (st.isDirectory()) return { path: childPath, is_dir: true };
@@ -83,7 +96,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
 
   async stat(path: string): Promise<ArtifactStat | undefined> {
     try {
-      const st = await stat(this.fsPath(path));
+      const st = await stat(await this.containedPath(path));
       return { isDir: st.isDirectory(), size: st.isDirectory() ? 0 : st.size };
     } catch (err) {
       if (isMissing(err)) return undefined;
@@ -92,7 +105,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
   }
 
   async openRead(path: string): Promise<Readable> {
-    const full = this.fsPath(path);
+    const full = await this.containedPath(path);
     const st = await this.stat(path);
     if (!st) throw notFound(`Artifact '${safeArtifactPath(path)}' does not exist.`);
     if (st.isDir) throw invalidParam(`Artifact '${safeArtifactPath(path)}' is a directory, not a file.`);
@@ -102,9 +115,12 @@ export class LocalArtifactRepository implements ArtifactRepository {
   async write(path: string, data: Readable): Promise<void> {
     const rel = safeArtifactPath(path);
     if (!rel) throw invalidParam('An artifact path must name a file.');
-    const full = this.fsPath(rel);
+    let full: string;
     try {
+      full = await this.containedPath(rel);
       await mkdir(dirname(full), { recursive: true });
+      // Checked again once the folders exist: a link may have appeared in between.
+      await assertRealPathInside(this.rootDir, full);
     } catch (err) {
       data.resume();
       if (
@@ -122,7 +138,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
     }
     const partial = `${full}.cairn-upload-${randomBytes(8).toString('hex')}.part`;
     try {
-      await pipeline(data, createWriteStream(partial, { flags: 'wx' }));
+      await copyInto(data, createWriteStream(partial, { flags: 'wx' }));
       await rename(partial, full);
     } catch (err) {
       await unlink(partial).catch(() => {});
@@ -131,7 +147,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
   }
 
   async delete(path: string): Promise<void> {
-    const full = this.fsPath(path);
+    const full = await this.containedPath(path);
     if (full === this.rootDir) {
       // Never remove the root folder itself: it may be shared (the proxy destination).
       const entries = await readdir(full).catch(() => [] as string[]);
@@ -140,6 +156,35 @@ export class LocalArtifactRepository implements ArtifactRepository {
     }
     await rm(full, { recursive: true, force: true });
   }
+}
+
+/**
+ * Copies `data` into `out`. Unlike `pipeline`, a failing `out` (a full disk) leaves `data` open:
+ * when `data` is a request, its connection must survive so that the failure can be answered.
+ */
+function copyInto(data: Readable, out: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (err: Error) => {
+      data.unpipe(out);
+      data.off('error', fail);
+      out.destroy();
+      reject(err);
+    };
+    data.once('error', fail);
+    // The source closing early (a client hanging up) would otherwise leave the copy waiting.
+    data.once('close', () => {
+      if (!data.readableEnded)
+        fail(Object.assign(new Error('The upload stream closed early.'), { code: 'ECONNRESET' }));
+    });
+    out.once('error', fail);
+    // 'close' after 'finish': the file descriptor is released before the file is renamed.
+    out.once('close', () => {
+      if (!out.writableFinished) return;
+      data.off('error', fail);
+      resolve();
+    });
+    data.pipe(out);
+  });
 }
 
 function isMissing(err: unknown): boolean {

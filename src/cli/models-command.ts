@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { integer, setting } from '../config/env-values.js';
+import { readLogConfig } from '../config/network-config.js';
 import { SERVER_DEFAULTS } from '../config/server-config.js';
 import { invalidParam } from '../errors.js';
 import { batchPredict } from '../models/batch/predict.js';
@@ -12,9 +13,11 @@ import type { OutputFormat } from '../models/batch/writers.js';
 import { loadModelFromDir } from '../models/model.js';
 import { resolveModelDir } from '../client/models.js';
 import { buildDocker, generateDockerfile } from '../serving/dockerfile.js';
+import { DEFAULT_MAX_REQUEST_ROWS } from '../serving/invocations.js';
 import { serveModelDir } from '../serving/server.js';
 import { positiveInt, withTrackingUri } from './cli-client.js';
 import { addRegistryCommands } from './models-registry-commands.js';
+import { logOptions } from './network-options.js';
 
 interface RemoteCliOptions {
   modelUri: string;
@@ -159,6 +162,12 @@ function serveCommand(): Command {
       0,
     )
     .option('--max-request-bytes <bytes>', 'largest accepted request body', positiveInt, 64 * 1024 * 1024)
+    .option(
+      '--max-request-rows <rows>',
+      'most input rows per request; more answers 413',
+      positiveInt,
+      DEFAULT_MAX_REQUEST_ROWS,
+    )
     .addOption(
       new Option(
         '--env-manager <manager>',
@@ -175,9 +184,13 @@ Examples:
       -H 'Content-Type: application/json' http://127.0.0.1:5001/invocations`,
     );
   withTrackingUri(cmd);
+  for (const option of logOptions()) cmd.addOption(option);
   cmd.action(
     async (
       opts: RemoteCliOptions & {
+        logLevel?: string;
+        logFormat?: string;
+        maxRequestRows: number;
         port?: string;
         host?: string;
         timeout: number;
@@ -199,6 +212,8 @@ Examples:
         workers,
         timeoutSeconds: opts.timeout,
         maxRequestBytes: opts.maxRequestBytes,
+        maxRequestRows: opts.maxRequestRows,
+        log: readLogConfig(opts, env),
         batch: { maxSize: opts.batchMaxSize, maxDelayMs: opts.batchMaxDelayMs },
         onListening: (url) =>
           process.stderr.write(

@@ -9,6 +9,7 @@ import { artifactsCommand } from './artifacts-command.js';
 import { syncCommand } from './sync-command.js';
 import { modelsCommand } from './models-command.js';
 import { runCommand } from './run-command.js';
+import { gcCommand } from './gc-command.js';
 
 /** Builds the `cairn` command line. Each command group lives in its own file. */
 export function buildCli(): Command {
@@ -34,6 +35,7 @@ Examples:
   program.addCommand(syncCommand());
   program.addCommand(modelsCommand());
   program.addCommand(runCommand());
+  program.addCommand(gcCommand());
   return program;
 }
 

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import type { ServerConfig } from '../config/server-config.js';
 import { resolveServerConfig, type ServerOptions } from '../config/resolve-server-config.js';
+import { withNetworkOptions } from './network-options.js';
 import { createContext, startServer, type RunningServer } from '../server/server.js';
 
 /** Hides a password in a store URI before printing it. */
@@ -148,7 +149,7 @@ async function runWorker(): Promise<void> {
 }
 
 export function serverCommand(): Command {
-  return new Command('server')
+  const cmd = new Command('server')
     .description('Run the tracking server: MLflow-compatible REST API, artifact proxy and web UI.')
     .helpOption('--help', 'display help for command')
     .option(
@@ -170,6 +171,10 @@ export function serverCommand(): Command {
     .option('-h, --host <host>', 'network address to listen on (default: 127.0.0.1; 0.0.0.0 for all)')
     .option('-p, --port <port>', 'port to listen on (default: 5000)')
     .option('-w, --workers <n>', 'server processes sharing the port (default: 1)')
+    .option(
+      '--webhook-allowed-hosts <list>',
+      'comma-separated hosts, IPs or CIDR ranges that webhooks may reach although they are not public (default: none)',
+    )
     .addHelpText(
       'after',
       `
@@ -181,7 +186,12 @@ Examples:
   $ cairn server -h 0.0.0.0 -p 8080 -w 4 \\
       --backend-store-uri postgresql://cairn@db:5432/cairn \\
       --artifacts-destination s3://ml-bucket/artifacts
-  $ cairn server --no-serve-artifacts --default-artifact-root /shared/mlruns`,
+  $ cairn server --no-serve-artifacts --default-artifact-root /shared/mlruns
+  $ cairn server --webhook-allowed-hosts ci.internal,10.20.0.0/16   # webhooks to internal receivers
+
+Webhook secrets are encrypted with CAIRN_SECRET_KEY (every instance needs the same one; the
+SQLite default creates <db file>.secret-key if it is unset). Operators: /health (liveness),
+/ready (database, schema, artifact store) and /metrics (Prometheus).`,
     )
     .action(async (opts: ServerOptions) => {
       if (cluster.isWorker && process.env.CAIRN_SERVER_CONFIG) return runWorker();
@@ -189,4 +199,5 @@ Examples:
       if (workers > 1) return runCluster(config, workers);
       await runSingle(config);
     });
+  return withNetworkOptions(cmd);
 }

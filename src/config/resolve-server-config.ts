@@ -5,10 +5,12 @@
 import { resolve } from 'node:path';
 import { invalidParam } from '../errors.js';
 import { flag, integer, parseBoolean, pattern, setting, type Env } from './env-values.js';
+import { readLogConfig, readNetworkConfig, type NetworkOptions } from './network-config.js';
 import { defaultServerConfig, SERVER_DEFAULTS, type ServerConfig } from './server-config.js';
+import { parseAllowedHostList } from './allowed-hosts.js';
 
 /** The `cairn server` options as commander hands them over (strings and switches). */
-export interface ServerOptions {
+export interface ServerOptions extends NetworkOptions {
   backendStoreUri?: string;
   registryStoreUri?: string;
   defaultArtifactRoot?: string;
@@ -18,6 +20,7 @@ export interface ServerOptions {
   host?: string;
   port?: string;
   workers?: string;
+  webhookAllowedHosts?: string;
 }
 
 const HAS_SCHEME = /^[a-z][\w+.-]+:\/\//i;
@@ -50,6 +53,8 @@ export function resolveServerConfig(
       env.CAIRN_MODEL_VERSION_SOURCE_REGEX || env.MLFLOW_CREATE_MODEL_VERSION_SOURCE_VALIDATION_REGEX,
       'The model version source pattern (CAIRN_MODEL_VERSION_SOURCE_REGEX)',
     ),
+    network: readNetworkConfig(opts, env),
+    log: readLogConfig(opts, env),
     webhooks: {
       maxAttempts:
         integer(env.CAIRN_WEBHOOK_MAX_ATTEMPTS, 'CAIRN_WEBHOOK_MAX_ATTEMPTS', 1, 100) ??
@@ -60,6 +65,16 @@ export function resolveServerConfig(
       timeoutMs:
         integer(env.CAIRN_WEBHOOK_TIMEOUT_MS, 'CAIRN_WEBHOOK_TIMEOUT_MS', 1, 600_000) ??
         SERVER_DEFAULTS.webhooks.timeoutMs,
+      pollMs:
+        integer(env.CAIRN_WEBHOOK_POLL_MS, 'CAIRN_WEBHOOK_POLL_MS', 10, 600_000) ??
+        SERVER_DEFAULTS.webhooks.pollMs,
+      leaseMs:
+        integer(env.CAIRN_WEBHOOK_LEASE_MS, 'CAIRN_WEBHOOK_LEASE_MS', 1000, 3_600_000) ??
+        SERVER_DEFAULTS.webhooks.leaseMs,
+      allowedHosts: parseAllowedHostList(
+        setting(opts.webhookAllowedHosts, 'WEBHOOK_ALLOWED_HOSTS', env),
+        '--webhook-allowed-hosts',
+      ),
     },
   });
   if (config.artifactsOnly && !config.serveArtifacts) {

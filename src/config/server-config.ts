@@ -4,7 +4,9 @@
  * (resolve-server-config.ts) builds it once from the command line and the environment.
  */
 
-/** Webhook delivery settings (retries, timeouts). */
+import { LOG_DEFAULTS, NETWORK_DEFAULTS, type LogConfig, type NetworkConfig } from './network-config.js';
+
+/** Webhook delivery settings (retries, timeouts, the outbox worker, allowed targets). */
 export interface WebhookDeliveryConfig {
   /** Attempts per delivery, the first included. */
   maxAttempts: number;
@@ -12,6 +14,15 @@ export interface WebhookDeliveryConfig {
   retryDelayMs: number;
   /** Longest a receiver may take to answer one attempt. */
   timeoutMs: number;
+  /** How often an idle instance looks in the outbox for due deliveries. */
+  pollMs: number;
+  /** How long a claimed delivery stays with the instance that claimed it (at least timeout + 1 s). */
+  leaseMs: number;
+  /**
+   * Non-public hosts, IPs and CIDR ranges webhooks may reach (`--webhook-allowed-hosts`). Public
+   * addresses are always allowed; loopback, private and link-local ones only when listed.
+   */
+  allowedHosts: readonly string[];
 }
 
 export interface ServerConfig {
@@ -29,13 +40,15 @@ export interface ServerConfig {
   artifactsOnly: boolean;
   /** Directory of the built web UI, served at `/`; undefined to serve no UI. */
   uiDir?: string;
-  /** Largest accepted JSON request body, in bytes. */
+  /** Largest accepted JSON request body, in bytes (routes that need more say so in src/security/). */
   maxBodyBytes: number;
   /** Over-long param and tag values are truncated (MLflow's default) rather than refused. */
   truncateLongValues: boolean;
   /** A regular expression every model version source must match; undefined accepts all. */
   modelVersionSourcePattern?: string;
   webhooks: WebhookDeliveryConfig;
+  network: NetworkConfig;
+  log: LogConfig;
 }
 
 /** The one place the defaults of `cairn server` are written down. */
@@ -45,9 +58,16 @@ export const SERVER_DEFAULTS = {
   backendStoreUri: 'sqlite:///mlruns.db',
   artifactsDestination: './mlartifacts',
   proxiedArtifactRoot: 'mlflow-artifacts:/',
-  maxBodyBytes: 32 * 1024 * 1024,
+  maxBodyBytes: 1024 * 1024,
   workers: 1,
-  webhooks: { maxAttempts: 5, retryDelayMs: 1000, timeoutMs: 10_000 },
+  webhooks: {
+    maxAttempts: 5,
+    retryDelayMs: 1000,
+    timeoutMs: 10_000,
+    pollMs: 1000,
+    leaseMs: 15_000,
+    allowedHosts: [],
+  },
 } as const;
 
 /**
@@ -72,5 +92,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
     truncateLongValues: true,
     ...overrides,
     webhooks: { ...SERVER_DEFAULTS.webhooks, ...overrides.webhooks },
+    network: { ...NETWORK_DEFAULTS, ...overrides.network },
+    log: { ...LOG_DEFAULTS, ...overrides.log },
   };
 }

@@ -99,13 +99,24 @@ export function renderCommand(ep: EntryPoint, params: ResolvedParameters): strin
   return [rendered.trim(), ...extra].join(' ');
 }
 
-/** Parses `-P name=value` options. */
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/**
+ * Parses `-P name=value` options. Names become `--name` arguments of the command, so they are
+ * limited to identifier characters: a space or shell character would split or change the command.
+ */
 export function parseParamList(list: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of list) {
     const eq = item.indexOf('=');
     if (eq <= 0) throw invalidParam(`Invalid parameter '${item}': expected name=value.`);
-    out[item.slice(0, eq)] = item.slice(eq + 1);
+    const name = item.slice(0, eq);
+    if (!PARAM_NAME.test(name)) {
+      throw invalidParam(
+        `Invalid parameter name '${name}': use letters, digits, '_', '-' and '.', starting with a letter or '_'.`,
+      );
+    }
+    out[name] = item.slice(eq + 1);
   }
   return out;
 }

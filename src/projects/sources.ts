@@ -84,6 +84,19 @@ export async function localGitInfo(dir: string): Promise<ProjectSource['git']> {
   }
 }
 
+/**
+ * A `--version` must name a branch, tag or commit: never an option for git (`--pathspec-from-file=…`).
+ * The characters allowed are those of ordinary ref names and hashes.
+ */
+export function checkedRevision(version: string): string {
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_./@{}^~-]*$/.test(version) || version.includes('..')) {
+    throw invalidParam(
+      `Invalid --version '${version}': expected a branch, tag or commit (letters, digits, '_', '.', '/', '-').`,
+    );
+  }
+  return version;
+}
+
 /** Fetches (git) or locates (local folder) a project. */
 export async function fetchProject(
   uri: string,
@@ -108,10 +121,12 @@ export async function fetchProject(
     base.startsWith('file://') || base.includes('://') || base.startsWith('git@') ? base : resolve(cwd, base);
   const clone = await mkdtemp(join(tmpdir(), 'cairn-project-'));
   try {
-    await git(['clone', '--quiet', repoUrl, clone]);
+    // `--` keeps a URL that starts with '-' from being read as an option of git.
+    await git(['clone', '--quiet', '--', repoUrl, clone]);
     let branch: string | undefined;
     if (version) {
-      await git(['checkout', '--quiet', version], clone);
+      // The trailing `--` makes git read the version as a revision, never as an option or path.
+      await git(['checkout', '--quiet', checkedRevision(version), '--'], clone);
       const branches = await git(['branch', '-r', '--format=%(refname:short)'], clone).catch(() => '');
       if (branches.split('\n').some((b) => b.trim() === `origin/${version}`)) branch = version;
     }

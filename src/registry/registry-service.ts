@@ -7,7 +7,7 @@ import type { ModelVersion, ModelVersionStage, RegisteredModel } from '../entiti
 import type { Filter, OrderBy } from '../search/ast.js';
 import { parseSearchFilter } from '../search/parse-filter.js';
 import { parseOrderByList } from '../search/parse-order-by.js';
-import type { RegistryStore, TagRecord } from '../store/registry-store.js';
+import type { RegistryEvent, RegistryStore, TagRecord } from '../store/registry-store.js';
 import { isModelUri, parseModelUri, resolveModelUri, type ModelUriRegistry } from './model-uri.js';
 import { resolveSource, type RegistryTrackingPort } from './source.js';
 import {
@@ -22,6 +22,7 @@ import {
 import { toWireModelVersion, toWireRegisteredModel } from './wire.js';
 import { WebhookDispatcher, type DispatcherOptions } from './webhooks/dispatcher.js';
 import { WebhookService } from './webhooks/webhook-service.js';
+import { buildPayload, type WebhookEvent } from './webhooks/events.js';
 import { decodeOffsetToken, encodeOffsetToken } from '../search/page-token.js';
 
 export const MAX_REGISTERED_MODELS_PAGE = 1000;
@@ -66,7 +67,15 @@ export class RegistryService implements ModelUriRegistry {
   ) {
     this.dispatcher = new WebhookDispatcher(store, options.webhooks);
     this.sourcePattern = options.modelVersionSourcePattern;
-    this.webhooks = new WebhookService(store, this.dispatcher);
+    this.webhooks = new WebhookService(store, this.dispatcher, options.webhooks?.secrets ?? null);
+  }
+
+  /** An event for the webhook outbox, committed with the change; `data` builds its body. */
+  private event<T = void>(
+    event: WebhookEvent,
+    data: (result: T) => Record<string, unknown>,
+  ): RegistryEvent<T> {
+    return { event, payload: (result) => JSON.stringify(buildPayload(event, data(result))) };
   }
 
   // ---- registered models ----
@@ -78,15 +87,12 @@ export class RegistryService implements ModelUriRegistry {
   ): Promise<RegisteredModel> {
     validateModelName(name);
     tags.forEach(validateTag);
-    const model = await this.store.createRegisteredModel({
-      name,
-      description: validateDescription(description) ?? null,
-      tags,
-      time: Date.now(),
-    });
-    const wire = toWireRegisteredModel(model);
-    this.dispatcher.emit('registered_model.created', name, { ...wire });
-    return wire;
+    const model = await this.store.createRegisteredModel(
+      { name, description: validateDescription(description) ?? null, tags, time: Date.now() },
+      this.event('registered_model.created', (m) => ({ ...toWireRegisteredModel(m) })),
+    );
+    this.dispatcher.wake();
+    return toWireRegisteredModel(model);
   }
 
   async getRegisteredModel(name: string): Promise<RegisteredModel> {
@@ -133,14 +139,22 @@ export class RegistryService implements ModelUriRegistry {
   async setRegisteredModelTag(name: string, key: string, value: string): Promise<void> {
     validateModelName(name);
     const tag = validateTag({ key, value });
-    await this.store.setRegisteredModelTag(name, tag);
-    this.dispatcher.emit('registered_model_tag.set', name, { name, key, value });
+    await this.store.setRegisteredModelTag(
+      name,
+      tag,
+      this.event('registered_model_tag.set', () => ({ name, key, value })),
+    );
+    this.dispatcher.wake();
   }
 
   async deleteRegisteredModelTag(name: string, key: string): Promise<void> {
     validateModelName(name);
-    await this.store.deleteRegisteredModelTag(name, key);
-    this.dispatcher.emit('registered_model_tag.deleted', name, { name, key });
+    await this.store.deleteRegisteredModelTag(
+      name,
+      key,
+      this.event('registered_model_tag.deleted', () => ({ name, key })),
+    );
+    this.dispatcher.wake();
   }
 
   // ---- aliases ----
@@ -149,15 +163,24 @@ export class RegistryService implements ModelUriRegistry {
     validateModelName(name);
     validateAlias(alias);
     const v = parseVersion(version);
-    await this.store.setAlias(name, alias, v);
-    this.dispatcher.emit('model_version_alias.created', name, { name, alias, version: String(v) });
+    await this.store.setAlias(
+      name,
+      alias,
+      v,
+      this.event('model_version_alias.created', () => ({ name, alias, version: String(v) })),
+    );
+    this.dispatcher.wake();
   }
 
   async deleteAlias(name: string, alias: string): Promise<void> {
     validateModelName(name);
     if (!alias) throw invalidParam(`Missing value for required parameter 'alias'.`);
-    await this.store.deleteAlias(name, alias);
-    this.dispatcher.emit('model_version_alias.deleted', name, { name, alias });
+    await this.store.deleteAlias(
+      name,
+      alias,
+      this.event('model_version_alias.deleted', () => ({ name, alias })),
+    );
+    this.dispatcher.wake();
   }
 
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
@@ -187,20 +210,22 @@ export class RegistryService implements ModelUriRegistry {
       },
       this.sourcePattern,
     );
-    const version = await this.store.createModelVersion({
-      name: req.name,
-      source: req.source,
-      storageLocation: resolved.storageLocation,
-      runId: resolved.runId,
-      modelId: resolved.modelId,
-      runLink: req.runLink ?? null,
-      description: validateDescription(req.description) ?? null,
-      tags: req.tags ?? [],
-      time: Date.now(),
-    });
-    const wire = toWireModelVersion(version);
-    this.dispatcher.emit('model_version.created', req.name, { ...wire });
-    return wire;
+    const version = await this.store.createModelVersion(
+      {
+        name: req.name,
+        source: req.source,
+        storageLocation: resolved.storageLocation,
+        runId: resolved.runId,
+        modelId: resolved.modelId,
+        runLink: req.runLink ?? null,
+        description: validateDescription(req.description) ?? null,
+        tags: req.tags ?? [],
+        time: Date.now(),
+      },
+      this.event('model_version.created', (v) => ({ ...toWireModelVersion(v) })),
+    );
+    this.dispatcher.wake();
+    return toWireModelVersion(version);
   }
 
   async getModelVersion(name: string, version: string | number): Promise<ModelVersion> {
@@ -240,17 +265,22 @@ export class RegistryService implements ModelUriRegistry {
       );
     }
     const before = await this.store.getModelVersion(name, v);
-    const updated = toWireModelVersion(
-      await this.store.transitionStage(name, v, target, archiveExistingVersions, Date.now()),
-    );
-    this.dispatcher.emit('model_version.stage_transitioned', name, {
+    const updated = await this.store.transitionStage(
       name,
-      version: updated.version,
-      from_stage: before.stage,
-      to_stage: target,
-      archive_existing_versions: archiveExistingVersions,
-    });
-    return updated;
+      v,
+      target,
+      archiveExistingVersions,
+      Date.now(),
+      this.event('model_version.stage_transitioned', () => ({
+        name,
+        version: String(v),
+        from_stage: before.stage,
+        to_stage: target,
+        archive_existing_versions: archiveExistingVersions,
+      })),
+    );
+    this.dispatcher.wake();
+    return toWireModelVersion(updated);
   }
 
   async searchModelVersions(
@@ -276,15 +306,25 @@ export class RegistryService implements ModelUriRegistry {
     validateModelName(name);
     const v = parseVersion(version);
     const tag = validateTag({ key, value });
-    await this.store.setModelVersionTag(name, v, tag);
-    this.dispatcher.emit('model_version_tag.set', name, { name, version: String(v), key, value });
+    await this.store.setModelVersionTag(
+      name,
+      v,
+      tag,
+      this.event('model_version_tag.set', () => ({ name, version: String(v), key, value })),
+    );
+    this.dispatcher.wake();
   }
 
   async deleteModelVersionTag(name: string, version: string | number, key: string): Promise<void> {
     validateModelName(name);
     const v = parseVersion(version);
-    await this.store.deleteModelVersionTag(name, v, key);
-    this.dispatcher.emit('model_version_tag.deleted', name, { name, version: String(v), key });
+    await this.store.deleteModelVersionTag(
+      name,
+      v,
+      key,
+      this.event('model_version_tag.deleted', () => ({ name, version: String(v), key })),
+    );
+    this.dispatcher.wake();
   }
 
   // ---- downloads ----

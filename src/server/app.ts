@@ -1,12 +1,14 @@
-import Fastify, {
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
-import { MlflowError, httpErrorOf } from '../errors.js';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { MlflowError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { parseJsonBody, parseQuery, readBody, recordRawBodyLength } from './body.js';
+import { loggerOptions } from '../logging/logger.js';
+import { registerRequestLog } from '../logging/request-log.js';
+import { JSON_SHAPE_LIMITS, jsonBodyLimit } from '../security/body-limits.js';
+import { connectionTimeoutOptions } from '../security/connection-guard.js';
+import { registerNetworkGuard } from '../security/network-guard.js';
+import { readLimitedBody } from '../security/request-body.js';
+import { parseJsonBody, parseQuery, recordRawBodyLength } from './body.js';
+import { handleError, sendError } from './error-reply.js';
 import type { ServerContext } from './context.js';
 import type { Endpoint, Fields } from './endpoint.js';
 import { trackingEndpoints } from './routes/tracking.js';
@@ -15,6 +17,7 @@ import { registryEndpoints } from './routes/registry.js';
 import { registerArtifactProxy } from './routes/artifact-proxy.js';
 import { artifactEndpoints } from './routes/artifacts.js';
 import { registerUiRoutes } from './routes/ui.js';
+import { registerObservation } from './observation.js';
 
 /** The mounts every MLflow REST endpoint is served under. */
 export const API_PREFIXES = [
@@ -27,18 +30,19 @@ export function allEndpoints(): Endpoint[] {
   return [...trackingEndpoints, ...loggedModelEndpoints, ...artifactEndpoints, ...registryEndpoints];
 }
 
-function sendError(reply: FastifyReply, err: MlflowError, status = err.httpStatus): FastifyReply {
-  return reply.code(status).type('application/json').send(err.toJSON());
+export interface AppOptions {
+  /** Where log lines go (default: standard output). */
+  logDestination?: NodeJS.WritableStream;
 }
 
 /**
  * Builds the HTTP application: the MLflow REST API under every prefix, the artifact proxy, the
  * web UI, `/health` and `/version`. Errors always answer `{error_code, message}`.
  */
-export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
+export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: false,
-    bodyLimit: ctx.config.maxBodyBytes,
+    ...loggerOptions(ctx.config.log, options.logDestination),
+    ...connectionTimeoutOptions(ctx.config.network),
     keepAliveTimeout: 65_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2000 },
     return503OnClosing: true,
@@ -54,15 +58,13 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
 
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
-    const answer = httpErrorOf(error);
-    // An unexpected failure: logged here, answered without internals.
-    if (answer.internal) process.stderr.write(`cairn: internal error: ${error.stack ?? error.message}\n`);
-    return sendError(reply, answer.error, answer.status);
-  });
+  app.setErrorHandler(handleError);
+  registerRequestLog(app);
+  await registerNetworkGuard(app, ctx.config.network, ctx.config.host);
 
   const methodsByPath = new Map<string, Set<string>>();
 
+  registerObservation(app, ctx);
   app.get('/health', async (_req, reply) => reply.type('text/plain').send('OK'));
   app.get('/version', async (_req, reply) => reply.type('text/plain').send(VERSION));
 
@@ -80,8 +82,9 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
         app.route({
           method: ep.methods,
           url,
+          config: { jsonOnly: true },
           handler: async (request: FastifyRequest, reply: FastifyReply) => {
-            const fields = await decodeFields(request, ctx);
+            const fields = await decodeFields(request, jsonBodyLimit(ep.path, ctx.config.maxBodyBytes));
             rejectNulCharacters(fields);
             rejectNulCharacters(request.params as Fields);
             const result = await ep.handler({
@@ -127,11 +130,11 @@ export async function buildApp(ctx: ServerContext): Promise<FastifyInstance> {
   return app;
 }
 
-async function decodeFields(request: FastifyRequest, ctx: ServerContext): Promise<Fields> {
+async function decodeFields(request: FastifyRequest, bodyLimit: number): Promise<Fields> {
   if (request.method === 'GET') return parseQuery(request.url);
   if (request.method === 'POST' || request.method === 'PUT') {
     const type = String(request.headers['content-type'] ?? '');
-    const raw = await readBody(request.raw, ctx.config.maxBodyBytes);
+    const raw = await readLimitedBody(request.raw, bodyLimit, JSON_SHAPE_LIMITS);
     recordRawBodyLength(request, raw.length);
     if (raw.length > 0 || type) {
       const media = type.split(';', 1)[0]!.trim().toLowerCase();
@@ -147,7 +150,7 @@ async function decodeFields(request: FastifyRequest, ctx: ServerContext): Promis
     return parseJsonBody(raw);
   }
   // PATCH and DELETE: a JSON body when there is one (MLflow's Python client sends one).
-  const raw = await readBody(request.raw, ctx.config.maxBodyBytes);
+  const raw = await readLimitedBody(request.raw, bodyLimit, JSON_SHAPE_LIMITS);
   const fields = raw.length ? parseJsonBody(raw) : {};
   // Tolerate clients that put DELETE arguments in the query string.
   return { ...parseQuery(request.url), ...fields };

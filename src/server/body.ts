@@ -1,22 +1,6 @@
-import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
-import { MlflowError, badRequest } from '../errors.js';
+import { badRequest } from '../errors.js';
 import type { Fields } from './endpoint.js';
-
-/** Reads a request body fully, refusing more than `limit` bytes. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      req.resume();
-      throw new MlflowError(`Request body exceeds the limit of ${limit} bytes.`, 'RESOURCE_EXHAUSTED');
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
 
 /**
  * Decodes a JSON request body as MLflow does: empty means `{}`, a JSON-encoded string holding

@@ -1,13 +1,20 @@
 import type { FastifyInstance } from 'fastify';
-import { openDatabase } from '../store/sql/open-database.js';
+import { openDatabase, sqlitePath } from '../store/sql/open-database.js';
+import { registerLiveGauges, timedStore } from '../observability/metrics.js';
+import { keyFileFor, loadSecretBox } from '../security/secret-key.js';
+import { readinessChecks } from './readiness.js';
 import { upgradeSchema } from '../store/sql/migrations.js';
 import type { SqlDatabase } from '../store/sql/database.js';
 import { SqlTrackingStore } from '../store/sql/sql-tracking-store.js';
 import { SqlRegistryStore } from '../store/sql/sql-registry-store.js';
 import { TrackingService } from '../tracking/tracking-service.js';
 import { RegistryService } from '../registry/registry-service.js';
+import { AllowedArtifactRoots } from '../artifacts/allowed-roots.js';
+import { localPathOfUri } from '../artifacts/local-repository.js';
+import { uriScheme } from '../artifacts/repository-registry.js';
+import { startStaleUploadSweeper } from '../artifacts/stale-uploads.js';
 import { ArtifactService } from '../artifacts/artifact-service.js';
-import { buildApp } from './app.js';
+import { buildApp, type AppOptions } from './app.js';
 import type { ServerConfig } from '../config/server-config.js';
 import type { ServerContext } from './context.js';
 
@@ -36,16 +43,53 @@ export async function createContext(
   }
   const trackingStore = new SqlTrackingStore(trackingDb, { defaultArtifactRoot: config.defaultArtifactRoot });
   await trackingStore.init();
-  const tracking = new TrackingService(trackingStore, { truncateLongValues: config.truncateLongValues });
-  const artifacts = new ArtifactService(config.artifactsDestination, tracking);
-  const registry = new RegistryService(new SqlRegistryStore(registryDb), tracking, artifacts, {
-    webhooks: config.webhooks,
-    modelVersionSourcePattern: config.modelVersionSourcePattern,
+  const tracking = new TrackingService(timedStore(trackingStore, 'tracking'), {
+    truncateLongValues: config.truncateLongValues,
   });
-  const ctx: ServerContext = { config, tracking, registry, artifacts };
+  const artifacts = new ArtifactService(
+    config.artifactsDestination,
+    tracking,
+    {},
+    new AllowedArtifactRoots(
+      config.network.allowedArtifactRoots ?? [config.defaultArtifactRoot, config.artifactsDestination],
+    ),
+  );
+  const registryStore = new SqlRegistryStore(registryDb);
+  // The embedded default keeps its secret key next to its SQLite file; server databases need
+  // CAIRN_SECRET_KEY (the same on every instance).
+  const registryUri = config.registryStoreUri || config.backendStoreUri;
+  const keyFile = registryDb.dialect.name === 'sqlite' ? keyFileFor(sqlitePath(registryUri)) : null;
+  let registry: RegistryService;
+  try {
+    registry = new RegistryService(timedStore(registryStore, 'registry'), tracking, artifacts, {
+      webhooks: { ...config.webhooks, secrets: loadSecretBox(process.env, keyFile) },
+      modelVersionSourcePattern: config.modelVersionSourcePattern,
+    });
+    await registry.webhooks.sealStoredSecrets();
+  } catch (err) {
+    // A missing or wrong key stops the start-up: nothing may keep the process alive.
+    await trackingStore.close().catch(() => undefined);
+    for (const db of databases) await db.close().catch(() => undefined);
+    throw err;
+  }
+  registry.dispatcher.start();
+  const unregisterGauges = registerLiveGauges({
+    pools: [
+      { name: 'tracking', stats: () => trackingDb.poolStats?.() },
+      ...(registryDb === trackingDb ? [] : [{ name: 'registry', stats: () => registryDb.poolStats?.() }]),
+    ],
+    outboxDepth: () => registryStore.pendingDeliveries(),
+  });
+  const readiness = readinessChecks(
+    config,
+    databases.map((db, i) => ({ name: i === 0 ? 'tracking' : 'registry', db })),
+    artifacts,
+  );
+  const ctx: ServerContext = { config, tracking, registry, artifacts, readiness };
   return {
     ctx,
     close: async () => {
+      unregisterGauges();
       await registry.close?.();
       // Queued (group-committed) writes finish before the databases close.
       await trackingStore.close();
@@ -54,17 +98,37 @@ export async function createContext(
   };
 }
 
-export async function startServer(config: ServerConfig): Promise<RunningServer> {
+/** Partial uploads untouched this long are removed (see stale-uploads.ts). */
+const STALE_UPLOAD_AGE_MS = 10 * 60 * 1000;
+
+/** The local folders the server writes artifacts to: the proxy destination and a local default root. */
+function localArtifactFolders(config: ServerConfig): string[] {
+  const folders = [config.artifactsDestination, config.defaultArtifactRoot]
+    .filter((uri) => !uriScheme(uri) || uriScheme(uri) === 'file')
+    .map(localPathOfUri);
+  return [...new Set(folders)];
+}
+
+export async function startServer(config: ServerConfig, options: AppOptions = {}): Promise<RunningServer> {
   const { ctx, close } = await createContext(config);
   let app: FastifyInstance;
   try {
-    app = await buildApp(ctx);
+    app = await buildApp(ctx, options);
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     // A port already in use must not leave database pools open (they would keep the process alive).
     await close().catch(() => undefined);
     throw err;
   }
+  const stopSweeper = startStaleUploadSweeper(
+    localArtifactFolders(config),
+    {
+      // Well past the idle timeout: a live upload writes (and refreshes its file's time) far more often.
+      olderThanMs: Math.max(STALE_UPLOAD_AGE_MS, 2 * config.network.idleTimeoutMs),
+      intervalMs: STALE_UPLOAD_AGE_MS,
+    },
+    app.log,
+  );
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
@@ -73,6 +137,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     app,
     ctx,
     close: async () => {
+      stopSweeper();
       await app.close();
       await close();
     },

@@ -5,16 +5,27 @@
  * own code answers 500 with a generic message and is logged (the one mapping of src/errors.ts).
  */
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { LOG_DEFAULTS, NETWORK_DEFAULTS, type LogConfig } from '../config/network-config.js';
 import { MlflowError, httpErrorOf } from '../errors.js';
+import { loggerOptions } from '../logging/logger.js';
+import { registerRequestLog } from '../logging/request-log.js';
+import { capConnectionsPerClient, connectionTimeoutOptions } from '../security/connection-guard.js';
+import { discardRest, isClientAbort } from '../security/request-body.js';
 import { VERSION } from '../version.js';
 import type { Model } from '../models/model.js';
 import { MicroBatcher, type BatcherOptions } from './batcher.js';
 import { ScoringMetrics } from './metrics.js';
-import { logInternalError, registerInvocations, sendError } from './invocations.js';
+import { DEFAULT_MAX_REQUEST_ROWS, logInternalError, registerInvocations, sendError } from './invocations.js';
 
 export interface ScoringAppOptions {
   /** Largest accepted request body in bytes (default 64 MiB). */
   maxRequestBytes?: number;
+  /** Most input rows per request (default 100,000); more answers 413 before the model runs. */
+  maxRequestRows?: number;
+  /** Log level and format (default: info, json), as for the tracking server. */
+  log?: LogConfig;
+  /** Where log lines go (default: standard output). */
+  logDestination?: NodeJS.WritableStream;
   /** Micro-batching of concurrent requests; omit or set `maxSize` ≤ 1 to score each request alone. */
   batch?: BatcherOptions;
   /** Seconds a prediction may take before the request fails with 504 (default 60). */
@@ -32,11 +43,18 @@ export function buildScoringApp(
   const maxBytes = opts.maxRequestBytes ?? 64 * 1024 * 1024;
   const timeoutMs = (opts.timeoutSeconds ?? 60) * 1000;
   const app = Fastify({
-    logger: false,
+    ...loggerOptions(opts.log ?? LOG_DEFAULTS, opts.logDestination),
+    // A connection waiting for a slow prediction is silent: it must outlive the prediction timeout.
+    ...connectionTimeoutOptions({
+      ...NETWORK_DEFAULTS,
+      idleTimeoutMs: Math.max(NETWORK_DEFAULTS.idleTimeoutMs, timeoutMs + 10_000),
+    }),
     bodyLimit: maxBytes,
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
   });
+  registerRequestLog(app);
+  capConnectionsPerClient(app.server, NETWORK_DEFAULTS.maxConnectionsPerClient, app.log);
   const metrics = new ScoringMetrics(opts.metricLabels);
   const batcher =
     opts.batch && opts.batch.maxSize > 1 && model.rowWise
@@ -49,9 +67,19 @@ export function buildScoringApp(
     done(null, body),
   );
 
-  app.setErrorHandler((err, _req, reply) => {
+  app.setErrorHandler(async (err, req, reply) => {
+    if (isClientAbort(req.raw, err)) {
+      req.log.info('the client closed the connection mid-request');
+      reply.hijack();
+      return;
+    }
     const answer = httpErrorOf(err);
     if (answer.internal) logInternalError(err);
+    if (answer.status === 413) {
+      // Read what is left (within a bound) so the client sees the 413, then close.
+      reply.header('Connection', 'close');
+      await discardRest(req.raw);
+    }
     return sendError(reply, answer.error, answer.status);
   });
   app.setNotFoundHandler((req, reply) =>
@@ -72,7 +100,13 @@ export function buildScoringApp(
     return reply.header('content-type', 'text/plain; version=0.0.4; charset=utf-8').send(text);
   });
 
-  registerInvocations(app, { model, metrics, batcher, timeoutMs });
+  registerInvocations(app, {
+    model,
+    metrics,
+    batcher,
+    timeoutMs,
+    maxRows: opts.maxRequestRows ?? DEFAULT_MAX_REQUEST_ROWS,
+  });
 
   return { app, metrics };
 }

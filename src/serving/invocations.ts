@@ -7,6 +7,8 @@ import { MlflowError, badRequest, httpErrorOf } from '../errors.js';
 import { isDataFrame, isTensor, isTensorDict, type ModelData } from '../models/data.js';
 import type { Model } from '../models/model.js';
 import { parseCsvRequest, parseJsonRequest, type ParsedRequest } from '../models/scoring-input.js';
+import { JSON_SHAPE_LIMITS } from '../security/body-limits.js';
+import { JsonShapeGuard, PayloadTooLargeError } from '../security/request-body.js';
 import type { MicroBatcher } from './batcher.js';
 import type { ScoringMetrics } from './metrics.js';
 import { predictionsJson, predictionsResponse } from '../models/serialize.js';
@@ -16,7 +18,27 @@ export interface InvocationsOptions {
   metrics: ScoringMetrics;
   batcher?: MicroBatcher;
   timeoutMs: number;
+  /** Most input rows per request (413 beyond, before the model runs). */
+  maxRows: number;
 }
+
+export const DEFAULT_MAX_REQUEST_ROWS = 100_000;
+
+/** Non-empty lines of a CSV body (a header and one per row; quoted newlines are rare in scoring input). */
+function countLines(text: string): number {
+  let lines = 0;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+    if (i > start) lines++;
+    start = i + 1;
+  }
+  return start < text.length ? lines + 1 : lines;
+}
+
+const tooManyRows = (rows: string, max: number) =>
+  new PayloadTooLargeError(
+    `The request holds ${rows} rows; this server accepts at most ${max} per request (--max-request-rows).`,
+  );
 
 const CONTENT_TYPES = ['text/csv', 'application/json'];
 
@@ -31,6 +53,7 @@ export function sendError(reply: FastifyReply, err: MlflowError, status = err.ht
 /** The reason a content type is refused (415), or the parser for it. */
 function parserFor(
   contentType: string,
+  maxRows: number,
 ): { refuse: string } | { parse: (body: string, model: Model) => ParsedRequest } {
   const [mime = '', ...paramParts] = contentType.split(';').map((s) => s.trim());
   const params = new Map(
@@ -49,9 +72,23 @@ function parserFor(
   const unexpected = [...params.keys()].filter((k) => k !== 'charset');
   if (unexpected.length) return { refuse: `Unrecognized content type parameters: ${unexpected.join(', ')}.` };
   if (mime.toLowerCase() === 'application/json') {
-    return { parse: (body, model) => parseJsonRequest(body, model.signature?.inputs) };
+    return {
+      parse: (body, model) => {
+        // Depth is checked before parsing: a deeply nested body must not reach JSON.parse.
+        new JsonShapeGuard({ maxDepth: JSON_SHAPE_LIMITS.maxDepth, maxMembers: Infinity }).feed(body);
+        return parseJsonRequest(body, model.signature?.inputs);
+      },
+    };
   }
-  if (mime.toLowerCase() === 'text/csv') return { parse: (body) => parseCsvRequest(body) };
+  if (mime.toLowerCase() === 'text/csv') {
+    return {
+      parse: (body) => {
+        // Rows are counted before the table is built, so an oversized table costs no more memory.
+        if (countLines(body) - 1 > maxRows) throw tooManyRows(`more than ${maxRows}`, maxRows);
+        return parseCsvRequest(body);
+      },
+    };
+  }
   return {
     refuse: `This predictor only supports the following content types: Types: ${JSON.stringify(CONTENT_TYPES)}. Got '${contentType}'.`,
   };
@@ -125,12 +162,15 @@ export function registerInvocations(app: FastifyInstance, o: InvocationsOptions)
     let status = 200;
     let rows = 0;
     try {
-      const parser = parserFor(req.headers['content-type'] ?? '');
+      const parser = parserFor(req.headers['content-type'] ?? '', o.maxRows);
       if ('refuse' in parser) {
         status = 415;
         return reply.code(415).header('content-type', 'text/plain').send(parser.refuse);
       }
-      const result = await score(o, parser.parse(typeof req.body === 'string' ? req.body : '', o.model));
+      const parsed = parser.parse(typeof req.body === 'string' ? req.body : '', o.model);
+      const requested = rowsOf(parsed.input);
+      if (requested > o.maxRows) throw tooManyRows(String(requested), o.maxRows);
+      const result = await score(o, parsed);
       rows = result.rows;
       return reply.header('content-type', 'application/json').send(result.body);
     } catch (err) {

@@ -125,8 +125,57 @@ export interface DeliveryRecord {
   lastAttemptTime: number | null;
 }
 
-export interface RegistryStore {
-  createRegisteredModel(input: NewRegisteredModel): Promise<RegisteredModelRecord>;
+/**
+ * A registry event to put in the webhook outbox in the same transaction as the change that causes
+ * it. `payload` builds the JSON body from the change's result (read inside the transaction).
+ */
+export interface RegistryEvent<T = void> {
+  event: string;
+  payload(result: T): string;
+}
+
+/** Outcome of one delivery attempt, recorded whatever it was. */
+export interface DeliveryAttempt {
+  deliveryId: string;
+  attempt: number;
+  startedTime: number;
+  durationMs: number;
+  responseStatus: number | null;
+  error: string | null;
+  instanceId: string;
+}
+
+/** What becomes of a claimed delivery after an attempt. */
+export interface DeliveryOutcome {
+  status: DeliveryStatus;
+  attempts: number;
+  responseStatus: number | null;
+  error: string | null;
+  lastAttemptTime: number;
+  /** When a PENDING delivery may be tried again. */
+  nextAttemptTime: number;
+}
+
+/** The durable webhook outbox, shared by every server instance on one database. */
+export interface WebhookOutbox {
+  /**
+   * Leases up to `limit` due deliveries to `owner` until `now + leaseMs`. Only the oldest
+   * unfinished delivery of each (webhook, model) is ever due, so a model's events go out in order.
+   */
+  claimDeliveries(owner: string, now: number, leaseMs: number, limit: number): Promise<DeliveryRecord[]>;
+  /** Records an attempt and the new state; ignored when `owner` no longer holds the lease. */
+  finishAttempt(owner: string, attempt: DeliveryAttempt, outcome: DeliveryOutcome): Promise<boolean>;
+  /** Deliveries not yet finished (sent or given up). */
+  pendingDeliveries(): Promise<number>;
+  /** Attempts of one delivery, oldest first. */
+  listAttempts(deliveryId: string): Promise<DeliveryAttempt[]>;
+}
+
+export interface RegistryStore extends WebhookOutbox {
+  createRegisteredModel(
+    input: NewRegisteredModel,
+    event?: RegistryEvent<RegisteredModelRecord>,
+  ): Promise<RegisteredModelRecord>;
   getRegisteredModel(name: string): Promise<RegisteredModelRecord>;
   renameRegisteredModel(name: string, newName: string, time: number): Promise<RegisteredModelRecord>;
   updateRegisteredModel(
@@ -136,16 +185,19 @@ export interface RegistryStore {
   ): Promise<RegisteredModelRecord>;
   deleteRegisteredModel(name: string): Promise<void>;
   searchRegisteredModels(query: SearchQuery): Promise<SearchPage<RegisteredModelRecord>>;
-  setRegisteredModelTag(name: string, tag: TagRecord): Promise<void>;
-  deleteRegisteredModelTag(name: string, key: string): Promise<void>;
+  setRegisteredModelTag(name: string, tag: TagRecord, event?: RegistryEvent): Promise<void>;
+  deleteRegisteredModelTag(name: string, key: string, event?: RegistryEvent): Promise<void>;
   /** Latest version per stage (all stages when `stages` is empty). */
   getLatestVersions(name: string, stages: ModelVersionStage[]): Promise<ModelVersionRecord[]>;
 
-  setAlias(name: string, alias: string, version: number): Promise<void>;
-  deleteAlias(name: string, alias: string): Promise<void>;
+  setAlias(name: string, alias: string, version: number, event?: RegistryEvent): Promise<void>;
+  deleteAlias(name: string, alias: string, event?: RegistryEvent): Promise<void>;
   getVersionByAlias(name: string, alias: string): Promise<ModelVersionRecord>;
 
-  createModelVersion(input: NewModelVersion): Promise<ModelVersionRecord>;
+  createModelVersion(
+    input: NewModelVersion,
+    event?: RegistryEvent<ModelVersionRecord>,
+  ): Promise<ModelVersionRecord>;
   getModelVersion(name: string, version: number): Promise<ModelVersionRecord>;
   updateModelVersion(
     name: string,
@@ -160,20 +212,18 @@ export interface RegistryStore {
     stage: ModelVersionStage,
     archiveExisting: boolean,
     time: number,
+    event?: RegistryEvent<ModelVersionRecord>,
   ): Promise<ModelVersionRecord>;
   searchModelVersions(query: SearchQuery): Promise<SearchPage<ModelVersionRecord>>;
-  setModelVersionTag(name: string, version: number, tag: TagRecord): Promise<void>;
-  deleteModelVersionTag(name: string, version: number, key: string): Promise<void>;
+  setModelVersionTag(name: string, version: number, tag: TagRecord, event?: RegistryEvent): Promise<void>;
+  deleteModelVersionTag(name: string, version: number, key: string, event?: RegistryEvent): Promise<void>;
 
   createWebhook(webhook: WebhookRecord): Promise<WebhookRecord>;
   getWebhook(webhookId: string): Promise<WebhookRecord>;
   listWebhooks(): Promise<WebhookRecord[]>;
   updateWebhook(webhookId: string, update: WebhookUpdate): Promise<WebhookRecord>;
   deleteWebhook(webhookId: string): Promise<void>;
+  /** Records a delivery that was already attempted (test deliveries). */
   insertDelivery(delivery: DeliveryRecord): Promise<void>;
-  updateDelivery(
-    deliveryId: string,
-    update: Pick<DeliveryRecord, 'status' | 'attempts' | 'responseStatus' | 'error' | 'lastAttemptTime'>,
-  ): Promise<void>;
   listDeliveries(webhookId: string, limit: number): Promise<DeliveryRecord[]>;
 }

@@ -47,9 +47,7 @@ describe('--no-serve-artifacts', () => {
       server.url,
       'POST',
       `/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${runId}&path=n.txt`,
-      {
-        body: 'note',
-      },
+      { body: 'note', headers: { 'Content-Type': 'application/octet-stream' } },
     );
     assert.equal(up.status, 200, up.text);
     const list = await api(server.url, 'GET', 'artifacts/list', { run_id: runId });
@@ -169,9 +167,7 @@ describe('S3 artifacts (moto)', () => {
       direct.url,
       'POST',
       `/ajax-api/2.0/mlflow/upload-artifact?run_uuid=${runId}&path=a%2Fb.txt`,
-      {
-        body: 'direct',
-      },
+      { body: 'direct', headers: { 'Content-Type': 'application/octet-stream' } },
     );
     assert.equal(up.status, 200, up.text);
     assert.deepEqual((await api(direct.url, 'GET', 'artifacts/list', { run_id: runId, path: 'a' })).json, {

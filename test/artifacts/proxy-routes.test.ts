@@ -311,7 +311,7 @@ for (const backend of BACKENDS) {
       const listed = await api(server.url, 'GET', 'artifacts/list', { run_id: runId, path: 'ui' });
       assert.deepEqual(listed.json.files, [{ path: 'ui/note.txt', is_dir: false, file_size: 11 }]);
       const tooBig = await upload(`run_uuid=${runId}&path=big.bin`, Buffer.alloc(10 * 1024 * 1024 + 1));
-      assert.equal(tooBig.status, 400);
+      assert.equal(tooBig.status, 413);
       assert.match(String(tooBig.json?.message), /too large/);
       assert.equal((await upload(`run_uuid=${runId}&path=e.txt`, '')).status, 400);
       assert.equal((await upload(`path=e.txt`, 'x')).status, 400);

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { BACKENDS } from '../helpers/backends.js';
+import { NETWORK_DEFAULTS } from '../../src/config/network-config.js';
 import * as cairn from '../../src/index.js';
 
 let server: TestServer;
@@ -19,8 +20,12 @@ let client: cairn.TrackingClient;
 for (const backend of BACKENDS) {
   describe(`fluent API (${backend})`, () => {
     before(async () => {
-      server = await startTestServer(backend);
       dir = await mkdtemp(join(tmpdir(), 'cairn-fluent-'));
+      // The experiment with a file: location below keeps its artifacts in `dir`, which the server
+      // must be allowed to read.
+      server = await startTestServer(backend, {
+        network: { ...NETWORK_DEFAULTS, allowedArtifactRoots: ['mlflow-artifacts:/', dir] },
+      });
       client = new cairn.TrackingClient(server.url);
       cairn.configureLogging({ spoolDir: join(dir, 'spool') });
     });

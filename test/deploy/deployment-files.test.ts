@@ -174,7 +174,7 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     const refs = (server.envFrom ?? []).map((e) => e.configMapRef?.name ?? e.secretRef?.name);
     assert.deepEqual(refs.sort(), [config.metadata.name, secret.metadata.name].sort());
     const secretKeys = Object.keys(secret.stringData ?? {});
-    for (const k of ['CAIRN_BACKEND_STORE_URI', 'AWS_SECRET_ACCESS_KEY'])
+    for (const k of ['CAIRN_BACKEND_STORE_URI', 'AWS_SECRET_ACCESS_KEY', 'CAIRN_SECRET_KEY'])
       assert.ok(secretKeys.includes(k), k);
     assert.ok(!Object.keys(config.data ?? {}).some((k) => /PASSWORD|SECRET|STORE_URI/.test(k)));
   });

@@ -16,6 +16,7 @@ export interface TestServer extends RunningServer {
 export async function startTestServer(
   backend: BackendKind = 'sqlite',
   overrides: Partial<ServerConfig> = {},
+  options: { logDestination?: NodeJS.WritableStream } = {},
 ): Promise<TestServer> {
   const tmpDir = await mkdtemp(join(tmpdir(), 'cairn-test-'));
   const db = await createTestDatabase(backend, tmpDir);
@@ -26,7 +27,9 @@ export async function startTestServer(
     ...overrides,
   });
   config.registryStoreUri = overrides.registryStoreUri ?? db.uri;
-  const server = await startServer(config);
+  // Warnings and errors only, on stderr: the test runner reads stdout.
+  if (!overrides.log) config.log = { level: 'warn', format: 'json' };
+  const server = await startServer(config, { logDestination: options.logDestination ?? process.stderr });
   return {
     ...server,
     tmpDir,

@@ -92,6 +92,15 @@ test('unknown placeholder in a command is an error naming it', () => {
 test('-P parsing and shell quoting', () => {
   assert.deepEqual(parseParamList(['a=1', 'b=x=y', 'c=']), { a: '1', b: 'x=y', c: '' });
   assert.throws(() => parseParamList(['novalue']), isInvalid(/expected name=value/));
+  // Names become `--name` arguments: spaces or shell characters would split or change the command.
+  for (const name of ['a b', 'x;touch y', '-lead', '$(id)', 'q"']) {
+    assert.throws(() => parseParamList([`${name}=1`]), isInvalid(/Invalid parameter name/));
+  }
+  assert.deepEqual(parseParamList(['learning_rate=0.1', 'n.iter=3', 'drop-out=1']), {
+    learning_rate: '0.1',
+    'n.iter': '3',
+    'drop-out': '1',
+  });
   assert.equal(shellQuote('simple-1.0'), 'simple-1.0');
   assert.equal(shellQuote("it's"), `'it'\\''s'`);
 });

@@ -73,6 +73,18 @@ test('git sources: subdirectory, tag, branch and commit from a local bare reposi
       fetchProject(uri, 'no-such-version'),
       (e: unknown) => e instanceof MlflowError && /git checkout failed/.test(e.message),
     );
+    // A version is never an option of git: this one used to make git print a line of the file.
+    const secret = join(root, 'secret.txt');
+    await writeFile(secret, 'top-secret-line\n');
+    for (const version of [`--pathspec-from-file=${secret}`, '-b', 'a b', 'v1..v2']) {
+      await assert.rejects(
+        fetchProject(uri, version),
+        (e: unknown) =>
+          e instanceof MlflowError &&
+          /Invalid --version/.test(e.message) &&
+          !e.message.includes('top-secret-line'),
+      );
+    }
     await assert.rejects(
       fetchProject(`file://${bare}#missing`),
       (e: unknown) => e instanceof MlflowError && /Subdirectory 'missing' does not exist/.test(e.message),

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BACKENDS } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { SERVER_DEFAULTS } from '../../src/config/server-config.js';
 import { verifyWebhookSignature } from '../../src/registry/webhooks/signature.js';
 import { failsInvalid, failsNotFound, makeRun, ok } from './helpers.js';
 
@@ -61,6 +62,7 @@ async function startReceiver(): Promise<{
 }
 
 const SECRET = 's3cr3t-key';
+const TEST_SECRET_KEY = 'test-key-0123456789abcdef0123456789abcdef';
 
 for (const backend of BACKENDS) {
   describe(`registry webhooks (${backend})`, () => {
@@ -68,14 +70,22 @@ for (const backend of BACKENDS) {
     let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
     before(async () => {
+      process.env.CAIRN_SECRET_KEY = TEST_SECRET_KEY;
+      // The receivers listen on 127.0.0.1, which webhooks may only reach when allowed.
       s = await startTestServer(backend, {
-        webhooks: { maxAttempts: 4, retryDelayMs: 40, timeoutMs: 10_000 },
+        webhooks: {
+          ...SERVER_DEFAULTS.webhooks,
+          maxAttempts: 4,
+          retryDelayMs: 40,
+          allowedHosts: ['127.0.0.1'],
+        },
       });
       receiver = await startReceiver();
     });
     after(async () => {
       await s?.stop();
       await receiver?.close();
+      delete process.env.CAIRN_SECRET_KEY;
     });
 
     it('manages webhooks and validates input', async () => {

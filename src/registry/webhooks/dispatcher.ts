@@ -1,12 +1,18 @@
 /**
- * Delivers registry events to webhooks. Deliveries run in the background: the registry call that
- * caused an event never waits for, or fails because of, a receiver. Each (webhook, model) pair has
- * its own queue, so a model's events arrive in the order they happened, while a slow receiver or
- * model does not hold up the others. Failed attempts are retried with exponential backoff; every
- * delivery and its outcome is recorded.
+ * Delivers registry events to webhooks from the durable outbox. The registry change and its
+ * deliveries are committed together (see `RegistryEvent`); this worker, running in every server
+ * instance, claims due deliveries under a lease, POSTs them through the vetted outgoing client and
+ * records every attempt. A failed attempt is retried with exponential backoff; an instance that
+ * dies mid-delivery loses its lease and another instance sends the delivery again with the same
+ * delivery id, so receivers can drop duplicates. Only the oldest unfinished delivery of a
+ * (webhook, model) is ever claimed, so a model's events arrive in the order they happened.
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { DeliveryRecord, RegistryStore, WebhookRecord } from '../../store/registry-store.js';
+import { OutgoingTargetRefused, postBounded, type OutgoingHttpPolicy } from '../../security/outgoing-http.js';
+import type { SecretBox } from '../../security/secret-box.js';
+import { webhookMetrics } from '../../observability/metrics.js';
 import { buildPayload, TEST_EVENT } from './events.js';
 import {
   DELIVERY_ID_HEADER,
@@ -25,51 +31,55 @@ export interface DispatcherOptions {
   maxDelayMs?: number;
   /** Per-attempt time limit. */
   timeoutMs?: number;
+  /** How often an idle instance looks for due deliveries (others' retries, taken-over leases). */
+  pollMs?: number;
+  /** How long a claim holds a delivery; must exceed `timeoutMs`. */
+  leaseMs?: number;
+  /** Deliveries in flight at once per instance. */
+  concurrency?: number;
+  /** Non-public hosts, IPs and CIDR ranges that may be reached (default: public addresses only). */
+  allowedHosts?: readonly string[];
+  /** Opens stored webhook secrets; null when no key is configured. */
+  secrets?: SecretBox | null;
 }
 
 export interface AttemptResult {
   success: boolean;
   responseStatus: number | null;
+  /** The start of the answer, only for public targets (never for allowed private ones). */
   responseBody: string | null;
   error: string | null;
+  /** The policy refused the target: retrying cannot help. */
+  refused?: boolean;
 }
 
-type DeliveryStore = Pick<RegistryStore, 'listWebhooks' | 'insertDelivery' | 'updateDelivery'>;
+type DeliveryStore = Pick<
+  RegistryStore,
+  'getWebhook' | 'insertDelivery' | 'claimDeliveries' | 'finishAttempt' | 'pendingDeliveries'
+>;
 
-interface Sleeper {
-  timer: NodeJS.Timeout;
-  wake(): void;
-}
-
-/** A backoff wait that `close()` can cut short. */
-const sleep = (ms: number, sleepers: Set<Sleeper>): Promise<void> =>
-  new Promise((resolve) => {
-    const sleeper: Sleeper = {
-      timer: setTimeout(() => sleeper.wake(), ms),
-      wake: () => {
-        clearTimeout(sleeper.timer);
-        sleepers.delete(sleeper);
-        resolve();
-      },
-    };
-    sleeper.timer.unref();
-    sleepers.add(sleeper);
-  });
+/** Characters of a public target's answer that `webhooks/test` shows. */
+const SHOWN_BODY_CHARS = 1000;
 
 const retryable = (status: number | null): boolean =>
   status === null || status === 408 || status === 429 || status >= 500;
 
 export class WebhookDispatcher {
+  readonly instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly timeoutMs: number;
-  /** Per model: fan-out of events in emission order. */
-  private readonly intake = new Map<string, Promise<void>>();
-  /** Per (webhook, model): deliveries in order. */
-  private readonly queues = new Map<string, Promise<void>>();
-  private readonly timers = new Set<Sleeper>();
-  private readonly pending = new Set<Promise<void>>();
+  private readonly pollMs: number;
+  private readonly leaseMs: number;
+  private readonly concurrency: number;
+  private readonly http: OutgoingHttpPolicy;
+  private readonly secrets: SecretBox | null;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private signal: (() => void) | null = null;
+  private signalled = false;
+  private loop: Promise<void> | null = null;
   private closed = false;
 
   constructor(
@@ -80,89 +90,118 @@ export class WebhookDispatcher {
     this.baseDelayMs = options.retryDelayMs ?? 1000;
     this.maxDelayMs = options.maxDelayMs ?? 60_000;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.pollMs = options.pollMs ?? 1000;
+    // A lease must outlive the longest attempt, or a slow attempt would be taken over.
+    this.leaseMs = Math.max(this.timeoutMs + 1000, options.leaseMs ?? this.timeoutMs + 5000);
+    this.concurrency = Math.max(1, options.concurrency ?? 16);
+    this.http = { allowedHosts: options.allowedHosts ?? [] };
+    this.secrets = options.secrets ?? null;
   }
 
-  /** Queues `event` for every active webhook subscribed to it. Never throws. */
-  emit(event: string, modelName: string, data: Record<string, unknown>): void {
-    if (this.closed) return;
-    const payload = JSON.stringify(buildPayload(event, data));
-    const previous = this.intake.get(modelName) ?? Promise.resolve();
-    const next = previous.then(() => this.fanOut(event, modelName, payload)).catch(reportFailure);
-    this.intake.set(modelName, next);
-    this.track(next);
-    void next.then(() => {
-      if (this.intake.get(modelName) === next) this.intake.delete(modelName);
+  /** Starts claiming and delivering in the background. */
+  start(): void {
+    if (this.loop || this.closed) return;
+    this.loop = this.run().catch(reportFailure);
+  }
+
+  /** Deliveries were committed: look for due ones now instead of at the next poll. */
+  wake(): void {
+    this.signalled = true;
+    this.signal?.();
+  }
+
+  private waitForSignal(ms: number): Promise<void> {
+    if (this.signalled) {
+      this.signalled = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.signal?.(), ms);
+      timer.unref();
+      this.signal = () => {
+        clearTimeout(timer);
+        this.signal = null;
+        this.signalled = false;
+        resolve();
+      };
     });
   }
 
-  private async fanOut(event: string, modelName: string, payload: string): Promise<void> {
-    if (this.closed) return;
-    const hooks = (await this.store.listWebhooks()).filter(
-      (w) => w.status === 'ACTIVE' && w.events.includes(event) && (!w.modelName || w.modelName === modelName),
-    );
-    for (const hook of hooks) {
-      const delivery: DeliveryRecord = {
-        deliveryId: randomUUID(),
-        webhookId: hook.webhookId,
-        event,
-        modelName,
-        payload,
-        status: 'PENDING',
-        attempts: 0,
-        responseStatus: null,
-        error: null,
-        creationTime: Date.now(),
-        lastAttemptTime: null,
-      };
-      await this.store.insertDelivery(delivery);
-      const key = `${hook.webhookId}\u0000${modelName}`;
-      const previous = this.queues.get(key) ?? Promise.resolve();
-      const next = previous.then(() => this.deliver(hook, delivery)).catch(reportFailure);
-      this.queues.set(key, next);
-      this.track(next);
-      void next.then(() => {
-        if (this.queues.get(key) === next) this.queues.delete(key);
-      });
+  private async run(): Promise<void> {
+    while (!this.closed) {
+      const free = this.concurrency - this.inFlight.size;
+      let claimed: DeliveryRecord[] = [];
+      if (free > 0) {
+        try {
+          claimed = await this.store.claimDeliveries(this.instanceId, Date.now(), this.leaseMs, free);
+        } catch (err) {
+          reportFailure(err);
+        }
+      }
+      for (const d of claimed) this.launch(d);
+      if (claimed.length > 0 && claimed.length === free) continue;
+      if (!this.closed) await this.waitForSignal(this.pollMs);
     }
   }
 
-  private async deliver(hook: WebhookRecord, delivery: DeliveryRecord): Promise<void> {
-    let result: AttemptResult = {
-      success: false,
-      responseStatus: null,
-      responseBody: null,
-      error: 'not sent',
-    };
-    let attempts = 0;
-    while (attempts < this.maxAttempts && !this.closed) {
-      if (attempts > 0) {
-        const delay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempts - 1));
-        await sleep(delay, this.timers);
-        if (this.closed) break;
-      }
-      attempts++;
-      result = await this.attempt(hook, delivery.deliveryId, delivery.event, delivery.payload);
-      await this.store
-        .updateDelivery(delivery.deliveryId, {
-          status: result.success ? 'SUCCEEDED' : attempts >= this.maxAttempts ? 'FAILED' : 'PENDING',
-          attempts,
-          responseStatus: result.responseStatus,
-          error: result.error,
-          lastAttemptTime: Date.now(),
-        })
-        .catch(reportFailure);
-      if (result.success || !retryable(result.responseStatus)) break;
+  private launch(delivery: DeliveryRecord): void {
+    const p = this.deliver(delivery)
+      .catch(reportFailure)
+      .finally(() => {
+        this.inFlight.delete(p);
+        this.wake();
+      });
+    this.inFlight.add(p);
+  }
+
+  private async deliver(delivery: DeliveryRecord): Promise<void> {
+    let hook: WebhookRecord;
+    try {
+      hook = await this.store.getWebhook(delivery.webhookId);
+    } catch {
+      return; // Deleted meanwhile: its deliveries went with it.
     }
-    if (!result.success) {
-      await this.store
-        .updateDelivery(delivery.deliveryId, {
-          status: 'FAILED',
-          attempts,
-          responseStatus: result.responseStatus,
-          error: result.error,
-          lastAttemptTime: Date.now(),
-        })
-        .catch(reportFailure);
+    const started = Date.now();
+    const attempt = delivery.attempts + 1;
+    const active = hook.status === 'ACTIVE';
+    const result = active
+      ? await this.attempt(hook, delivery.deliveryId, delivery.event, delivery.payload)
+      : { success: false, responseStatus: null, responseBody: null, error: 'webhook is disabled' };
+    const now = Date.now();
+    const giveUp =
+      !result.success &&
+      (!active || result.refused || attempt >= this.maxAttempts || !retryable(result.responseStatus));
+    const status = result.success ? 'SUCCEEDED' : giveUp ? 'FAILED' : 'PENDING';
+    const delay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
+    const kept = await this.store.finishAttempt(
+      this.instanceId,
+      {
+        deliveryId: delivery.deliveryId,
+        attempt,
+        startedTime: started,
+        durationMs: now - started,
+        responseStatus: result.responseStatus,
+        error: result.error,
+        instanceId: this.instanceId,
+      },
+      {
+        status,
+        attempts: attempt,
+        responseStatus: result.responseStatus,
+        error: result.error,
+        lastAttemptTime: now,
+        nextAttemptTime: status === 'PENDING' ? now + delay : now,
+      },
+    );
+    webhookMetrics.attempts.inc({ outcome: result.success ? 'success' : 'failure' });
+    if (status === 'FAILED' && kept) webhookMetrics.failed.inc();
+    if (status === 'PENDING' && !this.closed) {
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        this.wake();
+      }, delay);
+      timer.unref();
+      this.retryTimers.add(timer);
     }
   }
 
@@ -181,34 +220,40 @@ export class WebhookDispatcher {
       [DELIVERY_ID_HEADER]: deliveryId,
       [TIMESTAMP_HEADER]: timestamp,
     };
-    if (hook.secret)
-      headers[SIGNATURE_HEADER] = signWebhookPayload(hook.secret, deliveryId, timestamp, payload);
-    for (const [ours, theirs] of Object.entries(MLFLOW_HEADER_ALIASES)) {
-      if (headers[ours] !== undefined) headers[theirs] = headers[ours];
-    }
     try {
-      const res = await fetch(hook.url, {
-        method: 'POST',
+      if (hook.secret) {
+        if (!this.secrets) throw new Error('the webhook has a secret but no CAIRN_SECRET_KEY is configured');
+        const secret = this.secrets.reveal(hook.secret);
+        headers[SIGNATURE_HEADER] = signWebhookPayload(secret, deliveryId, timestamp, payload);
+      }
+      for (const [ours, theirs] of Object.entries(MLFLOW_HEADER_ALIASES)) {
+        if (headers[ours] !== undefined) headers[theirs] = headers[ours];
+      }
+      const res = await postBounded(hook.url, this.http, {
         headers,
         body: payload,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
+        timeoutMs: this.timeoutMs,
       });
-      const text = (await res.text()).slice(0, 2000);
       const ok = res.status >= 200 && res.status < 300;
       return {
         success: ok,
         responseStatus: res.status,
-        responseBody: text,
-        error: ok ? null : `Receiver answered HTTP ${res.status}`,
+        responseBody: res.remoteIsPublic ? res.bodyPrefix.slice(0, SHOWN_BODY_CHARS) : null,
+        error: ok
+          ? null
+          : res.status >= 300 && res.status < 400
+            ? `Receiver answered HTTP ${res.status} (redirects are not followed)`
+            : `Receiver answered HTTP ${res.status}`,
       };
     } catch (err) {
       const e = err as Error & { cause?: { message?: string } };
+      const refused = e instanceof OutgoingTargetRefused;
       return {
         success: false,
         responseStatus: null,
         responseBody: null,
-        error: e.cause?.message ?? e.message,
+        error: refused ? `Target refused: ${e.message}` : (e.cause?.message ?? e.message),
+        refused,
       };
     }
   }
@@ -236,21 +281,31 @@ export class WebhookDispatcher {
     return result;
   }
 
-  private track(p: Promise<void>): void {
-    this.pending.add(p);
-    void p.finally(() => this.pending.delete(p));
+  /**
+   * Resolves once the outbox holds no unfinished delivery and nothing is in flight here (all
+   * delivered or given up). For tests and orderly shutdowns.
+   */
+  async idle(pollMs = 20): Promise<void> {
+    for (;;) {
+      if (this.inFlight.size === 0 && (await this.store.pendingDeliveries()) === 0) return;
+      this.wake();
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
   }
 
-  /** Resolves once every queued delivery has finished (succeeded or given up). */
-  async idle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
-  }
-
-  /** Stops retrying and waits (briefly) for attempts in flight. */
+  /**
+   * Stops claiming and waits (briefly) for attempts in flight. Deliveries still pending stay in
+   * the outbox for the next instance that runs.
+   */
   async close(graceMs = 2000): Promise<void> {
     this.closed = true;
-    for (const sleeper of [...this.timers]) sleeper.wake();
-    await Promise.race([this.idle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
+    this.signal?.();
+    await Promise.race([
+      Promise.allSettled([this.loop, ...this.inFlight]),
+      new Promise((r) => setTimeout(r, graceMs).unref()),
+    ]);
   }
 }
 

@@ -7,6 +7,8 @@ import type {
   WebhookStatus,
 } from '../../entities/webhooks.js';
 import type { DeliveryRecord, RegistryStore, WebhookRecord } from '../../store/registry-store.js';
+import type { SecretBox } from '../../security/secret-box.js';
+import { SECRET_KEY_ENV } from '../../security/secret-key.js';
 import type { AttemptResult, WebhookDispatcher } from './dispatcher.js';
 import { isWebhookEvent, WEBHOOK_EVENTS } from './events.js';
 
@@ -94,7 +96,43 @@ export class WebhookService {
   constructor(
     private readonly store: RegistryStore,
     private readonly dispatcher: WebhookDispatcher,
+    /** Encrypts secrets at rest; null when the server has no key (secrets are then refused). */
+    private readonly secrets: SecretBox | null = null,
   ) {}
+
+  private seal(secret: string | null | undefined): string | null | undefined {
+    if (!secret) return secret === undefined ? undefined : null;
+    if (!this.secrets) {
+      throw invalidParam(
+        `This server has no key to encrypt webhook secrets: set ${SECRET_KEY_ENV} on every server instance (see docs/security.md).`,
+      );
+    }
+    return this.secrets.seal(secret);
+  }
+
+  /**
+   * Encrypts stored secrets that are plain text (written before encryption existed) or sealed
+   * with a previous key, so a rotation completes at start-up. Throws when secrets are stored but
+   * no key is configured. Returns how many were re-sealed.
+   */
+  async sealStoredSecrets(): Promise<number> {
+    let resealed = 0;
+    for (const hook of await this.store.listWebhooks()) {
+      if (!hook.secret) continue;
+      if (!this.secrets) {
+        throw new Error(
+          `webhooks with secrets are stored but no ${SECRET_KEY_ENV} is set; set it to the key these secrets were encrypted with.`,
+        );
+      }
+      if (!this.secrets.needsResealing(hook.secret)) continue;
+      await this.store.updateWebhook(hook.webhookId, {
+        secret: this.secrets.seal(this.secrets.reveal(hook.secret)),
+        time: hook.lastUpdatedTime,
+      });
+      resealed++;
+    }
+    return resealed;
+  }
 
   async create(input: WebhookInput): Promise<WireWebhook> {
     if (!input.name) throw invalidParam(`Missing value for required parameter 'name'.`);
@@ -108,7 +146,7 @@ export class WebhookService {
       events: checkEvents(input.events),
       modelName: input.modelName || null,
       description: input.description ?? null,
-      secret: input.secret || null,
+      secret: this.seal(input.secret) ?? null,
       status: input.status ? checkStatus(input.status) : 'ACTIVE',
       creationTime: now,
       lastUpdatedTime: now,
@@ -131,7 +169,7 @@ export class WebhookService {
       events: input.events === undefined ? undefined : checkEvents(input.events),
       modelName: input.modelName === undefined ? undefined : input.modelName || null,
       description: input.description,
-      secret: input.secret === undefined ? undefined : input.secret || null,
+      secret: this.seal(input.secret),
       status: input.status === undefined ? undefined : checkStatus(input.status),
       time: Date.now(),
     });

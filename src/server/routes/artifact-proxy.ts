@@ -12,8 +12,10 @@ import type { ArtifactDownload } from '../../artifacts/artifact-service.js';
 import type { MultipartPart } from '../../artifacts/artifact-repository.js';
 import { guessMimeType } from '../../artifacts/mime.js';
 import { safeArtifactPath } from '../../artifacts/safe-path.js';
-import { MlflowError, invalidParam } from '../../errors.js';
-import { parseJsonBody, parseQuery, readBody } from '../body.js';
+import { invalidParam } from '../../errors.js';
+import { JSON_SHAPE_LIMITS } from '../../security/body-limits.js';
+import { PayloadTooLargeError, readLimitedBody } from '../../security/request-body.js';
+import { parseJsonBody, parseQuery } from '../body.js';
 import type { ServerContext } from '../context.js';
 import { optString, reqInt, reqRunId, reqString } from '../decode.js';
 
@@ -73,16 +75,9 @@ function registerProxyRoutes(app: FastifyInstance, ctx: ServerContext, base: str
     sendArtifact(reply, await ctx.artifacts.proxyDownload(wildcard(request))),
   );
 
+  // A client that hangs up mid-upload, or a full disk, is told apart by the error handler.
   app.put(`${base}/artifacts/*`, async (request, reply) => {
-    try {
-      await ctx.artifacts.proxyUpload(wildcard(request), request.raw);
-    } catch (err) {
-      // A client that hangs up mid-upload is not a server failure (and gets no answer anyway).
-      if (request.raw.readableAborted || request.raw.destroyed) {
-        throw new MlflowError('The upload was interrupted before it completed.', 'BAD_REQUEST');
-      }
-      throw err;
-    }
+    await ctx.artifacts.proxyUpload(wildcard(request), request.raw);
     return reply.type('application/json').send({});
   });
 
@@ -94,7 +89,7 @@ function registerProxyRoutes(app: FastifyInstance, ctx: ServerContext, base: str
   // Client-driven multipart uploads: only where the destination supports them (501 otherwise,
   // and MLflow clients then fall back to a single streamed PUT).
   const mpuFields = async (request: FastifyRequest) =>
-    parseJsonBody(await readBody(request.raw, ctx.config.maxBodyBytes));
+    parseJsonBody(await readLimitedBody(request.raw, ctx.config.maxBodyBytes, JSON_SHAPE_LIMITS));
   app.post(`${base}/mpu/create/*`, async (request) => {
     const mpu = ctx.artifacts.proxyMultipart(wildcard(request));
     const fields = await mpuFields(request);
@@ -129,15 +124,11 @@ function readParts(value: unknown): MultipartPart[] {
 
 /** Reads a raw request body of at most `limit` bytes (the UI uploader's files are small). */
 async function readLimited(request: FastifyRequest, limit: number): Promise<Buffer> {
-  const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    throw invalidParam(`Artifact size is too large. Max size is ${limit / (1024 * 1024)}MB.`);
-  }
   try {
-    return await readBody(request.raw, limit);
+    return await readLimitedBody(request.raw, limit);
   } catch (err) {
-    if (err instanceof MlflowError && err.errorCode === 'RESOURCE_EXHAUSTED') {
-      throw invalidParam(`Artifact size is too large. Max size is ${limit / (1024 * 1024)}MB.`);
+    if (err instanceof PayloadTooLargeError) {
+      throw new PayloadTooLargeError(`Artifact size is too large. Max size is ${limit / (1024 * 1024)}MB.`);
     }
     throw err;
   }

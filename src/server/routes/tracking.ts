@@ -88,9 +88,11 @@ function decodeDatasetInputs(fields: Fields): DatasetInput[] {
 
 const experiments: Endpoint[] = [
   endpoint('POST', 'experiments/create', async ({ fields, ctx }) => {
+    const location = optText(fields, 'artifact_location');
+    if (location) ctx.artifacts.assertAllowedLocation(location);
     const id = await ctx.tracking.createExperiment(
       reqText(fields, 'name'),
-      optText(fields, 'artifact_location'),
+      location,
       optKeyValueList(fields, 'tags') ?? [],
     );
     return { experiment_id: id };

@@ -4,6 +4,8 @@
  * forms, DDL types, error codes, locks — is answered by the adapter's `dialect`
  * (src/store/sql/dialects/), so store code never asks which database it runs on.
  */
+import type { PoolStats } from '../../observability/metrics.js';
+
 export type DialectName = 'sqlite' | 'postgresql' | 'mysql';
 
 export type SqlValue = string | number | bigint | boolean | null | Buffer;
@@ -28,6 +30,8 @@ export interface SqlDatabase extends SqlExecutor {
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** Connection pool figures for metrics (databases without a pool have none). */
+  poolStats?(): PoolStats;
 }
 
 export interface UpsertOptions {
@@ -110,6 +114,12 @@ export interface Dialect {
    * into one transaction (one commit) instead of each taking its own.
    */
   readonly singleWriter: boolean;
+  /**
+   * Suffix of a SELECT that locks the rows it returns and skips rows other transactions hold, so
+   * concurrent claimers never wait on each other (`FOR UPDATE SKIP LOCKED`); empty where a
+   * transaction already holds the database's write lock (SQLite).
+   */
+  readonly lockSkipLocked: string;
   /** Column types for DDL. */
   readonly types: {
     /** An indexable string of at most n characters. */

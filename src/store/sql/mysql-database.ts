@@ -1,6 +1,7 @@
 import mysql from 'mysql2/promise';
 import type { Row, RunResult, SqlDatabase, SqlExecutor, SqlValue } from './database.js';
 import { mysqlDialect } from './dialects/mysql.js';
+import type { PoolStats } from '../../observability/metrics.js';
 
 type Queryable = mysql.Pool | mysql.PoolConnection;
 
@@ -64,6 +65,17 @@ export class MysqlDatabase implements SqlDatabase {
     } finally {
       conn.release();
     }
+  }
+
+  poolStats(): PoolStats {
+    // mysql2 keeps its pool state in underscore fields of the callback pool; read defensively.
+    const inner = (this.pool as unknown as { pool?: Record<string, { length?: number } | undefined> }).pool;
+    const size = (k: string): number => inner?.[k]?.length ?? 0;
+    return {
+      total: size('_allConnections'),
+      idle: size('_freeConnections'),
+      waiting: size('_connectionQueue'),
+    };
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Row, SqlDatabase, SqlExecutor, SqlValue } from './database.js';
 import { postgresDialect } from './dialects/postgresql.js';
+import type { PoolStats } from '../../observability/metrics.js';
 
 // BIGINT (int8) and NUMERIC come back as strings by default; Cairn's values fit in a double.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -95,6 +96,10 @@ export class PostgresDatabase implements SqlDatabase {
     } finally {
       client.release();
     }
+  }
+
+  poolStats(): PoolStats {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }
 
   async close(): Promise<void> {

@@ -6,11 +6,14 @@
  */
 import type { ModelVersionStage } from '../../entities/registry.js';
 import type {
+  DeliveryAttempt,
+  DeliveryOutcome,
   DeliveryRecord,
   ModelVersionRecord,
   NewModelVersion,
   NewRegisteredModel,
   RegisteredModelRecord,
+  RegistryEvent,
   RegistryStore,
   SearchPage,
   SearchQuery,
@@ -22,20 +25,26 @@ import type { SqlDatabase } from './database.js';
 import { RegisteredModelSql } from './registry/model-sql.js';
 import { ModelVersionSql } from './registry/version-sql.js';
 import { WebhookSql } from './registry/webhook-sql.js';
+import { OutboxSql } from './registry/outbox-sql.js';
 
 export class SqlRegistryStore implements RegistryStore {
   private readonly models: RegisteredModelSql;
   private readonly versions: ModelVersionSql;
   private readonly webhooks: WebhookSql;
+  private readonly outbox: OutboxSql;
 
   constructor(db: SqlDatabase) {
+    this.outbox = new OutboxSql(db);
     this.models = new RegisteredModelSql(db);
     this.versions = new ModelVersionSql(db);
     this.webhooks = new WebhookSql(db);
   }
 
-  createRegisteredModel(input: NewRegisteredModel): Promise<RegisteredModelRecord> {
-    return this.models.createRegisteredModel(input);
+  createRegisteredModel(
+    input: NewRegisteredModel,
+    event?: RegistryEvent<RegisteredModelRecord>,
+  ): Promise<RegisteredModelRecord> {
+    return this.models.createRegisteredModel(input, event);
   }
 
   getRegisteredModel(name: string): Promise<RegisteredModelRecord> {
@@ -62,20 +71,20 @@ export class SqlRegistryStore implements RegistryStore {
     return this.models.searchRegisteredModels(query);
   }
 
-  setRegisteredModelTag(name: string, tag: TagRecord): Promise<void> {
-    return this.models.setRegisteredModelTag(name, tag);
+  setRegisteredModelTag(name: string, tag: TagRecord, event?: RegistryEvent): Promise<void> {
+    return this.models.setRegisteredModelTag(name, tag, event);
   }
 
-  deleteRegisteredModelTag(name: string, key: string): Promise<void> {
-    return this.models.deleteRegisteredModelTag(name, key);
+  deleteRegisteredModelTag(name: string, key: string, event?: RegistryEvent): Promise<void> {
+    return this.models.deleteRegisteredModelTag(name, key, event);
   }
 
-  setAlias(name: string, alias: string, version: number): Promise<void> {
-    return this.models.setAlias(name, alias, version);
+  setAlias(name: string, alias: string, version: number, event?: RegistryEvent): Promise<void> {
+    return this.models.setAlias(name, alias, version, event);
   }
 
-  deleteAlias(name: string, alias: string): Promise<void> {
-    return this.models.deleteAlias(name, alias);
+  deleteAlias(name: string, alias: string, event?: RegistryEvent): Promise<void> {
+    return this.models.deleteAlias(name, alias, event);
   }
 
   getLatestVersions(name: string, stages: ModelVersionStage[]): Promise<ModelVersionRecord[]> {
@@ -86,8 +95,11 @@ export class SqlRegistryStore implements RegistryStore {
     return this.versions.getVersionByAlias(name, alias);
   }
 
-  createModelVersion(input: NewModelVersion): Promise<ModelVersionRecord> {
-    return this.versions.createModelVersion(input);
+  createModelVersion(
+    input: NewModelVersion,
+    event?: RegistryEvent<ModelVersionRecord>,
+  ): Promise<ModelVersionRecord> {
+    return this.versions.createModelVersion(input, event);
   }
 
   getModelVersion(name: string, version: number): Promise<ModelVersionRecord> {
@@ -113,20 +125,21 @@ export class SqlRegistryStore implements RegistryStore {
     stage: ModelVersionStage,
     archiveExisting: boolean,
     time: number,
+    event?: RegistryEvent<ModelVersionRecord>,
   ): Promise<ModelVersionRecord> {
-    return this.versions.transitionStage(name, version, stage, archiveExisting, time);
+    return this.versions.transitionStage(name, version, stage, archiveExisting, time, event);
   }
 
   searchModelVersions(query: SearchQuery): Promise<SearchPage<ModelVersionRecord>> {
     return this.versions.searchModelVersions(query);
   }
 
-  setModelVersionTag(name: string, version: number, tag: TagRecord): Promise<void> {
-    return this.versions.setModelVersionTag(name, version, tag);
+  setModelVersionTag(name: string, version: number, tag: TagRecord, event?: RegistryEvent): Promise<void> {
+    return this.versions.setModelVersionTag(name, version, tag, event);
   }
 
-  deleteModelVersionTag(name: string, version: number, key: string): Promise<void> {
-    return this.versions.deleteModelVersionTag(name, version, key);
+  deleteModelVersionTag(name: string, version: number, key: string, event?: RegistryEvent): Promise<void> {
+    return this.versions.deleteModelVersionTag(name, version, key, event);
   }
 
   createWebhook(webhook: WebhookRecord): Promise<WebhookRecord> {
@@ -147,11 +160,17 @@ export class SqlRegistryStore implements RegistryStore {
   insertDelivery(delivery: DeliveryRecord): Promise<void> {
     return this.webhooks.insertDelivery(delivery);
   }
-  updateDelivery(
-    deliveryId: string,
-    update: Pick<DeliveryRecord, 'status' | 'attempts' | 'responseStatus' | 'error' | 'lastAttemptTime'>,
-  ): Promise<void> {
-    return this.webhooks.updateDelivery(deliveryId, update);
+  claimDeliveries(owner: string, now: number, leaseMs: number, limit: number): Promise<DeliveryRecord[]> {
+    return this.outbox.claimDeliveries(owner, now, leaseMs, limit);
+  }
+  finishAttempt(owner: string, attempt: DeliveryAttempt, outcome: DeliveryOutcome): Promise<boolean> {
+    return this.outbox.finishAttempt(owner, attempt, outcome);
+  }
+  pendingDeliveries(): Promise<number> {
+    return this.outbox.pendingDeliveries();
+  }
+  listAttempts(deliveryId: string): Promise<DeliveryAttempt[]> {
+    return this.outbox.listAttempts(deliveryId);
   }
   listDeliveries(webhookId: string, limit: number): Promise<DeliveryRecord[]> {
     return this.webhooks.listDeliveries(webhookId, limit);

@@ -101,6 +101,8 @@ export const mysqlDialect: Dialect = {
   orderedJoin: 'JOIN',
   hashAggregation: true,
   singleWriter: false,
+  // MySQL 8 and MariaDB 10.6+.
+  lockSkipLocked: ' FOR UPDATE SKIP LOCKED',
   types: {
     varchar: (n) => `VARCHAR(${n})`,
     byteVarchar: (n) => `VARCHAR(${n})`,

@@ -37,6 +37,7 @@ export const postgresDialect: Dialect = {
   orderedJoin: 'JOIN',
   hashAggregation: true,
   singleWriter: false,
+  lockSkipLocked: ' FOR UPDATE SKIP LOCKED',
   types: {
     varchar: (n) => `VARCHAR(${n})`,
     // Byte order whatever the database's locale, as SQLite and the MySQL tables compare.

@@ -25,6 +25,7 @@ export const sqliteDialect: Dialect = {
   orderedJoin: 'CROSS JOIN',
   hashAggregation: false,
   singleWriter: true,
+  lockSkipLocked: '',
   types: {
     varchar: () => 'TEXT',
     byteVarchar: () => 'TEXT',

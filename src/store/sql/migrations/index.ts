@@ -2,6 +2,7 @@ import type { Migration } from '../migrations.js';
 import { trackingSchema } from './001-tracking.js';
 import { registrySchema } from './002-registry.js';
 import { searchStatistics } from './003-search-statistics.js';
+import { webhookOutbox } from './005-webhook-outbox.js';
 
 /** Every schema migration, in version order. Add a new file and one line here for a change. */
-export const MIGRATIONS: Migration[] = [trackingSchema, registrySchema, searchStatistics];
+export const MIGRATIONS: Migration[] = [trackingSchema, registrySchema, searchStatistics, webhookOutbox];

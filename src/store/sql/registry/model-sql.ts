@@ -5,6 +5,7 @@
 import { alreadyExists } from '../../../errors.js';
 import type {
   RegisteredModelRecord,
+  RegistryEvent,
   SearchPage,
   SearchQuery,
   TagRecord,
@@ -14,6 +15,7 @@ import type { SqlDatabase } from '../database.js';
 import { dedupeTags, modelNotFound } from './errors.js';
 import { completeModels, fullModel, MODEL_COLUMNS, modelFromRow, modelRow, versionRow } from './rows.js';
 import { compileSearch } from './search-sql.js';
+import { emitEvent } from './outbox-sql.js';
 
 export class RegisteredModelSql {
   constructor(private readonly db: SqlDatabase) {}
@@ -22,7 +24,10 @@ export class RegisteredModelSql {
     return this.db.dialect.id;
   }
 
-  async createRegisteredModel(input: NewRegisteredModel): Promise<RegisteredModelRecord> {
+  async createRegisteredModel(
+    input: NewRegisteredModel,
+    event?: RegistryEvent<RegisteredModelRecord>,
+  ): Promise<RegisteredModelRecord> {
     const q = this.q;
     const exists = () => alreadyExists(`Registered Model (name=${input.name}) already exists.`);
     try {
@@ -42,6 +47,7 @@ export class RegisteredModelSql {
             tags.flatMap((t) => [input.name, t.key, t.value]),
           );
         }
+        await emitEvent(tx, this.db, input.name, event, () => fullModel(tx, q, input.name));
       });
     } catch (err) {
       if (this.db.dialect.isUniqueViolation(err)) throw exists();
@@ -123,26 +129,30 @@ export class RegisteredModelSql {
     return { items: models, hasMore };
   }
 
-  async setRegisteredModelTag(name: string, tag: TagRecord): Promise<void> {
+  async setRegisteredModelTag(name: string, tag: TagRecord, event?: RegistryEvent): Promise<void> {
     await this.db.transaction(async (tx) => {
       await modelRow(tx, this.q, name);
       await tx.run(
         this.db.dialect.upsert('registered_model_tags', ['name', 'key', 'value'], ['name', 'key']),
         [name, tag.key, tag.value],
       );
+      await emitEvent(tx, this.db, name, event, async () => undefined);
     });
   }
 
-  async deleteRegisteredModelTag(name: string, key: string): Promise<void> {
+  async deleteRegisteredModelTag(name: string, key: string, event?: RegistryEvent): Promise<void> {
     const q = this.q;
-    await modelRow(this.db, this.q, name);
-    await this.db.run(
-      `DELETE FROM ${q('registered_model_tags')} WHERE ${q('name')} = ? AND ${q('key')} = ?`,
-      [name, key],
-    );
+    await this.db.transaction(async (tx) => {
+      await modelRow(tx, q, name);
+      await tx.run(`DELETE FROM ${q('registered_model_tags')} WHERE ${q('name')} = ? AND ${q('key')} = ?`, [
+        name,
+        key,
+      ]);
+      await emitEvent(tx, this.db, name, event, async () => undefined);
+    });
   }
 
-  async setAlias(name: string, alias: string, version: number): Promise<void> {
+  async setAlias(name: string, alias: string, version: number, event?: RegistryEvent): Promise<void> {
     await this.db.transaction(async (tx) => {
       await modelRow(tx, this.q, name);
       await versionRow(tx, this.q, name, version);
@@ -150,15 +160,19 @@ export class RegisteredModelSql {
         this.db.dialect.upsert('registered_model_aliases', ['name', 'alias', 'version'], ['name', 'alias']),
         [name, alias, version],
       );
+      await emitEvent(tx, this.db, name, event, async () => undefined);
     });
   }
 
-  async deleteAlias(name: string, alias: string): Promise<void> {
+  async deleteAlias(name: string, alias: string, event?: RegistryEvent): Promise<void> {
     const q = this.q;
-    await modelRow(this.db, this.q, name);
-    await this.db.run(
-      `DELETE FROM ${q('registered_model_aliases')} WHERE ${q('name')} = ? AND ${q('alias')} = ?`,
-      [name, alias],
-    );
+    await this.db.transaction(async (tx) => {
+      await modelRow(tx, q, name);
+      await tx.run(
+        `DELETE FROM ${q('registered_model_aliases')} WHERE ${q('name')} = ? AND ${q('alias')} = ?`,
+        [name, alias],
+      );
+      await emitEvent(tx, this.db, name, event, async () => undefined);
+    });
   }
 }

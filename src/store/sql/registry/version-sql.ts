@@ -6,6 +6,7 @@ import { invalidParam, notFound } from '../../../errors.js';
 import type { ModelVersionStage } from '../../../entities/registry.js';
 import type {
   ModelVersionRecord,
+  RegistryEvent,
   NewModelVersion,
   SearchPage,
   SearchQuery,
@@ -24,6 +25,7 @@ import {
   versionRow,
 } from './rows.js';
 import { compileSearch } from './search-sql.js';
+import { emitEvent } from './outbox-sql.js';
 
 export class ModelVersionSql {
   constructor(private readonly db: SqlDatabase) {}
@@ -32,7 +34,10 @@ export class ModelVersionSql {
     return this.db.dialect.id;
   }
 
-  async createModelVersion(input: NewModelVersion): Promise<ModelVersionRecord> {
+  async createModelVersion(
+    input: NewModelVersion,
+    event?: RegistryEvent<ModelVersionRecord>,
+  ): Promise<ModelVersionRecord> {
     const q = this.q;
     const version = await this.db.transaction(async (tx) => {
       // The UPDATE takes the model's row lock (PostgreSQL, MySQL) or the write lock (SQLite), so
@@ -75,6 +80,7 @@ export class ModelVersionSql {
           tags.flatMap((t) => [input.name, v, t.key, t.value]),
         );
       }
+      await emitEvent(tx, this.db, input.name, event, () => fullVersion(tx, q, input.name, v));
       return v;
     });
     return this.getModelVersion(input.name, version);
@@ -117,6 +123,7 @@ export class ModelVersionSql {
     stage: ModelVersionStage,
     archiveExisting: boolean,
     time: number,
+    event?: RegistryEvent<ModelVersionRecord>,
   ): Promise<ModelVersionRecord> {
     const q = this.q;
     await this.db.transaction(async (tx) => {
@@ -132,6 +139,7 @@ export class ModelVersionSql {
         [stage, time, name, version],
       );
       await touchModel(tx, this.q, name, time);
+      await emitEvent(tx, this.db, name, event, () => fullVersion(tx, q, name, version));
     });
     return this.getModelVersion(name, version);
   }
@@ -149,7 +157,12 @@ export class ModelVersionSql {
     return { items: versions, hasMore };
   }
 
-  async setModelVersionTag(name: string, version: number, tag: TagRecord): Promise<void> {
+  async setModelVersionTag(
+    name: string,
+    version: number,
+    tag: TagRecord,
+    event?: RegistryEvent,
+  ): Promise<void> {
     await this.db.transaction(async (tx) => {
       await versionRow(tx, this.q, name, version);
       await tx.run(
@@ -160,16 +173,25 @@ export class ModelVersionSql {
         ),
         [name, version, tag.key, tag.value],
       );
+      await emitEvent(tx, this.db, name, event, async () => undefined);
     });
   }
 
-  async deleteModelVersionTag(name: string, version: number, key: string): Promise<void> {
+  async deleteModelVersionTag(
+    name: string,
+    version: number,
+    key: string,
+    event?: RegistryEvent,
+  ): Promise<void> {
     const q = this.q;
-    await versionRow(this.db, this.q, name, version);
-    await this.db.run(
-      `DELETE FROM ${q('model_version_tags')} WHERE ${q('name')} = ? AND ${q('version')} = ? AND ${q('key')} = ?`,
-      [name, version, key],
-    );
+    await this.db.transaction(async (tx) => {
+      await versionRow(tx, q, name, version);
+      await tx.run(
+        `DELETE FROM ${q('model_version_tags')} WHERE ${q('name')} = ? AND ${q('version')} = ? AND ${q('key')} = ?`,
+        [name, version, key],
+      );
+      await emitEvent(tx, this.db, name, event, async () => undefined);
+    });
   }
 
   async getLatestVersions(name: string, stages: ModelVersionStage[]): Promise<ModelVersionRecord[]> {

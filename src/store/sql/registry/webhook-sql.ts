@@ -1,9 +1,9 @@
-/** SQL persistence of registry webhooks and their delivery log. */
+/** SQL persistence of registry webhooks and their delivery log (the outbox side: outbox-sql.ts). */
 import { notFound } from '../../../errors.js';
 import type { DeliveryRecord, WebhookRecord, WebhookStatus, WebhookUpdate } from '../../registry-store.js';
 import type { Row, SqlDatabase } from '../database.js';
 
-const WEBHOOK_COLUMNS = [
+export const WEBHOOK_COLUMNS = [
   'webhook_id',
   'name',
   'url',
@@ -16,7 +16,7 @@ const WEBHOOK_COLUMNS = [
   'last_updated_time',
 ];
 
-const DELIVERY_COLUMNS = [
+export const DELIVERY_COLUMNS = [
   'delivery_id',
   'webhook_id',
   'event',
@@ -33,7 +33,7 @@ const DELIVERY_COLUMNS = [
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
-function webhookFromRow(r: Row): WebhookRecord {
+export function webhookFromRow(r: Row): WebhookRecord {
   let events: string[] = [];
   try {
     const parsed: unknown = JSON.parse(String(r.events));
@@ -55,7 +55,7 @@ function webhookFromRow(r: Row): WebhookRecord {
   };
 }
 
-function deliveryFromRow(r: Row): DeliveryRecord {
+export function deliveryFromRow(r: Row): DeliveryRecord {
   return {
     deliveryId: String(r.delivery_id),
     webhookId: String(r.webhook_id),
@@ -170,17 +170,6 @@ export class WebhookSql {
         d.creationTime,
         d.lastAttemptTime,
       ],
-    );
-  }
-
-  async updateDelivery(
-    deliveryId: string,
-    u: Pick<DeliveryRecord, 'status' | 'attempts' | 'responseStatus' | 'error' | 'lastAttemptTime'>,
-  ): Promise<void> {
-    const q = this.q;
-    await this.db.run(
-      `UPDATE ${q('registry_webhook_deliveries')} SET ${q('status')} = ?, ${q('attempts')} = ?, ${q('response_status')} = ?, ${q('error')} = ?, ${q('last_attempt_time')} = ? WHERE ${q('delivery_id')} = ?`,
-      [u.status, u.attempts, u.responseStatus, u.error, u.lastAttemptTime, deliveryId],
     );
   }
 

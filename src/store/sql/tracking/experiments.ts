@@ -24,7 +24,8 @@ export function experimentFromRow(row: Row, tags: Tag[] = []): Experiment {
     experiment_id: String(row.experiment_id),
     name: str(row.name),
     artifact_location: str(row.artifact_location),
-    lifecycle_stage: row.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
+    // An experiment being purged by `cairn gc` ('purging') is shown as deleted.
+    lifecycle_stage: row.lifecycle_stage === 'active' ? 'active' : 'deleted',
     last_update_time: num(row.last_update_time),
     creation_time: num(row.creation_time),
   };
@@ -208,9 +209,9 @@ async function setLifecycle(
         [now, id],
       );
     } else {
-      // Runs deleted on their own before the experiment stay deleted.
+      // Runs deleted on their own before the experiment stay deleted; runs being purged stay gone.
       await tx.run(
-        `UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL, deleted_with_experiment = 0 WHERE experiment_id = ? AND deleted_with_experiment = 1`,
+        `UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL, deleted_with_experiment = 0 WHERE experiment_id = ? AND deleted_with_experiment = 1 AND lifecycle_stage = 'deleted'`,
         [id],
       );
     }

@@ -4,6 +4,7 @@ import type { Exec, StoreContext } from './common.js';
 import { activeRunRows } from './runs.js';
 import { type BatchWrite, writeBatch, writeRuns } from './log-batch.js';
 import { onlyMetrics, writeMetricsWithArrays } from './array-metric-write.js';
+import { storeMetrics } from '../../../observability/metrics.js';
 
 interface Pending extends BatchWrite {
   resolve(): void;
@@ -81,6 +82,7 @@ export class GroupCommitter {
   }
 
   private async commit(group: Pending[]): Promise<void> {
+    storeMetrics.groupCommitSize.observe(group.length);
     if (this.ctx.db.dialect.arrayParam) {
       const plain = group.filter(onlyMetrics);
       if (plain.length) await this.commitWithArrays(plain);

@@ -24,7 +24,8 @@ export function runInfoFromRow(row: Row): RunInfo {
     status: str(row.status) as RunStatus,
     start_time: num(row.start_time),
     artifact_uri: str(row.artifact_uri),
-    lifecycle_stage: row.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
+    // A run being purged by `cairn gc` ('purging') is shown as deleted.
+    lifecycle_stage: row.lifecycle_stage === 'active' ? 'active' : 'deleted',
   };
   if (row.end_time !== null && row.end_time !== undefined) info.end_time = num(row.end_time);
   return info;

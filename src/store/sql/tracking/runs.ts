@@ -135,7 +135,10 @@ export async function deleteRun(ctx: StoreContext, runId: string): Promise<void>
 
 export async function restoreRun(ctx: StoreContext, runId: string): Promise<void> {
   await ctx.db.transaction(async (tx) => {
-    await runRow(tx, runId);
+    const row = await runRow(tx, runId);
+    if (row.lifecycle_stage === 'purging') {
+      throw invalidParam(`The run ${runId} is being permanently deleted by garbage collection.`);
+    }
     await tx.run(
       `UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL, deleted_with_experiment = 0 WHERE run_uuid = ?`,
       [runId],

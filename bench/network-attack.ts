@@ -1,0 +1,222 @@
+/**
+ * A mixed attack on one tracking server process (real `cairn server`, own process): 200 stalled
+ * connections, JSON depth and key-count bombs, slow headers, slow bodies and oversized bodies, while
+ * `/health` is polled from another address. Reports `/health` latency during the attack, the
+ * answers' status classes, whether every attack connection was closed, and the server's RSS before,
+ * at its peak and after. The test in test/security/robustness-attack.test.ts runs the same attack
+ * and asserts the correctness half; the latency figure is recorded here.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type Socket } from 'node:net';
+import { machineLine, percentile } from './machine.js';
+import { startServerProcess } from '../test/server/cli-process.js';
+
+/** Where attack connections come from: another loopback address than the health probe's. */
+const ATTACKER = '127.0.0.2';
+
+export interface AttackReport {
+  healthMs: number[];
+  statuses: Record<string, number>;
+  stalledOpened: number;
+  stalledClosed: number;
+  rssBaselineMb: number;
+  rssPeakMb: number;
+  rssAfterMb: number;
+  attackMs: number;
+}
+
+export async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+function open(url: string): Promise<Socket> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: hostname, port: Number(port), localAddress: ATTACKER }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** Sends head + body on a fresh connection and resolves with the answer's status (0: none). */
+async function send(url: string, head: string, body?: Buffer | string, trickleMs = 0): Promise<number> {
+  const socket = await open(url);
+  return new Promise((resolve) => {
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0)));
+    socket.write(head);
+    if (body === undefined) return;
+    if (!trickleMs) {
+      socket.end(body);
+      return;
+    }
+    const bytes = Buffer.from(body);
+    let i = 0;
+    const timer = setInterval(() => {
+      if (socket.destroyed || i >= bytes.length) return clearInterval(timer);
+      socket.write(bytes.subarray(i, i + 16));
+      i += 16;
+    }, trickleMs);
+  });
+}
+
+const jsonHead = (path: string, length: number) =>
+  `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n`;
+
+/** Runs the attack against `url` (server process `pid`) and measures it. */
+export async function attack(url: string, pid: number): Promise<AttackReport> {
+  // One request of each refused kind first: the baseline then includes the code paths the attack
+  // exercises (compiled code, pools), so that what is compared is memory the attack leaves behind.
+  const warmDepth = '['.repeat(1000) + ']'.repeat(1000);
+  await send(url, jsonHead('/api/2.0/mlflow/runs/log-batch', warmDepth.length), warmDepth);
+  await send(
+    url,
+    jsonHead('/api/2.0/mlflow/experiments/create', 4 * 1024 * 1024),
+    Buffer.alloc(4 * 1024 * 1024, 0x20),
+  );
+  const rssBaselineMb = await rssMb(pid);
+  let rssPeakMb = rssBaselineMb;
+  const statuses: Record<string, number> = {};
+  const count = (status: number) => {
+    const key = status === 0 ? 'closed without answer' : `${Math.floor(status / 100)}xx`;
+    statuses[key] = (statuses[key] ?? 0) + 1;
+  };
+
+  // 200 stalled connections: half never finish their headers, half stop mid-body.
+  const stalled = await Promise.all(Array.from({ length: 200 }, () => open(url)));
+  let stalledClosed = 0;
+  stalled.forEach((s, i) => {
+    s.on('error', () => undefined);
+    s.on('close', () => (stalledClosed += 1));
+    s.resume();
+    if (i % 2) s.write('GET /api/2.0/mlflow/experiments/search HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    else {
+      s.write(
+        `PUT /api/2.0/mlflow-artifacts/artifacts/stalled/${i}.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+          'Content-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n',
+      );
+      s.write(Buffer.alloc(1000, 1));
+    }
+  });
+
+  const depth = '['.repeat(100_000) + ']'.repeat(100_000);
+  const keys: string[] = [];
+  for (let i = 0; i < 2_500_000; i++) keys.push(`"k${i}":1`);
+  const keyBomb = Buffer.from(`{${keys.join(',')}}`);
+  const oversized = Buffer.alloc(40 * 1024 * 1024, 0x20);
+  const started = performance.now();
+  const work: Promise<void>[] = [];
+  for (let i = 0; i < 10; i++)
+    work.push(send(url, jsonHead('/api/2.0/mlflow/runs/log-batch', depth.length), depth).then(count));
+  for (let i = 0; i < 2; i++)
+    work.push(send(url, jsonHead('/api/2.0/mlflow/runs/log-batch', keyBomb.length), keyBomb).then(count));
+  for (let i = 0; i < 3; i++)
+    work.push(
+      send(url, jsonHead('/api/2.0/mlflow/experiments/create', oversized.length), oversized).then(count),
+    );
+  // Slow headers: one byte every 100 ms, never finished within the headers timeout.
+  for (let i = 0; i < 20; i++)
+    work.push(
+      send(url, '', 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ' + 'a'.repeat(200), 100).then(count),
+    );
+  // Slow bodies: 16 bytes every 200 ms of a 400-byte JSON body (5 s, never idle for long).
+  const slowBody = JSON.stringify({ filter: `name = 'slow-${'x'.repeat(360)}'` });
+  for (let i = 0; i < 20; i++)
+    work.push(
+      send(url, jsonHead('/api/2.0/mlflow/experiments/search', slowBody.length), slowBody, 200).then(count),
+    );
+
+  const healthMs: number[] = [];
+  let done = false;
+  const all = Promise.all(work).then(() => (done = true));
+  const { hostname, port } = new URL(url);
+  while (!done) {
+    const t = performance.now();
+    const res = await fetch(`http://${hostname}:${port}/health`);
+    await res.text();
+    healthMs.push(performance.now() - t);
+    rssPeakMb = Math.max(rssPeakMb, await rssMb(pid));
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await all;
+  const attackMs = performance.now() - started;
+  // Stalled connections end by the server's timeouts.
+  for (let i = 0; i < 100 && stalledClosed < stalled.length; i++)
+    await new Promise((r) => setTimeout(r, 100));
+  stalled.forEach((s) => s.destroy());
+  // Memory is returned as the collector gets to it: read RSS until it settles (at most 15 s).
+  let rssAfterMb = await rssMb(pid);
+  for (let i = 0; i < 30 && rssAfterMb > rssBaselineMb + 25; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    rssAfterMb = await rssMb(pid);
+  }
+  return {
+    healthMs,
+    statuses,
+    stalledOpened: stalled.length,
+    stalledClosed,
+    rssBaselineMb,
+    rssPeakMb,
+    rssAfterMb,
+    attackMs,
+  };
+}
+
+/** Starts a server process tuned for a short run (2 s header and idle timeouts) in `dir`. */
+export function startAttackTarget(dir: string) {
+  return startServerProcess(
+    [
+      '--headers-timeout',
+      '2',
+      '--idle-timeout',
+      '2',
+      '--log-level',
+      'warn',
+      '--backend-store-uri',
+      `sqlite:///${join(dir, 'db.sqlite')}`,
+      '--artifacts-destination',
+      join(dir, 'artifacts'),
+    ],
+    dir,
+  );
+}
+
+export async function run(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cairn-attack-'));
+  const server = await startAttackTarget(dir);
+  try {
+    // Warm up so the baseline includes a server that has answered requests.
+    for (let i = 0; i < 50; i++)
+      await (await fetch(`${server.url}/api/2.0/mlflow/experiments/search`)).text();
+    const r = await attack(server.url, server.child.pid!);
+    const p = (q: number) => percentile(r.healthMs, q).toFixed(1);
+    return [
+      '## Network attack',
+      '',
+      machineLine(),
+      '',
+      'One `cairn server` process (SQLite; 2 s header and idle timeouts) under 200 stalled connections (headers or body never finished), 10 JSON depth bombs ' +
+        '(100,000 levels), 2 key-count bombs (31 MB, 2.5M keys), 3 oversized 40 MB bodies, 20 slow-header and 20 slow-body ' +
+        'clients, all from 127.0.0.2, while `/health` is polled from 127.0.0.1. The machine is shared: latencies are noisy.',
+      '',
+      '| measure | value |',
+      '|---|---:|',
+      `| attack duration | ${(r.attackMs / 1000).toFixed(1)} s |`,
+      `| /health probes during the attack | ${r.healthMs.length} |`,
+      `| /health p50 / p99 / max | ${p(50)} / ${p(99)} / ${Math.max(...r.healthMs).toFixed(1)} ms |`,
+      `| answers by class | ${Object.entries(r.statuses)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ')} |`,
+      `| stalled connections closed by the server | ${r.stalledClosed} of ${r.stalledOpened} |`,
+      `| RSS baseline / peak / after | ${r.rssBaselineMb.toFixed(0)} / ${r.rssPeakMb.toFixed(0)} / ${r.rssAfterMb.toFixed(0)} MB |`,
+    ].join('\n');
+  } finally {
+    server.child.kill('SIGTERM');
+    await server.exited;
+    await rm(dir, { recursive: true, force: true });
+  }
+}

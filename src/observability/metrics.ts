@@ -1,0 +1,177 @@
+/**
+ * The Prometheus metrics of a server process (prom-client). Metric objects live here, at the
+ * bottom of the layers, so the store, the artifact service and the webhook worker can record
+ * what they do without knowing about HTTP; `src/server/observation.ts` serves them at /metrics.
+ * Values are per process: Prometheus scrapes every instance and sums.
+ */
+import { Transform, pipeline, type Readable } from 'node:stream';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry, prefix: 'cairn_' });
+
+export const httpMetrics = {
+  requests: new Counter({
+    name: 'cairn_http_requests_total',
+    help: 'HTTP requests by route pattern, method and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [metricsRegistry],
+  }),
+  duration: new Histogram({
+    name: 'cairn_http_request_duration_seconds',
+    help: 'Time from request received to response sent, by route pattern and method.',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [metricsRegistry],
+  }),
+};
+
+export const storeMetrics = {
+  operations: new Histogram({
+    name: 'cairn_store_operation_duration_seconds',
+    help: 'Duration of store operations (one per store method call), by store and operation.',
+    labelNames: ['store', 'operation', 'outcome'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [metricsRegistry],
+  }),
+  groupCommitSize: new Histogram({
+    name: 'cairn_store_group_commit_size',
+    help: 'Number of log-batch calls committed together (group commit: one transaction, on PostgreSQL one statement).',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [metricsRegistry],
+  }),
+};
+
+export const artifactMetrics = {
+  bytes: new Counter({
+    name: 'cairn_artifact_bytes_total',
+    help: 'Artifact bytes received from clients (in) and sent to clients (out) by this server.',
+    labelNames: ['direction'] as const,
+    registers: [metricsRegistry],
+  }),
+};
+
+export const webhookMetrics = {
+  attempts: new Counter({
+    name: 'cairn_webhook_delivery_attempts_total',
+    help: 'Webhook delivery attempts made by this instance, by outcome (success, failure).',
+    labelNames: ['outcome'] as const,
+    registers: [metricsRegistry],
+  }),
+  failed: new Counter({
+    name: 'cairn_webhook_deliveries_failed_total',
+    help: 'Webhook deliveries given up by this instance after their last attempt.',
+    registers: [metricsRegistry],
+  }),
+};
+
+/** Pool figures a database reports (PostgreSQL and MySQL pools; SQLite has none). */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+export interface LiveSources {
+  pools: { name: string; stats(): PoolStats | undefined }[];
+  outboxDepth(): Promise<number>;
+}
+
+/** Sources of the gauges read at scrape time (one per server built in this process). */
+const liveSources = new Set<LiveSources>();
+
+new Gauge({
+  name: 'cairn_db_pool_connections',
+  help: 'Database pool connections by database (tracking, registry) and state (total, idle, waiting clients).',
+  labelNames: ['database', 'state'] as const,
+  registers: [metricsRegistry],
+  collect() {
+    this.reset();
+    const sums = new Map<string, PoolStats>();
+    for (const source of liveSources) {
+      for (const p of source.pools) {
+        const s = p.stats();
+        if (!s) continue;
+        const sum = sums.get(p.name) ?? { total: 0, idle: 0, waiting: 0 };
+        sums.set(p.name, {
+          total: sum.total + s.total,
+          idle: sum.idle + s.idle,
+          waiting: sum.waiting + s.waiting,
+        });
+      }
+    }
+    for (const [database, s] of sums) {
+      this.set({ database, state: 'total' }, s.total);
+      this.set({ database, state: 'idle' }, s.idle);
+      this.set({ database, state: 'waiting' }, s.waiting);
+    }
+  },
+});
+
+new Gauge({
+  name: 'cairn_webhook_outbox_depth',
+  help: 'Webhook deliveries waiting in the outbox (not yet delivered or given up), all instances.',
+  registers: [metricsRegistry],
+  async collect() {
+    let depth = 0;
+    for (const source of liveSources) {
+      try {
+        depth += await source.outboxDepth();
+      } catch {
+        // Database unreachable: /ready reports it.
+      }
+    }
+    this.set(depth);
+  },
+});
+
+/**
+ * Registers what the gauges read at scrape time: database pools and the webhook outbox depth (a
+ * query: the depth of the outbox shared by all instances). Returns the function that removes them.
+ */
+export function registerLiveGauges(sources: LiveSources): () => void {
+  liveSources.add(sources);
+  return () => liveSources.delete(sources);
+}
+
+/**
+ * Wraps every method of `target` that returns a promise so its duration is recorded under
+ * `store` and the method name.
+ */
+export function timedStore<T extends object>(target: T, store: string): T {
+  return new Proxy(target, {
+    get(obj, prop, receiver) {
+      const value: unknown = Reflect.get(obj, prop, receiver);
+      if (typeof value !== 'function' || typeof prop !== 'string') return value;
+      return (...args: unknown[]) => {
+        const end = storeMetrics.operations.startTimer({ store, operation: prop });
+        const result: unknown = (value as (...a: unknown[]) => unknown).apply(obj, args);
+        if (result instanceof Promise) {
+          return result.then(
+            (v: unknown) => {
+              end({ outcome: 'ok' });
+              return v;
+            },
+            (err: unknown) => {
+              end({ outcome: 'error' });
+              throw err;
+            },
+          );
+        }
+        return result;
+      };
+    },
+  });
+}
+
+/** Passes `source` through, counting its bytes as artifact traffic in `direction`. */
+export function countArtifactBytes(source: Readable, direction: 'in' | 'out'): Readable {
+  const counter = artifactMetrics.bytes.labels({ direction });
+  const through = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      counter.inc(chunk.length);
+      done(null, chunk);
+    },
+  });
+  return pipeline(source, through, () => undefined);
+}

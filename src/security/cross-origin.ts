@@ -1,0 +1,75 @@
+/**
+ * Browsers on other sites. CORS (`@fastify/cors`) tells a browser which other origins may read the
+ * API's answers: by default none, only the server's own pages. Because a browser still *sends*
+ * simple cross-site requests (a form post, a `no-cors` fetch) and only hides the answer, requests
+ * that change state and carry a foreign `Origin` are refused outright with 403, before any work.
+ */
+import cors from '@fastify/cors';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { MlflowError } from '../errors.js';
+import { sendGuardError } from './guard-reply.js';
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** True when `origin` (scheme://host[:port]) names the host the request was sent to. */
+function isSameOrigin(origin: string, host: string | undefined): boolean {
+  if (!host) return false;
+  try {
+    return new URL(origin).host === new URL(`http://${host}`).host;
+  } catch {
+    return false;
+  }
+}
+
+function originMatcher(allowed: string[]): (origin: string) => boolean {
+  const res = allowed.map(
+    (a) =>
+      new RegExp(
+        `^${a
+          .toLowerCase()
+          .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '[^/]*')}$`,
+      ),
+  );
+  return (origin) => res.some((re) => re.test(origin.toLowerCase()));
+}
+
+export async function registerCrossOriginGuard(
+  app: FastifyInstance,
+  opts: { corsAllowedOrigins: string[] },
+): Promise<void> {
+  const anyOrigin = opts.corsAllowedOrigins.includes('*');
+  const listed = originMatcher(opts.corsAllowedOrigins);
+  const allowedOrigin = (request: FastifyRequest): boolean => {
+    const origin = request.headers.origin;
+    if (origin === undefined) return true;
+    return anyOrigin || isSameOrigin(origin, request.headers.host) || listed(origin);
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!STATE_CHANGING.has(request.method) || allowedOrigin(request)) return;
+    const origin = String(request.headers.origin).slice(0, 200);
+    request.log.warn({ origin }, 'refused a cross-origin request');
+    return sendGuardError(
+      reply,
+      new MlflowError(
+        `Cross-origin request from '${origin}' refused. Add the origin to --cors-allowed-origins to allow it.`,
+        'PERMISSION_DENIED',
+      ),
+    );
+  });
+
+  await app.register(cors, {
+    hideOptionsRoute: true,
+    delegator: (request, callback) =>
+      callback(null, {
+        // With `*` any site may read answers, so never with the user's cookies.
+        origin: anyOrigin ? '*' : allowedOrigin(request) && request.headers.origin !== undefined,
+        credentials: !anyOrigin,
+        methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+        exposedHeaders: ['X-Request-Id'],
+        maxAge: 600,
+        strictPreflight: true,
+      }),
+  });
+}

@@ -1,0 +1,190 @@
+/**
+ * Reading request bodies within limits: a byte limit (checked against Content-Length before
+ * anything is read, then while reading) and, for JSON, a nesting depth and member count checked
+ * on the raw bytes as they arrive, so that a depth or key-count bomb is refused before
+ * `JSON.parse` ever sees it.
+ *
+ * A body over a limit answers 413 and the connection is closed. The rest of the body is read and
+ * discarded first, within a bound (`discardRest`): closing a socket with unread data makes the
+ * kernel reset the connection, and the client would then lose the 413 instead of reading it.
+ */
+import type { IncomingMessage } from 'node:http';
+import { MlflowError, badRequest } from '../errors.js';
+
+/** 413 Payload Too Large; the server closes the connection after answering it. */
+export class PayloadTooLargeError extends MlflowError {
+  constructor(message: string) {
+    super(message, 'RESOURCE_EXHAUSTED');
+    this.name = 'PayloadTooLargeError';
+  }
+
+  override get httpStatus(): number {
+    return 413;
+  }
+}
+
+export interface JsonShapeLimits {
+  /** Deepest nesting of objects and arrays. */
+  maxDepth: number;
+  /** Most members (object keys plus list items) in the whole body. */
+  maxMembers: number;
+}
+
+/** Most bytes read and thrown away after a refusal, and for how long, before the socket is cut. */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+const DRAIN_MAX_MS = 5000;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** Follows JSON text byte by byte, tracking only what the limits need (strings, depth, members). */
+export class JsonShapeGuard {
+  private depth = 0;
+  private members = 0;
+  private inString = false;
+  private escaped = false;
+  /** Per open container: whether it holds a first member yet. */
+  private readonly limits: JsonShapeLimits;
+
+  constructor(limits: JsonShapeLimits) {
+    this.limits = limits;
+  }
+
+  /**
+   * Throws as soon as the text seen so far nests too deep or holds too many members. Takes raw
+   * bytes or an already decoded string (the characters that matter are all ASCII).
+   */
+  feed(chunk: Uint8Array | string): void {
+    const { maxDepth, maxMembers } = this.limits;
+    const text = typeof chunk === 'string';
+    for (let i = 0; i < chunk.length; i++) {
+      const c = text ? (chunk as string).charCodeAt(i) : (chunk as Uint8Array)[i]!;
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === BACKSLASH) this.escaped = true;
+        else if (c === QUOTE) this.inString = false;
+        continue;
+      }
+      if (c === QUOTE) this.inString = true;
+      else if (c === 0x7b || c === 0x5b) {
+        // `{` or `[`: a new level, and (except at the top) a member of its parent.
+        if (++this.depth > maxDepth) {
+          throw badRequest(`The request body nests deeper than ${maxDepth} levels.`);
+        }
+      } else if (c === 0x7d || c === 0x5d) this.depth--;
+      else if (c === 0x2c || c === 0x3a) {
+        // Every `,` separates two members and every `:` follows a key: together they bound the
+        // number of members from above without parsing anything.
+        if (++this.members > maxMembers) {
+          throw new PayloadTooLargeError(`The request body holds more than ${maxMembers} JSON members.`);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Reads and discards what is left of a body, within a bound, so that an answer sent before the
+ * body was read reaches the client (the connection is closed after it).
+ */
+export function discardRest(req: IncomingMessage): Promise<void> {
+  if (req.readableEnded || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = () => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', done);
+      req.off('error', done);
+      req.off('close', done);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > DRAIN_MAX_BYTES) done();
+    };
+    const timer = setTimeout(done, DRAIN_MAX_MS);
+    req.on('data', onData);
+    req.once('end', done);
+    req.once('error', done);
+    req.once('close', done);
+    req.resume();
+  });
+}
+
+const tooLarge = (limit: number) =>
+  new PayloadTooLargeError(`Request body exceeds the limit of ${limit} bytes.`);
+
+/**
+ * Reads a whole body of at most `limit` bytes; with `shape`, also checks JSON depth and members
+ * while reading. Throws `PayloadTooLargeError` (413) or a 400, leaving the rest of the body
+ * unread (the error reply drains it; see `discardRest`).
+ */
+export async function readLimitedBody(
+  req: IncomingMessage,
+  limit: number,
+  shape?: JsonShapeLimits,
+): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const guard = shape ? new JsonShapeGuard(shape) : undefined;
+  // Events rather than `for await`: leaving an async iterator early destroys the request, and
+  // with it the socket, before the refusal could be drained and answered.
+  const refusal = await new Promise<Buffer | MlflowError>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (result: Buffer | MlflowError | Error) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+      if (result instanceof Error && !(result instanceof MlflowError)) reject(result);
+      else resolve(result);
+    };
+    const onData = (buf: Buffer) => {
+      size += buf.length;
+      try {
+        if (size > limit) throw tooLarge(limit);
+        guard?.feed(buf);
+      } catch (err) {
+        req.pause();
+        chunks.length = 0;
+        finish(err as Error);
+        return;
+      }
+      chunks.push(buf);
+    };
+    const onEnd = () => finish(Buffer.concat(chunks, size));
+    const onError = (err: Error) => finish(err);
+    const onClose = () => {
+      if (!req.readableEnded) finish(new ClientAbortError());
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+    req.once('close', onClose);
+  });
+  if (refusal instanceof MlflowError) throw refusal;
+  return refusal;
+}
+
+/** The client closed the connection before its request body was complete. */
+export class ClientAbortError extends Error {
+  readonly code = 'ECONNRESET';
+
+  constructor() {
+    super('The client closed the connection before the request body was complete.');
+    this.name = 'ClientAbortError';
+  }
+}
+
+/**
+ * A request that ended because its client went away (closed the socket, or the connection timed
+ * out): nobody is left to answer, and it is no failure of the server.
+ */
+export function isClientAbort(req: IncomingMessage, err: unknown): boolean {
+  if (err instanceof ClientAbortError) return true;
+  const code = (err as { code?: string } | undefined)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return false;
+  return req.aborted || req.socket?.destroyed === true;
+}

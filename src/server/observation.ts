@@ -1,0 +1,42 @@
+/**
+ * The observation stage of the request pipeline: Prometheus metrics for every request (by route
+ * pattern, never by raw URL, so the label set stays small and holds no names or ids), and the
+ * operator endpoints `/metrics` and `/ready`. `/health` (in app.ts) stays pure liveness: it
+ * answers as long as the process serves HTTP, while `/ready` also needs the databases, the schema
+ * and the artifact store.
+ *
+ * Who may read them: neither exposes a secret, an experiment, a run or a user name; they do tell
+ * request volumes and what the server depends on. Keep them on the internal network (scrapers
+ * and probes call them without credentials); the access-control table maps these routes by the
+ * constants below.
+ */
+import type { FastifyInstance } from 'fastify';
+import { httpMetrics, metricsRegistry } from '../observability/metrics.js';
+import type { ServerContext } from './context.js';
+
+export const METRICS_ROUTE = '/metrics';
+export const READY_ROUTE = '/ready';
+/** Operator routes that carry no user data (for the access-control table). */
+export const OPERATOR_ROUTES = [METRICS_ROUTE, READY_ROUTE] as const;
+
+export function registerObservation(app: FastifyInstance, ctx: ServerContext): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const method = request.method;
+    httpMetrics.requests.inc({ method, route, status: String(reply.statusCode) });
+    httpMetrics.duration.observe({ method, route }, reply.elapsedTime / 1000);
+  });
+
+  app.get(METRICS_ROUTE, async (_request, reply) =>
+    reply.type(metricsRegistry.contentType).send(await metricsRegistry.metrics()),
+  );
+
+  app.get(READY_ROUTE, async (_request, reply) => {
+    const checks = ctx.readiness ? await ctx.readiness() : [];
+    const ready = checks.every((c) => c.ok);
+    return reply
+      .code(ready ? 200 : 503)
+      .type('application/json')
+      .send({ status: ready ? 'ready' : 'not ready', checks });
+  });
+}
