@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
+import { startTestServer } from '../helpers/server.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -168,6 +169,20 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     assert.equal(String(http.containerPort), config.data?.CAIRN_PORT);
     assert.equal(config.data?.CAIRN_HOST, '0.0.0.0');
     assert.equal(template.spec.securityContext?.runAsNonRoot, true);
+  });
+
+  it('probes paths the server answers with its own status, not the web UI page', async () => {
+    const running = await startTestServer('sqlite');
+    try {
+      for (const probe of [server.readinessProbe!, server.livenessProbe!].map((p) => p.httpGet.path)) {
+        const res = await fetch(`${running.url}${probe}`);
+        assert.equal(res.status, 200, probe);
+        assert.doesNotMatch(res.headers.get('content-type') ?? '', /html/, probe);
+        await res.arrayBuffer();
+      }
+    } finally {
+      await running.stop();
+    }
   });
 
   it('loads its settings from the ConfigMap and the Secret, the database URI and S3 keys secret', () => {
