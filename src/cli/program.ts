@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { MlflowError } from '../errors.js';
 import { serverCommand } from './server-command.js';
+import { groupsCommand, usersCommand } from './users-command.js';
+import { auditCommand, loginCommand, permissionsCommand, tokensCommand } from './access-command.js';
 import { dbCommand } from './db-command.js';
 import { experimentsCommand } from './experiments-command.js';
 import { runsCommand } from './runs-command.js';
@@ -9,6 +11,7 @@ import { artifactsCommand } from './artifacts-command.js';
 import { syncCommand } from './sync-command.js';
 import { modelsCommand } from './models-command.js';
 import { runCommand } from './run-command.js';
+import { exportCommand, importCommand } from './migrate-command.js';
 import { gcCommand } from './gc-command.js';
 
 /** Builds the `cairn` command line. Each command group lives in its own file. */
@@ -29,12 +32,23 @@ Examples:
     );
   program.addCommand(serverCommand());
   program.addCommand(dbCommand());
+  for (const c of [
+    usersCommand(),
+    groupsCommand(),
+    permissionsCommand(),
+    tokensCommand(),
+    auditCommand(),
+    loginCommand(),
+  ])
+    program.addCommand(c);
   program.addCommand(experimentsCommand());
   program.addCommand(runsCommand());
   program.addCommand(artifactsCommand());
   program.addCommand(syncCommand());
   program.addCommand(modelsCommand());
   program.addCommand(runCommand());
+  program.addCommand(importCommand());
+  program.addCommand(exportCommand());
   program.addCommand(gcCommand());
   return program;
 }

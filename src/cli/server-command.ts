@@ -31,8 +31,29 @@ function banner(config: ServerConfig, url: string, workers: number): string {
     `  Registry store:  ${registry}`,
     `  Artifact root:   ${root}`,
     `  Workers:         ${workers}`,
+    `  Access control:  ${accessLine(config)}`,
     `Point MLflow clients at it with: export MLFLOW_TRACKING_URI=${url}`,
     'Press Ctrl+C to stop.',
+    '',
+  ].join('\n');
+}
+
+function accessLine(config: ServerConfig): string {
+  if (!config.auth) return 'off (anyone who can reach the server can read and change everything)';
+  const sso = config.auth.oidc ? `, SSO from ${config.auth.oidc.issuer}` : '';
+  return `on (default permission ${config.auth.defaultPermission}${sso})`;
+}
+
+const isLoopback = (host: string): boolean =>
+  host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/** A server reachable from the network without access control deserves a loud warning. */
+export function exposureWarning(config: ServerConfig): string | undefined {
+  if (config.auth || isLoopback(config.host)) return undefined;
+  return [
+    `WARNING: listening on ${config.host} without access control: anyone who can reach this address`,
+    '         can read, change and delete every experiment, run, artifact and model.',
+    '         Start with --auth (and CAIRN_ADMIN_USERNAME / CAIRN_ADMIN_PASSWORD) to require a login.',
     '',
   ].join('\n');
 }
@@ -66,8 +87,20 @@ async function runSingle(config: ServerConfig): Promise<RunningServer> {
   });
   const port = Number(new URL(server.url).port);
   process.stdout.write(banner(config, displayUrl(config, port), 1));
+  await warnings(server, config);
   onShutdown(() => server.close());
   return server;
+}
+
+async function warnings(server: RunningServer, config: ServerConfig): Promise<void> {
+  const exposed = exposureWarning(config);
+  if (exposed) process.stderr.write(exposed);
+  if (server.ctx.auth && (await server.ctx.auth.store.countAdmins()) === 0) {
+    process.stderr.write(
+      'WARNING: access control is on but there is no administrator yet. Create one with\n' +
+        '         `cairn users create-admin` or start with CAIRN_ADMIN_USERNAME and CAIRN_ADMIN_PASSWORD set.\n',
+    );
+  }
 }
 
 /** Turns "listen EADDRINUSE ..." into advice a user can act on. */
@@ -97,8 +130,11 @@ async function runCluster(config: ServerConfig, workers: number): Promise<void> 
   let exiting = false;
   cluster.on('listening', (_worker, address) => {
     listening += 1;
-    if (listening === workers)
+    if (listening === workers) {
       process.stdout.write(banner(config, displayUrl(config, address.port), workers));
+      const exposed = exposureWarning(config);
+      if (exposed) process.stderr.write(exposed);
+    }
   });
   cluster.on('exit', (worker, code, signal) => {
     if (exiting) return;
@@ -171,6 +207,18 @@ export function serverCommand(): Command {
     .option('-h, --host <host>', 'network address to listen on (default: 127.0.0.1; 0.0.0.0 for all)')
     .option('-p, --port <port>', 'port to listen on (default: 5000)')
     .option('-w, --workers <n>', 'server processes sharing the port (default: 1)')
+    .option('--auth', 'require a login: users, groups, permissions, tokens (see docs/security.md)')
+    .option('--app-name <name>', "MLflow's spelling of --auth: --app-name basic-auth")
+    .option(
+      '--auth-default-permission <permission>',
+      'permission of users on resources without a grant: READ (default), USE, EDIT, MANAGE or NO_PERMISSIONS',
+    )
+    .option('--oidc-issuer <url>', 'accept single sign-on JWTs from this OpenID Connect issuer')
+    .option('--oidc-audience <aud>', 'the audience those JWTs must name')
+    .option('--oidc-jwks-uri <url>', "the issuer's signing keys (JWKS URL)")
+    .option('--oidc-jwks-file <path>', 'the signing keys from a local JWKS file instead')
+    .option('--oidc-username-claim <claim>', 'claim holding the user name (default: preferred_username)')
+    .option('--oidc-groups-claim <claim>', 'claim holding the group names (default: groups)')
     .option(
       '--webhook-allowed-hosts <list>',
       'comma-separated hosts, IPs or CIDR ranges that webhooks may reach although they are not public (default: none)',
@@ -187,6 +235,10 @@ Examples:
       --backend-store-uri postgresql://cairn@db:5432/cairn \\
       --artifacts-destination s3://ml-bucket/artifacts
   $ cairn server --no-serve-artifacts --default-artifact-root /shared/mlruns
+  $ CAIRN_ADMIN_USERNAME=admin CAIRN_ADMIN_PASSWORD='a long secret' \\
+      cairn server --auth -h 0.0.0.0              # login required; the first admin from the environment
+  $ cairn server --auth --oidc-issuer https://login.example.com/ --oidc-audience cairn \\
+      --oidc-jwks-uri https://login.example.com/.well-known/jwks.json
   $ cairn server --webhook-allowed-hosts ci.internal,10.20.0.0/16   # webhooks to internal receivers
 
 Webhook secrets are encrypted with CAIRN_SECRET_KEY (every instance needs the same one; the

@@ -12,6 +12,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { MlflowError, describeErrorAnswer, type ErrorCode } from '../errors.js';
+import { authorizationHeaders } from './credentials.js';
 
 /** Raised when the server could not be reached or gave no usable answer. */
 export class TransportError extends MlflowError {
@@ -122,7 +123,8 @@ export class HttpTransport {
     this.agent = isHttps ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.timeoutMs = options.timeoutMs ?? 60_000;
-    this.headers = options.headers ?? {};
+    // Credentials from the environment or ~/.mlflow/credentials, unless the caller gives its own.
+    this.headers = { ...authorizationHeaders(), ...options.headers };
   }
 
   /** Closes idle keep-alive sockets (lets the process exit promptly). */

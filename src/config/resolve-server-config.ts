@@ -7,10 +7,12 @@ import { invalidParam } from '../errors.js';
 import { flag, integer, parseBoolean, pattern, setting, type Env } from './env-values.js';
 import { readLogConfig, readNetworkConfig, type NetworkOptions } from './network-config.js';
 import { defaultServerConfig, SERVER_DEFAULTS, type ServerConfig } from './server-config.js';
+import type { AuthOptions } from './auth-config.js';
+import { resolveAuthConfig } from './resolve-auth-config.js';
 import { parseAllowedHostList } from './allowed-hosts.js';
 
 /** The `cairn server` options as commander hands them over (strings and switches). */
-export interface ServerOptions extends NetworkOptions {
+export interface ServerOptions extends AuthOptions, NetworkOptions {
   backendStoreUri?: string;
   registryStoreUri?: string;
   defaultArtifactRoot?: string;
@@ -76,6 +78,7 @@ export function resolveServerConfig(
         '--webhook-allowed-hosts',
       ),
     },
+    auth: resolveAuthConfig(opts, env),
   });
   if (config.artifactsOnly && !config.serveArtifacts) {
     throw invalidParam(

@@ -3,6 +3,7 @@
  * server, the services and the stores can all take the parts they need; `resolveServerConfig`
  * (resolve-server-config.ts) builds it once from the command line and the environment.
  */
+import type { AuthConfig } from './auth-config.js';
 
 import { LOG_DEFAULTS, NETWORK_DEFAULTS, type LogConfig, type NetworkConfig } from './network-config.js';
 
@@ -47,6 +48,8 @@ export interface ServerConfig {
   /** A regular expression every model version source must match; undefined accepts all. */
   modelVersionSourcePattern?: string;
   webhooks: WebhookDeliveryConfig;
+  /** Access control (`--auth`); undefined serves everyone without credentials, as before. */
+  auth?: AuthConfig;
   network: NetworkConfig;
   log: LogConfig;
 }

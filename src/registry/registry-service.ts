@@ -9,6 +9,7 @@ import { parseSearchFilter } from '../search/parse-filter.js';
 import { parseOrderByList } from '../search/parse-order-by.js';
 import type { RegistryEvent, RegistryStore, TagRecord } from '../store/registry-store.js';
 import { isModelUri, parseModelUri, resolveModelUri, type ModelUriRegistry } from './model-uri.js';
+import { isPromptVersion } from './prompts.js';
 import { resolveSource, type RegistryTrackingPort } from './source.js';
 import {
   ACTIVE_STAGES,
@@ -196,20 +197,22 @@ export class RegistryService implements ModelUriRegistry {
     if (!req.source) throw invalidParam(`Missing value for required parameter 'source'.`);
     (req.tags ?? []).forEach(validateTag);
     // Fail on an unknown model before doing any source resolution work.
-    await this.store.getRegisteredModel(req.name);
-    const resolved = await resolveSource(
-      req.source,
-      { runId: req.runId, modelId: req.modelId },
-      this.tracking,
-      {
-        resolveStorage: async (uri) => {
-          const target = await resolveModelUri(uri, this);
-          const record = await this.store.getModelVersion(target.name, parseVersion(target.version));
-          return { storageLocation: await this.storageOf(record), runId: record.runId };
-        },
-      },
-      this.sourcePattern,
-    );
+    const model = await this.store.getRegisteredModel(req.name);
+    const resolved = isPromptVersion(req.source, req.tags, model.tags)
+      ? { runId: req.runId || null, modelId: req.modelId || null, storageLocation: null }
+      : await resolveSource(
+          req.source,
+          { runId: req.runId, modelId: req.modelId },
+          this.tracking,
+          {
+            resolveStorage: async (uri) => {
+              const target = await resolveModelUri(uri, this);
+              const record = await this.store.getModelVersion(target.name, parseVersion(target.version));
+              return { storageLocation: await this.storageOf(record), runId: record.runId };
+            },
+          },
+          this.sourcePattern,
+        );
     const version = await this.store.createModelVersion(
       {
         name: req.name,

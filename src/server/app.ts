@@ -17,6 +17,10 @@ import { registryEndpoints } from './routes/registry.js';
 import { registerArtifactProxy } from './routes/artifact-proxy.js';
 import { artifactEndpoints } from './routes/artifacts.js';
 import { registerUiRoutes } from './routes/ui.js';
+import { authEndpoints } from './routes/auth.js';
+import { registerAuthHooks } from './auth/auth-hooks.js';
+import { runEndpoint } from './auth/list-filter.js';
+import './request-state.js';
 import { registerObservation } from './observation.js';
 
 /** The mounts every MLflow REST endpoint is served under. */
@@ -62,6 +66,14 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   registerRequestLog(app);
   await registerNetworkGuard(app, ctx.config.network, ctx.config.host);
 
+  // Pipeline state of each request (fields, principal, authorization decision).
+  app.decorateRequest('cairn', null as never);
+  app.addHook('onRequest', async (request) => {
+    request.cairn = { principal: null };
+  });
+  // Stages 2 and 3 (authentication, authorization) when access control is on.
+  if (ctx.auth) registerAuthHooks(app, ctx.auth);
+
   const methodsByPath = new Map<string, Set<string>>();
 
   registerObservation(app, ctx);
@@ -73,7 +85,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   }
 
   if (!ctx.config.artifactsOnly) {
-    for (const ep of allEndpoints()) {
+    for (const ep of [...allEndpoints(), ...(ctx.auth ? authEndpoints : [])]) {
       for (const prefix of API_PREFIXES) {
         const url = prefix + ep.path;
         const known = methodsByPath.get(url) ?? new Set<string>();
@@ -83,17 +95,22 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
           method: ep.methods,
           url,
           config: { jsonOnly: true },
-          handler: async (request: FastifyRequest, reply: FastifyReply) => {
+          // Fields are decoded before authorization, which finds the resource in them.
+          preValidation: async (request: FastifyRequest) => {
             const fields = await decodeFields(request, jsonBodyLimit(ep.path, ctx.config.maxBodyBytes));
             rejectNulCharacters(fields);
             rejectNulCharacters(request.params as Fields);
-            const result = await ep.handler({
-              fields,
+            request.cairn.fields = fields;
+          },
+          handler: async (request: FastifyRequest, reply: FastifyReply) => {
+            const call = {
+              fields: request.cairn.fields ?? {},
               params: (request.params ?? {}) as Record<string, string>,
               ctx,
               request,
               reply,
-            });
+            };
+            const result = await runEndpoint(ep, call, ctx.auth?.access);
             if (reply.sent) return reply;
             return reply.type('application/json').send(result ?? {});
           },

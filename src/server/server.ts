@@ -15,6 +15,9 @@ import { uriScheme } from '../artifacts/repository-registry.js';
 import { startStaleUploadSweeper } from '../artifacts/stale-uploads.js';
 import { ArtifactService } from '../artifacts/artifact-service.js';
 import { buildApp, type AppOptions } from './app.js';
+import { SqlAuthStore } from '../store/sql/sql-auth-store.js';
+import { createAuthRuntime } from './auth/runtime.js';
+import { createOidcVerifier } from '../auth/oidc.js';
 import type { ServerConfig } from '../config/server-config.js';
 import type { ServerContext } from './context.js';
 
@@ -86,10 +89,20 @@ export async function createContext(
     artifacts,
   );
   const ctx: ServerContext = { config, tracking, registry, artifacts, readiness };
+  if (config.auth) {
+    ctx.auth = await createAuthRuntime(
+      config.auth,
+      new SqlAuthStore(trackingDb),
+      tracking,
+      registry,
+      config.auth.oidc ? await createOidcVerifier(config.auth.oidc) : undefined,
+    );
+  }
   return {
     ctx,
     close: async () => {
       unregisterGauges();
+      await ctx.auth?.close();
       await registry.close?.();
       // Queued (group-committed) writes finish before the databases close.
       await trackingStore.close();

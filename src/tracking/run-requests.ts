@@ -5,7 +5,6 @@
  */
 import { invalidParam } from '../errors.js';
 import {
-  DEFAULT_EXPERIMENT_ID,
   RUN_NAME_TAG,
   type Metric,
   type ModelInput,
@@ -31,7 +30,8 @@ import {
 } from './validation.js';
 
 export interface CreateRunRequest {
-  experimentId?: string;
+  /** Required: a run never silently lands in the default experiment (MLflow answers 400 too). */
+  experimentId: string;
   userId?: string;
   runName?: string;
   startTime?: number;
@@ -55,7 +55,8 @@ export interface SearchRunsRequest {
 
 /** The run to create: a generated name when none is given, and the `mlflow.runName` tag set to it. */
 export function checkCreateRun(req: CreateRunRequest, truncate: boolean): CreateRunInput {
-  const experimentId = req.experimentId || DEFAULT_EXPERIMENT_ID;
+  const experimentId = req.experimentId;
+  if (!experimentId) throw invalidParam(`Missing value for required parameter 'experiment_id'.`);
   if (!isExperimentIdLike(experimentId)) throw noExperiment(experimentId);
   // An empty mlflow.runName tag names nothing: the run gets a name and the tag follows it.
   const tags = (req.tags ?? [])

@@ -26,7 +26,7 @@ test('every acknowledged log-batch survives a SIGKILL of the server', { timeout:
   try {
     const first = await startServerProcess(args, dir);
     const runId = (
-      (await api(first.url, 'POST', 'runs/create', { run_name: 'durable' })).json.run as {
+      (await api(first.url, 'POST', 'runs/create', { experiment_id: '0', run_name: 'durable' })).json.run as {
         info: { run_id: string };
       }
     ).info.run_id;

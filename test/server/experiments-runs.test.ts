@@ -208,8 +208,19 @@ for (const backend of BACKENDS) {
       assert.equal(typeof page.json.next_page_token, 'string');
     });
 
+    test('runs/create: experiment_id is required, named in the 400', async () => {
+      const res = await call('POST', 'runs/create', { run_name: 'nowhere', start_time: 1 });
+      assertError(res, 400, 'INVALID_PARAMETER_VALUE');
+      assert.match(res.json.message, /'experiment_id'/);
+      const inDefault = await call('POST', 'runs/search', {
+        experiment_ids: ['0'],
+        filter: "attributes.run_name = 'nowhere'",
+      });
+      assert.deepEqual(inDefault.json.runs ?? [], []);
+    });
+
     test('runs/create: default experiment, generated name, runName tag in sync', async () => {
-      const res = await call('POST', 'runs/create', { start_time: 1600000000000 });
+      const res = await call('POST', 'runs/create', { experiment_id: '0', start_time: 1600000000000 });
       assertOk(res);
       assert.deepEqual(Object.keys(res.json.run).sort(), ['data', 'info', 'inputs']);
       const info = res.json.run.info;
@@ -241,26 +252,40 @@ for (const backend of BACKENDS) {
       const byUuid = await call('GET', 'runs/get', { run_uuid: info.run_id });
       assert.equal(byUuid.json.run.info.run_id, info.run_id);
 
-      const emptyTag = await call('POST', 'runs/create', { tags: [{ key: 'mlflow.runName', value: '' }] });
+      const emptyTag = await call('POST', 'runs/create', {
+        experiment_id: '0',
+        tags: [{ key: 'mlflow.runName', value: '' }],
+      });
       assert.match(emptyTag.json.run.info.run_name, RUN_NAME);
       assert.deepEqual(emptyTag.json.run.data.tags, [
         { key: 'mlflow.runName', value: emptyTag.json.run.info.run_name },
       ]);
       const viaTag = await call('POST', 'runs/create', {
+        experiment_id: '0',
         tags: [{ key: 'mlflow.runName', value: 'tagged' }],
       });
       assert.equal(viaTag.json.run.info.run_name, 'tagged');
       assertError(
-        await call('POST', 'runs/create', { run_name: 'a', tags: [{ key: 'mlflow.runName', value: 'b' }] }),
+        await call('POST', 'runs/create', {
+          experiment_id: '0',
+          run_name: 'a',
+          tags: [{ key: 'mlflow.runName', value: 'b' }],
+        }),
         400,
         'INVALID_PARAMETER_VALUE',
       );
       assertError(
-        await call('POST', 'runs/create', { tags: [{ key: 'k'.repeat(251), value: 'v' }] }),
+        await call('POST', 'runs/create', {
+          experiment_id: '0',
+          tags: [{ key: 'k'.repeat(251), value: 'v' }],
+        }),
         400,
         'INVALID_PARAMETER_VALUE',
       );
-      const long = await call('POST', 'runs/create', { tags: [{ key: 'long', value: 't'.repeat(8001) }] });
+      const long = await call('POST', 'runs/create', {
+        experiment_id: '0',
+        tags: [{ key: 'long', value: 't'.repeat(8001) }],
+      });
       assert.equal(long.json.run.data.tags.find((t: Json) => t.key === 'long').value.length, 8000);
       assertError(
         await call('POST', 'runs/create', { experiment_id: '987654321' }),
@@ -268,16 +293,20 @@ for (const backend of BACKENDS) {
         'RESOURCE_DOES_NOT_EXIST',
       );
       assertError(
-        await call('POST', 'runs/create', { start_time: 'yesterday' }),
+        await call('POST', 'runs/create', { experiment_id: '0', start_time: 'yesterday' }),
         400,
         'INVALID_PARAMETER_VALUE',
       );
-      assertError(await call('POST', 'runs/create', { run_name: 7 }), 400, 'INVALID_PARAMETER_VALUE');
+      assertError(
+        await call('POST', 'runs/create', { experiment_id: '0', run_name: 7 }),
+        400,
+        'INVALID_PARAMETER_VALUE',
+      );
     });
 
     test('runs/update, set-tag rename, delete and restore', async () => {
-      const runId = (await call('POST', 'runs/create', { run_name: 'r1', start_time: 5 })).json.run.info
-        .run_id;
+      const runId = (await call('POST', 'runs/create', { experiment_id: '0', run_name: 'r1', start_time: 5 }))
+        .json.run.info.run_id;
       const upd = await call('POST', 'runs/update', {
         run_id: runId,
         status: 'FINISHED',

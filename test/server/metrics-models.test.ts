@@ -20,7 +20,8 @@ for (const backend of BACKENDS) {
 
     before(async () => {
       server = await startTestServer(backend);
-      runId = (await call('POST', 'runs/create', { run_name: 'metrics' })).json.run.info.run_id;
+      runId = (await call('POST', 'runs/create', { experiment_id: '0', run_name: 'metrics' })).json.run.info
+        .run_id;
     });
     after(async () => {
       await server.stop();
@@ -138,7 +139,7 @@ for (const backend of BACKENDS) {
     });
 
     test('log-batch: writes, limits and errors', async () => {
-      const batchRun = (await call('POST', 'runs/create', {})).json.run.info.run_id;
+      const batchRun = (await call('POST', 'runs/create', { experiment_id: '0' })).json.run.info.run_id;
       assertOk(
         await call('POST', 'runs/log-batch', {
           run_id: batchRun,
@@ -221,7 +222,7 @@ for (const backend of BACKENDS) {
     });
 
     test('metric histories: whole, paged, bulk, bulk-interval and sampled', async () => {
-      const hRun = (await call('POST', 'runs/create', {})).json.run.info.run_id;
+      const hRun = (await call('POST', 'runs/create', { experiment_id: '0' })).json.run.info.run_id;
       const points = Array.from({ length: 1000 }, (_, i) => ({
         key: 'h',
         value: i,

@@ -8,7 +8,6 @@ import {
   optKeyValueList,
   optObject,
   optObjectList,
-  optString,
   optStringList,
   optText,
   reqDouble,
@@ -141,7 +140,8 @@ const experiments: Endpoint[] = [
 const runs: Endpoint[] = [
   endpoint('POST', 'runs/create', async ({ fields, ctx }) => {
     const run = await ctx.tracking.createRun({
-      experimentId: optString(fields, 'experiment_id'),
+      // MLflow clients always send it; a run silently landing in experiment "0" would hide the mistake.
+      experimentId: reqString(fields, 'experiment_id'),
       userId: optText(fields, 'user_id'),
       runName: optText(fields, 'run_name'),
       startTime: optInt(fields, 'start_time'),

@@ -81,6 +81,11 @@ export interface Dialect {
    * would otherwise turn 0 into the next generated id). Call inside a transaction.
    */
   allowExplicitZeroId(ex: SqlExecutor): Promise<void>;
+  /**
+   * After rows were inserted with explicit values in an auto-generated key column (an import),
+   * makes the generator continue above the highest value (PostgreSQL identities do not follow).
+   */
+  advanceGeneratedIds(ex: SqlExecutor, table: string, idColumn: string): Promise<void>;
   /** True when `err` is a unique or primary-key violation reported by this database's driver. */
   isUniqueViolation(err: unknown): boolean;
   /** Whether `table` exists in the current database/schema. */

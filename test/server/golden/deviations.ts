@@ -40,14 +40,12 @@ export const MLFLOW_BUG_FIXES: Record<string, Deviation> = {
   'experiments-search-no-max-results': { reason: 'max_results defaults to 1000', status: 200 },
   'experiments-search-get-no-params': { reason: 'max_results defaults to 1000', status: 200 },
   'runs-create-no-experiment-id': {
-    reason: 'the run is created in the default experiment "0"',
-    status: 200,
-    // MLflow created nothing here: delete the run so experiment 0's searches stay comparable.
-    after: async (r, actual) => {
-      const run = (actual.json as { run: { info: { run_id: string; experiment_id: string } } }).run;
-      if (run.info.experiment_id !== '0')
-        throw new Error(`run created in experiment ${run.info.experiment_id}`);
-      await r.call('POST', '/api/2.0/mlflow/runs/delete', { run_id: run.info.run_id });
+    reason: 'a clean 400 INVALID_PARAMETER_VALUE naming experiment_id, not a raw SQL error',
+    status: 400,
+    after: async (_r, actual) => {
+      const body = actual.json as { error_code?: string; message?: string };
+      if (body.error_code !== 'INVALID_PARAMETER_VALUE' || !body.message?.includes("'experiment_id'"))
+        throw new Error(`runs/create without experiment_id answered ${JSON.stringify(body)}`);
     },
   },
   'experiments-create-bad-json': {

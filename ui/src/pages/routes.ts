@@ -12,6 +12,8 @@ const ComparePage = lazy(() => import('./compare/ComparePage').then((m) => ({ de
 const RunPage = lazy(() => import('./run/RunPage').then((m) => ({ default: m.RunPage })));
 const ModelsPage = lazy(() => import('./registry/ModelsPage').then((m) => ({ default: m.ModelsPage })));
 const ModelPage = lazy(() => import('./registry/ModelPage').then((m) => ({ default: m.ModelPage })));
+const PromptsPage = lazy(() => import('./prompts/PromptsPage').then((m) => ({ default: m.PromptsPage })));
+const PromptPage = lazy(() => import('./prompts/PromptPage').then((m) => ({ default: m.PromptPage })));
 const VersionPage = lazy(() => import('./registry/VersionPage').then((m) => ({ default: m.VersionPage })));
 
 export interface RouteDef {
@@ -31,9 +33,12 @@ export const ROUTES: RouteDef[] = [
   { path: '/models', component: ModelsPage, section: 'models' },
   { path: '/models/:name', component: ModelPage, section: 'models' },
   { path: '/models/:name/versions/:version', component: VersionPage, section: 'models' },
+  { path: '/prompts', component: PromptsPage, section: 'prompts' },
+  { path: '/prompts/:name', component: PromptPage, section: 'prompts' },
 ];
 
 export const NAV: { section: string; label: string; to: string }[] = [
   { section: 'experiments', label: 'Experiments', to: '/experiments' },
   { section: 'models', label: 'Models', to: '/models' },
+  { section: 'prompts', label: 'Prompts', to: '/prompts' },
 ];

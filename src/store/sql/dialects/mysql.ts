@@ -77,6 +77,8 @@ export const mysqlDialect: Dialect = {
   async allowExplicitZeroId(ex) {
     await ex.run("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO')");
   },
+  // AUTO_INCREMENT follows explicitly inserted ids.
+  advanceGeneratedIds: async () => {},
   isUniqueViolation: (err) => DUPLICATE_ERRNOS.has(Number((err as { errno?: unknown } | null)?.errno)),
   tableExists: informationSchemaTableExists('DATABASE()'),
   async acquireMigrationLock(tx, timeoutSeconds) {

@@ -11,6 +11,12 @@ export const postgresDialect: Dialect = {
   name: 'postgresql',
   ...onConflictStatements,
   allowExplicitZeroId: async () => {},
+  async advanceGeneratedIds(ex, table, idColumn) {
+    await ex.query(
+      `SELECT setval(pg_get_serial_sequence(?, ?), GREATEST((SELECT MAX(${this.id(idColumn)}) FROM ${this.id(table)}), 1))`,
+      [table, idColumn],
+    );
+  },
   // SQLSTATE unique_violation.
   isUniqueViolation: (err) => (err as { code?: unknown } | null)?.code === '23505',
   tableExists: informationSchemaTableExists('current_schema()'),

@@ -7,6 +7,8 @@ const UNIQUE_CODES = new Set(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRI
 export const sqliteDialect: Dialect = {
   name: 'sqlite',
   ...onConflictStatements,
+  // AUTOINCREMENT follows explicitly inserted ids.
+  advanceGeneratedIds: async () => {},
   allowExplicitZeroId: async () => {},
   isUniqueViolation: (err) => UNIQUE_CODES.has(String((err as { code?: unknown } | null)?.code)),
   async tableExists(ex, table) {

@@ -2,7 +2,14 @@ import type { Migration } from '../migrations.js';
 import { trackingSchema } from './001-tracking.js';
 import { registrySchema } from './002-registry.js';
 import { searchStatistics } from './003-search-statistics.js';
+import { authSchema } from './004-auth.js';
 import { webhookOutbox } from './005-webhook-outbox.js';
 
 /** Every schema migration, in version order. Add a new file and one line here for a change. */
-export const MIGRATIONS: Migration[] = [trackingSchema, registrySchema, searchStatistics, webhookOutbox];
+export const MIGRATIONS: Migration[] = [
+  trackingSchema,
+  registrySchema,
+  searchStatistics,
+  authSchema,
+  webhookOutbox,
+];

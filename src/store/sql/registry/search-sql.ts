@@ -6,6 +6,7 @@ import { invalidParam } from '../../../errors.js';
 import type { Clause, Filter, OrderBy } from '../../../search/ast.js';
 import type { Dialect, SqlValue } from '../database.js';
 import { likePatternToSql } from '../../../search/like.js';
+import { notPromptSql, promptScope } from './prompt-scope.js';
 
 export type RegistryEntity = 'registered_models' | 'model_versions';
 
@@ -135,11 +136,13 @@ export function compileSearch(
   orderBy: OrderBy[],
 ): Compiled {
   const params: SqlValue[] = [];
-  const predicates = filter.map((c) => {
+  const { clauses, excludePrompts } = promptScope(filter);
+  const predicates = clauses.map((c) => {
     if (c.type === 'tag') return tagPredicate(d, entity, alias, c, params);
     if (c.type === 'attribute') return attributePredicate(d, entity, alias, c, params);
     throw invalidParam(`Invalid filter '${c.type}.${c.key}': only attributes and tags can be searched here.`);
   });
+  if (excludePrompts) predicates.push(notPromptSql(d, alias, params));
   const seen = new Set<string>();
   const order: string[] = [];
   const add = (column: string, ascending: boolean): void => {

@@ -15,34 +15,7 @@ export async function logInputs(
 ): Promise<void> {
   await ctx.db.transaction(async (tx) => {
     const run = await activeRunRow(tx, runId);
-    const experimentId = num(run.experiment_id);
-    for (const input of datasets) {
-      const datasetUuid = await ensureDataset(ctx, tx, experimentId, input);
-      const linked = await tx.query(
-        'SELECT input_uuid FROM run_inputs WHERE run_uuid = ? AND dataset_uuid = ?',
-        [runId, datasetUuid],
-      );
-      if (linked.length) continue;
-      const inputUuid = randomUUID();
-      await tx.run('INSERT INTO run_inputs (input_uuid, run_uuid, dataset_uuid, pos) VALUES (?, ?, ?, ?)', [
-        inputUuid,
-        runId,
-        datasetUuid,
-        nextPos(),
-      ]);
-      const tags = new Map((input.tags ?? []).map((t) => [t.key, t.value]));
-      if (tags.size) {
-        await tx.run(
-          ctx.db.dialect.insertIgnore(
-            'input_tags',
-            ['input_uuid', 'tag_key', 'tag_value', 'pos'],
-            ['input_uuid', 'tag_key'],
-            tags.size,
-          ),
-          [...tags].flatMap(([k, v]) => [inputUuid, k, v, nextPos()]),
-        );
-      }
-    }
+    await linkDatasets(ctx, tx, runId, num(run.experiment_id), datasets);
     await linkModels(
       ctx,
       tx,
@@ -64,7 +37,7 @@ export async function logOutputs(
   });
 }
 
-async function linkModels(
+export async function linkModels(
   ctx: StoreContext,
   tx: Exec,
   runId: string,
@@ -126,4 +99,41 @@ async function ensureDataset(
     ],
   );
   return str((await find())[0]!.dataset_uuid);
+}
+
+/** Links datasets to a run inside the caller's transaction (no-op for ones already linked). */
+export async function linkDatasets(
+  ctx: StoreContext,
+  tx: Exec,
+  runId: string,
+  experimentId: number,
+  datasets: readonly DatasetInput[],
+): Promise<void> {
+  for (const input of datasets) {
+    const datasetUuid = await ensureDataset(ctx, tx, experimentId, input);
+    const linked = await tx.query(
+      'SELECT input_uuid FROM run_inputs WHERE run_uuid = ? AND dataset_uuid = ?',
+      [runId, datasetUuid],
+    );
+    if (linked.length) continue;
+    const inputUuid = randomUUID();
+    await tx.run('INSERT INTO run_inputs (input_uuid, run_uuid, dataset_uuid, pos) VALUES (?, ?, ?, ?)', [
+      inputUuid,
+      runId,
+      datasetUuid,
+      nextPos(),
+    ]);
+    const tags = new Map((input.tags ?? []).map((t) => [t.key, t.value]));
+    if (tags.size) {
+      await tx.run(
+        ctx.db.dialect.insertIgnore(
+          'input_tags',
+          ['input_uuid', 'tag_key', 'tag_value', 'pos'],
+          ['input_uuid', 'tag_key'],
+          tags.size,
+        ),
+        [...tags].flatMap(([k, v]) => [inputUuid, k, v, nextPos()]),
+      );
+    }
+  }
 }

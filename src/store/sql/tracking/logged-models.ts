@@ -122,7 +122,7 @@ export async function getLoggedModel(ctx: StoreContext, modelId: string): Promis
   return (await loadModels(ctx.db, [await modelRow(ctx.db, modelId)]))[0]!;
 }
 
-async function upsertModelTags(
+export async function upsertModelTags(
   ctx: StoreContext,
   ex: Exec,
   modelId: string,
@@ -143,7 +143,7 @@ async function upsertModelTags(
   );
 }
 
-async function insertModelParams(
+export async function insertModelParams(
   ctx: StoreContext,
   ex: Exec,
   modelId: string,

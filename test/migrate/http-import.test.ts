@@ -1,0 +1,61 @@
+/** `cairn import --from http://…`: everything of a second Cairn server, read through its REST API. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HttpSource } from '../../src/migrate/http-source.js';
+import { runImport } from '../../src/migrate/importer.js';
+import { BACKENDS } from '../helpers/backends.js';
+import { newInstallation, seed, snapshot, type Installation, type Json } from './fixtures.js';
+
+const withoutDefaultTimes = (s: Json): Json => ({
+  ...s,
+  experiments: s.experiments.map((e: Json) =>
+    e.experiment_id === '0' ? { ...e, creation_time: 0, last_update_time: 0 } : e,
+  ),
+});
+
+describe(`import from a tracking server over HTTP (${BACKENDS.join(', ')})`, () => {
+  let src: Installation;
+  let dst: Installation;
+
+  before(async () => {
+    src = await newInstallation(BACKENDS[0]!);
+    dst = await newInstallation(BACKENDS[BACKENDS.length - 1]!);
+  });
+  after(async () => {
+    await src?.destroy();
+    await dst?.destroy();
+  });
+
+  test('every entity, metric point and artifact arrives; a second import skips everything', async () => {
+    const url = await src.start();
+    await seed(url);
+    const expected = await snapshot(url);
+
+    const stores = await dst.stores();
+    try {
+      const source = await HttpSource.open(url);
+      const report = await runImport(source, stores.target).finally(() => source.close());
+      assert.deepEqual(report.failures, []);
+      assert.equal(report.count('runs'), expected.runs.length);
+      assert.equal(report.count('metric points'), expected.points);
+      assert.equal(report.count('artifact files'), 2);
+      assert.equal(report.count('model versions'), 3);
+
+      const again = await HttpSource.open(url);
+      const second = await runImport(again, stores.target).finally(() => again.close());
+      assert.equal(second.count('runs'), 0);
+      assert.equal(second.skipped('runs'), expected.runs.length);
+    } finally {
+      await stores.close();
+    }
+    const actual = await snapshot(await dst.start());
+    assert.deepEqual(withoutDefaultTimes(actual), withoutDefaultTimes(expected));
+  });
+
+  test('a URL that is not a tracking server is a clear error', async () => {
+    await assert.rejects(HttpSource.open('http://127.0.0.1:9/'), (err: Error) => {
+      assert.doesNotMatch(err.message, /\n\s+at /);
+      return true;
+    });
+  });
+});
