@@ -49,7 +49,9 @@ export {
   type UpdateRunRequest,
   type ArtifactFileInfo,
 } from './client/tracking-client.js';
-export { ArtifactClient, resolveArtifactLocation, type TransferProgress } from './client/artifacts.js';
+export { ArtifactClient, type TransferProgress } from './client/artifacts.js';
+export { artifactRepositoryFor, registerArtifactRepository } from './artifacts/repository-registry.js';
+export type { ArtifactRepository } from './artifacts/artifact-repository.js';
 export { HttpError, TransportError, type RetryPolicy, type TransportOptions } from './client/http.js';
 export { RunLogger, type LoggerStatus, type RunLoggerOptions } from './client/run-logger.js';
 export { syncSpools, type SyncReport } from './client/sync.js';

@@ -4,14 +4,20 @@
  * stream so that file size never decides memory use.
  */
 import type { Readable } from 'node:stream';
+import type { ArtifactFileInfo } from '../entities/artifacts.js';
+import { invalidParam, notFound, type MlflowError } from '../errors.js';
 
-/** One entry of a listing, shaped as MLflow's `FileInfo` on the wire. */
-export interface ArtifactFileInfo {
-  /** Relative to the repository root, including the listed directory (`dir/file.txt`). */
-  path: string;
-  is_dir: boolean;
-  /** Omitted for directories and for empty files, as MLflow does. */
-  file_size?: number;
+export type { ArtifactFileInfo } from '../entities/artifacts.js';
+
+/**
+ * What `write` stores: a stream, or a function giving a fresh stream of the same bytes for each
+ * attempt (lets a transport repeat an upload that failed before the server acted on it).
+ */
+export type ArtifactSource = Readable | (() => Readable);
+
+/** The stream of a source (its first attempt). */
+export function sourceStream(data: ArtifactSource): Readable {
+  return typeof data === 'function' ? data() : data;
 }
 
 export interface ArtifactStat {
@@ -40,7 +46,7 @@ export interface ArtifactRepository {
    * Stores the stream as the file at `path`, creating parent directories as needed and replacing
    * any previous file. A failed write never leaves a partial file visible at `path`.
    */
-  write(path: string, data: Readable): Promise<void>;
+  write(path: string, data: ArtifactSource): Promise<void>;
 
   /** Deletes a file or a whole directory; deleting something missing is not an error. */
   delete(path: string): Promise<void>;
@@ -75,4 +81,21 @@ export function joinArtifactPath(...parts: (string | undefined)[]): string {
     .map((p) => p.replace(/^\/+|\/+$/g, ''))
     .filter(Boolean)
     .join('/');
+}
+
+/** Why `rel` cannot be opened as a file: 400 when it is a folder, 404 when nothing is there. */
+export async function notAFileError(repo: ArtifactRepository, rel: string): Promise<MlflowError> {
+  return (await repo.stat(rel))?.isDir
+    ? invalidParam(`Artifact '${rel}' is a directory, not a file.`)
+    : notFound(`Artifact '${rel}' does not exist.`);
+}
+
+/** A listing entry for a file; the size is left out for empty files, as MLflow does. */
+export function fileEntry(path: string, size: number): ArtifactFileInfo {
+  return size > 0 ? { path, is_dir: false, file_size: size } : { path, is_dir: false };
+}
+
+/** A listing sorted by path (byte order, as every repository answers). */
+export function sortedByPath(infos: ArtifactFileInfo[]): ArtifactFileInfo[] {
+  return infos.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -3,18 +3,17 @@
  * `http(s)://host/api/2.0/mlflow-artifacts/artifacts/...` URIs. This is what clients use when the
  * server serves artifacts, so they never need credentials for the storage behind it.
  */
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { MlflowError, describeErrorAnswer, invalidParam } from '../errors.js';
 import {
   joinArtifactPath,
+  sortedByPath,
   type ArtifactFileInfo,
   type ArtifactRepository,
+  type ArtifactSource,
   type ArtifactStat,
 } from './artifact-repository.js';
+import { plainHttpSender, type ArtifactHttpSender, type HttpAnswer } from './http-sender.js';
 import { guessMimeType } from './mime.js';
 import { artifactBasename, safeArtifactPath } from './safe-path.js';
 
@@ -25,6 +24,11 @@ export interface HttpRepositoryOptions {
   trackingUri?: string;
   /** Extra request headers (authentication); defaults come from the MLFLOW_TRACKING_* variables. */
   headers?: Record<string, string>;
+  /**
+   * The sender for requests to the server at `baseUrl` (the SDK passes its transport for its own
+   * server); `undefined` means a plain sender with `headers`.
+   */
+  http?: (baseUrl: string) => ArtifactHttpSender | undefined;
 }
 
 /** Splits a proxy artifact URI into the server base URL and the path under the proxy root. */
@@ -89,14 +93,14 @@ export class HttpArtifactRepository implements ArtifactRepository {
   readonly baseUrl: string;
   /** The path of this repository's root under the server's artifact destination. */
   readonly root: string;
-  private readonly headers: Record<string, string>;
+  private readonly http: ArtifactHttpSender;
 
   constructor(rootUri: string, options: HttpRepositoryOptions = {}) {
     this.rootUri = rootUri;
     const parsed = parseProxyArtifactUri(rootUri, options.trackingUri ?? process.env.MLFLOW_TRACKING_URI);
     this.baseUrl = parsed.baseUrl;
     this.root = parsed.root;
-    this.headers = options.headers ?? authHeadersFromEnv();
+    this.http = options.http?.(this.baseUrl) ?? plainHttpSender(options.headers ?? authHeadersFromEnv());
   }
 
   private fileUrl(path: string): string {
@@ -108,12 +112,11 @@ export class HttpArtifactRepository implements ArtifactRepository {
     const rel = safeArtifactPath(path);
     const url = new URL(`${this.baseUrl}${PROXY_ARTIFACTS_PATH}`);
     url.searchParams.set('path', joinArtifactPath(this.root, rel));
-    const res = await fetch(url, { headers: this.headers });
-    await throwIfFailed(res, 'list artifacts');
-    const body = (await res.json()) as { files?: ArtifactFileInfo[] };
-    return (body.files ?? [])
-      .map((f) => ({ ...f, path: joinArtifactPath(rel, f.path) }))
-      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const res = await this.http.raw('GET', url, { idempotent: true });
+    const body = JSON.parse((await succeeded(res, 'list artifacts')) || '{}') as {
+      files?: ArtifactFileInfo[];
+    };
+    return sortedByPath((body.files ?? []).map((f) => ({ ...f, path: joinArtifactPath(rel, f.path) })));
   }
 
   async stat(path: string): Promise<ArtifactStat | undefined> {
@@ -126,61 +129,47 @@ export class HttpArtifactRepository implements ArtifactRepository {
   }
 
   async openRead(path: string): Promise<Readable> {
-    const res = await fetch(this.fileUrl(path), { headers: this.headers });
-    await throwIfFailed(res, 'download artifact');
-    if (!res.body) return Readable.from([]);
-    return Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+    const res = await this.http.raw('GET', this.fileUrl(path), { idempotent: true });
+    if (res.status >= 300) await succeeded(res, 'download artifact');
+    return res.body;
   }
 
-  async write(path: string, data: Readable): Promise<void> {
+  async write(path: string, data: ArtifactSource): Promise<void> {
     const rel = safeArtifactPath(path);
     if (!rel) throw invalidParam('An artifact path must name a file.');
-    const res = await putStream(
-      this.fileUrl(rel),
-      { ...this.headers, 'Content-Type': guessMimeType(rel) },
-      data,
-    );
-    if (res.status >= 300) {
-      await throwIfFailed(new Response(res.body, { status: res.status }), 'upload artifact');
-    }
+    // Uploads replace the file at the same path, so repeating one is harmless -- when the bytes
+    // can be produced again. A plain stream can be sent only once.
+    const replayable = typeof data === 'function';
+    const res = await this.http.raw('PUT', this.fileUrl(rel), {
+      headers: { 'Content-Type': guessMimeType(rel) },
+      body: replayable ? data : () => data,
+      idempotent: true,
+      timeoutMs: UPLOAD_TIMEOUT_MS,
+      ...(replayable ? {} : { retry: { maxAttempts: 1 } }),
+    });
+    await succeeded(res, 'upload artifact');
   }
 
   async delete(path: string): Promise<void> {
-    const res = await fetch(this.fileUrl(path), { method: 'DELETE', headers: this.headers });
-    await throwIfFailed(res, 'delete artifact');
-    await res.arrayBuffer();
+    const res = await this.http.raw('DELETE', this.fileUrl(path), { idempotent: true });
+    await succeeded(res, 'delete artifact');
   }
 }
 
-/**
- * PUTs a stream with node:http so the socket's backpressure paces the reads. (Node 20's fetch
- * reads a streamed request body ahead of the socket, which would pull a large file into memory.)
- */
-function putStream(
-  url: string,
-  headers: Record<string, string>,
-  data: Readable,
-): Promise<{ status: number; body: Buffer }> {
-  const send = url.startsWith('https:') ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = send(url, { method: 'PUT', headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', reject);
-    pipeline(data, req).catch((err: unknown) => {
-      req.destroy();
-      reject(err instanceof Error ? err : new Error(String(err)));
-    });
-  });
+/** An upload may wait this long for the server's answer once its body is sent. */
+const UPLOAD_TIMEOUT_MS = 10 * 60_000;
+
+/** The answer's text when it is a success; otherwise the MlflowError the server described. */
+async function succeeded(res: HttpAnswer, action: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of res.body) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array));
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (res.status >= 200 && res.status < 300) return text;
+  throw failure(res.status, text, action);
 }
 
-/** Turns a failed response into the MlflowError the server described. */
-async function throwIfFailed(res: Response, action: string): Promise<void> {
-  if (res.ok) return;
-  const text = await res.text().catch(() => '');
-  const { code, message } = describeErrorAnswer(res.status, text);
-  throw new MlflowError(`Failed to ${action} (HTTP ${res.status}): ${message}`, code);
+/** The MlflowError a failed answer describes. */
+function failure(status: number, text: string, action: string): MlflowError {
+  const { code, message } = describeErrorAnswer(status, text);
+  return new MlflowError(`Failed to ${action} (HTTP ${status}): ${message}`, code);
 }

@@ -9,7 +9,9 @@ import { invalidParam, notFound } from '../errors.js';
 import {
   joinArtifactPath,
   type ArtifactFileInfo,
+  sourceStream,
   type ArtifactRepository,
+  type ArtifactSource,
   type ArtifactStat,
 } from './artifact-repository.js';
 import { assertRealPathInside } from './contained-path.js';
@@ -112,9 +114,10 @@ export class LocalArtifactRepository implements ArtifactRepository {
     return createReadStream(full);
   }
 
-  async write(path: string, data: Readable): Promise<void> {
+  async write(path: string, source: ArtifactSource): Promise<void> {
     const rel = safeArtifactPath(path);
     if (!rel) throw invalidParam('An artifact path must name a file.');
+    const data = sourceStream(source);
     let full: string;
     try {
       full = await this.containedPath(rel);

@@ -1,11 +1,8 @@
-/**
- * Media types guessed from file names, for downloads and uploads. JSON is served as text/plain
- * (as MLflow does) so that browsers show it instead of handing it to a script context.
- */
+/** Media types guessed from file names: one table for uploads (SDK, CLI) and downloads (server). */
 const TYPES: Record<string, string> = {
   txt: 'text/plain',
   log: 'text/plain',
-  json: 'text/plain',
+  json: 'application/json',
   jsonl: 'text/plain',
   md: 'text/markdown',
   csv: 'text/csv',
@@ -47,4 +44,13 @@ export function guessMimeType(name: string): string {
   const dot = base.lastIndexOf('.');
   if (dot <= 0) return 'application/octet-stream';
   return TYPES[base.slice(dot + 1).toLowerCase()] ?? 'application/octet-stream';
+}
+
+/**
+ * The media type the artifact proxy answers downloads with: the guessed type, except that JSON is
+ * sent as text/plain, as MLflow does, so that browsers show it instead of handing it to a script.
+ */
+export function downloadMimeType(name: string): string {
+  const type = guessMimeType(name);
+  return type === 'application/json' ? 'text/plain' : type;
 }

@@ -1,18 +1,19 @@
 /**
  * Chooses the artifact repository for a URI by its scheme. Adding a backend is one module and
- * one `registerArtifactRepository` line. The server's artifact service reaches storage only
- * through `artifactRepositoryFor(uri)`; the SDK (client/artifacts.ts, client/registry-download.ts)
- * still has its own proxy and local-file code, so a scheme registered here is not yet usable
- * from the SDK.
+ * one `registerArtifactRepository` line; the server, the SDK and the CLI open repositories with
+ * `artifactRepositoryFor(uri, options)`.
  */
 import { invalidParam } from '../errors.js';
 import type { ArtifactRepository } from './artifact-repository.js';
+import { AzureBlobArtifactRepository, type AzureRepositoryOptions } from './azure-repository.js';
 import { HttpArtifactRepository, type HttpRepositoryOptions } from './http-repository.js';
 import { LocalArtifactRepository } from './local-repository.js';
+import { modelsRepository, runsRepository, type ArtifactUriResolvers } from './resolved-repository.js';
 import { S3ArtifactRepository, type S3RepositoryOptions } from './s3-repository.js';
 
 /** Settings a repository may need besides its URI. */
-export interface RepositoryOptions extends HttpRepositoryOptions, S3RepositoryOptions {}
+export interface RepositoryOptions
+  extends HttpRepositoryOptions, S3RepositoryOptions, AzureRepositoryOptions, ArtifactUriResolvers {}
 
 export type RepositoryFactory = (uri: string, options: RepositoryOptions) => ArtifactRepository;
 
@@ -26,9 +27,14 @@ export function registerArtifactRepository(scheme: string, factory: RepositoryFa
 registerArtifactRepository('file', (uri) => new LocalArtifactRepository(uri));
 registerArtifactRepository('s3', (uri, o) => new S3ArtifactRepository(uri, o));
 registerArtifactRepository('s3a', (uri, o) => new S3ArtifactRepository(uri, o));
+registerArtifactRepository('wasbs', (uri, o) => new AzureBlobArtifactRepository(uri, o));
 registerArtifactRepository('mlflow-artifacts', (uri, o) => new HttpArtifactRepository(uri, o));
 registerArtifactRepository('http', (uri, o) => new HttpArtifactRepository(uri, o));
 registerArtifactRepository('https', (uri, o) => new HttpArtifactRepository(uri, o));
+registerArtifactRepository('runs', (uri, o) => runsRepository(uri, o, (at) => artifactRepositoryFor(at, o)));
+registerArtifactRepository('models', (uri, o) =>
+  modelsRepository(uri, o, (at) => artifactRepositoryFor(at, o)),
+);
 
 /** The scheme of a URI, or `undefined` for a bare filesystem path (including `C:\...`). */
 export function uriScheme(uri: string): string | undefined {

@@ -5,29 +5,29 @@
  * stays at a few parts whatever the file size.
  */
 import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-  UploadPartCommand,
-  type CompletedPart,
   type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
-import { invalidParam, notFound } from '../errors.js';
+import { invalidParam } from '../errors.js';
 import {
+  fileEntry,
   joinArtifactPath,
+  sortedByPath,
+  notAFileError,
+  sourceStream,
   type ArtifactFileInfo,
+  type ArtifactSource,
   type ArtifactRepository,
   type ArtifactStat,
   type MultipartUploads,
 } from './artifact-repository.js';
-import { presignUrl } from './s3-presign.js';
+import { chunksOf, clientDrivenUploads, uploadInParts } from './s3-multipart.js';
 import { safeArtifactPath } from './safe-path.js';
 
 export interface S3RepositoryOptions {
@@ -41,10 +41,6 @@ export interface S3RepositoryOptions {
 
 const MIN_PART_SIZE = 5 * 1024 * 1024;
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
-/** S3 caps a multipart upload at 10,000 parts. */
-const MAX_PARTS = 10_000;
-/** Lifetime of the part-upload URLs handed to clients. */
-const PART_URL_TTL_SECONDS = 3600;
 
 const clients = new Map<string, S3Client>();
 
@@ -99,96 +95,19 @@ export class S3ArtifactRepository implements ArtifactRepository {
     this.client = options.client ?? s3ClientFromEnv();
     this.partSize = Math.max(MIN_PART_SIZE, options.partSize ?? DEFAULT_PART_SIZE);
     this.concurrency = Math.max(1, options.concurrency ?? 2);
+    this.multipart = clientDrivenUploads(this.client, this.bucket, (path) => this.fileKey(path));
   }
 
   /**
    * Client-driven multipart uploads for the proxy's `mpu/` routes: the client PUTs each part to
    * a presigned URL, straight to the object store, and the server completes the upload.
    */
-  readonly multipart: MultipartUploads = {
-    create: async (path, numParts) => {
-      if (!Number.isSafeInteger(numParts) || numParts < 1 || numParts > MAX_PARTS) {
-        throw invalidParam(`num_parts must be between 1 and ${MAX_PARTS}, got ${numParts}.`);
-      }
-      const key = this.fileKey(path);
-      const created = await this.client.send(
-        new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key }),
-      );
-      const uploadId = created.UploadId!;
-      const [objectUrl, region, credentials] = await Promise.all([
-        this.objectUrl(key),
-        this.client.config.region(),
-        this.client.config.credentials(),
-      ]);
-      const credentialsList = [];
-      for (let part = 1; part <= numParts; part++) {
-        const url = presignUrl({
-          method: 'PUT',
-          url: objectUrl,
-          query: { partNumber: String(part), uploadId },
-          region,
-          credentials,
-          expiresInSeconds: PART_URL_TTL_SECONDS,
-        });
-        credentialsList.push({ url, part_number: part, headers: {} });
-      }
-      return { upload_id: uploadId, credentials: credentialsList };
-    },
-    complete: async (path, uploadId, parts) => {
-      await this.client
-        .send(
-          new CompleteMultipartUploadCommand({
-            Bucket: this.bucket,
-            Key: this.fileKey(path),
-            UploadId: uploadId,
-            MultipartUpload: {
-              Parts: [...parts]
-                .sort((a, b) => a.part_number - b.part_number)
-                .map((p) => ({ PartNumber: p.part_number, ETag: p.etag })),
-            },
-          }),
-        )
-        .catch((err: unknown) => {
-          throw multipartClientError(err);
-        });
-    },
-    abort: async (path, uploadId) => {
-      await this.client
-        .send(
-          new AbortMultipartUploadCommand({
-            Bucket: this.bucket,
-            Key: this.fileKey(path),
-            UploadId: uploadId,
-          }),
-        )
-        .catch((err: unknown) => {
-          throw multipartClientError(err);
-        });
-    },
-  };
+  readonly multipart: MultipartUploads;
 
   private fileKey(path: string): string {
     const rel = safeArtifactPath(path);
     if (!rel) throw invalidParam('An artifact path must name a file.');
     return this.key(rel);
-  }
-
-  /** The object's URL as the client reaches it: the configured endpoint, or AWS's own. */
-  private async objectUrl(key: string): Promise<URL> {
-    const encodedKey = key.split('/').map(encodeURIComponent).join('/');
-    const endpoint = await this.client.config.endpoint?.();
-    if (endpoint) {
-      const port = endpoint.port ? `:${endpoint.port}` : '';
-      const base = `${endpoint.protocol}//${endpoint.hostname}${port}${endpoint.path.replace(/\/+$/, '')}`;
-      return this.client.config.forcePathStyle
-        ? new URL(`${base}/${encodeURIComponent(this.bucket)}/${encodedKey}`)
-        : new URL(`${endpoint.protocol}//${this.bucket}.${endpoint.hostname}${port}/${encodedKey}`);
-    }
-    const region = await this.client.config.region();
-    // Bucket names with dots break TLS on virtual-hosted URLs; those use path style.
-    return /^[a-z0-9-]+$/.test(this.bucket)
-      ? new URL(`https://${this.bucket}.s3.${region}.amazonaws.com/${encodedKey}`)
-      : new URL(`https://s3.${region}.amazonaws.com/${this.bucket}/${encodedKey}`);
   }
 
   private key(path: string | undefined): string {
@@ -220,13 +139,11 @@ export class S3ArtifactRepository implements ArtifactRepository {
         if (!name) continue;
         const size = obj.Size ?? 0;
         const childPath = joinArtifactPath(rel, name);
-        infos.push(
-          size > 0 ? { path: childPath, is_dir: false, file_size: size } : { path: childPath, is_dir: false },
-        );
+        infos.push(fileEntry(childPath, size));
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    return infos.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return sortedByPath(infos);
   }
 
   async stat(path: string): Promise<ArtifactStat | undefined> {
@@ -258,16 +175,15 @@ export class S3ArtifactRepository implements ArtifactRepository {
       return Readable.from([]);
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      if ((await this.stat(rel))?.isDir) throw invalidParam(`Artifact '${rel}' is a directory, not a file.`);
-      throw notFound(`Artifact '${rel}' does not exist.`);
+      throw await notAFileError(this, rel);
     }
   }
 
-  async write(path: string, data: Readable): Promise<void> {
+  async write(path: string, source: ArtifactSource): Promise<void> {
     const rel = safeArtifactPath(path);
     if (!rel) throw invalidParam('An artifact path must name a file.');
     const key = this.key(rel);
-    const parts = chunksOf(data, this.partSize);
+    const parts = chunksOf(sourceStream(source), this.partSize);
     const first = await parts.next();
     const firstChunk = first.done ? Buffer.alloc(0) : first.value;
     if (firstChunk.length < this.partSize) {
@@ -282,66 +198,13 @@ export class S3ArtifactRepository implements ArtifactRepository {
       );
       return;
     }
-    await this.multipartWrite(key, firstChunk, parts);
-  }
-
-  private async multipartWrite(key: string, first: Buffer, rest: AsyncGenerator<Buffer>): Promise<void> {
-    const created = await this.client.send(
-      new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key }),
+    await uploadInParts(
+      { client: this.client, bucket: this.bucket },
+      key,
+      firstChunk,
+      parts,
+      this.concurrency,
     );
-    const uploadId = created.UploadId!;
-    const completed: CompletedPart[] = [];
-    const inFlight = new Set<Promise<void>>();
-    let failure: unknown;
-    const upload = (partNumber: number, body: Buffer): void => {
-      const p = this.client
-        .send(
-          new UploadPartCommand({
-            Bucket: this.bucket,
-            Key: key,
-            UploadId: uploadId,
-            PartNumber: partNumber,
-            Body: body,
-            ContentLength: body.length,
-          }),
-        )
-        .then((out) => {
-          completed.push({ PartNumber: partNumber, ETag: out.ETag });
-        })
-        .catch((err: unknown) => {
-          failure ??= err;
-        })
-        .finally(() => inFlight.delete(p));
-      inFlight.add(p);
-    };
-    try {
-      let partNumber = 1;
-      upload(partNumber, first);
-      for await (const chunk of rest) {
-        if (failure) break;
-        if (++partNumber > MAX_PARTS)
-          throw invalidParam(`File too large for ${MAX_PARTS} parts of ${this.partSize} bytes.`);
-        upload(partNumber, chunk);
-        while (inFlight.size >= this.concurrency) await Promise.race(inFlight);
-      }
-      await Promise.all(inFlight);
-      if (failure) throw failure;
-      completed.sort((a, b) => a.PartNumber! - b.PartNumber!);
-      await this.client.send(
-        new CompleteMultipartUploadCommand({
-          Bucket: this.bucket,
-          Key: key,
-          UploadId: uploadId,
-          MultipartUpload: { Parts: completed },
-        }),
-      );
-    } catch (err) {
-      await Promise.allSettled(inFlight);
-      await this.client
-        .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }))
-        .catch(() => {});
-      throw err;
-    }
   }
 
   async delete(path: string): Promise<void> {
@@ -369,42 +232,6 @@ export class S3ArtifactRepository implements ArtifactRepository {
       );
     }
   }
-}
-
-/** Cuts a byte stream into buffers of exactly `size` bytes (the last one may be shorter). */
-async function* chunksOf(stream: Readable, size: number): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let yielded = false;
-  for await (const raw of stream) {
-    let chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw as Uint8Array);
-    while (pendingBytes + chunk.length >= size) {
-      const take = size - pendingBytes;
-      pending.push(chunk.subarray(0, take));
-      yield Buffer.concat(pending, size);
-      yielded = true;
-      pending = [];
-      pendingBytes = 0;
-      chunk = chunk.subarray(take);
-    }
-    if (chunk.length) {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-    }
-  }
-  // An empty tail is only yielded for an empty stream (so a zero-byte file is still written).
-  if (pendingBytes > 0 || !yielded) yield Buffer.concat(pending, pendingBytes);
-}
-
-/** S3 answers to a client's bad multipart request, as the client's error rather than ours. */
-function multipartClientError(err: unknown): unknown {
-  const name = (err as { name?: string } | undefined)?.name ?? '';
-  if (name === 'NoSuchUpload')
-    return notFound('No such multipart upload (unknown, completed or aborted upload_id).');
-  if (['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall', 'MalformedXML'].includes(name)) {
-    return invalidParam(`The multipart upload cannot be completed: ${(err as Error).message}`);
-  }
-  return err;
 }
 
 function isNotFound(err: unknown): boolean {

@@ -1,30 +1,46 @@
 /**
  * File and folder transfers between the local disk and any artifact repository, built on the
- * repositories' streams (used by the SDK and the CLI). `onBytes` reports progress.
+ * repositories' streams (used by the SDK and the CLI). `onProgress` reports each file's bytes.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { notFound } from '../errors.js';
-import { joinArtifactPath, type ArtifactRepository } from './artifact-repository.js';
+import { joinArtifactPath, type ArtifactFileInfo, type ArtifactRepository } from './artifact-repository.js';
+import { writeFileAtomically } from './atomic-file.js';
+import { artifactRepositoryFor, type RepositoryOptions } from './repository-registry.js';
 import { artifactBasename, safeArtifactPath } from './safe-path.js';
 
-export interface TransferOptions {
-  /** Called with the number of bytes just moved. */
-  onBytes?: (n: number) => void;
+export interface TransferProgress {
+  /** Artifact path of the file, relative to the repository root. */
+  path: string;
+  /** Bytes of this file moved so far (starts again at 0 when an upload is retried). */
+  bytes: number;
+  /** The file's size when known, else 0. */
+  totalBytes: number;
 }
 
-function counted(stream: Readable, onBytes?: (n: number) => void): Readable {
-  if (!onBytes) return stream;
-  const counter = new Transform({
+export interface TransferOptions {
+  onProgress?: (progress: TransferProgress) => void;
+}
+
+/** A pass-through stream reporting the bytes of `path` that went through it. */
+function progressCounter(path: string, totalBytes: number, options: TransferOptions): Transform | undefined {
+  const onProgress = options.onProgress;
+  if (!onProgress) return undefined;
+  let bytes = 0;
+  return new Transform({
     transform(chunk: Buffer, _enc, done) {
-      onBytes(chunk.length);
+      bytes += chunk.length;
+      onProgress({ path, bytes, totalBytes });
       done(null, chunk);
     },
   });
+}
+
+function counted(stream: Readable, counter: Transform | undefined): Readable {
+  if (!counter) return stream;
   stream.on('error', (err) => counter.destroy(err));
   return stream.pipe(counter);
 }
@@ -37,7 +53,11 @@ export async function uploadFile(
   options: TransferOptions = {},
 ): Promise<string> {
   const target = joinArtifactPath(safeArtifactPath(artifactDir), basename(localFile));
-  await repo.write(target, counted(createReadStream(localFile), options.onBytes));
+  const { size } = await stat(localFile);
+  // A fresh stream per attempt lets a transport retry the upload from the start.
+  await repo.write(target, () =>
+    counted(createReadStream(localFile), progressCounter(target, size, options)),
+  );
   return target;
 }
 
@@ -50,7 +70,10 @@ export async function uploadDirectory(
 ): Promise<string[]> {
   const written: string[] = [];
   const base = safeArtifactPath(artifactDir);
-  for (const entry of await readdir(localDir, { withFileTypes: true })) {
+  const entries = (await readdir(localDir, { withFileTypes: true })).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
+  for (const entry of entries) {
     const local = join(localDir, entry.name);
     if (entry.isDirectory()) {
       written.push(...(await uploadDirectory(repo, local, joinArtifactPath(base, entry.name), options)));
@@ -61,22 +84,28 @@ export async function uploadDirectory(
   return written;
 }
 
+/** Uploads a local file or a folder's contents under `artifactDir`; returns the paths written. */
+export async function uploadPath(
+  repo: ArtifactRepository,
+  localPath: string,
+  artifactDir = '',
+  options: TransferOptions = {},
+): Promise<string[]> {
+  if ((await stat(localPath)).isDirectory()) return uploadDirectory(repo, localPath, artifactDir, options);
+  return [await uploadFile(repo, localPath, artifactDir, options)];
+}
+
 /** Downloads one artifact file to `localFile` (written to a temporary name, then renamed). */
 export async function downloadFile(
   repo: ArtifactRepository,
   artifactPath: string,
   localFile: string,
   options: TransferOptions = {},
+  totalBytes = 0,
 ): Promise<void> {
   await mkdir(dirname(localFile), { recursive: true });
-  const partial = `${localFile}.${randomBytes(6).toString('hex')}.part`;
-  try {
-    await pipeline(counted(await repo.openRead(artifactPath), options.onBytes), createWriteStream(partial));
-    await rename(partial, localFile);
-  } catch (err) {
-    await unlink(partial).catch(() => {});
-    throw err;
-  }
+  const source = await repo.openRead(artifactPath);
+  await writeFileAtomically(localFile, source, progressCounter(artifactPath, totalBytes, options));
 }
 
 /**
@@ -94,26 +123,68 @@ export async function downloadArtifacts(
   const target = rel ? join(localDir, artifactBasename(rel)) : localDir;
   if (!st) throw notFound(`Artifact '${rel}' does not exist in ${repo.rootUri}.`);
   if (!st.isDir) {
-    await downloadFile(repo, rel, target, options);
+    await downloadFile(repo, rel, target, options, st.size);
     return target;
   }
-  await mkdir(target, { recursive: true });
-  for (const entry of await repo.list(rel)) {
-    if (entry.is_dir) await downloadArtifacts(repo, entry.path, target, options);
-    else await downloadFile(repo, entry.path, join(target, artifactBasename(entry.path)), options);
-  }
+  await downloadTree(repo, rel, target, options);
   return target;
 }
 
-/** Every file below `path`, depth first (for totals before a transfer and for tree views). */
-export async function listRecursive(
+async function downloadTree(
   repo: ArtifactRepository,
-  path = '',
-): Promise<{ path: string; file_size?: number }[]> {
-  const files: { path: string; file_size?: number }[] = [];
+  dir: string,
+  target: string,
+  options: TransferOptions,
+): Promise<void> {
+  await mkdir(target, { recursive: true });
+  for (const entry of await repo.list(dir)) {
+    const local = join(target, artifactBasename(entry.path));
+    if (entry.is_dir) await downloadTree(repo, entry.path, local, options);
+    else await downloadFile(repo, entry.path, local, options, entry.file_size ?? 0);
+  }
+}
+
+/** Every file below `path`, depth first (for totals before a transfer and for tree views). */
+export async function listRecursive(repo: ArtifactRepository, path = ''): Promise<ArtifactFileInfo[]> {
+  const files: ArtifactFileInfo[] = [];
   for (const entry of await repo.list(path)) {
     if (entry.is_dir) files.push(...(await listRecursive(repo, entry.path)));
     else files.push(entry);
   }
   return files;
+}
+
+/**
+ * Splits an artifact URI into the URI of its parent and its last segment (`s3://b/x/model` →
+ * `s3://b/x` + `model`), or `undefined` when the URI is a root that has no parent to open.
+ */
+export function splitArtifactUri(uri: string): { parent: string; name: string } | undefined {
+  const trimmed = uri.replace(/\/+$/, '');
+  const slash = trimmed.lastIndexOf('/');
+  if (slash < 0) return undefined;
+  const parent = trimmed.slice(0, slash);
+  const name = trimmed.slice(slash + 1);
+  // `s3://bucket`, `runs:/<id>`, `mlflow-artifacts:/`: the part before the last slash is no URI.
+  if (!name || !parent || /^[a-zA-Z][a-zA-Z0-9+.-]*:\/*$/.test(parent + '/')) return undefined;
+  return { parent, name };
+}
+
+/**
+ * Downloads whatever an artifact URI names (a file or a folder, on any storage) into `localDir`,
+ * keeping its last name (`default` for a root without one). Returns the local path.
+ */
+export async function downloadArtifactUri(
+  uri: string,
+  localDir: string,
+  repositoryOptions: RepositoryOptions = {},
+  options: TransferOptions = {},
+  defaultName = 'artifacts',
+): Promise<string> {
+  const split = splitArtifactUri(uri);
+  if (split) {
+    const repo = artifactRepositoryFor(split.parent, repositoryOptions);
+    return downloadArtifacts(repo, split.name, localDir, options);
+  }
+  const repo = artifactRepositoryFor(uri, repositoryOptions);
+  return downloadArtifacts(repo, '', join(localDir, defaultName), options);
 }

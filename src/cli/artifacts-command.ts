@@ -2,8 +2,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { cleanArtifactPath, type TransferProgress } from '../client/artifacts.js';
+import { checkedArtifactPath, type TransferProgress } from '../client/artifacts.js';
 import type { ArtifactFileInfo, TrackingClient } from '../client/tracking-client.js';
+import { parseRunsUri } from '../entities/artifacts.js';
 import { invalidParam } from '../errors.js';
 import { trackingSubcommand, withClient, type TrackingCliOptions } from './cli-client.js';
 import { createProgressBar, formatBytes, printJson, printTable, type ProgressBar } from './output.js';
@@ -17,13 +18,13 @@ interface TargetOptions extends TrackingCliOptions {
 /** `--run-id` + `--artifact-path`, or `--artifact-uri runs:/<run-id>/<path>`. */
 function target(opts: TargetOptions): { runId: string; path: string } {
   if (opts.artifactUri) {
-    const match = /^runs:\/([^/]+)\/?(.*)$/.exec(opts.artifactUri);
-    if (!match)
+    const parts = parseRunsUri(opts.artifactUri);
+    if (!parts)
       throw invalidParam(`--artifact-uri must look like runs:/<run-id>/<path>, got '${opts.artifactUri}'.`);
-    return { runId: match[1]!, path: cleanArtifactPath(match[2]) };
+    return { runId: parts.runId, path: checkedArtifactPath(parts.path) };
   }
   if (!opts.runId) throw invalidParam('Give --run-id (or --artifact-uri runs:/<run-id>/<path>).');
-  return { runId: opts.runId, path: cleanArtifactPath(opts.artifactPath) };
+  return { runId: opts.runId, path: checkedArtifactPath(opts.artifactPath) };
 }
 
 function sub(parent: Command, name: string, description: string, example: string): Command {

@@ -1,7 +1,7 @@
 /** `cairn runs list|get|describe|delete|restore`. */
 import { Command } from 'commander';
 import type { Run } from '../entities/tracking.js';
-import { invalidParam } from '../errors.js';
+import { invalidParam, isErrorCode, MlflowError } from '../errors.js';
 import {
   VIEWS,
   addDeleteRestoreCommands,
@@ -162,13 +162,23 @@ export function runsCommand(): Command {
     .action(async (runId: string, opts: TrackingCliOptions) => {
       await withClient(opts, async (client) => {
         const run = await client.getRun(runId);
-        const artifacts = await client.artifacts.list(runId).catch(() => []);
-        if (opts.json) return printJson({ run, artifacts });
-        describe(run);
-        if (artifacts.length) {
-          process.stdout.write('\nArtifacts:\n');
-          for (const a of artifacts) process.stdout.write(`  ${a.path}${a.is_dir ? '/' : ''}\n`);
+        // The run is shown even when its artifacts cannot be listed (unreachable storage, no
+        // permission); the listing error is then reported and the command fails.
+        const listing = await client.artifacts.list(runId).then(
+          (files) => ({ files }),
+          (err: unknown) => ({ error: err }),
+        );
+        if (opts.json) {
+          if ('files' in listing) return printJson({ run, artifacts: listing.files });
+          printJson({ run, artifacts: null, artifacts_error: errorSummary(listing.error) });
+        } else {
+          describe(run);
+          if ('files' in listing && listing.files.length) {
+            process.stdout.write('\nArtifacts:\n');
+            for (const a of listing.files) process.stdout.write(`  ${a.path}${a.is_dir ? '/' : ''}\n`);
+          }
         }
+        if ('error' in listing) throw artifactListingError(runId, listing.error);
       });
     });
 
@@ -181,4 +191,18 @@ export function runsCommand(): Command {
   });
 
   return group;
+}
+
+function errorSummary(err: unknown): { error_code: string; message: string } {
+  if (err instanceof MlflowError) return { error_code: err.errorCode, message: err.message };
+  return { error_code: 'INTERNAL_ERROR', message: err instanceof Error ? err.message : String(err) };
+}
+
+/** The error of a failed artifact listing, saying what could not be done. */
+function artifactListingError(runId: string, err: unknown): MlflowError {
+  const { error_code, message } = errorSummary(err);
+  return new MlflowError(
+    `Cannot list the artifacts of run ${runId}: ${message}`,
+    isErrorCode(error_code) ? error_code : 'INTERNAL_ERROR',
+  );
 }

@@ -199,7 +199,7 @@ export function serverCommand(): Command {
     )
     .option(
       '--artifacts-destination <uri>',
-      'where proxied artifacts are stored: a folder or s3://bucket/path (default: ./mlartifacts)',
+      'where proxied artifacts are stored: a folder, s3://bucket/path or wasbs://container@account.blob.core.windows.net/path (default: ./mlartifacts)',
     )
     .option('--serve-artifacts', 'serve the artifact proxy (default)')
     .option('--no-serve-artifacts', 'disable the artifact proxy; clients write to the artifact root directly')
@@ -234,6 +234,8 @@ Examples:
   $ cairn server -h 0.0.0.0 -p 8080 -w 4 \\
       --backend-store-uri postgresql://cairn@db:5432/cairn \\
       --artifacts-destination s3://ml-bucket/artifacts
+  $ AZURE_STORAGE_CONNECTION_STRING='...' cairn server \\
+      --artifacts-destination wasbs://models@mlstore.blob.core.windows.net/artifacts
   $ cairn server --no-serve-artifacts --default-artifact-root /shared/mlruns
   $ CAIRN_ADMIN_USERNAME=admin CAIRN_ADMIN_PASSWORD='a long secret' \\
       cairn server --auth -h 0.0.0.0              # login required; the first admin from the environment

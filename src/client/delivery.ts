@@ -9,6 +9,7 @@
  * The receipts are deleted when a run ends with nothing pending.
  */
 import type { RunTag } from '../entities/tracking.js';
+import { MlflowError } from '../errors.js';
 import { HttpError, TransportError } from './http.js';
 import type { Spool, SpoolBatch, SpoolEntry } from './spool.js';
 import type { TrackingClient } from './tracking-client.js';
@@ -51,6 +52,38 @@ export async function sendBatch(
     // A batch stays queued on failure, so keep the retries short and let the spool take over.
     retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1000 },
   });
+}
+
+/**
+ * Deletes the receipt tags of `writer`'s slots once a run has ended with nothing pending. Each
+ * delete is retried by the transport; a receipt that is already gone (its only batch was refused)
+ * counts as deleted. Resolves with an error naming the tags left on the run, if any.
+ */
+export async function deleteReceipts(
+  client: TrackingClient,
+  runId: string,
+  writer: string,
+  slots: Iterable<number>,
+): Promise<MlflowError | undefined> {
+  const left: string[] = [];
+  let cause: unknown;
+  for (const slot of slots) {
+    const key = receiptKey(writer, slot);
+    try {
+      await client.deleteTag(runId, key);
+    } catch (err) {
+      if (err instanceof MlflowError && err.errorCode === 'RESOURCE_DOES_NOT_EXIST') continue;
+      left.push(key);
+      cause = err;
+    }
+  }
+  if (left.length === 0) return undefined;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new MlflowError(
+    `Run ${runId} ended, but its delivery receipt tag(s) ${left.join(', ')} could not be deleted (${reason}). ` +
+      `They do not affect the run's data; TrackingClient.deleteTag(runId, key) removes them.`,
+    cause instanceof MlflowError ? cause.errorCode : 'INTERNAL_ERROR',
+  );
 }
 
 /** 4xx answers are the caller's mistake and final; anything else may succeed later. */

@@ -8,16 +8,21 @@
  * await registry.setAlias('fraud', 'champion', v.version);
  * const dir = await registry.downloadModel('models:/fraud@champion', './serving');
  */
+import { resolve } from 'node:path';
 import type { ModelVersion, ModelVersionStage, RegisteredModel } from '../entities/registry.js';
 import type { Tag } from '../entities/tracking.js';
 import { MlflowError } from '../errors.js';
-import { parseModelUri, resolveModelUri, type ModelUriRegistry } from '../registry/model-uri.js';
+import { isModelUri, parseModelUri, resolveModelUri, type ModelUriRegistry } from '../registry/model-uri.js';
+import { downloadArtifactUri, type TransferOptions } from '../artifacts/transfer.js';
+import { parseRunsUri } from '../entities/artifacts.js';
+import type { RepositoryOptions } from '../artifacts/repository-registry.js';
 import type { RequestOptions, TransportOptions } from './http.js';
-import { downloadFromArtifactUri } from './registry-download.js';
 import { TrackingClient, paginate } from './tracking-client.js';
 import type { Paged } from './tracking-types.js';
-import type { TransferOptions } from './artifacts.js';
 import { RegistryWebhooksClient } from './registry-webhooks.js';
+
+/** How many `models:/` sources pointing at other `models:/` URIs are followed. */
+const MAX_MODEL_URI_HOPS = 5;
 
 export interface SearchRegistryRequest {
   filter?: string;
@@ -221,7 +226,7 @@ export class RegistryClient implements ModelUriRegistry {
     } catch (err) {
       if (!(err instanceof MlflowError) || err.errorCode !== 'RESOURCE_ALREADY_EXISTS') throw err;
     }
-    const runId = options.run_id ?? /^runs:\/([^/]+)/.exec(modelUri)?.[1];
+    const runId = options.run_id ?? parseRunsUri(modelUri)?.runId;
     return this.createModelVersion(name, modelUri, { ...options, run_id: runId });
   }
 
@@ -326,17 +331,38 @@ export class RegistryClient implements ModelUriRegistry {
   }
 
   /**
+   * The URI of the files a `models:/` URI names, following `models:/` sources registered from
+   * other versions (at most 5 levels); any other URI is returned as it is.
+   */
+  async resolveModelStorageUri(uri: string): Promise<string> {
+    let artifactUri = uri;
+    for (let hops = 0; isModelUri(artifactUri); hops++) {
+      if (hops === MAX_MODEL_URI_HOPS) {
+        throw new MlflowError(
+          `Cannot resolve '${uri}': more than ${MAX_MODEL_URI_HOPS} models:/ indirections.`,
+          'INVALID_PARAMETER_VALUE',
+        );
+      }
+      artifactUri = await this.resolveModelArtifactUri(artifactUri);
+    }
+    return artifactUri;
+  }
+
+  /** Options for `artifactRepositoryFor` that reach this server, `runs:/` and `models:/` included. */
+  repositoryOptions(): RepositoryOptions {
+    return this.tracking.artifacts.repositoryOptions({
+      modelArtifactUri: (uri) => this.resolveModelStorageUri(uri),
+    });
+  }
+
+  /**
    * Downloads the files of a model (`models:/...`, `runs:/...` or an artifact URI) into `dst`
    * and returns the local directory (or file) path.
    * @example const dir = await registry.downloadModel('models:/fraud/Production', './model')
    */
   async downloadModel(uri: string, dst: string, options: TransferOptions = {}): Promise<string> {
-    let artifactUri = /^models:/i.test(uri) ? await this.resolveModelArtifactUri(uri) : uri;
-    // A models:/ source registered from another version resolves one more level.
-    for (let hops = 0; /^models:/i.test(artifactUri) && hops < 5; hops++) {
-      artifactUri = await this.resolveModelArtifactUri(artifactUri);
-    }
-    return downloadFromArtifactUri(this.tracking, artifactUri, dst, options);
+    const artifactUri = await this.resolveModelStorageUri(uri);
+    return downloadArtifactUri(artifactUri, resolve(dst), this.repositoryOptions(), options, 'model');
   }
 
   /** Closes idle connections (when this client created its own transport). */

@@ -13,24 +13,31 @@
  * here throws because of the server: failures are reported through `status()` and `onError`.
  */
 import { randomBytes } from 'node:crypto';
-import type { Param, RunStatus, RunTag } from '../entities/tracking.js';
+import type { RunStatus } from '../entities/tracking.js';
 import { invalidParam } from '../errors.js';
 import { validateKey } from '../tracking/validation.js';
 import { TransportError } from './http.js';
-import { isPermanent, receiptKey, replaySpool, sendBatch } from './delivery.js';
-import { Spool, defaultSpoolDir, type SpoolMetric } from './spool.js';
+import { deleteReceipts, isPermanent, replaySpool, sendBatch } from './delivery.js';
+import { fillBatch, MAX_TOTAL, nextBatchHasTags, type Batch, type QueuedRecord } from './batching.js';
+import { Spool, defaultSpoolDir } from './spool.js';
 import type { TrackingClient } from './tracking-client.js';
 import { wireDouble } from './wire.js';
 import { trackUntilExit, untrack } from './exit-hook.js';
+import { replayLeftoverSpools } from './leftover-spools.js';
 
 export interface RunLoggerOptions {
   /** Concurrent log-batch requests (default 2). */
   maxInFlight?: number;
   /** Spool directory (default `CAIRN_SPOOL_DIR` or `~/.cairn/spool`). */
   spoolDir?: string;
+  /** Replay spools that ended processes left for the same server (default true; see leftover-spools.ts). */
+  replayLeftoverSpools?: boolean;
   /** Queued records beyond which the backlog is moved to the spool to bound memory (default 200,000). */
   maxQueuedRecords?: number;
-  /** Called once per batch the server refused (4xx); those records are dropped. */
+  /**
+   * Called once per batch the server refused (4xx; those records are dropped) and when the
+   * run's receipt tags could not be deleted at its end (without it, a process warning is emitted).
+   */
   onError?: (error: Error) => void;
 }
 
@@ -47,31 +54,6 @@ export interface LoggerStatus {
   spoolFile?: string;
   lastError?: string;
 }
-
-type QueuedRecord =
-  { kind: 'metric'; metric: SpoolMetric } | { kind: 'param'; param: Param } | { kind: 'tag'; tag: RunTag };
-
-interface Batch {
-  id: number;
-  slot: number;
-  metrics: SpoolMetric[];
-  params: Param[];
-  tags: RunTag[];
-}
-
-/** Batch limits: MLflow's, with one tag kept free for the receipt. */
-const MAX_METRICS = 1000;
-const MAX_PARAMS = 100;
-const MAX_TAGS = 99;
-const MAX_TOTAL = 999;
-const MAX_BYTES = 900_000;
-
-const recordSize = (r: QueuedRecord): number =>
-  r.kind === 'metric'
-    ? r.metric.key.length + 80
-    : r.kind === 'param'
-      ? r.param.key.length + r.param.value.length + 40
-      : r.tag.key.length + r.tag.value.length + 40;
 
 export class RunLogger {
   readonly runId: string;
@@ -109,6 +91,7 @@ export class RunLogger {
     this.maxQueued = options.maxQueuedRecords ?? 200_000;
     this.onError = options.onError;
     trackUntilExit(this);
+    if (options.replayLeftoverSpools !== false) void replayLeftoverSpools(client, this.spoolDir);
   }
 
   logMetric(key: string, value: number, step = 0, timestamp = Date.now()): void {
@@ -260,7 +243,7 @@ export class RunLogger {
     while (this.mode === 'online' && this.queue.length > 0 && this.exclusiveId === undefined) {
       if (this.inFlight.size >= this.maxInFlight) return;
       // Conservative: wait for the others whenever the next batch might carry a tag.
-      if (this.inFlight.size > 0 && this.peekBatchHasTags()) return;
+      if (this.inFlight.size > 0 && nextBatchHasTags(this.queue)) return;
       const busy = new Set([...this.inFlight.values()].map((b) => b.slot));
       const slot = [...Array(this.maxInFlight).keys()].find((s) => !busy.has(s))!;
       const batch = this.takeBatch(slot);
@@ -269,43 +252,10 @@ export class RunLogger {
     }
   }
 
-  private peekBatchHasTags(): boolean {
-    let n = 0;
-    for (const r of this.queue) {
-      if (r.kind === 'tag') return true;
-      if (++n >= MAX_TOTAL) return false;
-    }
-    return false;
-  }
-
   /** Takes the longest queue prefix that fits in one log-batch request. */
   private takeBatch(slot: number): Batch {
     const batch: Batch = { id: this.nextId++, slot, metrics: [], params: [], tags: [] };
-    let bytes = 200;
-    let taken = 0;
-    for (const r of this.queue) {
-      const size = recordSize(r);
-      if (taken >= MAX_TOTAL || bytes + size > MAX_BYTES) break;
-      // Params never share a request with metrics: a param the server refuses (changed value)
-      // fails its whole request, and that must not take metrics down with it.
-      if (
-        (r.kind === 'param' && batch.metrics.length > 0) ||
-        (r.kind === 'metric' && batch.params.length > 0)
-      )
-        break;
-      if (r.kind === 'metric') {
-        if (batch.metrics.length >= MAX_METRICS) break;
-        batch.metrics.push(r.metric);
-      } else if (r.kind === 'param') {
-        if (batch.params.length >= MAX_PARAMS) break;
-        batch.params.push(r.param);
-      } else {
-        if (batch.tags.length >= MAX_TAGS) break;
-        batch.tags.push(r.tag);
-      }
-      bytes += size;
-      taken++;
-    }
+    const taken = fillBatch(batch, this.queue);
     this.queue = taken === this.queue.length ? [] : this.queue.slice(taken);
     return batch;
   }
@@ -416,9 +366,12 @@ export class RunLogger {
     else this.pump();
   }
 
+  /** Deletes this writer's receipts; tags that stay behind are reported, never ignored. */
   private async deleteReceipts(): Promise<void> {
-    for (const slot of this.usedSlots) {
-      await this.client.deleteTag(this.runId, receiptKey(this.writer, slot)).catch(() => undefined);
-    }
+    const error = await deleteReceipts(this.client, this.runId, this.writer, this.usedSlots);
+    if (!error) return;
+    this.lastError = error.message;
+    if (this.onError) this.onError(error);
+    else process.emitWarning(error.message, { code: 'CAIRN_RECEIPTS_LEFT' });
   }
 }

@@ -20,6 +20,7 @@ import {
   openSync,
   readFileSync,
   readdirSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -66,6 +67,16 @@ export interface SpoolHeader {
 
 export function defaultSpoolDir(): string {
   return process.env.CAIRN_SPOOL_DIR || join(homedir(), '.cairn', 'spool');
+}
+
+/** The pid in a lock file, or `undefined` when it is missing or unreadable. */
+function readPid(lockFile: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(lockFile, 'utf8'));
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function isAlive(pid: number): boolean {
@@ -153,19 +164,45 @@ export class Spool {
       });
   }
 
-  /** Takes the lock file; fails if another live process holds it. */
+  /**
+   * Takes the lock file; fails if another live process holds it. The file is created exclusively,
+   * so of two processes starting at once only one gets it; a lock left by a dead process is moved
+   * aside first (a rename, which only one process can win).
+   */
   lock(): void {
     const lockFile = `${this.file}.lock`;
-    try {
-      const pid = Number(readFileSync(lockFile, 'utf8'));
-      if (pid !== process.pid && isAlive(pid)) {
-        throw new Error(`spool ${this.file} is in use by process ${pid}`);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+        this.locked = true;
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      const holder = readPid(lockFile);
+      if (holder === process.pid) {
+        this.locked = true;
+        return;
+      }
+      if (holder !== undefined && isAlive(holder)) {
+        throw new Error(`spool ${this.file} is in use by process ${holder}`);
+      }
+      const aside = `${lockFile}.${process.pid}.stale`;
+      try {
+        renameSync(lockFile, aside);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw err;
+      }
+      const moved = readPid(aside);
+      rmSync(aside, { force: true });
+      if (moved !== holder && moved !== undefined && isAlive(moved)) {
+        // Another process took the lock between our read and our rename: give it back.
+        writeFileSync(lockFile, String(moved), { flag: 'wx' });
+        throw new Error(`spool ${this.file} is in use by process ${moved}`);
+      }
     }
-    writeFileSync(lockFile, String(process.pid));
-    this.locked = true;
+    throw new Error(`spool ${this.file}: could not take its lock`);
   }
 
   unlock(): void {

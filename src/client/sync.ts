@@ -19,6 +19,8 @@ export interface SpoolSummary {
 }
 
 export interface SyncReport {
+  /** Set when the spool folder itself could not be read. */
+  error?: string;
   spools: (SpoolSummary & {
     delivered: number;
     skippedAsDelivered: number;
@@ -63,18 +65,28 @@ export function listSpools(dir = defaultSpoolDir()): SpoolSummary[] {
   });
 }
 
+export interface SyncOptions {
+  dir?: string;
+  /** Send every spool here instead of to the server it was recorded for. */
+  trackingUri?: string;
+  runId?: string;
+  /** Only the spools recorded for this server, sent through this client (an SDK at start). */
+  client?: TrackingClient;
+}
+
 /**
  * Sends every pending spool entry to its server (or to `trackingUri` when given), in order,
- * exactly once; fully delivered spool files are deleted.
+ * exactly once; fully delivered spool files are deleted. A spool is locked while it is replayed,
+ * so a concurrent `cairn sync` or SDK process leaves it alone.
  */
-export async function syncSpools(
-  options: { dir?: string; trackingUri?: string; runId?: string } = {},
-): Promise<SyncReport> {
+export async function syncSpools(options: SyncOptions = {}): Promise<SyncReport> {
   const report: SyncReport = { spools: [] };
   const clients = new Map<string, TrackingClient>();
+  if (options.client) clients.set(options.client.trackingUri, options.client);
   try {
     for (const summary of listSpools(options.dir)) {
       if (options.runId && summary.runId !== options.runId) continue;
+      if (options.client && !sameServer(summary.trackingUri, options.client.trackingUri)) continue;
       if (summary.error) {
         report.spools.push({ ...summary, ...UNTOUCHED });
         continue;
@@ -90,7 +102,17 @@ export async function syncSpools(
         clients.set(uri, client);
       }
       const spool = Spool.load(summary.file);
-      spool.lock();
+      try {
+        spool.lock();
+      } catch (err) {
+        // Taken by another process since it was listed: that process replays it.
+        report.spools.push({
+          ...summary,
+          ...UNTOUCHED,
+          error: err instanceof Error ? err.message : String(err),
+        });
+        continue;
+      }
       try {
         const result = await replaySpool(client, spool);
         const removed = !result.interrupted && spool.removeIfDone();
@@ -110,7 +132,12 @@ export async function syncSpools(
       }
     }
   } finally {
-    for (const c of clients.values()) c.close();
+    for (const c of clients.values()) if (c !== options.client) c.close();
   }
   return report;
+}
+
+/** Whether two tracking URIs name the same server (trailing slashes aside). */
+function sameServer(a: string, b: string): boolean {
+  return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 }

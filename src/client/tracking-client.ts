@@ -13,25 +13,16 @@ import type {
   DatasetInput,
   Experiment,
   ExperimentTag,
-  LoggedModel,
   Metric,
   ModelOutput,
-  Param,
   Run,
   RunInfo,
   RunStatus,
-  Tag,
 } from '../entities/tracking.js';
 import { HttpTransport, type TransportOptions } from './http.js';
-import {
-  normalizeExperiment,
-  normalizeLoggedModel,
-  normalizeMetric,
-  normalizeRun,
-  normalizeRunInfo,
-  wireDouble,
-} from './wire.js';
+import { normalizeExperiment, normalizeMetric, normalizeRun, normalizeRunInfo, wireDouble } from './wire.js';
 import { ArtifactClient } from './artifacts.js';
+import { LoggedModelsApi } from './logged-models-api.js';
 import type {
   CreateRunRequest,
   ListArtifactsResponse,
@@ -39,7 +30,6 @@ import type {
   MetricInput,
   Paged,
   SearchExperimentsRequest,
-  SearchLoggedModelsRequest,
   SearchRunsRequest,
   UpdateRunRequest,
 } from './tracking-types.js';
@@ -51,12 +41,11 @@ export function wireMetrics(metrics: readonly MetricInput[]): Record<string, unk
   return metrics.map((m) => ({ ...m, value: wireDouble(m.value), step: m.step ?? 0 }));
 }
 
-export class TrackingClient {
-  readonly http: HttpTransport;
+export class TrackingClient extends LoggedModelsApi {
   readonly artifacts: ArtifactClient;
 
   constructor(trackingUri: string, options: TransportOptions = {}) {
-    this.http = new HttpTransport(trackingUri, options);
+    super(new HttpTransport(trackingUri, options));
     this.artifacts = new ArtifactClient(this);
   }
 
@@ -290,78 +279,6 @@ export class TrackingClient {
     };
   }
 
-  // ---- logged models (MLflow 3) ----
-
-  async createLoggedModel(request: {
-    experiment_id: string;
-    name?: string;
-    model_type?: string;
-    source_run_id?: string;
-    params?: Param[];
-    tags?: Tag[];
-  }): Promise<LoggedModel> {
-    const res = await this.http.json<{ model: LoggedModel }>('POST', 'logged-models', { body: request });
-    return normalizeLoggedModel(res.model);
-  }
-
-  async getLoggedModel(modelId: string): Promise<LoggedModel> {
-    const res = await this.http.json<{ model: LoggedModel }>(
-      'GET',
-      `logged-models/${encodeURIComponent(modelId)}`,
-    );
-    return normalizeLoggedModel(res.model);
-  }
-
-  async finalizeLoggedModel(
-    modelId: string,
-    status: 'LOGGED_MODEL_READY' | 'LOGGED_MODEL_UPLOAD_FAILED',
-  ): Promise<LoggedModel> {
-    const res = await this.http.json<{ model: LoggedModel }>(
-      'PATCH',
-      `logged-models/${encodeURIComponent(modelId)}`,
-      {
-        body: { model_id: modelId, status },
-      },
-    );
-    return normalizeLoggedModel(res.model);
-  }
-
-  async deleteLoggedModel(modelId: string): Promise<void> {
-    await this.http.json('DELETE', `logged-models/${encodeURIComponent(modelId)}`, {
-      body: { model_id: modelId },
-    });
-  }
-
-  async searchLoggedModels(request: SearchLoggedModelsRequest): Promise<Paged<LoggedModel>> {
-    const res = await this.http.json<{ models?: LoggedModel[]; next_page_token?: string }>(
-      'POST',
-      'logged-models/search',
-      { body: request, idempotent: true },
-    );
-    return {
-      items: (res.models ?? []).map(normalizeLoggedModel),
-      next_page_token: res.next_page_token || undefined,
-    };
-  }
-
-  async setLoggedModelTags(modelId: string, tags: Tag[]): Promise<void> {
-    await this.http.json('PATCH', `logged-models/${encodeURIComponent(modelId)}/tags`, {
-      body: { model_id: modelId, tags },
-    });
-  }
-
-  async deleteLoggedModelTag(modelId: string, key: string): Promise<void> {
-    await this.http.json(
-      'DELETE',
-      `logged-models/${encodeURIComponent(modelId)}/tags/${encodeURIComponent(key)}`,
-      { body: { model_id: modelId, tag_key: key } },
-    );
-  }
-
-  async logLoggedModelParams(modelId: string, params: Param[]): Promise<void> {
-    await this.post(`logged-models/${encodeURIComponent(modelId)}/params`, { model_id: modelId, params });
-  }
-
   // ---- server ----
 
   /** True when `GET /health` answers 200 (no retries: a quick probe). */
@@ -383,11 +300,6 @@ export class TrackingClient {
     const chunks: Buffer[] = [];
     for await (const c of res.body) chunks.push(c as Buffer);
     return Buffer.concat(chunks).toString('utf8').trim();
-  }
-
-  /** POST of an idempotent write (tags, params, deletes): safe to repeat after an ambiguous failure. */
-  private async post(path: string, body: Record<string, unknown>): Promise<void> {
-    await this.http.json('POST', path, { body, idempotent: true });
   }
 }
 

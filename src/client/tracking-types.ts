@@ -1,4 +1,5 @@
 /** Request and response shapes of the TrackingClient (wire field names). */
+import type { ArtifactFileInfo } from '../entities/artifacts.js';
 import type { Param, RunStatus, RunTag, ViewType } from '../entities/tracking.js';
 
 export interface SearchExperimentsRequest {
@@ -49,11 +50,7 @@ export interface LogBatchRequest {
   tags?: RunTag[];
 }
 
-export interface ArtifactFileInfo {
-  path: string;
-  is_dir: boolean;
-  file_size?: number;
-}
+export type { ArtifactFileInfo } from '../entities/artifacts.js';
 
 export interface ListArtifactsResponse {
   root_uri?: string;

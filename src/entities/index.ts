@@ -1,3 +1,4 @@
 export * from './tracking.js';
 export * from './registry.js';
+export * from './artifacts.js';
 export * from './webhooks.js';

@@ -2,6 +2,7 @@
  * The model registry domain: validation, source resolution, `models:/` URIs and webhook events on
  * top of a {@link RegistryStore}. Methods take decoded request values and return wire entities.
  */
+import { parseRunsUri } from '../entities/artifacts.js';
 import { invalidParam } from '../errors.js';
 import type { ModelVersion, ModelVersionStage, RegisteredModel } from '../entities/registry.js';
 import type { Filter, OrderBy } from '../search/ast.js';
@@ -371,11 +372,11 @@ export class RegistryService implements ModelUriRegistry {
 
   private async storageOf(record: { source: string; storageLocation: string | null }): Promise<string> {
     if (record.storageLocation) return record.storageLocation;
-    const m = /^runs:\/([^/]+)\/?(.*)$/.exec(record.source);
+    const m = parseRunsUri(record.source);
     if (m) {
-      const run = await this.tracking.getRun(m[1]!);
+      const run = await this.tracking.getRun(m.runId);
       const root = run.info.artifact_uri.replace(/\/+$/, '');
-      return m[2] ? `${root}/${m[2]}` : root;
+      return m.path ? `${root}/${m.path}` : root;
     }
     if (isModelUri(record.source)) return this.resolveModelUriToArtifactUri(record.source);
     return record.source;

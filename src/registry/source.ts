@@ -4,6 +4,7 @@
  */
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseRunsUri } from '../entities/artifacts.js';
 import { invalidParam } from '../errors.js';
 import { parseModelUri } from './model-uri.js';
 
@@ -28,7 +29,6 @@ export interface ResolvedSource {
 }
 
 const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):/;
-const RUNS_URI = /^runs:\/([^/]+)(\/.*)?$/;
 
 export function uriScheme(uri: string): string | null {
   const m = SCHEME.exec(uri);
@@ -103,10 +103,10 @@ export async function resolveSource(
   const modelId = given.modelId || null;
 
   if (scheme === 'runs') {
-    const m = RUNS_URI.exec(source);
+    const m = parseRunsUri(source);
     if (!m) throw invalidParam(`Invalid model version source '${source}': expected runs:/<run_id>/<path>.`);
     if (hasTraversal(source)) throw traversalError(source);
-    return { runId: runId ?? m[1]!, modelId, storageLocation: null };
+    return { runId: runId ?? m.runId, modelId, storageLocation: null };
   }
 
   if (scheme === 'models') {

@@ -4,34 +4,21 @@
  * socket. Client and server share this process, so its RSS bounds both.
  */
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import { HttpArtifactRepository } from '../../src/artifacts/http-repository.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startMoto, useMotoEnvironment, type MotoServer } from './moto.js';
+import { patternStream, sha256Of } from './repository-contract.js';
 
 const MB = 1024 * 1024;
 /** Headroom over the starting RSS that the transfer may use (a buffered file would need ≥ its size). */
 const RSS_BUDGET = 120 * MB;
-
-/** `size` bytes made of a random 1 MiB block repeated, produced on demand. */
-function generated(size: number, block: Buffer): Readable {
-  let sent = 0;
-  return new Readable({
-    read() {
-      if (sent >= size) return this.push(null);
-      const n = Math.min(block.length, size - sent);
-      sent += n;
-      this.push(block.subarray(0, n));
-    },
-  });
-}
 
 /** Samples this process's RSS while `work` runs; returns the peak above the starting value. */
 async function peakRssGrowth(work: () => Promise<void>): Promise<number> {
@@ -48,12 +35,6 @@ async function peakRssGrowth(work: () => Promise<void>): Promise<number> {
   }
   peak = Math.max(peak, process.memoryUsage().rss);
   return peak - start;
-}
-
-async function sha256Of(stream: Readable): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of stream) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** Downloads over plain HTTP, hashing as the bytes arrive. */
@@ -92,7 +73,7 @@ describe('large artifacts stream with bounded memory', () => {
   it('moves a 300 MB file from a local file through the proxy to disk and back', async () => {
     const size = 300 * MB + 17;
     const source = join(server.tmpDir, 'source.bin');
-    await pipeline(generated(size, block), createWriteStream(source));
+    await pipeline(patternStream(size, block), createWriteStream(source));
     const expected = await sha256Of(createReadStream(source));
     const repo = new HttpArtifactRepository('mlflow-artifacts:/big', { trackingUri: server.url });
 
@@ -151,9 +132,9 @@ describe('large artifacts stream with bounded memory', () => {
 
   it('moves a 96 MB file through the proxy to an S3 destination (multipart) and back', async () => {
     const size = 96 * MB + 5;
-    const expected = await sha256Of(generated(size, block));
+    const expected = await sha256Of(patternStream(size, block));
     const repo = new HttpArtifactRepository('mlflow-artifacts:/s3big', { trackingUri: s3Server.url });
-    const uploadGrowth = await peakRssGrowth(() => repo.write('w.bin', generated(size, block)));
+    const uploadGrowth = await peakRssGrowth(() => repo.write('w.bin', patternStream(size, block)));
     let sha = '';
     const downloadGrowth = await peakRssGrowth(async () => {
       sha = await sha256Of(await repo.openRead('w.bin'));

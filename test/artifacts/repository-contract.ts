@@ -1,5 +1,6 @@
 /** Behaviour every artifact repository must show; run against each backend by its test file. */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,40 @@ export async function readAll(stream: Readable): Promise<Buffer> {
 }
 
 const text = (s: string): Readable => Readable.from([Buffer.from(s)]);
+
+export async function sha256Of(stream: Readable): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of stream) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** `count` bytes of `block` repeated, produced on demand (large files without large buffers). */
+export function patternStream(count: number, block: Buffer): Readable {
+  let sent = 0;
+  return new Readable({
+    read() {
+      if (sent >= count) return this.push(null);
+      const n = Math.min(block.length, count - sent);
+      sent += n;
+      this.push(block.subarray(0, n));
+    },
+  });
+}
+
+/** Passes `source` on until more than `limit` bytes went through, then fails (a client gone). */
+export function breakingAfter(source: Readable, limit: number): Readable {
+  let sent = 0;
+  return new Readable({
+    read() {
+      const chunk = source.read() as Buffer | null;
+      if (chunk) {
+        sent += chunk.length;
+        if (sent > limit) return this.destroy(new Error('client went away'));
+        this.push(chunk);
+      } else source.once('readable', () => this.read(0));
+    },
+  });
+}
 
 /** A stream that yields some bytes, then fails (a dropped upload). */
 export function failingStream(bytesBefore: number): Readable {
@@ -143,12 +178,15 @@ export function describeRepositoryContract(name: string, makeRepo: () => Promise
         await mkdir(join(local, 'src', 'nested'), { recursive: true });
         await writeFile(join(local, 'src', 'one.txt'), 'one');
         await writeFile(join(local, 'src', 'nested', 'two.txt'), 'two');
-        let bytes = 0;
+        const bytesByFile = new Map<string, number>();
         const written = await uploadDirectory(repo, join(local, 'src'), 'model', {
-          onBytes: (n) => (bytes += n),
+          onProgress: (p) => bytesByFile.set(p.path, p.bytes),
         });
         assert.deepEqual(written.sort(), ['model/nested/two.txt', 'model/one.txt']);
-        assert.equal(bytes, 6);
+        assert.equal(
+          [...bytesByFile.values()].reduce((a, b) => a + b, 0),
+          6,
+        );
         assert.deepEqual(
           (await listRecursive(repo)).map((f) => f.path),
           ['model/nested/two.txt', 'model/one.txt'],

@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, ListMultipartUploadsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { S3ArtifactRepository, parseS3Uri, s3ClientFromEnv } from '../../src/artifacts/s3-repository.js';
 import { presignUrl } from '../../src/artifacts/s3-presign.js';
-import { describeRepositoryContract, failingStream, readAll } from './repository-contract.js';
+import {
+  breakingAfter,
+  describeRepositoryContract,
+  failingStream,
+  patternStream,
+  readAll,
+  sha256Of,
+} from './repository-contract.js';
 import { startMoto, useMotoEnvironment, type MotoServer } from './moto.js';
 
 let moto: MotoServer;
@@ -26,19 +33,6 @@ describeRepositoryContract(
   async () => new S3ArtifactRepository(`s3://artifacts/contract-${++counter}`),
 );
 
-/** `count` bytes of a repeating pseudo-random pattern, produced lazily in 1 MiB pieces. */
-function patternStream(count: number, seed: Buffer): Readable {
-  let sent = 0;
-  return new Readable({
-    read() {
-      if (sent >= count) return this.push(null);
-      const n = Math.min(seed.length, count - sent);
-      sent += n;
-      this.push(seed.subarray(0, n));
-    },
-  });
-}
-
 describe('s3 repository specifics', () => {
   it('parses s3 URIs', () => {
     assert.deepEqual(parseS3Uri('s3://b/p/q/'), { bucket: 'b', prefix: 'p/q' });
@@ -57,13 +51,10 @@ describe('s3 repository specifics', () => {
     const repo = new S3ArtifactRepository('s3://artifacts/multipart', { partSize: 5 * 1024 * 1024 });
     const seed = randomBytes(1024 * 1024);
     const size = 12 * 1024 * 1024 + 123;
-    const expected = createHash('sha256');
-    for await (const chunk of patternStream(size, seed)) expected.update(chunk as Buffer);
+    const expected = await sha256Of(patternStream(size, seed));
     await repo.write('big/model.bin', patternStream(size, seed));
     assert.deepEqual(await repo.stat('big/model.bin'), { isDir: false, size });
-    const actual = createHash('sha256');
-    for await (const chunk of await repo.openRead('big/model.bin')) actual.update(chunk as Buffer);
-    assert.equal(actual.digest('hex'), expected.digest('hex'));
+    assert.equal(await sha256Of(await repo.openRead('big/model.bin')), expected);
     // Stored as a multipart object: S3 ETags of multipart objects end in -<parts>.
     const obj = await moto.client.send(
       new GetObjectCommand({ Bucket: 'artifacts', Key: 'multipart/big/model.bin' }),
@@ -76,17 +67,7 @@ describe('s3 repository specifics', () => {
     const repo = new S3ArtifactRepository('s3://artifacts/aborted', { partSize: 5 * 1024 * 1024 });
     const seed = randomBytes(1024 * 1024);
     const source = patternStream(11 * 1024 * 1024, seed);
-    let sent = 0;
-    const broken = new Readable({
-      read() {
-        const chunk = source.read() as Buffer | null;
-        if (chunk) {
-          sent += chunk.length;
-          if (sent > 7 * 1024 * 1024) return this.destroy(new Error('client went away'));
-          this.push(chunk);
-        } else source.once('readable', () => this.read(0));
-      },
-    });
+    const broken = breakingAfter(source, 7 * 1024 * 1024);
     await assert.rejects(repo.write('x.bin', broken), /client went away/);
     assert.equal(await repo.stat('x.bin'), undefined);
     const uploads = await moto.client.send(

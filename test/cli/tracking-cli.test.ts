@@ -160,6 +160,24 @@ for (const backend of BACKENDS) {
       assert.equal((await client.getRun(ids[0]!)).info.lifecycle_stage, 'active');
     });
 
+    test('runs describe reports an artifact listing that failed instead of showing no artifacts', async () => {
+      // Nothing listens on port 1: the artifact store of this experiment cannot be reached.
+      const exp = await client.createExperiment('cli-unreachable-artifacts', {
+        artifact_location: 'mlflow-artifacts://127.0.0.1:1/unreachable',
+      });
+      const runId = (await client.createRun({ experiment_id: exp, run_name: 'far-away' })).info.run_id;
+      const text = await cairn(['runs', 'describe', runId]);
+      assert.equal(text.code, 1);
+      assert.match(text.stdout, /run_name:\s+far-away/);
+      assert.match(text.stderr, new RegExp(`Cannot list the artifacts of run ${runId}: .*127\\.0\\.0\\.1:1`));
+      assert.doesNotMatch(text.stderr, /^\s+at /m, 'no stack trace');
+      const json = await cairn(['runs', 'describe', runId, '--json']);
+      assert.equal(json.code, 1);
+      const body = JSON.parse(json.stdout) as { artifacts: unknown; artifacts_error: { error_code: string } };
+      assert.equal(body.artifacts, null);
+      assert.equal(body.artifacts_error.error_code, 'TEMPORARILY_UNAVAILABLE');
+    });
+
     test('artifacts upload, list, download', async () => {
       const exp = await client.createExperiment('cli-artifacts');
       const runId = (await client.createRun({ experiment_id: exp })).info.run_id;

@@ -86,6 +86,30 @@ for (const backend of BACKENDS) {
       );
     });
 
+    test('receipt tags that cannot be deleted at the end are reported, not silently left', async () => {
+      const runId = await newRun();
+      const errors: Error[] = [];
+      const logger = new RunLogger(client, runId, { spoolDir, onError: (e) => errors.push(e) });
+      logger.logMetric('m', 1, 0);
+      proxy.forbidden.add('/runs/delete-tag');
+      try {
+        await logger.end('FINISHED');
+      } finally {
+        proxy.forbidden.delete('/runs/delete-tag');
+      }
+      assert.ok(proxy.forbiddenCount >= 1, 'the delete was attempted');
+      const receipts = ((await direct.getRun(runId)).data.tags ?? []).filter((t) =>
+        t.key.startsWith('cairn.sdk.receipt.'),
+      );
+      assert.equal(receipts.length, 1, 'the receipt is still on the run');
+      assert.equal(errors.length, 1);
+      assert.ok(errors[0] instanceof MlflowError);
+      assert.equal(errors[0].errorCode, 'PERMISSION_DENIED');
+      assert.ok(errors[0].message.includes(receipts[0]!.key), errors[0].message);
+      assert.match(logger.status().lastError ?? '', /could not be deleted/);
+      assert.equal((await direct.getRun(runId)).info.status, 'FINISHED');
+    });
+
     test('tag writes keep their order (last value wins) with several batches in flight', async () => {
       const runId = await newRun();
       const logger = new RunLogger(client, runId, { spoolDir, maxInFlight: 4 });

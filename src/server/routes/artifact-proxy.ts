@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import type { ArtifactDownload } from '../../artifacts/artifact-service.js';
 import type { MultipartPart } from '../../artifacts/artifact-repository.js';
-import { guessMimeType } from '../../artifacts/mime.js';
+import { downloadMimeType } from '../../artifacts/mime.js';
 import { safeArtifactPath } from '../../artifacts/safe-path.js';
 import { invalidParam } from '../../errors.js';
 import { JSON_SHAPE_LIMITS } from '../../security/body-limits.js';
@@ -37,7 +37,7 @@ function contentDisposition(fileName: string): string {
 
 /** Sends an artifact file as a download. */
 export function sendArtifact(reply: FastifyReply, download: ArtifactDownload): FastifyReply {
-  const type = guessMimeType(download.fileName);
+  const type = downloadMimeType(download.fileName);
   reply
     .header('Content-Type', type.startsWith('text/') ? `${type}; charset=utf-8` : type)
     .header('Content-Disposition', contentDisposition(download.fileName))

@@ -2,6 +2,7 @@
 import { API_BASE, apiGet, apiGetAll, apiPost, apiSend, fetchText, toQuery } from './client';
 import type { SearchArgs } from './types';
 import { fetchArtifactText } from './tracking';
+import { parseRunsUri } from '../../../src/entities/artifacts.js';
 import type {
   ModelVersion,
   ModelVersionStage,
@@ -146,11 +147,7 @@ export const modelFileUrl = (name: string, version: string, path: string): strin
   `${API_BASE}model-versions/get-artifact${toQuery({ name, version, path })}`;
 
 /** `runs:/<run_id>/<path>` → its parts, or null for other sources. */
-export function parseRunsUri(source: string): { runId: string; path: string } | null {
-  const m = /^runs:\/([^/]+)\/?(.*)$/.exec(source);
-  if (!m) return null;
-  return { runId: m[1]!, path: m[2]!.replace(/\/+$/, '') };
-}
+export { parseRunsUri };
 
 /**
  * Reads one file of a model version. The registry route resolves the version's files wherever they

@@ -19,11 +19,7 @@ export interface SearchArgs {
   maxResults?: number;
 }
 
-export interface ArtifactFile {
-  path: string;
-  is_dir: boolean;
-  file_size?: number;
-}
+export type { ArtifactFileInfo as ArtifactFile } from '../../../src/entities/artifacts.js';
 
 /** A metric point as returned by history endpoints (`value` may be the string "NaN"). */
 export interface HistoryPoint {
