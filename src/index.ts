@@ -64,3 +64,21 @@ export * as registry from './client/registry-api.js';
 export * as projects from './client/projects.js';
 /** Models: save, log, load and register models; batch prediction (`cairn.models.logModel(run, 'model', ...)`). */
 export * as models from './client/models.js';
+/** Plugins (docs/plugins.md): the types a plugin package implements, and loading plugins in a script. */
+export type { CairnPlugin } from './plugins/plugin.js';
+export type { Flavor, FlavorModel } from './models/flavors/flavor.js';
+export type { ArtifactRepositoryProvider, RepositoryOptions } from './artifacts/repository-registry.js';
+export type {
+  Deployment,
+  DeploymentChange,
+  DeploymentClient,
+  DeploymentHost,
+  DeploymentModel,
+  DeploymentTarget,
+} from './plugins/deployment-target.js';
+export type { ProjectBackend } from './projects/backends/backend-registry.js';
+export type { ProjectTracking } from './projects/project-tracking.js';
+export type { StoreDatabaseDriver } from './store/sql/open-database.js';
+export type { SqlDatabase } from './store/sql/database.js';
+export { loadPlugins, loadConfiguredPlugins } from './plugins/load-plugins.js';
+export { EXTENSION_API_VERSIONS } from './version.js';

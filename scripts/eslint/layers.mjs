@@ -3,6 +3,7 @@
 //
 //   cli/  (entry point; only bin/ imports it)
 //   server/  client/                               HTTP in / HTTP out
+//   plugins/                                        plugin loading; registers into the domain's registries
 //   tracking/ registry/ models/ serving/ projects/  the domain
 //   store/ artifacts/                               persistence
 //   entities/ errors.ts search/ config/ version.ts  plain types, no I/O
@@ -17,7 +18,7 @@
 
 const DOMAIN = ['tracking', 'registry', 'models', 'serving', 'projects'];
 const PURE = ['entities', 'errors', 'search', 'config', 'version'];
-const ALL = [...PURE, 'store', 'artifacts', ...DOMAIN, 'server', 'client', 'cli', 'index'];
+const ALL = [...PURE, 'store', 'artifacts', ...DOMAIN, 'plugins', 'server', 'client', 'cli', 'index'];
 
 /** Folder (or root file stem) of src/ -> the folders and root files of src/ it must not import. */
 export const FORBIDDEN = {
@@ -26,14 +27,16 @@ export const FORBIDDEN = {
   search: ALL.filter((l) => !PURE.includes(l)),
   config: ALL.filter((l) => !PURE.includes(l)),
   version: ALL.filter((l) => !PURE.includes(l)),
-  store: [...DOMAIN, 'server', 'client', 'cli', 'index'],
-  artifacts: [...DOMAIN, 'server', 'client', 'cli', 'index'],
-  tracking: ['server', 'client', 'cli', 'index'],
-  registry: ['server', 'client', 'cli', 'index'],
+  store: [...DOMAIN, 'plugins', 'server', 'client', 'cli', 'index'],
+  artifacts: [...DOMAIN, 'plugins', 'server', 'client', 'cli', 'index'],
+  tracking: ['plugins', 'server', 'client', 'cli', 'index'],
+  registry: ['plugins', 'server', 'client', 'cli', 'index'],
   // serving builds on models, so models never reaches back into it.
-  models: ['serving', 'server', 'client', 'cli', 'index'],
-  serving: ['server', 'client', 'cli', 'index'],
-  projects: ['server', 'client', 'cli', 'index'],
+  models: ['serving', 'plugins', 'server', 'client', 'cli', 'index'],
+  serving: ['plugins', 'server', 'client', 'cli', 'index'],
+  projects: ['plugins', 'server', 'client', 'cli', 'index'],
+  // Plugins register into the registries of the domain and persistence layers; the CLI loads them.
+  plugins: ['server', 'client', 'cli', 'index'],
   server: ['cli', 'client', 'index'],
   client: ['server', 'cli', 'index'],
   // Any other folder (auth, security, plugins, migrate, ...) still never imports the CLI.

@@ -1,8 +1,11 @@
+import { loadConfiguredPlugins } from '../plugins/load-plugins.js';
 import { buildCli, reportCliError } from './program.js';
 
 const program = buildCli();
 program.exitOverride();
 try {
+  // Plugins first: their flavors, repositories and targets must exist before any command runs.
+  await loadConfiguredPlugins(process.env, process.cwd());
   await program.parseAsync(process.argv);
 } catch (err) {
   process.exitCode = reportCliError(err);

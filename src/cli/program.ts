@@ -13,6 +13,7 @@ import { modelsCommand } from './models-command.js';
 import { runCommand } from './run-command.js';
 import { exportCommand, importCommand } from './migrate-command.js';
 import { gcCommand } from './gc-command.js';
+import { deploymentsCommand } from './deployments-command.js';
 
 /** Builds the `cairn` command line. Each command group lives in its own file. */
 export function buildCli(): Command {
@@ -50,6 +51,7 @@ Examples:
   program.addCommand(importCommand());
   program.addCommand(exportCommand());
   program.addCommand(gcCommand());
+  program.addCommand(deploymentsCommand());
   return program;
 }
 

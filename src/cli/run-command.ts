@@ -43,7 +43,7 @@ interface RunCliOptions {
   runId?: string;
   runName?: string;
   envManager?: EnvManagerOption;
-  backend: 'local' | 'kubernetes';
+  backend: string;
   backendConfig?: string;
   detach?: boolean;
   trackingUri?: string;
@@ -74,7 +74,9 @@ export function runCommand(): Command {
       ).choices([...ENV_MANAGERS]),
     )
     .addOption(
-      new Option('-b, --backend <backend>', 'where to run').choices(['local', 'kubernetes']).default('local'),
+      new Option('-b, --backend <backend>', 'where to run: local, kubernetes or a plugin backend').default(
+        'local',
+      ),
     )
     .option(
       '-c, --backend-config <json-or-file>',

@@ -13,6 +13,7 @@ import { cp, mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { invalidParam } from '../../errors.js';
+import { EXTENSION_API_VERSIONS } from '../../version.js';
 import type { ModelData } from '../data.js';
 import type { FlavorConf, MlModel } from '../mlmodel.js';
 import type { Flavor, FlavorModel } from './flavor.js';
@@ -73,6 +74,7 @@ export async function saveJsFunction(
 }
 
 export const jsFunctionFlavor: Flavor = {
+  apiVersion: EXTENSION_API_VERSIONS.flavor,
   name: JS_FUNCTION_FLAVOR,
   async load(modelDir, conf, metadata): Promise<FlavorModel> {
     const entry = join(modelDir, String(conf.entry ?? ''));

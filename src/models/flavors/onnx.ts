@@ -10,6 +10,7 @@ import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { badRequest, invalidParam } from '../../errors.js';
+import { EXTENSION_API_VERSIONS } from '../../version.js';
 import {
   DataFrame,
   Tensor,
@@ -289,6 +290,7 @@ export class OnnxFlavorModel implements FlavorModel {
 }
 
 export const onnxFlavor: Flavor = {
+  apiVersion: EXTENSION_API_VERSIONS.flavor,
   name: ONNX_FLAVOR,
   async load(modelDir, conf) {
     const file = join(modelDir, String(conf.data ?? ONNX_MODEL_FILE));

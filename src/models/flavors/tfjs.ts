@@ -7,6 +7,7 @@ import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { invalidParam } from '../../errors.js';
+import { EXTENSION_API_VERSIONS } from '../../version.js';
 import {
   DataFrame,
   Tensor,
@@ -286,6 +287,7 @@ class TfjsFlavorModel implements FlavorModel {
 }
 
 export const tfjsFlavor: Flavor = {
+  apiVersion: EXTENSION_API_VERSIONS.flavor,
   name: TFJS_FLAVOR,
   async load(modelDir, conf) {
     const tf = await loadTf();
