@@ -4,6 +4,7 @@
  * Prints one JSON line: {requests, rows, seconds, p50Ms, p99Ms, errors}.
  */
 import http from 'node:http';
+import { connectRaw, encodePost, type RawConnection } from './_raw-http.js';
 
 const [url, mode, concArg, rowsArg, amountArg] = process.argv.slice(2);
 const concurrency = Number(concArg);
@@ -26,44 +27,12 @@ const bodies = Array.from({ length: 16 }, (_, i) => body(i * 31));
  * by Content-Length), which costs the generator far less CPU than http.request.
  */
 const raw = process.env.RAW === '1';
-const rawHead = (len: number): string =>
-  `POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/json\r\nContent-Length: ${len}\r\nConnection: keep-alive\r\n\r\n`;
-const rawRequests = bodies.map((b) => Buffer.concat([Buffer.from(rawHead(b.length)), b]));
-const free: RawConn[] = [];
-
-interface RawConn {
-  socket: import('node:net').Socket;
-  buf: Buffer;
-  done?: (status: number) => void;
-}
-
-async function rawConn(): Promise<RawConn> {
-  const net = await import('node:net');
-  const socket = net.connect({ host: target.hostname, port: Number(target.port) });
-  socket.setNoDelay(true);
-  await new Promise((r) => socket.once('connect', r));
-  const conn: RawConn = { socket, buf: Buffer.alloc(0) };
-  socket.on('data', (d: Buffer) => {
-    conn.buf = conn.buf.length ? Buffer.concat([conn.buf, d]) : d;
-    const end = conn.buf.indexOf('\r\n\r\n');
-    if (end < 0) return;
-    const head = conn.buf.subarray(0, end).toString('latin1');
-    const len = Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-    if (conn.buf.length < end + 4 + len) return;
-    conn.buf = conn.buf.subarray(end + 4 + len);
-    const cb = conn.done;
-    conn.done = undefined;
-    cb?.(Number(head.slice(9, 12)));
-  });
-  return conn;
-}
+const rawRequests = bodies.map((b) => encodePost(target.host, target.pathname, b));
+const free: RawConnection[] = [];
 
 async function sendRaw(index: number): Promise<number> {
-  const conn = free.pop() ?? (await rawConn());
-  const status = await new Promise<number>((resolve) => {
-    conn.done = resolve;
-    conn.socket.write(rawRequests[index % rawRequests.length]!);
-  });
+  const conn = free.pop() ?? (await connectRaw(target.hostname, Number(target.port)));
+  const { status } = await conn.send(rawRequests[index % rawRequests.length]!);
   free.push(conn);
   return status;
 }
@@ -121,4 +90,4 @@ process.stdout.write(
   `${JSON.stringify({ requests, rows: requests * rowsPerRequest, seconds, p50Ms: pct(50), p99Ms: pct(99), errors })}\n`,
 );
 agent.destroy();
-for (const c of free) c.socket.destroy();
+for (const c of free) c.close();

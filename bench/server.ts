@@ -36,12 +36,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-interface Server {
+export interface Server {
   url: string;
   proc: ChildProcess;
 }
 
-async function startServer(storeUri: string, artifacts: string): Promise<Server> {
+export async function startServer(storeUri: string, artifacts: string): Promise<Server> {
   const port = await freePort();
   const proc = spawn(
     process.execPath,
@@ -70,7 +70,7 @@ async function startServer(storeUri: string, artifacts: string): Promise<Server>
   throw new Error('server did not start');
 }
 
-async function stopServer(s: Server): Promise<number> {
+export async function stopServer(s: Server): Promise<number> {
   const status = await readFile(`/proc/${s.proc.pid}/status`, 'utf8').catch(() => '');
   const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
   s.proc.kill('SIGTERM');

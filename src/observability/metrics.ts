@@ -36,7 +36,7 @@ export const storeMetrics = {
   }),
   groupCommitSize: new Histogram({
     name: 'cairn_store_group_commit_size',
-    help: 'Number of log-batch calls committed together in one transaction (SQLite group commit).',
+    help: 'Number of log-batch calls committed together (group commit: one transaction, on PostgreSQL one statement).',
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
     registers: [metricsRegistry],
   }),

@@ -98,6 +98,12 @@ export interface Dialect {
   acquireMigrationLock(tx: SqlExecutor, timeoutSeconds: number): Promise<void>;
   /** Releases what `acquireMigrationLock` took, where the transaction's end does not. */
   releaseMigrationLock(tx: SqlExecutor): Promise<void>;
+  /**
+   * A placeholder bound to a whole array of `element` values, where the database takes arrays as
+   * parameters (PostgreSQL: `?::int8[]`, used with `unnest`); absent elsewhere. One statement of
+   * a few array parameters replaces a multi-row VALUES list of thousands of parameters.
+   */
+  arrayParam?(element: 'text' | 'bigint' | 'double' | 'int'): string;
   /** A case-sensitive LIKE of `expr` against a placeholder. */
   like(expr: string): string;
   /** A case-insensitive LIKE of `expr` against a placeholder. */

@@ -76,6 +76,40 @@ export function logBatchContract(label: string, open: OpenTrackingStore): void {
       assert.equal(got.data.tags?.filter((t) => t.key === 'writer').length, 1);
     });
 
+    it('writes concurrent metric-only calls of many runs together, each run keeping its own latest values', async () => {
+      const ids = await Promise.all(
+        Array.from({ length: 6 }, async (_, r) => (await newRun(`many-${r}`)).info.run_id),
+      );
+      const special = [NaN, Infinity, -Infinity];
+      await Promise.all(
+        ids.flatMap((id, r) =>
+          Array.from({ length: 20 }, (_, c) =>
+            f.store.logBatch(
+              id,
+              [
+                { key: 'loss', value: r * 100 + c, timestamp: 10, step: c },
+                { key: 'odd', value: special[c % 3]!, timestamp: 10 + c, step: 0 },
+              ],
+              [],
+              [],
+            ),
+          ),
+        ),
+      );
+      for (const [r, id] of ids.entries()) {
+        assert.equal((await f.store.getMetricHistory(id, 'loss', undefined)).items.length, 20);
+        const odd = (await f.store.getMetricHistory(id, 'odd', undefined)).items.map((m) => m.value);
+        assert.equal(odd.filter(Number.isNaN).length, 7);
+        // Like MLflow, SQL stores keep ±Infinity as ±Number.MAX_VALUE.
+        assert.equal(odd.filter((v) => v === Number.MAX_VALUE).length, 7);
+        assert.equal(odd.filter((v) => v === -Number.MAX_VALUE).length, 6);
+        const latest = new Map((await f.store.getRun(id)).data.metrics?.map((m) => [m.key, m]));
+        assert.deepEqual(latest.get('loss'), { key: 'loss', value: r * 100 + 19, timestamp: 10, step: 19 });
+        // Step 0 everywhere: the latest is the greatest timestamp (call 19: 19 % 3 = 1 → Infinity).
+        assert.deepEqual(latest.get('odd'), { key: 'odd', value: Number.MAX_VALUE, timestamp: 29, step: 0 });
+      }
+    });
+
     it('isolates a failing call among concurrent ones (each call all-or-nothing)', async () => {
       const run = await newRun('isolated');
       const id = run.info.run_id;

@@ -35,6 +35,7 @@ export const postgresDialect: Dialect = {
     await tx.query("SELECT set_config('lock_timeout', ?, true)", [prev!.t]);
   },
   releaseMigrationLock: async () => {},
+  arrayParam: (element) => `?::${{ text: 'text', bigint: 'int8', double: 'float8', int: 'int4' }[element]}[]`,
   like: (expr) => `${expr} LIKE ?`,
   ilike: (expr) => `${expr} ILIKE ?`,
   // `/` of two integers truncates on PostgreSQL.

@@ -1,8 +1,9 @@
 import type { Metric, RunTag } from '../../../entities/tracking.js';
 import type { Row } from '../database.js';
-import type { StoreContext } from './common.js';
-import { activeRunRow } from './runs.js';
-import { type BatchWrite, writeBatch } from './log-batch.js';
+import type { Exec, StoreContext } from './common.js';
+import { activeRunRows } from './runs.js';
+import { type BatchWrite, writeBatch, writeRuns } from './log-batch.js';
+import { onlyMetrics, writeMetricsWithArrays } from './array-metric-write.js';
 import { storeMetrics } from '../../../observability/metrics.js';
 
 interface Pending extends BatchWrite {
@@ -11,42 +12,42 @@ interface Pending extends BatchWrite {
 }
 
 /**
- * Group commit for SQLite, whose single writer makes every commit a serial step: logBatch calls
- * that arrive while a transaction is being prepared or committed are written together in the next
- * transaction; a failing call (a changed param, a deleted run) is rolled back alone (a SAVEPOINT
- * around calls with params, which are validated while being written; other calls fail before
- * writing anything). An unexpected database error aborts and rejects the whole group. A call resolves only after the COMMIT that holds its writes, so every
- * acknowledged write is durable (WAL: a committed transaction survives a process crash).
- * PostgreSQL and MySQL commit concurrent calls in parallel connections instead.
+ * Transactions committing groups at the same time. SQLite has one writer, so one; PostgreSQL and
+ * MySQL commit in parallel connections, and a few groups in flight keep them busy while the
+ * next group gathers (each group's commit costs one round of fsync for all its calls).
+ */
+const SERVER_DATABASE_LANES = 4;
+
+/**
+ * Group commit: logBatch calls that arrive while a transaction is being prepared or committed
+ * are written together in the next transaction (one commit, one multi-row statement per table for
+ * all their runs). A failing call (a changed param, a deleted run) is rolled back alone (a
+ * SAVEPOINT around calls with params, which are validated while being written; other calls fail
+ * before writing anything). When a group's transaction fails as a whole (an unexpected database
+ * error, a deadlock between instances), each of its calls is retried in a transaction of its own,
+ * so one call never fails another. A call resolves only after the COMMIT that holds its writes,
+ * so every acknowledged write is durable. Where the database takes array parameters, the
+ * metric-only calls of a group are written by one statement (array-metric-write.ts).
  */
 export class GroupCommitter {
   private queue: Pending[] = [];
   private scheduled = false;
-  private running = false;
+  private running = 0;
   private idleWaiters: (() => void)[] = [];
-  private inFlight = 0;
+  private readonly lanes: number;
 
-  private wakeIdle(): void {
-    for (const wake of this.idleWaiters.splice(0)) wake();
+  constructor(private readonly ctx: StoreContext) {
+    this.lanes = ctx.db.dialect.singleWriter ? 1 : SERVER_DATABASE_LANES;
   }
-
-  constructor(private readonly ctx: StoreContext) {}
 
   /** Resolves once every queued call has been committed (or rejected). */
   async idle(): Promise<void> {
-    if (!this.queue.length && !this.running && !this.scheduled && !this.inFlight) return;
+    if (!this.queue.length && !this.running && !this.scheduled) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Queues a call; while every lane is busy, calls gather for the next free one. */
   write(w: BatchWrite): Promise<void> {
-    if (!this.ctx.db.dialect.singleWriter) {
-      this.inFlight++;
-      return this.ctx.db
-        .transaction((tx) => writeBatch(this.ctx, tx, w))
-        .finally(() => {
-          if (--this.inFlight === 0 && !this.queue.length && !this.running) this.wakeIdle();
-        });
-    }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ ...w, resolve, reject });
       this.schedule();
@@ -54,15 +55,17 @@ export class GroupCommitter {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.running) return;
+    if (this.scheduled || this.running >= this.lanes) return;
     this.scheduled = true;
     // setImmediate lets the calls of the current I/O turn join the group.
-    setImmediate(() => void this.drain());
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.drain();
+    });
   }
 
   private async drain(): Promise<void> {
-    this.scheduled = false;
-    this.running = true;
+    this.running++;
     try {
       while (this.queue.length) {
         const group = this.queue;
@@ -70,72 +73,104 @@ export class GroupCommitter {
         await this.commit(group);
       }
     } finally {
-      this.running = false;
+      this.running--;
       if (this.queue.length) this.schedule();
-      else if (!this.inFlight) this.wakeIdle();
+      else if (!this.running && !this.scheduled) {
+        for (const wake of this.idleWaiters.splice(0)) wake();
+      }
     }
   }
 
   private async commit(group: Pending[]): Promise<void> {
     storeMetrics.groupCommitSize.observe(group.length);
-    const failures = new Map<Pending, unknown>();
+    if (this.ctx.db.dialect.arrayParam) {
+      const plain = group.filter(onlyMetrics);
+      if (plain.length) await this.commitWithArrays(plain);
+      if (plain.length === group.length) return;
+      group = group.filter((w) => !onlyMetrics(w));
+    }
+    await this.commitInTransaction(group);
+  }
+
+  private async commitWithArrays(group: Pending[]): Promise<void> {
+    let runs: Map<string, Row | Error>;
     try {
-      await this.ctx.db.transaction(async (tx) => {
-        if (group.length === 1) {
-          await writeBatch(this.ctx, tx, group[0]!);
-          return;
-        }
-        // Nothing else writes while this transaction holds SQLite's lock, so a run's state read
-        // once stays true for the whole group.
-        const runs = new Map<string, Row | Error>();
-        // Calls without params cannot fail once their run is known to be active: their metrics
-        // and tags are merged per run into one multi-row write (in call order, so tags keep
-        // last-wins), flushed before any params call of the same run to keep the call order.
-        const merged = new Map<string, { run: Row; metrics: Metric[]; tags: RunTag[] }>();
-        const flush = async (runId: string): Promise<void> => {
-          const m = merged.get(runId);
-          if (!m) return;
-          merged.delete(runId);
-          await writeBatch(this.ctx, tx, { runId, metrics: m.metrics, params: [], tags: m.tags }, m.run);
-        };
-        for (const item of group) {
-          let run = runs.get(item.runId);
-          if (run === undefined) {
-            run = await activeRunRow(tx, item.runId).catch((err: Error) => err);
-            runs.set(item.runId, run);
-          }
-          if (run instanceof Error) {
-            failures.set(item, run);
-            continue;
-          }
-          if (!item.params.length) {
-            const m = merged.get(item.runId) ?? { run, metrics: [], tags: [] };
-            m.metrics.push(...item.metrics);
-            m.tags.push(...item.tags);
-            merged.set(item.runId, m);
-            continue;
-          }
-          // Params are validated while being written: a savepoint undoes a failing call alone.
-          await flush(item.runId);
-          await tx.run('SAVEPOINT cairn_batch');
-          try {
-            await writeBatch(this.ctx, tx, item, run);
-            await tx.run('RELEASE SAVEPOINT cairn_batch');
-          } catch (err) {
-            await tx.run('ROLLBACK TO SAVEPOINT cairn_batch');
-            await tx.run('RELEASE SAVEPOINT cairn_batch');
-            failures.set(item, err);
-          }
-        }
-        for (const runId of [...merged.keys()]) await flush(runId);
-      });
+      runs = await writeMetricsWithArrays(this.ctx, group);
     } catch (err) {
-      for (const item of group) item.reject(err);
+      if (group.length === 1) return group[0]!.reject(err);
+      for (const item of group) await this.commitWithArrays([item]);
+      return;
+    }
+    for (const item of group) {
+      const run = runs.get(item.runId);
+      if (run instanceof Error) item.reject(run);
+      else item.resolve();
+    }
+  }
+
+  private async commitInTransaction(group: Pending[]): Promise<void> {
+    let failures: Map<Pending, unknown>;
+    try {
+      failures = await this.ctx.db.transaction((tx) => this.writeGroup(tx, group));
+    } catch (err) {
+      if (group.length === 1) {
+        group[0]!.reject(err);
+        return;
+      }
+      for (const item of group) {
+        await this.ctx.db.transaction((tx) => writeBatch(this.ctx, tx, item)).then(item.resolve, item.reject);
+      }
       return;
     }
     for (const item of group) {
       if (failures.has(item)) item.reject(failures.get(item));
       else item.resolve();
     }
+  }
+
+  private async writeGroup(tx: Exec, group: Pending[]): Promise<Map<Pending, unknown>> {
+    const failures = new Map<Pending, unknown>();
+    if (group.length === 1) {
+      await writeBatch(this.ctx, tx, group[0]!);
+      return failures;
+    }
+    const runs = await activeRunRows(tx, [...new Set(group.map((g) => g.runId))]);
+    // Calls without params cannot fail once their run is known to be active: their metrics and
+    // tags are merged per run (in call order, so tags keep last-wins) and written for all runs at
+    // once, flushed before any params call to keep the call order.
+    const merged = new Map<string, { run: Row; metrics: Metric[]; tags: RunTag[] }>();
+    const flush = async (): Promise<void> => {
+      if (!merged.size) return;
+      const writes = [...merged.values()];
+      merged.clear();
+      await writeRuns(this.ctx, tx, writes);
+    };
+    for (const item of group) {
+      const run = runs.get(item.runId)!;
+      if (run instanceof Error) {
+        failures.set(item, run);
+        continue;
+      }
+      if (!item.params.length) {
+        const m = merged.get(item.runId) ?? { run, metrics: [], tags: [] };
+        m.metrics.push(...item.metrics);
+        m.tags.push(...item.tags);
+        merged.set(item.runId, m);
+        continue;
+      }
+      // Params are validated while being written: a savepoint undoes a failing call alone.
+      await flush();
+      await tx.run('SAVEPOINT cairn_batch');
+      try {
+        await writeBatch(this.ctx, tx, item, run);
+        await tx.run('RELEASE SAVEPOINT cairn_batch');
+      } catch (err) {
+        await tx.run('ROLLBACK TO SAVEPOINT cairn_batch');
+        await tx.run('RELEASE SAVEPOINT cairn_batch');
+        failures.set(item, err);
+      }
+    }
+    await flush();
+    return failures;
   }
 }

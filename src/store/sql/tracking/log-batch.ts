@@ -15,7 +15,7 @@ import {
 import { activeRunRow } from './runs.js';
 import { upsertRunTags } from './run-tags.js';
 
-interface EncodedPoint {
+export interface EncodedPoint {
   key: string;
   value: number;
   isNan: number;
@@ -23,6 +23,7 @@ interface EncodedPoint {
   step: number;
 }
 
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const byKey = <T extends { key: string }>(a: T, b: T): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /** (step, timestamp, value) ordering that picks a run's latest metric value (NaN counts as 0). */
@@ -30,6 +31,20 @@ function isLater(a: EncodedPoint, b: EncodedPoint): boolean {
   if (a.step !== b.step) return a.step > b.step;
   if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
   return a.value > b.value;
+}
+
+/**
+ * One candidate per (run, key) — the batch's own latest point; the database keeps the greater of
+ * it and the stored one — in (run, key) order, a fixed lock order for concurrent writers.
+ */
+export function latestPerRunKey<T extends EncodedPoint & { runId: string }>(points: readonly T[]): T[] {
+  const best = new Map<string, T>();
+  for (const p of points) {
+    const k = `${p.runId}\u0000${p.key}`;
+    const cur = best.get(k);
+    if (!cur || isLater(p, cur)) best.set(k, p);
+  }
+  return [...best.values()].sort((a, b) => byText(a.runId, b.runId) || byKey(a, b));
 }
 
 /** One logBatch call's writes. */
@@ -46,10 +61,27 @@ export interface BatchWrite {
  */
 export async function writeBatch(ctx: StoreContext, tx: Exec, w: BatchWrite, run?: Row): Promise<void> {
   const row = run ?? (await activeRunRow(tx, w.runId));
-  const experimentId = num(row.experiment_id);
   if (w.params.length) await insertParams(ctx, tx, w.runId, w.params);
   if (w.tags.length) await upsertRunTags(ctx, tx, w.runId, w.tags);
-  if (w.metrics.length) await insertMetrics(ctx, tx, w.runId, num(row.run_pk), experimentId, w.metrics);
+  if (w.metrics.length) await insertMetrics(ctx, tx, [{ run: row, metrics: w.metrics }]);
+}
+
+/** The metrics and tags of several active runs (calls without params), written together. */
+export interface RunWrites {
+  run: Row;
+  metrics: readonly Metric[];
+  tags?: readonly RunTag[];
+}
+
+/**
+ * Writes the metrics and tags of several runs with one multi-row statement per table, in run id
+ * order (a fixed lock order, so concurrent groups on PostgreSQL/MySQL do not deadlock).
+ */
+export async function writeRuns(ctx: StoreContext, tx: Exec, writes: readonly RunWrites[]): Promise<void> {
+  const sorted = [...writes].sort((a, b) => byText(str(a.run.run_uuid), str(b.run.run_uuid)));
+  for (const w of sorted) if (w.tags?.length) await upsertRunTags(ctx, tx, str(w.run.run_uuid), w.tags);
+  const withMetrics = sorted.filter((w) => w.metrics.length);
+  if (withMetrics.length) await insertMetrics(ctx, tx, withMetrics);
 }
 
 const changedParam = (runId: string, key: string, old: string, attempted: string): Error =>
@@ -113,35 +145,43 @@ async function insertParams(
   }
 }
 
-async function insertMetrics(
-  ctx: StoreContext,
-  tx: Exec,
-  runId: string,
-  runPk: number,
-  experimentId: number,
-  metrics: readonly Metric[],
-): Promise<void> {
+interface RunPoint extends EncodedPoint {
+  runId: string;
+  runPk: number;
+  experimentId: number;
+}
+
+async function insertMetrics(ctx: StoreContext, tx: Exec, writes: readonly RunWrites[]): Promise<void> {
   const d = ctx.db.dialect;
-  const points: EncodedPoint[] = metrics.map((m) => {
-    const { value, isNan } = encodeMetricValue(m.value);
-    return { key: m.key, value, isNan, timestamp: m.timestamp, step: m.step ?? 0 };
-  });
+  const points: RunPoint[] = [];
+  for (const w of writes) {
+    const runId = str(w.run.run_uuid);
+    const runPk = num(w.run.run_pk);
+    const experimentId = num(w.run.experiment_id);
+    for (const m of w.metrics) {
+      const { value, isNan } = encodeMetricValue(m.value);
+      points.push({
+        runId,
+        runPk,
+        experimentId,
+        key: m.key,
+        value,
+        isNan,
+        timestamp: m.timestamp,
+        step: m.step ?? 0,
+      });
+    }
+  }
 
   const historyCols = ['run_pk', 'metric_key', 'ts', 'step', 'metric_value', 'is_nan'];
   const historyKey = historyCols;
   for (const part of chunks(points, rowsPerStatement(historyCols.length))) {
     const params: SqlValue[] = [];
-    for (const p of part) params.push(runPk, p.key, p.timestamp, p.step, p.value, p.isNan);
+    for (const p of part) params.push(p.runPk, p.key, p.timestamp, p.step, p.value, p.isNan);
     await tx.run(d.insertIgnore('metrics', historyCols, historyKey, part.length), params);
   }
 
-  // One candidate per key: the batch's own latest point; the database keeps the greater one.
-  const best = new Map<string, EncodedPoint>();
-  for (const p of points) {
-    const cur = best.get(p.key);
-    if (!cur || isLater(p, cur)) best.set(p.key, p);
-  }
-  const candidates = [...best.values()].sort(byKey);
+  const candidates = latestPerRunKey(points);
   const latestCols = [
     'run_uuid',
     'metric_key',
@@ -155,12 +195,14 @@ async function insertMetrics(
   for (const part of chunks(candidates, rowsPerStatement(latestCols.length))) {
     const params: SqlValue[] = [];
     for (const p of part)
-      params.push(runId, p.key, experimentId, p.value, p.timestamp, p.step, p.isNan, nextPos());
+      params.push(p.runId, p.key, p.experimentId, p.value, p.timestamp, p.step, p.isNan, nextPos());
     await tx.run(latestUpsertSql(ctx, latestCols, part.length), params);
   }
 
-  const modelMetrics = metrics.filter((m) => m.model_id);
-  if (modelMetrics.length) await insertModelMetrics(ctx, tx, runId, modelMetrics);
+  for (const w of writes) {
+    const modelMetrics = w.metrics.filter((m) => m.model_id);
+    if (modelMetrics.length) await insertModelMetrics(ctx, tx, str(w.run.run_uuid), modelMetrics);
+  }
 }
 
 const latestSqlCache = new Map<string, string>();

@@ -9,7 +9,7 @@ import {
 import { invalidParam, notFound } from '../../../errors.js';
 import type { Row } from '../database.js';
 import type { CreateRunInput } from '../../tracking-store.js';
-import { appendPath, type Exec, num, type StoreContext, str } from './common.js';
+import { appendPath, type Exec, num, queryIn, type StoreContext, str } from './common.js';
 import { requireActiveExperiment } from './experiments.js';
 import { loadRuns, RUN_COLUMNS, runInfoFromRow } from './run-loader.js';
 import { upsertRunTags } from './run-tags.js';
@@ -25,12 +25,30 @@ export async function runRow(ex: Exec, runId: string): Promise<Row> {
 /** The run row of an active run; unknown → RESOURCE_DOES_NOT_EXIST, deleted → INVALID_PARAMETER_VALUE. */
 export async function activeRunRow(ex: Exec, runId: string): Promise<Row> {
   const row = await runRow(ex, runId);
-  if (row.lifecycle_stage !== 'active') {
-    throw invalidParam(
-      `The run ${runId} must be in the 'active' state. Current state is ${str(row.lifecycle_stage)}.`,
-    );
-  }
+  if (row.lifecycle_stage !== 'active') throw inactiveRun(runId, row);
   return row;
+}
+
+const inactiveRun = (runId: string, row: Row): Error =>
+  invalidParam(
+    `The run ${runId} must be in the 'active' state. Current state is ${str(row.lifecycle_stage)}.`,
+  );
+
+/** `activeRunRow` of many runs in one query: each id maps to its row or to the error it would throw. */
+export async function activeRunRows(ex: Exec, runIds: readonly string[]): Promise<Map<string, Row | Error>> {
+  const rows = await queryIn(ex, (p) => `SELECT ${RUN_COLUMNS} FROM runs WHERE run_uuid IN (${p})`, runIds);
+  return activeRunsFrom(rows, runIds);
+}
+
+/** Maps each id to its row among `rows` (of RUN_COLUMNS), or to the error `activeRunRow` would throw. */
+export function activeRunsFrom(rows: readonly Row[], runIds: readonly string[]): Map<string, Row | Error> {
+  const found = new Map(rows.map((r) => [str(r.run_uuid), r]));
+  const out = new Map<string, Row | Error>();
+  for (const id of runIds) {
+    const row = found.get(id);
+    out.set(id, !row ? runNotFound(id) : row.lifecycle_stage !== 'active' ? inactiveRun(id, row) : row);
+  }
+  return out;
 }
 
 export async function createRun(ctx: StoreContext, input: CreateRunInput): Promise<Run> {

@@ -1,0 +1,134 @@
+/**
+ * Server database ingestion (issue 12 item 3): one `cairn server` process per database, driven by
+ * a load generator in a second process (bench/_ingest-load.ts, raw keep-alive sockets):
+ * log-metric with 1 and 16 clients, log-batch of 1,000 points with 1 and 8 clients. Reports
+ * throughput, the server process's CPU time per call (user + system from /proc, so the figures
+ * mean something on a shared machine) and each database's ratio to SQLite in the same run.
+ * BENCH_SECONDS sets each phase's length (default 10); BENCH_BACKENDS narrows the databases.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { machineLine } from './machine.js';
+import { startServer, stopServer } from './server.js';
+import { createTestDatabase, type BackendKind } from '../test/helpers/backends.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+
+interface Phase {
+  label: string;
+  mode: 'metric' | 'batch';
+  clients: number;
+  unit: 'calls/s' | 'points/s';
+  target?: number;
+}
+
+const PHASES: Phase[] = [
+  { label: 'log-metric, 1 client', mode: 'metric', clients: 1, unit: 'calls/s' },
+  { label: 'log-metric, 16 clients', mode: 'metric', clients: 16, unit: 'calls/s', target: 8000 },
+  { label: 'log-batch 1,000 points/call, 1 client', mode: 'batch', clients: 1, unit: 'points/s' },
+  {
+    label: 'log-batch 1,000 points/call, 8 clients',
+    mode: 'batch',
+    clients: 8,
+    unit: 'points/s',
+    target: 250_000,
+  },
+];
+
+interface Measured {
+  rate: number;
+  calls: number;
+  errors: number;
+  cpuUsPerCall: number;
+}
+
+/** User + system CPU seconds of a process, from /proc/<pid>/stat (clock ticks of 1/100 s). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function measure(url: string, pid: number, phase: Phase): Promise<Measured> {
+  const cpu0 = await cpuSeconds(pid);
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(here, '_ingest-load.ts'),
+      url,
+      phase.mode,
+      String(phase.clients),
+      String(SECONDS),
+    ],
+    { cwd: join(here, '..') },
+  );
+  const cpu = (await cpuSeconds(pid)) - cpu0;
+  const r = JSON.parse(stdout) as { calls: number; points: number; seconds: number; errors: number };
+  const amount = phase.mode === 'batch' ? r.points : r.calls;
+  return {
+    rate: amount / r.seconds,
+    calls: r.calls,
+    errors: r.errors,
+    cpuUsPerCall: r.calls ? (cpu * 1e6) / r.calls : NaN,
+  };
+}
+
+async function benchBackend(kind: BackendKind): Promise<Measured[]> {
+  const tmp = await mkdtemp(join(tmpdir(), 'cairn-ingest-'));
+  const db = await createTestDatabase(kind, tmp);
+  try {
+    const server = await startServer(db.uri, join(tmp, 'artifacts'));
+    try {
+      const out: Measured[] = [];
+      for (const phase of PHASES) {
+        process.stderr.write(`  ${kind}: ${phase.label}\n`);
+        out.push(await measure(server.url, server.proc.pid!, phase));
+      }
+      return out;
+    } finally {
+      await stopServer(server);
+    }
+  } finally {
+    await db.drop();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+export async function run(): Promise<string> {
+  const kinds = (process.env.BENCH_BACKENDS ?? 'sqlite,postgresql,mysql').split(',') as BackendKind[];
+  const load0 = loadavg();
+  const results = new Map<BackendKind, Measured[]>();
+  for (const kind of kinds) results.set(kind, await benchBackend(kind));
+  const load1 = loadavg();
+  const sqlite = results.get('sqlite');
+  const rows: string[] = [];
+  for (const [kind, measured] of results) {
+    measured.forEach((m, i) => {
+      const phase = PHASES[i]!;
+      const ratio = sqlite && kind !== 'sqlite' ? `${(m.rate / sqlite[i]!.rate).toFixed(2)}×` : '—';
+      const target = phase.target ? `≥ ${fmt(phase.target)} ${phase.unit}` : '';
+      rows.push(
+        `| ${kind} | ${phase.label} | ${fmt(m.rate)} ${phase.unit} | ${fmt(m.cpuUsPerCall)} µs | ${ratio} | ${m.errors} | ${target} |`,
+      );
+    });
+  }
+  return [
+    '## Server database ingestion',
+    '',
+    `Machine: ${machineLine()}. Load average (1/5/15 min) before: ${load0.map((l) => l.toFixed(1)).join(' / ')}, after: ${load1.map((l) => l.toFixed(1)).join(' / ')}.`,
+    `One \`cairn server\` process per database (fresh database, default settings); the load comes from a second Node process over raw keep-alive sockets, each client counting its own acknowledged calls, ${SECONDS} s per phase. "server CPU" is the server process's user + system time divided by the calls it acknowledged in that phase; the ratio compares with SQLite in the same run.`,
+    '',
+    '| store | workload | throughput | server CPU per call | ratio to SQLite | errors | target |',
+    '|---|---|---:|---:|---:|---:|---|',
+    ...rows,
+  ].join('\n');
+}
