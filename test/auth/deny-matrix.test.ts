@@ -82,6 +82,12 @@ const CASES: Case[] = [
     req: (w) => ({ payload: { experiment_name: w.experimentName } }),
   },
   {
+    method: 'GET',
+    path: 'experiments/count-runs',
+    cls: 'read',
+    req: (w) => ({ payload: { experiment_ids: w.experimentId } }),
+  },
+  {
     method: 'POST',
     path: 'experiments/update',
     cls: 'update',
