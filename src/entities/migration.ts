@@ -67,6 +67,7 @@ export interface ModelVersionData {
   userId: string | null;
   stage: ModelVersionStage;
   source: string;
+  /** Where the files live when `source` is an indirection that was resolved at creation. */
   storageLocation: string | null;
   runId: string | null;
   runLink: string | null;

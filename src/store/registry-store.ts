@@ -2,7 +2,8 @@
  * Persistence interface of the model registry. Records are plain data in storage shape (versions
  * as numbers, nulls for unset fields); the service turns them into wire entities.
  */
-import type { ModelVersionStage, ModelVersionStatus } from '../entities/registry.js';
+import type { ModelVersionData } from '../entities/migration.js';
+import type { ModelVersionStage } from '../entities/registry.js';
 import type { DeliveryStatus, WebhookStatus } from '../entities/webhooks.js';
 import type { Filter, OrderBy } from '../search/ast.js';
 
@@ -16,23 +17,9 @@ export interface AliasRecord {
   version: number;
 }
 
-export interface ModelVersionRecord {
+/** A stored model version: its data (as imports carry it) plus the model's name and the version's aliases. */
+export interface ModelVersionRecord extends ModelVersionData {
   name: string;
-  version: number;
-  creationTime: number;
-  lastUpdatedTime: number;
-  description: string | null;
-  userId: string | null;
-  stage: ModelVersionStage;
-  source: string;
-  /** Where the files live when `source` is an indirection that was resolved at creation. */
-  storageLocation: string | null;
-  runId: string | null;
-  runLink: string | null;
-  modelId: string | null;
-  status: ModelVersionStatus;
-  statusMessage: string | null;
-  tags: TagRecord[];
   /** Alias names pointing at this version, sorted. */
   aliases: string[];
 }

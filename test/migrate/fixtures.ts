@@ -15,7 +15,8 @@ import { openCairnStores, type CairnStores } from '../../src/migrate/cairn-store
 import { createTestDatabase, type BackendKind, type TestDatabase } from '../helpers/backends.js';
 import { api } from '../helpers/server.js';
 
-export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type { Json } from '../registry/helpers.js';
+import type { Json } from '../registry/helpers.js';
 
 /** A database + artifact folder; a server on it is started and stopped as a test needs. */
 export interface Installation {

@@ -1,11 +1,10 @@
 /** `experiments/count-runs`: exact active-run counts per experiment, its limits and errors, over real HTTP. */
+import type { Json } from '../registry/helpers.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BACKENDS } from '../helpers/backends.js';
 import { api, startTestServer, type TestServer } from '../helpers/server.js';
 import { assertError, assertOk } from './helpers.js';
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 for (const backend of BACKENDS) {
   describe(`experiments/count-runs (${backend})`, { timeout: 120_000 }, () => {

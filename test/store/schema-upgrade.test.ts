@@ -4,6 +4,7 @@
  * it was at OLD_VERSION (migrations never change once released, so these statements stay valid);
  * the upgrade then runs every later migration, including ones added after this test was written.
  */
+import type { Json } from '../registry/helpers.js';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -114,8 +115,6 @@ async function seedOldDatabase(db: SqlDatabase): Promise<void> {
     `INSERT INTO registered_model_aliases (name, alias, version) VALUES ('legacy-model', 'champion', 2)`,
   );
 }
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 for (const backend of BACKENDS) {
   describe(`schema upgrade from version ${OLD_VERSION} with data (${backend})`, () => {
