@@ -87,6 +87,7 @@ export function ModelPage({ params }: { params: Record<string, string> }) {
         <DescriptionEditor
           value={m.description ?? ''}
           placeholder="No description. Use Edit to say what this model predicts, what data it was trained on and who owns it."
+          denied={access.denied('update')}
           onSave={async (text) => {
             await updateRegisteredModel(m.name, text);
             model.reload();
@@ -97,11 +98,13 @@ export function ModelPage({ params }: { params: Record<string, string> }) {
           aliases={m.aliases ?? []}
           versions={list.map((v) => v.version)}
           onChanged={reload}
+          denied={access.denied('update')}
         />
       </div>
       <div className="section">
         <TagTable
           tags={m.tags ?? []}
+          denied={access.denied('update')}
           onSet={async (k, v) => {
             await setModelTag(m.name, k, v);
             model.reload();
