@@ -115,17 +115,20 @@ function Users() {
                 <tr key={u.id} data-testid="user-row" data-username={u.username}>
                   <td>{u.username}</td>
                   <td>
-                    <label className="check">
-                      <input
-                        type="checkbox"
-                        checked={u.is_admin}
-                        onChange={(e) => void act(() => setAdmin(u.username, e.target.checked))}
-                        data-testid="user-admin"
-                      />
-                      {u.is_admin ? 'yes' : 'no'}
-                    </label>
+                    {u.is_admin ? (
+                      <span className="pill admin-badge">admin</span>
+                    ) : (
+                      <span className="muted">no</span>
+                    )}
                   </td>
                   <td style={{ textAlign: 'right' }} className="nowrap">
+                    <button
+                      className="small"
+                      onClick={() => void act(() => setAdmin(u.username, !u.is_admin))}
+                      data-testid="user-admin-toggle"
+                    >
+                      {u.is_admin ? 'Remove admin' : 'Make admin'}
+                    </button>{' '}
                     <button
                       className="small"
                       onClick={() => {
