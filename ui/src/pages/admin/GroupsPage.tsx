@@ -1,6 +1,5 @@
 /** Administration: groups, their members and their grants on experiments and registered models. */
 import { useState, type FormEvent } from 'react';
-import { errorMessage } from '../../api/client';
 import {
   addMember,
   createGrant,
@@ -12,13 +11,14 @@ import {
   listUsers,
   removeMember,
   updateGrant,
-  PERMISSIONS,
   type Permission,
   type ResourceKind,
 } from '../../api/auth';
 import { useAsync } from '../../app/hooks';
 import { Link, useQuery, useSetQuery } from '../../app/router';
+import { PermissionSelect } from '../../auth/PermissionSelect';
 import { RequireAdmin } from '../../auth/RequireAdmin';
+import { useAction } from '../../auth/useAction';
 import { ConfirmDialog } from '../../components/Modal';
 import { EmptyState, ErrorBox, Loading } from '../../components/States';
 import '../../auth/auth.css';
@@ -36,20 +36,15 @@ function Groups() {
   const setQuery = useSetQuery();
   const groups = useAsync((signal) => listGroups(signal), []);
   const [name, setName] = useState('');
-  const [error, setError] = useState<string>();
+  const { error, setError, run } = useAction();
 
   const create = async (e: FormEvent) => {
     e.preventDefault();
     if (!name.trim()) return setError('Give the group a name.');
-    setError(undefined);
-    try {
-      await createGroup(name.trim());
-      groups.reload();
-      setQuery({ group: name.trim() }, true);
-      setName('');
-    } catch (err) {
-      setError(errorMessage(err));
-    }
+    if (!(await run(() => createGroup(name.trim())))) return;
+    groups.reload();
+    setQuery({ group: name.trim() }, true);
+    setName('');
   };
 
   return (
@@ -134,20 +129,16 @@ function GroupDetail({ name, onDeleted, onChanged }: { name: string; onDeleted()
   const [kind, setKind] = useState<ResourceKind>('experiment');
   const [resource, setResource] = useState('');
   const [permission, setPermission] = useState<Permission>('READ');
-  const [error, setError] = useState<string>();
+  const { error, setError, run } = useAction();
   const [confirmDelete, setConfirmDelete] = useState(false);
 
   const act = async (action: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await action();
+    const done = await run(action);
+    if (done) {
       group.reload();
       onChanged();
-      return true;
-    } catch (err) {
-      setError(errorMessage(err));
-      return false;
     }
+    return done;
   };
 
   if (group.error && !group.data) return <ErrorBox message={group.error} onRetry={group.reload} />;
@@ -239,19 +230,11 @@ function GroupDetail({ name, onDeleted, onChanged }: { name: string; onDeleted()
                 </Link>
               </td>
               <td>
-                <select
+                <PermissionSelect
                   value={p.permission}
-                  onChange={(e) =>
-                    void act(() =>
-                      updateGrant(p.resource_kind, p.resource_id, subject, e.target.value as Permission),
-                    )
-                  }
-                  data-testid="group-grant-permission"
-                >
-                  {PERMISSIONS.map((x) => (
-                    <option key={x}>{x}</option>
-                  ))}
-                </select>
+                  onChange={(to) => void act(() => updateGrant(p.resource_kind, p.resource_id, subject, to))}
+                  testId="group-grant-permission"
+                />
               </td>
               <td style={{ textAlign: 'right' }}>
                 <button
@@ -289,15 +272,7 @@ function GroupDetail({ name, onDeleted, onChanged }: { name: string; onDeleted()
           placeholder={kind === 'experiment' ? 'e.g. 12' : 'e.g. fraud-detector'}
           data-testid="grant-resource"
         />
-        <select
-          value={permission}
-          onChange={(e) => setPermission(e.target.value as Permission)}
-          data-testid="grant-permission"
-        >
-          {PERMISSIONS.map((x) => (
-            <option key={x}>{x}</option>
-          ))}
-        </select>
+        <PermissionSelect value={permission} onChange={setPermission} testId="grant-permission" />
         <button type="submit" data-testid="grant-add">
           Add grant
         </button>

@@ -1,10 +1,10 @@
 /** Administration: users (create, make or unmake administrator, reset password, delete). */
 import { useState, type FormEvent } from 'react';
-import { errorMessage } from '../../api/client';
 import { createUser, deleteUser, listUsers, setAdmin, setPassword, type User } from '../../api/auth';
 import { useAsync } from '../../app/hooks';
 import { RequireAdmin } from '../../auth/RequireAdmin';
 import { useSession } from '../../auth/session';
+import { useAction } from '../../auth/useAction';
 import { ConfirmDialog, FormDialog } from '../../components/Modal';
 import { ListStates } from '../../components/ListStates';
 import { EmptyState } from '../../components/States';
@@ -26,36 +26,22 @@ function Users() {
   const users = useAsync((signal) => listUsers(signal), []);
   const [username, setUsername] = useState('');
   const [password, setPasswordText] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const [dialog, setDialog] = useState<Dialog>();
   const [newPassword, setNewPassword] = useState('');
 
   const act = async (action: () => Promise<unknown>) => {
-    setError(undefined);
-    try {
-      await action();
-    } catch (err) {
-      setError(errorMessage(err));
-    }
+    await run(action);
     users.reload();
   };
 
   const create = async (e: FormEvent) => {
     e.preventDefault();
     if (!username.trim() || !password) return setError('Enter a username and a password.');
-    setBusy(true);
-    setError(undefined);
-    try {
-      await createUser(username.trim(), password);
-      setUsername('');
-      setPasswordText('');
-      users.reload();
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    if (!(await run(() => createUser(username.trim(), password)))) return;
+    setUsername('');
+    setPasswordText('');
+    users.reload();
   };
 
   const list = users.data ?? [];

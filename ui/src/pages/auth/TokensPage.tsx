@@ -1,6 +1,5 @@
 /** The signed-in user's personal access tokens: create (the secret is shown once), list, revoke. */
 import { useState, type FormEvent } from 'react';
-import { errorMessage } from '../../api/client';
 import {
   createToken,
   listTokens,
@@ -15,6 +14,7 @@ import { ConfirmDialog } from '../../components/Modal';
 import { ListStates } from '../../components/ListStates';
 import { EmptyState } from '../../components/States';
 import { CopyButton } from './CopyButton';
+import { useAction } from '../../auth/useAction';
 import '../../auth/auth.css';
 
 const SCOPE_HELP: Record<TokenScope, string> = {
@@ -34,8 +34,7 @@ export function TokensPage() {
   const [name, setName] = useState('');
   const [scope, setScope] = useState<TokenScope>('write');
   const [days, setDays] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useAction();
   const [created, setCreated] = useState<{ name: string; secret: string }>();
   const [revoking, setRevoking] = useState<Token>();
 
@@ -45,19 +44,14 @@ export function TokensPage() {
     if (!name.trim()) return setError('Give the token a name.');
     if (expires !== undefined && !(Number.isInteger(expires) && expires >= 1 && expires <= 3650))
       return setError('Expiry must be a whole number of days between 1 and 3650, or empty for none.');
-    setBusy(true);
-    setError(undefined);
-    try {
+    const done = await run(async () => {
       const res = await createToken(name.trim(), scope, expires);
       setCreated({ name: res.token.name, secret: res.secret });
-      setName('');
-      setDays('');
-      tokens.reload();
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    });
+    if (!done) return;
+    setName('');
+    setDays('');
+    tokens.reload();
   };
 
   const list = tokens.data ?? [];

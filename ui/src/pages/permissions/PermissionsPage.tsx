@@ -2,14 +2,12 @@
  * The Permissions tab of an experiment or registered model: the grants of users and groups on it,
  * added, changed and removed by those with MANAGE.
  */
-import { useState, type FormEvent } from 'react';
-import { errorMessage } from '../../api/client';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import {
   createGrant,
   deleteGrant,
   listGrants,
   updateGrant,
-  PERMISSIONS,
   type Grant,
   type Permission,
   type ResourceKind,
@@ -19,6 +17,8 @@ import { getExperiment } from '../../api/tracking';
 import { useAsync } from '../../app/hooks';
 import { Link } from '../../app/router';
 import { useResourceAccess } from '../../auth/permission';
+import { PermissionSelect } from '../../auth/PermissionSelect';
+import { useAction } from '../../auth/useAction';
 import { useSession } from '../../auth/session';
 import { EmptyState, ErrorBox, Loading } from '../../components/States';
 import '../../auth/auth.css';
@@ -57,7 +57,7 @@ interface ViewProps {
   kind: ResourceKind;
   id: string;
   title: string;
-  crumbs: React.ReactNode;
+  crumbs: ReactNode;
   mainTab: { to: string; label: string };
 }
 
@@ -105,18 +105,12 @@ function Grants({ kind, id }: { kind: ResourceKind; id: string }) {
   const [subjectKind, setSubjectKind] = useState<'user' | 'group'>('user');
   const [name, setName] = useState('');
   const [permission, setPermission] = useState<Permission>('READ');
-  const [error, setError] = useState<string>();
+  const { error, setError, run } = useAction();
 
   const act = async (action: () => Promise<unknown>): Promise<boolean> => {
-    setError(undefined);
-    try {
-      await action();
-      grants.reload();
-      return true;
-    } catch (err) {
-      setError(errorMessage(err));
-      return false;
-    }
+    const done = await run(action);
+    if (done) grants.reload();
+    return done;
   };
 
   const add = async (e: FormEvent) => {
@@ -175,17 +169,11 @@ function Grants({ kind, id }: { kind: ResourceKind; id: string }) {
                   <td>{who}</td>
                   <td className="muted">{isGroup ? 'group' : 'user'}</td>
                   <td>
-                    <select
+                    <PermissionSelect
                       value={g.permission}
-                      onChange={(e) =>
-                        void act(() => updateGrant(kind, id, subjectOf(g), e.target.value as Permission))
-                      }
-                      data-testid="grant-row-permission"
-                    >
-                      {PERMISSIONS.map((p) => (
-                        <option key={p}>{p}</option>
-                      ))}
-                    </select>
+                      onChange={(to) => void act(() => updateGrant(kind, id, subjectOf(g), to))}
+                      testId="grant-row-permission"
+                    />
                   </td>
                   <td style={{ textAlign: 'right' }}>
                     <button
@@ -218,15 +206,7 @@ function Grants({ kind, id }: { kind: ResourceKind; id: string }) {
           maxLength={256}
           data-testid="grant-subject"
         />
-        <select
-          value={permission}
-          onChange={(e) => setPermission(e.target.value as Permission)}
-          data-testid="grant-new-permission"
-        >
-          {PERMISSIONS.map((p) => (
-            <option key={p}>{p}</option>
-          ))}
-        </select>
+        <PermissionSelect value={permission} onChange={setPermission} testId="grant-new-permission" />
         <button type="submit" className="primary" data-testid="grant-submit">
           Grant
         </button>
