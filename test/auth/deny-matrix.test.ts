@@ -697,6 +697,7 @@ const CASES: Case[] = [
         },
       },
       { method: 'GET', path: `${kind}/permissions/list`, cls: 'manage', req: (w) => ({ payload: id(w) }) },
+      { method: 'GET', path: `${kind}/permissions/current`, cls: 'read', req: (w) => ({ payload: id(w) }) },
     ];
   }),
   {

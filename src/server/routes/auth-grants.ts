@@ -90,6 +90,15 @@ function grantEndpoints(api: ResourceApi): Endpoint[] {
       auth.access.invalidate();
       return {};
     }),
+    // The caller's own effective permission (own grant, groups, default, admin), so the web UI
+    // can disable what the caller may not do instead of guessing.
+    endpoint('GET', `${api.prefix}/permissions/current`, async (call) => {
+      const auth = authOf(call);
+      const id = reqString(call.fields, api.field);
+      await api.exists(call, id);
+      const permission = await auth.access.permission(call.request.cairn.principal!, api.kind, id);
+      return { [api.field]: id, permission };
+    }),
     endpoint('GET', `${api.prefix}/permissions/list`, async (call) => {
       const grants = await authOf(call).store.grantsOn(api.kind, reqString(call.fields, api.field));
       const wire = await Promise.all(grants.map((g) => wireGrant(call, api, g)));

@@ -26,7 +26,35 @@ export function toQuery(params: Record<string, QueryValue>): string {
   return s ? `?${s}` : '';
 }
 
+/** The session's CSRF value (a readable cookie set at login); absent without a session. */
+export const CSRF_COOKIE = 'cairn_csrf';
+
+export function csrfToken(): string | undefined {
+  for (const part of document.cookie.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === CSRF_COOKIE) {
+      const value = decodeURIComponent(part.slice(eq + 1).trim());
+      return value || undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Headers every state-changing call carries: the CSRF value echoed back when a session exists. */
+export function writeHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  const csrf = csrfToken();
+  return csrf ? { ...extra, 'X-CSRF-Token': csrf } : extra;
+}
+
+let onUnauthorized: (() => void) | undefined;
+
+/** Who handles a 401 answer (the sign-in flow); the call still fails with its ApiError. */
+export function setUnauthorizedHandler(handler: (() => void) | undefined): void {
+  onUnauthorized = handler;
+}
+
 export async function parseResponse<T>(res: Response): Promise<T> {
+  if (res.status === 401) onUnauthorized?.();
   const text = await res.text();
   let body: unknown = {};
   if (text) {
@@ -85,7 +113,7 @@ export async function apiSend<T>(
 ): Promise<T> {
   const res = await fetch(API_BASE + path, {
     method,
-    headers: { 'Content-Type': 'application/json' },
+    headers: writeHeaders({ 'Content-Type': 'application/json' }),
     body: JSON.stringify(body),
     signal,
   });
@@ -99,6 +127,7 @@ export function apiPost<T>(path: string, body: object, signal?: AbortSignal): Pr
 /** A file's text from a download route; a failure carries the server's message when it sent one. */
 export async function fetchText(url: string, signal?: AbortSignal): Promise<string> {
   const res = await fetch(url, { signal });
+  if (res.status === 401) onUnauthorized?.();
   if (!res.ok) {
     let message = `${res.status} ${res.statusText}`;
     try {

@@ -4,6 +4,7 @@ import { Loading } from '../components/States';
 import { useTheme } from './theme';
 import { NAV, ROUTES } from '../pages/routes';
 import { NotFoundPage } from '../pages/not-found/NotFoundPage';
+import { UserMenu } from '../auth/UserMenu';
 
 const THEME_LABEL = { system: 'Auto theme', light: 'Light theme', dark: 'Dark theme' } as const;
 const THEME_ICON = { system: '◐', light: '☀', dark: '☾' } as const;
@@ -37,6 +38,7 @@ export function App() {
           ))}
         </nav>
         <span className="spacer" />
+        <UserMenu />
         <button
           className="ghost"
           onClick={cycleTheme}

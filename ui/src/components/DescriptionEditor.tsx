@@ -12,9 +12,11 @@ interface Props {
   /** What the empty state suggests writing. */
   emptyText: string;
   onSave(text: string): Promise<unknown>;
+  /** Why the user may not change it (the buttons are disabled with this as their tooltip). */
+  denied?: string;
 }
 
-export function DescriptionEditor({ value, testId, emptyText, onSave }: Props) {
+export function DescriptionEditor({ value, testId, emptyText, onSave, denied }: Props) {
   const [editing, setEditing] = useState(false);
   const [preview, setPreview] = useState(false);
   const [text, setText] = useState(value);
@@ -44,6 +46,8 @@ export function DescriptionEditor({ value, testId, emptyText, onSave }: Props) {
               setPreview(false);
               setEditing(true);
             }}
+            disabled={!!denied}
+            title={denied}
             data-testid="edit-description"
           >
             Edit

@@ -16,9 +16,12 @@ interface Props {
   emptyText?: string;
   /** Extra content at the foot of the panel. */
   children?: ReactNode;
+  /** Why the user may not change it (the buttons are disabled with this as their tooltip). */
+  denied?: string;
 }
 
-export function TagEditor({ tags, onSet, onDelete, testId, confirmDelete, emptyText, children }: Props) {
+export function TagEditor(props: Props) {
+  const { tags, onSet, onDelete, testId, confirmDelete, emptyText, children, denied } = props;
   const [editing, setEditing] = useState<string | null>(null);
   const [editValue, setEditValue] = useState('');
   const [newKey, setNewKey] = useState('');
@@ -89,6 +92,8 @@ export function TagEditor({ tags, onSet, onDelete, testId, confirmDelete, emptyT
                           setEditing(t.key);
                           setEditValue(t.value);
                         }}
+                        disabled={!!denied}
+                        title={denied}
                         data-testid="edit-tag"
                       >
                         Edit
@@ -96,6 +101,8 @@ export function TagEditor({ tags, onSet, onDelete, testId, confirmDelete, emptyT
                       <button
                         className="small ghost"
                         onClick={() => (confirmDelete ? setDeleting(t.key) : act(() => onDelete(t.key)))}
+                        disabled={!!denied}
+                        title={denied}
                         data-testid="delete-tag"
                       >
                         Delete
@@ -136,7 +143,7 @@ export function TagEditor({ tags, onSet, onDelete, testId, confirmDelete, emptyT
           style={{ flex: 1 }}
           data-testid="new-tag-value"
         />
-        <button type="submit" data-testid="add-tag">
+        <button type="submit" disabled={!!denied} title={denied} data-testid="add-tag">
           Add tag
         </button>
       </form>

@@ -15,6 +15,21 @@ const ModelPage = lazy(() => import('./registry/ModelPage').then((m) => ({ defau
 const PromptsPage = lazy(() => import('./prompts/PromptsPage').then((m) => ({ default: m.PromptsPage })));
 const PromptPage = lazy(() => import('./prompts/PromptPage').then((m) => ({ default: m.PromptPage })));
 const VersionPage = lazy(() => import('./registry/VersionPage').then((m) => ({ default: m.VersionPage })));
+const lazyNamed = <K extends string>(
+  load: () => Promise<Record<K, ComponentType<{ params: Record<string, string> }>>>,
+  name: K,
+) => lazy(() => load().then((m) => ({ default: m[name] })));
+// Access control: sign-in, tokens, administration and the Permissions tabs.
+const LoginPage = lazyNamed(() => import('./auth/LoginPage'), 'LoginPage');
+const TokensPage = lazyNamed(() => import('./auth/TokensPage'), 'TokensPage');
+const UsersPage = lazyNamed(() => import('./admin/UsersPage'), 'UsersPage');
+const GroupsPage = lazyNamed(() => import('./admin/GroupsPage'), 'GroupsPage');
+const AuditPage = lazyNamed(() => import('./admin/AuditPage'), 'AuditPage');
+const ExperimentPermissionsPage = lazyNamed(
+  () => import('./permissions/PermissionsPage'),
+  'ExperimentPermissionsPage',
+);
+const ModelPermissionsPage = lazyNamed(() => import('./permissions/PermissionsPage'), 'ModelPermissionsPage');
 
 export interface RouteDef {
   path: string;
@@ -35,6 +50,17 @@ export const ROUTES: RouteDef[] = [
   { path: '/models/:name/versions/:version', component: VersionPage, section: 'models' },
   { path: '/prompts', component: PromptsPage, section: 'prompts' },
   { path: '/prompts/:name', component: PromptPage, section: 'prompts' },
+  {
+    path: '/experiments/:experimentId/permissions',
+    component: ExperimentPermissionsPage,
+    section: 'experiments',
+  },
+  { path: '/models/:name/permissions', component: ModelPermissionsPage, section: 'models' },
+  { path: '/login', component: LoginPage, section: '' },
+  { path: '/tokens', component: TokensPage, section: '' },
+  { path: '/admin/users', component: UsersPage, section: '' },
+  { path: '/admin/groups', component: GroupsPage, section: '' },
+  { path: '/admin/audit', component: AuditPage, section: '' },
 ];
 
 export const NAV: { section: string; label: string; to: string }[] = [

@@ -17,9 +17,11 @@ interface Props {
   /** When given, only aliases of this version are listed and new ones point here. */
   version?: string;
   onChanged(): void;
+  /** Why the user may not change aliases (the buttons are disabled with this tooltip). */
+  denied?: string;
 }
 
-export function AliasEditor({ modelName, aliases, versions, version, onChanged }: Props) {
+export function AliasEditor({ modelName, aliases, versions, version, onChanged, denied }: Props) {
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<RegisteredModelAlias | null>(null);
   const shown = version === undefined ? aliases : aliases.filter((a) => a.version === version);
@@ -27,7 +29,13 @@ export function AliasEditor({ modelName, aliases, versions, version, onChanged }
     <div className="panel pad" data-testid="registry-aliases">
       <div className="row" style={{ marginBottom: 10 }}>
         <h2 style={{ margin: 0, flex: 1 }}>Aliases</h2>
-        <button className="small" onClick={() => setAdding(true)} data-testid="add-alias">
+        <button
+          className="small"
+          onClick={() => setAdding(true)}
+          disabled={!!denied}
+          title={denied}
+          data-testid="add-alias"
+        >
           {version === undefined ? 'Set alias' : 'Add alias'}
         </button>
       </div>
@@ -54,7 +62,13 @@ export function AliasEditor({ modelName, aliases, versions, version, onChanged }
                   )}
                 </td>
                 <td style={{ width: 1 }}>
-                  <button className="small ghost" onClick={() => setRemoving(a)} data-testid="remove-alias">
+                  <button
+                    className="small ghost"
+                    onClick={() => setRemoving(a)}
+                    disabled={!!denied}
+                    title={denied}
+                    data-testid="remove-alias"
+                  >
                     Remove
                   </button>
                 </td>

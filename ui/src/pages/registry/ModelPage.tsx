@@ -24,6 +24,8 @@ import { DescriptionEditor } from './DescriptionEditor';
 import { markdownExcerpt } from '../../components/Markdown';
 import { RegisterSnippet } from './RegisterSnippet';
 import { TagTable } from './TagTable';
+import { useResourceAccess } from '../../auth/permission';
+import { PermissionsLink } from '../permissions/PermissionsLink';
 
 type Dialog = 'rename' | 'delete' | null;
 
@@ -32,6 +34,7 @@ export function ModelPage({ params }: { params: Record<string, string> }) {
   const model = useAsync((signal) => getRegisteredModel(name, signal), [name]);
   const versions = useAsync((signal) => listModelVersions(name, signal), [name]);
   const [dialog, setDialog] = useState<Dialog>(null);
+  const access = useResourceAccess('registered_model', name);
   const reload = () => {
     model.reload();
     versions.reload();
@@ -60,10 +63,22 @@ export function ModelPage({ params }: { params: Record<string, string> }) {
           <span title={formatTime(m.last_updated_timestamp)}>{formatRelative(m.last_updated_timestamp)}</span>
         </span>
         <span className="grow" />
-        <button onClick={() => setDialog('rename')} data-testid="rename-model">
+        <PermissionsLink kind="registered_model" id={m.name} access={access} />
+        <button
+          onClick={() => setDialog('rename')}
+          disabled={!!access.denied('update')}
+          title={access.denied('update')}
+          data-testid="rename-model"
+        >
           Rename
         </button>
-        <button className="danger" onClick={() => setDialog('delete')} data-testid="delete-model">
+        <button
+          className="danger"
+          onClick={() => setDialog('delete')}
+          disabled={!!access.denied('delete')}
+          title={access.denied('delete')}
+          data-testid="delete-model"
+        >
           Delete
         </button>
       </div>
@@ -72,6 +87,7 @@ export function ModelPage({ params }: { params: Record<string, string> }) {
         <DescriptionEditor
           value={m.description ?? ''}
           placeholder="No description. Use Edit to say what this model predicts, what data it was trained on and who owns it."
+          denied={access.denied('update')}
           onSave={async (text) => {
             await updateRegisteredModel(m.name, text);
             model.reload();
@@ -82,11 +98,13 @@ export function ModelPage({ params }: { params: Record<string, string> }) {
           aliases={m.aliases ?? []}
           versions={list.map((v) => v.version)}
           onChanged={reload}
+          denied={access.denied('update')}
         />
       </div>
       <div className="section">
         <TagTable
           tags={m.tags ?? []}
+          denied={access.denied('update')}
           onSet={async (k, v) => {
             await setModelTag(m.name, k, v);
             model.reload();

@@ -6,6 +6,8 @@ interface Props {
   tags: Tag[];
   onSet(key: string, value: string): Promise<unknown>;
   onDelete(key: string): Promise<unknown>;
+  /** Why the user may not change tags (the buttons are disabled with this tooltip). */
+  denied?: string;
 }
 
 export function TagTable(props: Props) {

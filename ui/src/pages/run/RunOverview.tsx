@@ -7,11 +7,14 @@ import type { Run } from '../../api/types';
 import { DescriptionEditor } from '../../components/DescriptionEditor';
 import { StatusBadge } from '../../components/States';
 import { TagsEditor } from './TagsEditor';
+import { useResourceAccess } from '../../auth/permission';
 
 const NOTE_TAG = 'mlflow.note.content';
 
 export function RunOverview({ run, onChanged }: { run: Run; onChanged(): void }) {
   const info = run.info;
+  // Tags and the description are run data: changing them needs EDIT on the run's experiment.
+  const denied = useResourceAccess('experiment', info.experiment_id).denied('update');
   const tags = new Map((run.data.tags ?? []).map((t) => [t.key, t.value]));
   const parentId = tags.get('mlflow.parentRunId');
   const children = useAsync(
@@ -111,7 +114,12 @@ export function RunOverview({ run, onChanged }: { run: Run; onChanged(): void })
             </tbody>
           </table>
         </div>
-        <Description runId={info.run_id} value={tags.get(NOTE_TAG) ?? ''} onChanged={onChanged} />
+        <Description
+          runId={info.run_id}
+          value={tags.get(NOTE_TAG) ?? ''}
+          onChanged={onChanged}
+          denied={denied}
+        />
       </div>
 
       <div className="grid2 section">
@@ -175,7 +183,7 @@ export function RunOverview({ run, onChanged }: { run: Run; onChanged(): void })
       </div>
 
       <div className="grid2 section">
-        <TagsEditor runId={info.run_id} tags={run.data.tags ?? []} onChanged={onChanged} />
+        <TagsEditor runId={info.run_id} tags={run.data.tags ?? []} onChanged={onChanged} denied={denied} />
         <div className="panel pad">
           <h2>Datasets ({datasets.length})</h2>
           {datasets.length ? (
@@ -219,12 +227,14 @@ function ParentLink({ id }: { id: string }) {
   );
 }
 
-function Description({ runId, value, onChanged }: { runId: string; value: string; onChanged(): void }) {
+function Description(props: { runId: string; value: string; onChanged(): void; denied?: string }) {
+  const { runId, value, onChanged, denied } = props;
   return (
     <DescriptionEditor
       value={value}
       testId="run-description"
       emptyText="No description. Use Edit to note what this run tried and what you learned."
+      denied={denied}
       onSave={async (text) => {
         await setRunTag(runId, NOTE_TAG, text);
         onChanged();

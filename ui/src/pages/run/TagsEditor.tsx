@@ -5,7 +5,8 @@ import type { Tag } from '../../api/types';
 import { isSystemTag } from '../../app/tags';
 import { TagEditor } from '../../components/TagEditor';
 
-export function TagsEditor({ runId, tags, onChanged }: { runId: string; tags: Tag[]; onChanged(): void }) {
+export function TagsEditor(props: { runId: string; tags: Tag[]; onChanged(): void; denied?: string }) {
+  const { runId, tags, onChanged, denied } = props;
   const [showSystem, setShowSystem] = useState(false);
   const user = tags.filter((t) => !isSystemTag(t.key));
   const system = tags.filter((t) => isSystemTag(t.key)).sort((a, b) => a.key.localeCompare(b.key));
@@ -14,6 +15,7 @@ export function TagsEditor({ runId, tags, onChanged }: { runId: string; tags: Ta
     <TagEditor
       tags={user}
       testId="run-tags"
+      denied={denied}
       onSet={async (key, value) => {
         await setRunTag(runId, key, value);
         onChanged();

@@ -1,5 +1,7 @@
 /** The runs page's heading: experiment names, the live badge while runs are in progress, table/charts switch. */
 import { Link } from '../../app/router';
+import { useResourceAccess } from '../../auth/permission';
+import { PermissionsLink } from '../permissions/PermissionsLink';
 import type { RunsView } from './useRunsUrlState';
 
 export function RunsHeader(props: {
@@ -10,6 +12,8 @@ export function RunsHeader(props: {
   onView: (view: RunsView) => void;
 }) {
   const { ids, title, live, view, onView } = props;
+  const single = ids.length === 1 ? ids[0] : undefined;
+  const access = useResourceAccess('experiment', single);
   return (
     <>
       <div className="crumbs">
@@ -28,6 +32,7 @@ export function RunsHeader(props: {
           </span>
         )}
         <span className="grow" />
+        {single && <PermissionsLink kind="experiment" id={single} access={access} />}
         <div className="seg">
           <button
             className={view === 'table' ? 'on' : ''}
