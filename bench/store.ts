@@ -18,6 +18,7 @@ import { upgradeSchema } from '../src/store/sql/migrations.js';
 import { SqlTrackingStore } from '../src/store/sql/sql-tracking-store.js';
 import type { SqlDatabase } from '../src/store/sql/database.js';
 import type { Metric } from '../src/entities/tracking.js';
+import { parseOrderByList, parseSearchFilter } from '../src/search/index.js';
 
 const SEARCH_RUNS = Number(process.env.BENCH_RUNS ?? 100_000);
 const HISTORY_POINTS = Number(process.env.BENCH_HISTORY_POINTS ?? 1_000_000);
@@ -118,8 +119,8 @@ async function timeSearch(
     const c0 = process.cpuUsage();
     const page = await f.store.searchRuns({
       experimentIds: [experimentId],
-      filter: "metrics.m1 > 0.5 and params.p1 = 'x'",
-      orderBy: [orderBy],
+      filter: parseSearchFilter('runs', "metrics.m1 > 0.5 and params.p1 = 'x'"),
+      orderBy: parseOrderByList('runs', [orderBy]),
       viewType: 'ACTIVE_ONLY',
       maxResults: 100,
     });

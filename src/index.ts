@@ -81,5 +81,15 @@ export type { ProjectBackend } from './projects/backends/backend-registry.js';
 export type { ProjectTracking } from './projects/project-tracking.js';
 export type { StoreDatabaseDriver } from './store/sql/open-database.js';
 export type { SqlDatabase } from './store/sql/database.js';
+export type {
+  OpenedStore,
+  RegistryStoreOptions,
+  RegistryStoreProvider,
+  TrackingStoreOptions,
+  TrackingStoreProvider,
+} from './store/store-registry.js';
+export type { TrackingStore } from './store/tracking-store.js';
+export type { RegistryStore } from './store/registry-store.js';
+export type { Clause, Filter, OrderBy } from './search/ast.js';
 export { loadPlugins, loadConfiguredPlugins } from './plugins/load-plugins.js';
 export { EXTENSION_API_VERSIONS } from './version.js';

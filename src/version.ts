@@ -16,6 +16,8 @@ export const EXTENSION_API_VERSIONS = {
   deploymentTarget: 1,
   projectBackend: 1,
   storeDatabase: 1,
+  trackingStore: 1,
+  registryStore: 1,
   authenticationProvider: 1,
 } as const;
 

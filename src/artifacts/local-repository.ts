@@ -1,10 +1,9 @@
 /** Artifacts in a local folder (`file:` URIs and bare paths). */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { invalidParam, notFound } from '../errors.js';
 import {
   joinArtifactPath,
@@ -15,6 +14,7 @@ import {
   type ArtifactStat,
 } from './artifact-repository.js';
 import { assertRealPathInside } from './contained-path.js';
+import { writeFileAtomically } from './atomic-file.js';
 import { safeArtifactPath } from './safe-path.js';
 import { PARTIAL_UPLOAD } from './stale-uploads.js';
 
@@ -139,14 +139,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
       data.resume();
       throw invalidParam(`Cannot write '${rel}': it is a directory.`);
     }
-    const partial = `${full}.cairn-upload-${randomBytes(8).toString('hex')}.part`;
-    try {
-      await copyInto(data, createWriteStream(partial, { flags: 'wx' }));
-      await rename(partial, full);
-    } catch (err) {
-      await unlink(partial).catch(() => {});
-      throw err;
-    }
+    await writeFileAtomically(full, data, { keepSourceOnError: true });
   }
 
   async delete(path: string): Promise<void> {
@@ -159,35 +152,6 @@ export class LocalArtifactRepository implements ArtifactRepository {
     }
     await rm(full, { recursive: true, force: true });
   }
-}
-
-/**
- * Copies `data` into `out`. Unlike `pipeline`, a failing `out` (a full disk) leaves `data` open:
- * when `data` is a request, its connection must survive so that the failure can be answered.
- */
-function copyInto(data: Readable, out: Writable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const fail = (err: Error) => {
-      data.unpipe(out);
-      data.off('error', fail);
-      out.destroy();
-      reject(err);
-    };
-    data.once('error', fail);
-    // The source closing early (a client hanging up) would otherwise leave the copy waiting.
-    data.once('close', () => {
-      if (!data.readableEnded)
-        fail(Object.assign(new Error('The upload stream closed early.'), { code: 'ECONNRESET' }));
-    });
-    out.once('error', fail);
-    // 'close' after 'finish': the file descriptor is released before the file is renamed.
-    out.once('close', () => {
-      if (!out.writableFinished) return;
-      data.off('error', fail);
-      resolve();
-    });
-    data.pipe(out);
-  });
 }
 
 function isMissing(err: unknown): boolean {

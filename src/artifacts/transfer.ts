@@ -105,7 +105,9 @@ export async function downloadFile(
 ): Promise<void> {
   await mkdir(dirname(localFile), { recursive: true });
   const source = await repo.openRead(artifactPath);
-  await writeFileAtomically(localFile, source, progressCounter(artifactPath, totalBytes, options));
+  await writeFileAtomically(localFile, source, {
+    through: progressCounter(artifactPath, totalBytes, options),
+  });
 }
 
 /**

@@ -18,6 +18,7 @@ import { downloadArtifacts, listRecursive, uploadPath, type TransferOptions } fr
 import type { ArtifactFileInfo } from '../entities/artifacts.js';
 import { invalidParam, MlflowError } from '../errors.js';
 import type { HttpTransport } from './http.js';
+import { loadSdkPlugins } from './sdk-plugins.js';
 
 export type { TransferOptions, TransferProgress } from '../artifacts/transfer.js';
 
@@ -41,10 +42,24 @@ export function sdkRepositoryOptions(
   extra: RepositoryOptions = {},
 ): RepositoryOptions {
   const origin = new URL(transport.baseUrl).origin;
+  const { runArtifactUri, modelArtifactUri } = extra;
   return {
     trackingUri: transport.baseUrl,
     http: (baseUrl) => (new URL(baseUrl).origin === origin ? transport : undefined),
     ...extra,
+    // The storage URI a run or model resolves to may have a plugin's scheme: load plugins first.
+    ...(runArtifactUri && {
+      runArtifactUri: async (runId: string) => {
+        await loadSdkPlugins();
+        return runArtifactUri(runId);
+      },
+    }),
+    ...(modelArtifactUri && {
+      modelArtifactUri: async (uri: string) => {
+        await loadSdkPlugins();
+        return modelArtifactUri(uri);
+      },
+    }),
   };
 }
 

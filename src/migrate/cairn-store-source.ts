@@ -18,6 +18,7 @@ import type { RegisteredModelRecord, RegistryStore } from '../store/registry-sto
 import type { TrackingStore } from '../store/tracking-store.js';
 import { walkRepository } from './artifact-walk.js';
 import type { ArtifactFile, MigrationSource } from './source.js';
+import { parseOrderByList } from '../search/index.js';
 
 const PAGE = 500;
 const HISTORY_PAGE = 10_000;
@@ -80,7 +81,7 @@ export class CairnStoreSource implements MigrationSource {
         viewType: 'ALL',
         maxResults: PAGE,
         pageToken,
-        orderBy: ['experiment_id ASC'],
+        orderBy: parseOrderByList('experiments', ['experiment_id ASC']),
       });
       for (const e of page.items) yield experimentRecord(e);
       pageToken = page.next_page_token;
@@ -94,7 +95,7 @@ export class CairnStoreSource implements MigrationSource {
         experimentIds: [e.experimentId],
         viewType: 'ALL',
         maxResults: PAGE,
-        orderBy: ['attributes.start_time ASC'],
+        orderBy: parseOrderByList('runs', ['attributes.start_time ASC']),
         pageToken,
       });
       for (const r of page.items) {

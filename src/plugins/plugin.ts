@@ -3,7 +3,7 @@
  * one list per extension point. Each extension states the interface version it implements
  * (`apiVersion`), which its registry checks. Cairn's own flavors and repositories go through the
  * same registries (models/flavors/builtin.ts, artifacts/repository-registry.ts,
- * projects/backends/builtin.ts).
+ * projects/backends/builtin.ts, store/sql/builtin-stores.ts).
  */
 import {
   registerArtifactRepository,
@@ -15,6 +15,14 @@ import '../models/flavors/builtin.js';
 import { registerProjectBackend, type ProjectBackend } from '../projects/backends/backend-registry.js';
 import '../projects/backends/builtin.js';
 import { registerStoreDatabase, type StoreDatabaseDriver } from '../store/sql/open-database.js';
+// Cairn's SQL stores register first, so a plugin cannot take their schemes.
+import '../store/sql/builtin-stores.js';
+import {
+  registerRegistryStore,
+  registerTrackingStore,
+  type RegistryStoreProvider,
+  type TrackingStoreProvider,
+} from '../store/store-registry.js';
 import { registerDeploymentTarget, type DeploymentTarget } from './deployment-target.js';
 import { registerAuthenticationProvider, type AuthenticationProvider } from '../auth/provider-registry.js';
 
@@ -24,6 +32,8 @@ export interface CairnPlugin {
   deploymentTargets?: readonly DeploymentTarget[];
   projectBackends?: readonly ProjectBackend[];
   storeDatabases?: readonly StoreDatabaseDriver[];
+  trackingStores?: readonly TrackingStoreProvider[];
+  registryStores?: readonly RegistryStoreProvider[];
   authenticationProviders?: readonly AuthenticationProvider[];
 }
 
@@ -35,6 +45,8 @@ const POINTS: Record<keyof CairnPlugin, Registrar> = {
   deploymentTargets: registerDeploymentTarget,
   projectBackends: registerProjectBackend,
   storeDatabases: registerStoreDatabase,
+  trackingStores: registerTrackingStore,
+  registryStores: registerRegistryStore,
   authenticationProviders: registerAuthenticationProvider,
 };
 

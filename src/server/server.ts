@@ -1,12 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { openDatabase, sqlitePath } from '../store/sql/open-database.js';
+import { sqlitePath, storeUriScheme } from '../store/sql/open-database.js';
+import { openRegistryStore, openTrackingStore } from '../store/sql/builtin-stores.js';
+import type { OpenedStore } from '../store/store-registry.js';
+import type { RegistryStore } from '../store/registry-store.js';
+import type { TrackingStore } from '../store/tracking-store.js';
+import { invalidParam } from '../errors.js';
 import { registerLiveGauges, timedStore } from '../observability/metrics.js';
 import { keyFileFor, loadSecretBox } from '../security/secret-key.js';
 import { readinessChecks } from './readiness.js';
-import { upgradeSchema } from '../store/sql/migrations.js';
-import type { SqlDatabase } from '../store/sql/database.js';
-import { SqlTrackingStore } from '../store/sql/sql-tracking-store.js';
-import { SqlRegistryStore } from '../store/sql/sql-registry-store.js';
 import { TrackingService } from '../tracking/tracking-service.js';
 import { RegistryService } from '../registry/registry-service.js';
 import { AllowedArtifactRoots } from '../artifacts/allowed-roots.js';
@@ -34,17 +35,32 @@ export interface RunningServer {
 export async function createContext(
   config: ServerConfig,
 ): Promise<{ ctx: ServerContext; close(): Promise<void> }> {
-  const databases: SqlDatabase[] = [];
-  const trackingDb = openDatabase(config.backendStoreUri);
-  databases.push(trackingDb);
-  await upgradeSchema(trackingDb);
-  let registryDb = trackingDb;
-  if (config.registryStoreUri && config.registryStoreUri !== config.backendStoreUri) {
-    registryDb = openDatabase(config.registryStoreUri);
-    databases.push(registryDb);
-    await upgradeSchema(registryDb);
+  const opened = await openTrackingStore(config.backendStoreUri, {
+    defaultArtifactRoot: config.defaultArtifactRoot,
+  });
+  const trackingStore = opened.store;
+  const registryUri = config.registryStoreUri || config.backendStoreUri;
+  let openedRegistry: OpenedStore<RegistryStore>;
+  try {
+    openedRegistry = await openRegistryStore(registryUri, {
+      sameUriAs: registryUri === config.backendStoreUri ? opened : undefined,
+    });
+  } catch (err) {
+    await closeOpened(opened);
+    throw err;
   }
-  const trackingStore = new SqlTrackingStore(trackingDb, { defaultArtifactRoot: config.defaultArtifactRoot });
+  const trackingDb = opened.database;
+  const registryDb = openedRegistry.database;
+  const databases = [...new Set([trackingDb, registryDb])].filter((db) => db !== undefined);
+  const authDb = trackingDb ?? registryDb;
+  if (config.auth && !authDb) {
+    await closeOpened(opened);
+    await openedRegistry.close?.().catch(() => undefined);
+    throw invalidParam(
+      `Authentication keeps users and tokens in a SQL database, and the '${storeUriScheme(config.backendStoreUri)}:' ` +
+        'stores have none: use a SQL backend or registry store URI with --auth.',
+    );
+  }
   await trackingStore.init();
   const tracking = new TrackingService(timedStore(trackingStore, 'tracking'), {
     truncateLongValues: config.truncateLongValues,
@@ -57,11 +73,10 @@ export async function createContext(
       config.network.allowedArtifactRoots ?? [config.defaultArtifactRoot, config.artifactsDestination],
     ),
   );
-  const registryStore = new SqlRegistryStore(registryDb);
+  const registryStore = openedRegistry.store;
   // The embedded default keeps its secret key next to its SQLite file; server databases need
   // CAIRN_SECRET_KEY (the same on every instance).
-  const registryUri = config.registryStoreUri || config.backendStoreUri;
-  const keyFile = registryDb.dialect.name === 'sqlite' ? keyFileFor(sqlitePath(registryUri)) : null;
+  const keyFile = registryDb?.dialect.name === 'sqlite' ? keyFileFor(sqlitePath(registryUri)) : null;
   let registry: RegistryService;
   try {
     registry = new RegistryService(timedStore(registryStore, 'registry'), tracking, artifacts, {
@@ -72,27 +87,31 @@ export async function createContext(
   } catch (err) {
     // A missing or wrong key stops the start-up: nothing may keep the process alive.
     await trackingStore.close().catch(() => undefined);
+    await openedRegistry.close?.().catch(() => undefined);
+    await opened.close?.().catch(() => undefined);
     for (const db of databases) await db.close().catch(() => undefined);
     throw err;
   }
   registry.dispatcher.start();
   const unregisterGauges = registerLiveGauges({
     pools: [
-      { name: 'tracking', stats: () => trackingDb.poolStats?.() },
-      ...(registryDb === trackingDb ? [] : [{ name: 'registry', stats: () => registryDb.poolStats?.() }]),
+      ...(trackingDb ? [{ name: 'tracking', stats: () => trackingDb.poolStats?.() }] : []),
+      ...(registryDb && registryDb !== trackingDb
+        ? [{ name: 'registry', stats: () => registryDb.poolStats?.() }]
+        : []),
     ],
     outboxDepth: () => registryStore.pendingDeliveries(),
   });
   const readiness = readinessChecks(
     config,
-    databases.map((db, i) => ({ name: i === 0 ? 'tracking' : 'registry', db })),
+    databases.map((db) => ({ name: db === trackingDb ? 'tracking' : 'registry', db })),
     artifacts,
   );
   const ctx: ServerContext = { config, tracking, registry, artifacts, readiness };
   if (config.auth) {
     ctx.auth = await createAuthRuntime(
       config.auth,
-      new SqlAuthStore(trackingDb),
+      new SqlAuthStore(authDb!),
       tracking,
       registry,
       config.auth.oidc ? await createOidcVerifier(config.auth.oidc) : undefined,
@@ -106,9 +125,18 @@ export async function createContext(
       await registry.close?.();
       // Queued (group-committed) writes finish before the databases close.
       await trackingStore.close();
+      await openedRegistry.close?.();
+      await opened.close?.();
       for (const db of databases) await db.close();
     },
   };
+}
+
+/** Releases a store opened before a later step of the start-up failed. */
+async function closeOpened(opened: OpenedStore<TrackingStore>): Promise<void> {
+  await opened.store.close().catch(() => undefined);
+  await opened.close?.().catch(() => undefined);
+  await opened.database?.close().catch(() => undefined);
 }
 
 /** Partial uploads untouched this long are removed (see stale-uploads.ts). */

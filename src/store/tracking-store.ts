@@ -15,21 +15,27 @@ import type {
   Tag,
   ViewType,
 } from '../entities/tracking.js';
+import type { Filter, OrderBy } from '../search/ast.js';
 
+/**
+ * Searches reach the store parsed: filters and order-by clauses are read by the search grammar
+ * (`src/search/`) in the tracking service, as the registry service does for its searches. Page
+ * tokens stay opaque here: the store writes them and reads them back.
+ */
 export interface SearchExperimentsQuery {
   viewType: ViewType;
   maxResults: number;
-  filter?: string;
-  orderBy?: string[];
+  filter?: Filter;
+  orderBy?: OrderBy[];
   pageToken?: string;
 }
 
 export interface SearchRunsQuery {
   experimentIds: string[];
-  filter?: string;
+  filter?: Filter;
   viewType: ViewType;
   maxResults: number;
-  orderBy?: string[];
+  orderBy?: OrderBy[];
   pageToken?: string;
 }
 
@@ -64,12 +70,23 @@ export interface CreateLoggedModelInput {
   creationTime?: number;
 }
 
+/** A dataset named by logged-model search: metrics are compared or ordered as logged on it. */
+export interface DatasetRef {
+  dataset_name: string;
+  dataset_digest?: string;
+}
+
+/** An order-by term of logged-model search; a metric may be ordered by its value on one dataset. */
+export interface LoggedModelOrderBy extends OrderBy {
+  dataset?: DatasetRef;
+}
+
 export interface SearchLoggedModelsQuery {
   experimentIds: string[];
-  filter?: string;
-  datasets?: { dataset_name: string; dataset_digest?: string }[];
+  filter?: Filter;
+  datasets?: DatasetRef[];
   maxResults: number;
-  orderBy?: { field_name: string; ascending?: boolean; dataset_name?: string; dataset_digest?: string }[];
+  orderBy?: LoggedModelOrderBy[];
   pageToken?: string;
 }
 

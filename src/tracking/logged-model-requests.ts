@@ -1,7 +1,8 @@
 /** Argument rules of logged-model requests (MLflow 3): creation, finalizing, params and search. */
 import { invalidParam } from '../errors.js';
 import type { LoggedModelStatus, Param, Tag } from '../entities/tracking.js';
-import type { CreateLoggedModelInput, SearchLoggedModelsQuery } from '../store/tracking-store.js';
+import type { CreateLoggedModelInput, DatasetRef, SearchLoggedModelsQuery } from '../store/tracking-store.js';
+import { parseOrderByField, parseSearchFilter } from '../search/index.js';
 import { generateRunName } from './run-names.js';
 import { checkExperimentIds } from './run-requests.js';
 import {
@@ -24,7 +25,15 @@ export interface CreateLoggedModelRequest {
   tags?: Tag[];
 }
 
-export type SearchLoggedModelsRequest = Omit<SearchLoggedModelsQuery, 'maxResults'> & { maxResults?: number };
+export interface SearchLoggedModelsRequest {
+  experimentIds: string[];
+  filter?: string;
+  datasets?: DatasetRef[];
+  maxResults?: number;
+  /** As MLflow sends it: a field name (`metrics.acc`, `creation_time`), optionally on one dataset. */
+  orderBy?: { field_name: string; ascending?: boolean; dataset_name?: string; dataset_digest?: string }[];
+  pageToken?: string;
+}
 
 /** The logged model to create; without a name it gets a generated one, like a run. */
 export function checkCreateLoggedModel(
@@ -67,5 +76,18 @@ export function checkSearchLoggedModels(req: SearchLoggedModelsRequest): SearchL
   checkExperimentIds(req.experimentIds);
   const maxResults = validateMaxResults(req.maxResults, LIMITS.loggedModelsDefault, LIMITS.loggedModelsMax);
   for (const o of req.orderBy ?? []) validateKey(o.field_name, 'order_by.field_name');
-  return { ...req, maxResults, pageToken: req.pageToken || undefined };
+  const filter = parseSearchFilter('logged_models', req.filter || undefined);
+  const orderBy = (req.orderBy ?? []).map((o) => {
+    const parsed = parseOrderByField('logged_models', o.field_name, o.ascending ?? true);
+    if (parsed.type !== 'metric' || !o.dataset_name) return parsed;
+    return { ...parsed, dataset: { dataset_name: o.dataset_name, dataset_digest: o.dataset_digest } };
+  });
+  return {
+    experimentIds: req.experimentIds,
+    filter,
+    datasets: req.datasets,
+    maxResults,
+    orderBy,
+    pageToken: req.pageToken || undefined,
+  };
 }

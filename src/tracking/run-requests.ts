@@ -139,24 +139,25 @@ export function checkExperimentIds(experimentIds: string[]): void {
 }
 
 /**
- * The store query of a run search, or undefined when there is nothing to search (no experiment
- * ids); a malformed filter, order_by or page token is reported either way.
+ * The store query of a run search (filter and order-by parsed), or undefined when there is
+ * nothing to search (no experiment ids); a malformed filter, order_by or page token is reported
+ * either way.
  */
 export function checkSearchRuns(req: SearchRunsRequest): SearchRunsQuery | undefined {
   const maxResults = validateMaxResults(req.maxResults, LIMITS.searchRunsDefault, LIMITS.searchRunsMax);
   checkExperimentIds(req.experimentIds);
+  const filter = parseSearchFilter('runs', req.filter || undefined);
+  const orderBy = parseOrderByList('runs', req.orderBy);
   if (!req.experimentIds.length) {
-    parseSearchFilter('runs', req.filter || undefined);
-    parseOrderByList('runs', req.orderBy);
     if (req.pageToken) decodePageToken(req.pageToken);
     return undefined;
   }
   return {
     experimentIds: req.experimentIds,
-    filter: req.filter || undefined,
+    filter,
     viewType: req.viewType ?? 'ACTIVE_ONLY',
     maxResults,
-    orderBy: req.orderBy?.length ? req.orderBy : undefined,
+    orderBy,
     pageToken: req.pageToken || undefined,
   };
 }

@@ -23,6 +23,7 @@ import type {
   ViewType,
 } from '../entities/tracking.js';
 import type { TrackingStore } from '../store/tracking-store.js';
+import { parseOrderByList, parseSearchFilter } from '../search/index.js';
 import { LOG_MODEL_HISTORY_TAG, appendLogModelHistory, parseModelJson } from './log-model-history.js';
 import {
   bulkHistoryLimit,
@@ -141,8 +142,8 @@ export class TrackingService {
         LIMITS.searchExperimentsDefault,
         LIMITS.searchExperimentsMax,
       ),
-      filter: req.filter || undefined,
-      orderBy: req.orderBy?.length ? req.orderBy : undefined,
+      filter: parseSearchFilter('experiments', req.filter || undefined),
+      orderBy: parseOrderByList('experiments', req.orderBy),
       pageToken: req.pageToken || undefined,
     });
   }

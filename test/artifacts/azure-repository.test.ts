@@ -12,6 +12,7 @@ import {
   parseWasbsUri,
 } from '../../src/artifacts/azure-repository.js';
 import { artifactRepositoryFor } from '../../src/artifacts/repository-registry.js';
+import { BACKENDS } from '../helpers/backends.js';
 import { api, startTestServer, type TestServer } from '../helpers/server.js';
 import { startAzurite, type AzuriteServer } from './azurite.js';
 import { rawRequest } from './http.js';
@@ -111,49 +112,51 @@ describe('azure blob repository specifics', () => {
   });
 });
 
-describe('a server with --artifacts-destination wasbs://', () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer('sqlite', { artifactsDestination: `${ROOT}/proxied` });
+for (const backend of BACKENDS) {
+  describe(`a server with --artifacts-destination wasbs:// (${backend})`, () => {
+    let server: TestServer;
+    before(async () => {
+      server = await startTestServer(backend, { artifactsDestination: `${ROOT}/proxied` });
+    });
+    after(async () => server?.stop());
+
+    it('proxies uploads, downloads, listings and deletes to Azure Blob Storage', async () => {
+      const run = await api<{ run: { info: { run_id: string; experiment_id: string } } }>(
+        server.url,
+        'POST',
+        'runs/create',
+        { experiment_id: '0' },
+      );
+      const { run_id: runId, experiment_id: expId } = run.json.run.info;
+      const root = `${expId}/${runId}/artifacts`;
+      const put = await rawRequest(server.url, 'PUT', `${P}/${root}/model/weights.bin`, {
+        body: 'w'.repeat(1000),
+      });
+      assert.equal(put.status, 200, put.text);
+      await rawRequest(server.url, 'PUT', `${P}/${root}/metrics.json`, { body: '{"a": 1}' });
+
+      const blob = azurite.client
+        .getContainerClient('artifacts')
+        .getBlobClient(`proxied/${root}/model/weights.bin`);
+      assert.equal((await blob.getProperties()).contentLength, 1000);
+
+      const get = await rawRequest(server.url, 'GET', `${P}/${root}/metrics.json`);
+      assert.equal(get.status, 200);
+      assert.equal(get.text, '{"a": 1}');
+      assert.equal((await rawRequest(server.url, 'GET', `${P}/${root}/missing`)).status, 404);
+      assert.equal((await rawRequest(server.url, 'GET', `${P}/${root}/model`)).status, 400);
+      assert.deepEqual((await api(server.url, 'GET', 'artifacts/list', { run_id: runId })).json, {
+        root_uri: `mlflow-artifacts:/${root}`,
+        files: [
+          { path: 'metrics.json', is_dir: false, file_size: 8 },
+          { path: 'model', is_dir: true },
+        ],
+      });
+      assert.equal((await rawRequest(server.url, 'DELETE', `${P}/${root}/model`)).status, 200);
+      assert.equal(await blob.exists(), false);
+      assert.deepEqual((await rawRequest(server.url, 'GET', `${P}?path=${root}`)).json, {
+        files: [{ path: 'metrics.json', is_dir: false, file_size: 8 }],
+      });
+    });
   });
-  after(async () => server?.stop());
-
-  it('proxies uploads, downloads, listings and deletes to Azure Blob Storage', async () => {
-    const run = await api<{ run: { info: { run_id: string; experiment_id: string } } }>(
-      server.url,
-      'POST',
-      'runs/create',
-      { experiment_id: '0' },
-    );
-    const { run_id: runId, experiment_id: expId } = run.json.run.info;
-    const root = `${expId}/${runId}/artifacts`;
-    const put = await rawRequest(server.url, 'PUT', `${P}/${root}/model/weights.bin`, {
-      body: 'w'.repeat(1000),
-    });
-    assert.equal(put.status, 200, put.text);
-    await rawRequest(server.url, 'PUT', `${P}/${root}/metrics.json`, { body: '{"a": 1}' });
-
-    const blob = azurite.client
-      .getContainerClient('artifacts')
-      .getBlobClient(`proxied/${root}/model/weights.bin`);
-    assert.equal((await blob.getProperties()).contentLength, 1000);
-
-    const get = await rawRequest(server.url, 'GET', `${P}/${root}/metrics.json`);
-    assert.equal(get.status, 200);
-    assert.equal(get.text, '{"a": 1}');
-    assert.equal((await rawRequest(server.url, 'GET', `${P}/${root}/missing`)).status, 404);
-    assert.equal((await rawRequest(server.url, 'GET', `${P}/${root}/model`)).status, 400);
-    assert.deepEqual((await api(server.url, 'GET', 'artifacts/list', { run_id: runId })).json, {
-      root_uri: `mlflow-artifacts:/${root}`,
-      files: [
-        { path: 'metrics.json', is_dir: false, file_size: 8 },
-        { path: 'model', is_dir: true },
-      ],
-    });
-    assert.equal((await rawRequest(server.url, 'DELETE', `${P}/${root}/model`)).status, 200);
-    assert.equal(await blob.exists(), false);
-    assert.deepEqual((await rawRequest(server.url, 'GET', `${P}?path=${root}`)).json, {
-      files: [{ path: 'metrics.json', is_dir: false, file_size: 8 }],
-    });
-  });
-});
+}

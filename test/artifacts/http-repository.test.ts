@@ -1,4 +1,7 @@
-/** The client-side proxy repository (what the SDK uses) against a real server's proxy. */
+/**
+ * The client-side proxy repository (what the SDK uses) against a real server's proxy. Only the
+ * `mlflow-artifacts` routes are used, which never touch the tracking store: one database (SQLite).
+ */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { HttpArtifactRepository } from '../../src/artifacts/http-repository.js';

@@ -1,7 +1,8 @@
 /**
  * A few hundred MB through the proxy and back with bounded memory: the upload streams from the
  * client (the SDK's proxy repository) through the server to disk, the download from disk to the
- * socket. Client and server share this process, so its RSS bounds both.
+ * socket. Client and server share this process, so its RSS bounds both. Only the `mlflow-artifacts`
+ * routes are used, which never touch the tracking store: one database (SQLite).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';

@@ -11,11 +11,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BACKENDS } from '../helpers/backends.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { TrackingClient } from '../../src/client/tracking-client.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-let server: TestServer;
 let project: string;
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
@@ -31,12 +31,10 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<
 }
 
 before(async () => {
-  server = await startTestServer('sqlite');
   project = await mkdtemp(join(tmpdir(), 'cairn-quick-start-'));
 });
 
 after(async () => {
-  await server?.stop();
   await rm(project, { recursive: true, force: true });
 });
 
@@ -60,7 +58,26 @@ test('the docs quick start works in a fresh npm project that installs cairn-ml',
   };
   assert.ok(pkg.dependencies['cairn-ml'], JSON.stringify(pkg.dependencies));
 
-  // The documented snippet, pointed at this test's server instead of the default port.
+  // The documented snippet, pointed at a server on each database in turn.
+  for (const backend of BACKENDS) {
+    const server = await startTestServer(backend);
+    try {
+      await checkSnippetRun(snippet, server);
+    } finally {
+      await server.stop();
+    }
+  }
+
+  // CommonJS code can load it too (Node 20.19+ loads ES modules with require).
+  await writeFile(join(project, 'check.cjs'), "console.log(typeof require('cairn-ml').withRun);\n");
+  assert.equal((await run(process.execPath, ['check.cjs'])).trim().split('\n').pop(), 'function');
+
+  // The `cairn` command comes with the package, reachable through npx.
+  assert.match(await run('npx', ['--no-install', 'cairn', '--version']), /\d+\.\d+\.\d+/);
+});
+
+/** Runs the docs snippet against `server` and checks the run it logged, param by param. */
+async function checkSnippetRun(snippet: string, server: TestServer): Promise<void> {
   await writeFile(join(project, 'train.js'), snippet.replace('http://127.0.0.1:5000', server.url));
   await run(process.execPath, ['train.js']);
   const client = new TrackingClient(server.url);
@@ -75,11 +92,5 @@ test('the docs quick start works in a fresh npm project that installs cairn-ml',
   ]);
   const history = await client.getMetricHistory(logged.info.run_id, 'loss');
   assert.equal(history.length, 20);
-
-  // CommonJS code can load it too (Node 20.19+ loads ES modules with require).
-  await writeFile(join(project, 'check.cjs'), "console.log(typeof require('cairn-ml').withRun);\n");
-  assert.equal((await run(process.execPath, ['check.cjs'])).trim().split('\n').pop(), 'function');
-
-  // The `cairn` command comes with the package, reachable through npx.
-  assert.match(await run('npx', ['--no-install', 'cairn', '--version']), /\d+\.\d+\.\d+/);
-});
+  client.close();
+}

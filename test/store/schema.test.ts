@@ -11,6 +11,7 @@ import { openDatabase } from '../../src/store/sql/open-database.js';
 import { currentSchemaVersion, upgradeSchema } from '../../src/store/sql/migrations.js';
 import { MIGRATIONS } from '../../src/store/sql/migrations/index.js';
 import { SqlTrackingStore } from '../../src/store/sql/sql-tracking-store.js';
+import { parseOrderByList } from '../../src/search/index.js';
 
 const run = promisify(execFile);
 const child = fileURLToPath(new URL('./fixtures/start-store.ts', import.meta.url));
@@ -41,7 +42,7 @@ for (const backend of BACKENDS) {
         const all = await store.searchExperiments({
           viewType: 'ALL',
           maxResults: 10,
-          orderBy: ['experiment_id ASC'],
+          orderBy: parseOrderByList('experiments', ['experiment_id ASC']),
         });
         assert.deepEqual(
           all.items.map((e) => [e.experiment_id, e.artifact_location]),

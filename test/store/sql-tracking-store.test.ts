@@ -9,6 +9,7 @@ import { BACKENDS } from '../helpers/backends.js';
 import { SqlTrackingStore } from '../../src/store/sql/sql-tracking-store.js';
 import { describeTrackingStoreContract } from './contract/tracking-store-contract.js';
 import { openStore, type SqlStoreFixture } from './store-fixture.js';
+import { parseOrderByList, parseSearchFilter } from '../../src/search/index.js';
 
 for (const backend of BACKENDS) {
   describeTrackingStoreContract(`sql, ${backend}`, (artifactRoot) => openStore(backend, artifactRoot));
@@ -28,7 +29,7 @@ for (const backend of BACKENDS) {
       const all = await f.store.searchExperiments({
         viewType: 'ALL',
         maxResults: 100,
-        filter: "name = 'Default'",
+        filter: parseSearchFilter('experiments', "name = 'Default'"),
       });
       assert.equal(all.items.length, 1);
     });
@@ -43,8 +44,8 @@ for (const backend of BACKENDS) {
           await f.store.searchExperiments({
             viewType: 'ACTIVE_ONLY',
             maxResults: 100,
-            filter: "name LIKE 'tie-%'",
-            orderBy,
+            filter: parseSearchFilter('experiments', "name LIKE 'tie-%'"),
+            orderBy: parseOrderByList('experiments', orderBy),
           })
         ).items.map((e) => e.experiment_id);
       assert.deepEqual(await search(['creation_time ASC']), [...ids].reverse());

@@ -38,6 +38,16 @@ export function registerStoreDatabase(driver: StoreDatabaseDriver): void {
   for (const scheme of schemes) drivers.set(scheme, driver);
 }
 
+/** Whether some database driver opens URIs of `scheme` (lower case, without `+driver`). */
+export function hasStoreDatabase(scheme: string): boolean {
+  return drivers.has(scheme);
+}
+
+/** The scheme of a store URI as drivers and stores are keyed: lower case, without `+driver`. */
+export function storeUriScheme(uri: string): string {
+  return uri.split(':', 1)[0]!.split('+', 1)[0]!.toLowerCase();
+}
+
 const v = EXTENSION_API_VERSIONS.storeDatabase;
 registerStoreDatabase({
   apiVersion: v,
@@ -64,8 +74,7 @@ registerStoreDatabase({
  * scheme a plugin registered.
  */
 export function openDatabase(uri: string): SqlDatabase {
-  const scheme = uri.split(':', 1)[0]!.split('+', 1)[0]!.toLowerCase();
-  const driver = drivers.get(scheme);
+  const driver = drivers.get(storeUriScheme(uri));
   if (!driver) {
     throw invalidParam(
       `Unsupported backend store URI '${uri}': expected sqlite:///path.db, postgresql://... or mysql://...` +

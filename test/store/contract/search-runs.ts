@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Run, ViewType } from '../../../src/entities/tracking.js';
 import { rejectsWith, type StoreFixture, type OpenTrackingStore } from './fixture.js';
+import { parseOrderByList, parseSearchFilter } from '../../../src/search/index.js';
 
 interface Spec {
   name: string;
@@ -121,7 +122,17 @@ export function searchRunsContract(label: string, open: OpenTrackingStore): void
       viewType: ViewType = 'ACTIVE_ONLY',
       experimentIds = [exp],
     ) =>
-      names((await f.store.searchRuns({ experimentIds, filter, orderBy, viewType, maxResults: 100 })).items);
+      names(
+        (
+          await f.store.searchRuns({
+            experimentIds,
+            filter: parseSearchFilter('runs', filter),
+            orderBy: parseOrderByList('runs', orderBy),
+            viewType,
+            maxResults: 100,
+          })
+        ).items,
+      );
     const set = async (filter: string) => new Set(await search(filter));
 
     it('orders by start_time DESC then run_id ASC by default', async () => {
@@ -249,7 +260,7 @@ export function searchRunsContract(label: string, open: OpenTrackingStore): void
     it('returns full runs: latest metrics, params, tags and inputs', async () => {
       const page = await f.store.searchRuns({
         experimentIds: [exp],
-        filter: "attributes.run_name = 'run-a'",
+        filter: parseSearchFilter('runs', "attributes.run_name = 'run-a'"),
         viewType: 'ACTIVE_ONLY',
         maxResults: 10,
       });
@@ -268,7 +279,7 @@ export function searchRunsContract(label: string, open: OpenTrackingStore): void
           experimentIds: [exp],
           viewType: 'ALL',
           maxResults: 2,
-          orderBy: ['metrics.acc DESC'],
+          orderBy: parseOrderByList('runs', ['metrics.acc DESC']),
           pageToken: token,
         });
         seen.push(...names(page.items));
@@ -311,7 +322,12 @@ export function searchRunsContract(label: string, open: OpenTrackingStore): void
       ];
       for (const filter of [undefined, 'metrics.score >= 0.3', "params.lr != '1'"]) {
         for (const orderBy of orders) {
-          const q = { experimentIds: [pagingExp], filter, orderBy, viewType: 'ACTIVE_ONLY' as const };
+          const q = {
+            experimentIds: [pagingExp],
+            filter: parseSearchFilter('runs', filter),
+            orderBy: parseOrderByList('runs', orderBy),
+            viewType: 'ACTIVE_ONLY' as const,
+          };
           const whole = (await f.store.searchRuns({ ...q, maxResults: 1000 })).items.map(
             (r) => r.info.run_id,
           );

@@ -2,8 +2,6 @@ import type { Experiment, Page } from '../../../entities/tracking.js';
 import { invalidParam } from '../../../errors.js';
 import type { Clause } from '../../../search/ast.js';
 import { decodeOffsetToken, encodeOffsetToken } from '../../../search/page-token.js';
-import { parseOrderByList } from '../../../search/parse-order-by.js';
-import { parseSearchFilter } from '../../../search/parse-filter.js';
 import type { Dialect } from '../database.js';
 import type { SearchExperimentsQuery } from '../../tracking-store.js';
 import { qs, type StoreContext } from './common.js';
@@ -45,8 +43,8 @@ export async function searchExperiments(
   q: SearchExperimentsQuery,
 ): Promise<Page<Experiment>> {
   const d = ctx.db.dialect;
-  const filter = parseSearchFilter('experiments', q.filter);
-  const orderBy = parseOrderByList('experiments', q.orderBy);
+  const filter = q.filter ?? [];
+  const orderBy = q.orderBy ?? [];
   const offset = decodeOffsetToken(q.pageToken);
   const maxResults = Math.max(1, Math.floor(q.maxResults));
   const stages = lifecycleStages(q.viewType);

@@ -2,10 +2,8 @@ import type { LoggedModel, Page } from '../../../entities/tracking.js';
 import { invalidParam } from '../../../errors.js';
 import type { Clause } from '../../../search/ast.js';
 import { decodeOffsetToken, encodeOffsetToken } from '../../../search/page-token.js';
-import { parseOrderByField } from '../../../search/parse-order-by.js';
-import { parseSearchFilter } from '../../../search/parse-filter.js';
 import type { Dialect, SqlValue } from '../database.js';
-import type { SearchLoggedModelsQuery } from '../../tracking-store.js';
+import type { DatasetRef, SearchLoggedModelsQuery } from '../../tracking-store.js';
 import { parseExperimentId, qs, type StoreContext } from './common.js';
 import { loadModels } from './logged-models.js';
 import { and, comparison, metricComparison, nullsLast, type SqlFragment } from './search-sql.js';
@@ -24,8 +22,6 @@ const STATUS_EXPR =
   "CASE m.status WHEN 1 THEN 'LOGGED_MODEL_PENDING' WHEN 2 THEN 'LOGGED_MODEL_READY' WHEN 3 THEN 'LOGGED_MODEL_UPLOAD_FAILED' ELSE 'LOGGED_MODEL_STATUS_UNSPECIFIED' END";
 const statusValue = (v: string): string =>
   v.startsWith('LOGGED_MODEL_') || /[%_]/.test(v) ? v : `LOGGED_MODEL_${v}`;
-
-type DatasetRef = { dataset_name: string; dataset_digest?: string };
 
 function datasetCondition(alias: string, datasets: readonly DatasetRef[] | undefined): SqlFragment {
   if (!datasets?.length) return { sql: '', params: [] };
@@ -82,7 +78,7 @@ export async function searchLoggedModels(
   q: SearchLoggedModelsQuery,
 ): Promise<Page<LoggedModel>> {
   const d = ctx.db.dialect;
-  const filter = parseSearchFilter('logged_models', q.filter);
+  const filter = q.filter ?? [];
   const offset = decodeOffsetToken(q.pageToken);
   const maxResults = Math.max(1, Math.floor(q.maxResults));
   const experimentIds = [
@@ -107,22 +103,18 @@ export async function searchLoggedModels(
   const orderParams: SqlValue[] = [];
   const terms: string[] = [];
   for (const o of q.orderBy ?? []) {
-    const parsed = parseOrderByField('logged_models', o.field_name, o.ascending ?? true);
-    if (parsed.type === 'metric') {
-      const ds = datasetCondition(
-        'x',
-        o.dataset_name ? [{ dataset_name: o.dataset_name, dataset_digest: o.dataset_digest }] : undefined,
-      );
+    if (o.type === 'metric') {
+      const ds = datasetCondition('x', o.dataset ? [o.dataset] : undefined);
       // The model's latest value of the metric (greatest step, then timestamp).
       const value = `(SELECT x.metric_value FROM logged_model_metrics x WHERE x.model_id = m.model_id AND x.metric_key = ? AND x.is_nan = 0${ds.sql} ORDER BY x.step DESC, x.ts DESC LIMIT 1)`;
-      orderParams.push(parsed.key, ...ds.params, parsed.key, ...ds.params);
-      terms.push(nullsLast(value, parsed.ascending));
-    } else if (parsed.key === 'status') {
-      terms.push(`m.status ${parsed.ascending ? 'ASC' : 'DESC'}`);
+      orderParams.push(o.key, ...ds.params, o.key, ...ds.params);
+      terms.push(nullsLast(value, o.ascending));
+    } else if (o.key === 'status') {
+      terms.push(`m.status ${o.ascending ? 'ASC' : 'DESC'}`);
     } else {
-      const col = COLUMNS[parsed.key];
-      if (!col) throw invalidParam(`Invalid order by field name: ${o.field_name}`);
-      terms.push(`${col} ${parsed.ascending ? 'ASC' : 'DESC'}`);
+      const col = COLUMNS[o.key];
+      if (!col) throw invalidParam(`Invalid order by field name: ${o.key}`);
+      terms.push(`${col} ${o.ascending ? 'ASC' : 'DESC'}`);
     }
   }
   terms.push('m.creation_time DESC', 'm.model_id ASC');

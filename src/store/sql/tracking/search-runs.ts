@@ -1,8 +1,6 @@
 import type { Page, Run } from '../../../entities/tracking.js';
 import type { Clause, OrderBy } from '../../../search/ast.js';
 import { decodePageToken, encodePageToken } from '../../../search/page-token.js';
-import { parseOrderByList } from '../../../search/parse-order-by.js';
-import { parseSearchFilter } from '../../../search/parse-filter.js';
 import type { Row } from '../database.js';
 import type { SearchRunsQuery } from '../../tracking-store.js';
 import { num, parseExperimentId, qs, type StoreContext } from './common.js';
@@ -63,8 +61,8 @@ interface Parsed {
  */
 export async function searchRuns(ctx: StoreContext, q: SearchRunsQuery): Promise<Page<Run>> {
   const p: Parsed = {
-    filter: parseSearchFilter('runs', q.filter),
-    orderBy: parseOrderByList('runs', q.orderBy),
+    filter: q.filter ?? [],
+    orderBy: q.orderBy ?? [],
     cursor: decodePageToken<Cursor>(q.pageToken, isCursor) ?? { offset: 0 },
     maxResults: Math.max(1, Math.floor(q.maxResults)),
     experimentIds: [
