@@ -35,12 +35,13 @@ export async function createContext(
   config: ServerConfig,
 ): Promise<{ ctx: ServerContext; close(): Promise<void> }> {
   const databases: SqlDatabase[] = [];
-  const trackingDb = openDatabase(config.backendStoreUri);
+  const open = { poolSize: config.dbPoolSize };
+  const trackingDb = openDatabase(config.backendStoreUri, open);
   databases.push(trackingDb);
   await upgradeSchema(trackingDb);
   let registryDb = trackingDb;
   if (config.registryStoreUri && config.registryStoreUri !== config.backendStoreUri) {
-    registryDb = openDatabase(config.registryStoreUri);
+    registryDb = openDatabase(config.registryStoreUri, open);
     databases.push(registryDb);
     await upgradeSchema(registryDb);
   }

@@ -17,7 +17,12 @@ export interface StoreDatabaseDriver {
   readonly name: string;
   /** URI schemes, lower case, without `+driver` and the colon. */
   readonly schemes: readonly string[];
-  open(uri: string): SqlDatabase;
+  open(uri: string, options?: OpenDatabaseOptions): SqlDatabase;
+}
+
+export interface OpenDatabaseOptions {
+  /** Connections a pooled database opens at most (default `DEFAULT_POOL_SIZE`); ignored by SQLite. */
+  poolSize?: number;
 }
 
 const drivers = new Map<string, StoreDatabaseDriver>();
@@ -49,13 +54,14 @@ registerStoreDatabase({
   apiVersion: v,
   name: 'postgresql',
   schemes: ['postgresql', 'postgres'],
-  open: (uri) => new PostgresDatabase(uri.replace(/^postgres(ql)?(\+\w+)?:/, 'postgresql:')),
+  open: (uri, options) =>
+    new PostgresDatabase(uri.replace(/^postgres(ql)?(\+\w+)?:/, 'postgresql:'), options?.poolSize),
 });
 registerStoreDatabase({
   apiVersion: v,
   name: 'mysql',
   schemes: ['mysql', 'mariadb'],
-  open: (uri) => new MysqlDatabase(uri),
+  open: (uri, options) => new MysqlDatabase(uri, options?.poolSize),
 });
 
 /**
@@ -63,7 +69,7 @@ registerStoreDatabase({
  * `sqlite://:memory:`, `postgresql://user@host:port/db`, `mysql://user:pass@host:port/db`, or a
  * scheme a plugin registered.
  */
-export function openDatabase(uri: string): SqlDatabase {
+export function openDatabase(uri: string, options: OpenDatabaseOptions = {}): SqlDatabase {
   const scheme = uri.split(':', 1)[0]!.split('+', 1)[0]!.toLowerCase();
   const driver = drivers.get(scheme);
   if (!driver) {
@@ -72,7 +78,7 @@ export function openDatabase(uri: string): SqlDatabase {
         ` (registered schemes: ${[...drivers.keys()].sort().join(', ')}).`,
     );
   }
-  return driver.open(uri);
+  return driver.open(uri, options);
 }
 
 export function sqlitePath(uri: string): string {
