@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import {
   DEFAULT_POOL_SIZE,
@@ -68,6 +69,28 @@ export function pgArrayLiteral(values: readonly unknown[]): string | undefined {
   return `${out}}`;
 }
 
+/** The statement to send: with array parameters, a named (prepared) one, see below. */
+function pgQuery(sql: string, params: readonly SqlValue[]): pg.QueryConfig {
+  const text = translate(sql);
+  const values = driverParams(params);
+  // Statements that bind whole arrays have one text per shape (bulk writes run them over and
+  // over): each connection parses and plans them once. Other statements, whose texts vary
+  // with list lengths and filters, stay unnamed so connections do not collect thousands.
+  if (values === params) return { text, values };
+  return { text, values, name: statementName(text) };
+}
+
+const names = new Map<string, string>();
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `cairn_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+    if (names.size > 1000) names.clear();
+    names.set(text, name);
+  }
+  return name;
+}
+
 function driverParams(params: readonly SqlValue[]): unknown[] {
   let out: unknown[] | undefined;
   for (let i = 0; i < params.length; i++) {
@@ -92,7 +115,7 @@ class PgExecutor implements SqlExecutor {
   ) {}
 
   private exec(sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> {
-    const run = (): Promise<pg.QueryResult> => this.client.query(translate(sql), driverParams(params));
+    const run = (): Promise<pg.QueryResult> => this.client.query(pgQuery(sql, params));
     if (!this.serialize) return run();
     const result = this.tail.then(run, run);
     this.tail = result.catch(() => undefined);
