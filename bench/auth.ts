@@ -83,13 +83,18 @@ async function start(dir: string, withAuth: boolean): Promise<Server> {
     env: { ...process.env, CAIRN_ADMIN_USERNAME: ADMIN.user, CAIRN_ADMIN_PASSWORD: ADMIN.password },
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
+  // A loaded machine can take tens of seconds to start a server from the sources.
+  for (let i = 0; ; i++) {
     if (
       await fetch(`${url}/health`)
         .then((r) => r.ok)
         .catch(() => false)
     )
       break;
+    if (i >= 1200 || proc.exitCode !== null) {
+      proc.kill('SIGKILL');
+      throw new Error(`the ${withAuth ? '--auth ' : ''}server did not start`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   let auth: string | undefined;
