@@ -7,12 +7,12 @@
  * BENCH_SECONDS sets each phase's length (default 10); BENCH_BACKENDS narrows the databases.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { machineLine } from './machine.js';
+import { cpuSeconds, machineLine } from './machine.js';
 import { startServer, stopServer } from './server.js';
 import { createTestDatabase, type BackendKind } from '../test/helpers/backends.js';
 
@@ -45,13 +45,6 @@ interface Measured {
   calls: number;
   errors: number;
   cpuUsPerCall: number;
-}
-
-/** User + system CPU seconds of a process, from /proc/<pid>/stat (clock ticks of 1/100 s). */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function measure(url: string, pid: number, phase: Phase): Promise<Measured> {

@@ -58,7 +58,8 @@ export async function startServer(storeUri: string, artifacts: string): Promise<
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
+  // A loaded machine can take tens of seconds to start a server from the sources.
+  for (let i = 0; i < 1200 && proc.exitCode === null; i++) {
     try {
       if ((await fetch(`${url}/health`)).ok) return { url, proc };
     } catch {

@@ -207,6 +207,10 @@ export function serverCommand(): Command {
     .option('-h, --host <host>', 'network address to listen on (default: 127.0.0.1; 0.0.0.0 for all)')
     .option('-p, --port <port>', 'port to listen on (default: 5000)')
     .option('-w, --workers <n>', 'server processes sharing the port (default: 1)')
+    .option(
+      '--db-pool-size <n>',
+      'connections to a PostgreSQL or MySQL store each server process opens at most (default: 10)',
+    )
     .option('--auth', 'require a login: users, groups, permissions, tokens (see docs/security.md)')
     .option('--app-name <name>', "MLflow's spelling of --auth: --app-name basic-auth")
     .option(
@@ -237,6 +241,7 @@ Examples:
   $ AZURE_STORAGE_CONNECTION_STRING='...' cairn server \\
       --artifacts-destination wasbs://models@mlstore.blob.core.windows.net/artifacts
   $ cairn server --no-serve-artifacts --default-artifact-root /shared/mlruns
+  $ cairn server --backend-store-uri mysql://cairn:secret@db:3306/cairn --db-pool-size 20
   $ CAIRN_ADMIN_USERNAME=admin CAIRN_ADMIN_PASSWORD='a long secret' \\
       cairn server --auth -h 0.0.0.0              # login required; the first admin from the environment
   $ cairn server --auth --oidc-issuer https://login.example.com/ --oidc-audience cairn \\

@@ -23,6 +23,7 @@ export interface ServerOptions extends AuthOptions, NetworkOptions {
   port?: string;
   workers?: string;
   webhookAllowedHosts?: string;
+  dbPoolSize?: string;
 }
 
 const HAS_SCHEME = /^[a-z][\w+.-]+:\/\//i;
@@ -43,6 +44,12 @@ export function resolveServerConfig(
     port: integer(setting(opts.port, 'PORT', env), 'Port', 0, 65535) ?? SERVER_DEFAULTS.port,
     backendStoreUri,
     registryStoreUri: setting(opts.registryStoreUri, 'REGISTRY_STORE_URI', env) ?? backendStoreUri,
+    dbPoolSize: integer(
+      setting(opts.dbPoolSize, 'DB_POOL_SIZE', env),
+      'The database pool size (--db-pool-size)',
+      1,
+      1000,
+    ),
     defaultArtifactRoot:
       setting(opts.defaultArtifactRoot, 'DEFAULT_ARTIFACT_ROOT', env) ??
       (serveArtifacts ? SERVER_DEFAULTS.proxiedArtifactRoot : artifactsDestination),

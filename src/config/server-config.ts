@@ -31,6 +31,11 @@ export interface ServerConfig {
   port: number;
   /** Backend store URI: sqlite:///path.db, postgresql://..., mysql://... */
   backendStoreUri: string;
+  /**
+   * Connections each PostgreSQL/MySQL store opens at most (`--db-pool-size`); SQLite has none.
+   * Undefined takes the store's default (`DEFAULT_POOL_SIZE` in src/store/sql/database.ts).
+   */
+  dbPoolSize?: number;
   /** Registry store URI; defaults to the backend store URI. */
   registryStoreUri: string;
   /** Root for new experiments' artifact locations (e.g. `mlflow-artifacts:/` or `s3://bucket/path`). */

@@ -22,5 +22,5 @@ export async function registerNetworkGuard(
   registerHostGuard(app, { allowedHosts: network.allowedHosts, listenHost });
   await registerCrossOriginGuard(app, network);
   registerFormPostGuard(app);
-  await registerSecurityHeaders(app);
+  registerSecurityHeaders(app);
 }

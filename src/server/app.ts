@@ -98,7 +98,6 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
           // Fields are decoded before authorization, which finds the resource in them.
           preValidation: async (request: FastifyRequest) => {
             const fields = await decodeFields(request, jsonBodyLimit(ep.path, ctx.config.maxBodyBytes));
-            rejectNulCharacters(fields);
             rejectNulCharacters(request.params as Fields);
             request.cairn.fields = fields;
           },
@@ -148,7 +147,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
 }
 
 async function decodeFields(request: FastifyRequest, bodyLimit: number): Promise<Fields> {
-  if (request.method === 'GET') return parseQuery(request.url);
+  if (request.method === 'GET') return withoutNul(parseQuery(request.url));
   if (request.method === 'POST' || request.method === 'PUT') {
     const type = String(request.headers['content-type'] ?? '');
     const raw = await readLimitedBody(request.raw, bodyLimit, JSON_SHAPE_LIMITS);
@@ -164,13 +163,13 @@ async function decodeFields(request: FastifyRequest, bodyLimit: number): Promise
         );
       }
     }
-    return parseJsonBody(raw);
+    return withoutNul(parseJsonBody(raw), raw);
   }
   // PATCH and DELETE: a JSON body when there is one (MLflow's Python client sends one).
   const raw = await readLimitedBody(request.raw, bodyLimit, JSON_SHAPE_LIMITS);
-  const fields = raw.length ? parseJsonBody(raw) : {};
+  const fields = raw.length ? withoutNul(parseJsonBody(raw), raw) : {};
   // Tolerate clients that put DELETE arguments in the query string.
-  return { ...parseQuery(request.url), ...fields };
+  return { ...withoutNul(parseQuery(request.url)), ...fields };
 }
 
 /**
@@ -194,6 +193,18 @@ function rejectNulCharacters(fields: Fields): void {
     }
   }
 }
+
+/**
+ * `fields` after checking them for NUL characters. JSON text can carry a NUL only as the escape
+ * `\u0000` (a raw control character is not valid JSON), so a body whose bytes hold no such
+ * sequence needs no walk over its decoded values: a 1,000-metric log-batch is spared one.
+ */
+function withoutNul(fields: Fields, raw?: Buffer): Fields {
+  if (!raw || raw.includes(NUL_ESCAPE)) rejectNulCharacters(fields);
+  return fields;
+}
+
+const NUL_ESCAPE = '\\u0000';
 
 const badRequestNul = (): MlflowError =>
   new MlflowError('Request fields must not contain NUL (\\u0000) characters.', 'INVALID_PARAMETER_VALUE');

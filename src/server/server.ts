@@ -37,6 +37,7 @@ export async function createContext(
 ): Promise<{ ctx: ServerContext; close(): Promise<void> }> {
   const opened = await openTrackingStore(config.backendStoreUri, {
     defaultArtifactRoot: config.defaultArtifactRoot,
+    poolSize: config.dbPoolSize,
   });
   const trackingStore = opened.store;
   const registryUri = config.registryStoreUri || config.backendStoreUri;
@@ -44,6 +45,7 @@ export async function createContext(
   try {
     openedRegistry = await openRegistryStore(registryUri, {
       sameUriAs: registryUri === config.backendStoreUri ? opened : undefined,
+      poolSize: config.dbPoolSize,
     });
   } catch (err) {
     await closeOpened(opened);

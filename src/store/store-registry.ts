@@ -28,11 +28,15 @@ export interface OpenedStore<S> {
 export interface TrackingStoreOptions {
   /** Where new experiments' artifacts go when created without a location. */
   defaultArtifactRoot: string;
+  /** Connections a pooled database opens at most (`--db-pool-size`); stores may ignore it. */
+  poolSize?: number;
 }
 
 export interface RegistryStoreOptions {
   /** The tracking store, when the registry store URI is the same as the backend store URI. */
   sameUriAs?: OpenedStore<TrackingStore>;
+  /** Connections a pooled database opens at most (`--db-pool-size`); stores may ignore it. */
+  poolSize?: number;
 }
 
 interface StoreProvider<O, S> {

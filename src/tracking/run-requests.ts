@@ -116,7 +116,8 @@ export function checkBatch(
   truncate: boolean,
 ): CheckedBatch {
   validateBatchLimits(metrics.length, params, tags.length);
-  const m = metrics.map((x, i) => validateMetric(x, `metrics[${i}].key`));
+  const validKeys = new Set<string>();
+  const m = metrics.map((x, i) => validateMetric(x, `metrics[${i}].key`, validKeys));
   const p = params.map((x) => validateParam(x, truncate));
   const t = tags.map((x) => validateRunTag(x, truncate));
   // The last mlflow.runName tag of the batch wins, as for any other tag.

@@ -96,6 +96,8 @@ function normalizePosix(p: string): string {
 
 function isNormalizedRelativePath(p: string): boolean {
   if (p === '.' || p.startsWith('/') || p.startsWith('..')) return false;
+  // A single segment other than those is already normalized (the common case: no split).
+  if (!p.includes('/')) return true;
   return normalizePosix(p) === p;
 }
 
@@ -125,8 +127,12 @@ export function validateExperimentTag(t: Tag): Tag {
  * A metric point. `value` is already a number (NaN allowed); ±Infinity become ±DOUBLE_MAX as in
  * MLflow's SQL store. The timestamp must be a non-negative integer; the step an integer.
  */
-export function validateMetric(m: Metric, field = 'Metric name'): Metric {
-  validateKey(m.key, field);
+export function validateMetric(m: Metric, field = 'Metric name', validKeys?: Set<string>): Metric {
+  // A batch repeats few keys over many points: each distinct key is checked once.
+  if (!validKeys?.has(m.key)) {
+    validateKey(m.key, field);
+    validKeys?.add(m.key);
+  }
   if (typeof m.value !== 'number')
     throw invalidParam(`Metric value must be a number, got ${typeof m.value}.`);
   if (!Number.isSafeInteger(m.timestamp) || m.timestamp < 0) {

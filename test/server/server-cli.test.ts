@@ -175,6 +175,11 @@ test('server options: CLI over CAIRN_* over MLFLOW_* over defaults', () => {
   assert.equal(defaults.host, '127.0.0.1');
   assert.equal(defaults.port, 5000);
   assert.throws(() => resolveServerConfig({ workers: '0' }, {}), /Workers/);
+  assert.equal(defaults.dbPoolSize, undefined); // the store's default
+  assert.equal(resolveServerConfig({ dbPoolSize: '25' }, {}).dbPoolSize, 25);
+  assert.equal(resolveServerConfig({}, { CAIRN_DB_POOL_SIZE: '4' }).dbPoolSize, 4);
+  assert.throws(() => resolveServerConfig({ dbPoolSize: '0' }, {}), /--db-pool-size/);
+  assert.throws(() => resolveServerConfig({}, { CAIRN_DB_POOL_SIZE: 'lots' }), /--db-pool-size/);
   assert.equal(redactUri('postgresql://user:secret@db:5432/x'), 'postgresql://user:***@db:5432/x');
 });
 

@@ -18,7 +18,7 @@ registerBuiltinSqlStores(
     name: 'sql',
     schemes: BUILTIN_SCHEMES,
     open: async (uri, options) => {
-      const database = openDatabase(uri);
+      const database = openDatabase(uri, { poolSize: options.poolSize });
       try {
         await upgradeSchema(database);
       } catch (err) {
@@ -38,7 +38,7 @@ registerBuiltinSqlStores(
     open: async (uri, options) => {
       // One database (and pool) for both stores when they share a URI.
       const shared = options.sameUriAs?.database;
-      const database = shared ?? openDatabase(uri);
+      const database = shared ?? openDatabase(uri, { poolSize: options.poolSize });
       if (!shared) {
         try {
           await upgradeSchema(database);

@@ -8,6 +8,14 @@ import type { PoolStats } from '../../observability/metrics.js';
 
 export type DialectName = 'sqlite' | 'postgresql' | 'mysql';
 
+/**
+ * Connections a PostgreSQL or MySQL database opens at most unless told otherwise
+ * (`cairn server --db-pool-size`). Writes need few: group commit keeps at most four
+ * transactions in flight (group-commit.ts); the rest serve reads. Settled by bench/ingest.ts
+ * (bench/RESULTS.md, "Server database ingestion").
+ */
+export const DEFAULT_POOL_SIZE = 10;
+
 export type SqlValue = string | number | bigint | boolean | null | Buffer;
 export type Row = Record<string, unknown>;
 
@@ -32,7 +40,22 @@ export interface SqlDatabase extends SqlExecutor {
   close(): Promise<void>;
   /** Connection pool figures for metrics (databases without a pool have none). */
   poolStats?(): PoolStats;
+  /**
+   * Runs `statements` in order as ONE transaction sent in one round trip, and returns the rows of
+   * each (empty for statements that return none). All of it is committed, or nothing: the first
+   * failing statement rolls the transaction back and its error is thrown. Present where the
+   * driver can send several statements at once (MySQL); absent elsewhere.
+   */
+  script?(statements: readonly ScriptStatement[]): Promise<Row[][]>;
 }
+
+export interface ScriptStatement {
+  sql: string;
+  params: readonly SqlValue[];
+}
+
+/** The element types of bulk parameters (`Dialect.arrayParam`, `Dialect.jsonRows`). */
+export type BulkElement = 'text' | 'bigint' | 'double' | 'int';
 
 export interface UpsertOptions {
   /** Rows in the VALUES list (default 1); parameters are given row after row. */
@@ -47,6 +70,11 @@ export interface UpsertOptions {
    * right, is greater than the stored one (e.g. `['step', 'ts', 'metric_value']`).
    */
   whenGreater?: readonly string[];
+  /**
+   * Takes the incoming rows from this SELECT (its columns are `columns`, in order) instead of
+   * `rows` lists of placeholders.
+   */
+  source?: string;
 }
 
 export interface Dialect {
@@ -103,7 +131,13 @@ export interface Dialect {
    * parameters (PostgreSQL: `?::int8[]`, used with `unnest`); absent elsewhere. One statement of
    * a few array parameters replaces a multi-row VALUES list of thousands of parameters.
    */
-  arrayParam?(element: 'text' | 'bigint' | 'double' | 'int'): string;
+  arrayParam?(element: BulkElement): string;
+  /**
+   * A table expression that reads rows from ONE JSON parameter (an array of arrays, one per
+   * row, values in the order of `columns`), where the database has JSON_TABLE (MySQL 8, MariaDB
+   * 10.6+). Text columns compare like the tables' own (byte-wise). Absent elsewhere.
+   */
+  jsonRows?(columns: readonly (readonly [name: string, element: BulkElement])[]): string;
   /** A case-sensitive LIKE of `expr` against a placeholder. */
   like(expr: string): string;
   /** A case-insensitive LIKE of `expr` against a placeholder. */

@@ -1,5 +1,13 @@
 import mysql from 'mysql2/promise';
-import type { Row, RunResult, SqlDatabase, SqlExecutor, SqlValue } from './database.js';
+import {
+  DEFAULT_POOL_SIZE,
+  type Row,
+  type RunResult,
+  type ScriptStatement,
+  type SqlDatabase,
+  type SqlExecutor,
+  type SqlValue,
+} from './database.js';
 import { mysqlDialect } from './dialects/mysql.js';
 import type { PoolStats } from '../../observability/metrics.js';
 
@@ -27,21 +35,24 @@ export class MysqlDatabase implements SqlDatabase {
   readonly dialect = mysqlDialect;
   private readonly pool: mysql.Pool;
   private readonly exec: MysqlExecutor;
+  private readonly options: mysql.PoolOptions;
+  private scriptPool?: mysql.Pool;
 
-  constructor(uri: string) {
+  constructor(uri: string, poolSize = DEFAULT_POOL_SIZE) {
     const url = new URL(uri.replace(/^mysql\+\w+:/, 'mysql:').replace(/^mariadb:/, 'mysql:'));
-    this.pool = mysql.createPool({
+    this.options = {
       host: url.hostname || '127.0.0.1',
       port: url.port ? Number(url.port) : 3306,
       user: decodeURIComponent(url.username || 'root'),
       password: decodeURIComponent(url.password),
       database: url.pathname.replace(/^\//, ''),
-      connectionLimit: 10,
+      connectionLimit: poolSize,
       supportBigNumbers: true,
       bigNumberStrings: false,
       charset: 'utf8mb4',
       timezone: 'Z',
-    });
+    };
+    this.pool = mysql.createPool(this.options);
     this.exec = new MysqlExecutor(this.pool);
   }
 
@@ -67,6 +78,35 @@ export class MysqlDatabase implements SqlDatabase {
     }
   }
 
+  /**
+   * One round trip: `START TRANSACTION; ...; COMMIT` in one multi-statement query. Such queries
+   * go through connections of their own (opened when first needed), so that no other query can
+   * ever be sent with several statements; the values are escaped by the driver exactly as in
+   * `query`.
+   */
+  async script(statements: readonly ScriptStatement[]): Promise<Row[][]> {
+    this.scriptPool ??= mysql.createPool({ ...this.options, multipleStatements: true });
+    const sql = [
+      'START TRANSACTION',
+      ...statements.map((s) => mysql.format(s.sql, [...s.params] as mysql.SqlValue[])),
+      'COMMIT',
+    ];
+    const conn = await this.scriptPool.getConnection();
+    let usable = true;
+    try {
+      const [results] = await conn.query(sql.join(';\n'));
+      const each = results as unknown as unknown[];
+      return each.slice(1, -1).map((r) => (Array.isArray(r) ? (r as Row[]) : []));
+    } catch (err) {
+      // The statements after the failing one were not run: the transaction is still open.
+      await conn.query('ROLLBACK').catch(() => (usable = false));
+      throw err;
+    } finally {
+      if (usable) conn.release();
+      else conn.destroy();
+    }
+  }
+
   poolStats(): PoolStats {
     // mysql2 keeps its pool state in underscore fields of the callback pool; read defensively.
     const inner = (this.pool as unknown as { pool?: Record<string, { length?: number } | undefined> }).pool;
@@ -79,6 +119,6 @@ export class MysqlDatabase implements SqlDatabase {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.scriptPool?.end()]);
   }
 }

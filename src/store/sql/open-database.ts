@@ -17,7 +17,12 @@ export interface StoreDatabaseDriver {
   readonly name: string;
   /** URI schemes, lower case, without `+driver` and the colon. */
   readonly schemes: readonly string[];
-  open(uri: string): SqlDatabase;
+  open(uri: string, options?: OpenDatabaseOptions): SqlDatabase;
+}
+
+export interface OpenDatabaseOptions {
+  /** Connections a pooled database opens at most (default `DEFAULT_POOL_SIZE`); ignored by SQLite. */
+  poolSize?: number;
 }
 
 const drivers = new Map<string, StoreDatabaseDriver>();
@@ -59,13 +64,14 @@ registerStoreDatabase({
   apiVersion: v,
   name: 'postgresql',
   schemes: ['postgresql', 'postgres'],
-  open: (uri) => new PostgresDatabase(uri.replace(/^postgres(ql)?(\+\w+)?:/, 'postgresql:')),
+  open: (uri, options) =>
+    new PostgresDatabase(uri.replace(/^postgres(ql)?(\+\w+)?:/, 'postgresql:'), options?.poolSize),
 });
 registerStoreDatabase({
   apiVersion: v,
   name: 'mysql',
   schemes: ['mysql', 'mariadb'],
-  open: (uri) => new MysqlDatabase(uri),
+  open: (uri, options) => new MysqlDatabase(uri, options?.poolSize),
 });
 
 /**
@@ -73,15 +79,15 @@ registerStoreDatabase({
  * `sqlite://:memory:`, `postgresql://user@host:port/db`, `mysql://user:pass@host:port/db`, or a
  * scheme a plugin registered.
  */
-export function openDatabase(uri: string): SqlDatabase {
+export function openDatabase(uri: string, options: OpenDatabaseOptions = {}): SqlDatabase {
   const driver = drivers.get(storeUriScheme(uri));
   if (!driver) {
     throw invalidParam(
-      `Unsupported backend store URI '${uri}': expected sqlite:///path.db, postgresql://... or mysql://...` +
+      `Unsupported backend store URI '${storeUriScheme(uri)}:...': expected sqlite:///path.db, postgresql://... or mysql://...` +
         ` (registered schemes: ${[...drivers.keys()].sort().join(', ')}).`,
     );
   }
-  return driver.open(uri);
+  return driver.open(uri, options);
 }
 
 export function sqlitePath(uri: string): string {

@@ -41,7 +41,8 @@ function upsert(
   const rows = options.rows ?? 1;
   const first = `SELECT ${columns.map((c) => `? AS ${id(c)}`).join(', ')}`;
   const more = ` UNION ALL SELECT ${columns.map(() => '?').join(', ')}`.repeat(rows - 1);
-  const head = `INSERT INTO ${id(table)} (${columns.map(id).join(', ')}) SELECT * FROM (${first}${more}) AS incoming ON DUPLICATE KEY UPDATE `;
+  const source = options.source ?? `${first}${more}`;
+  const head = `INSERT INTO ${id(table)} (${columns.map(id).join(', ')}) SELECT * FROM (${source}) AS incoming ON DUPLICATE KEY UPDATE `;
   const updates = updatedColumns(columns, keys, options);
   const stored = (c: string): string => `${id(table)}.${id(c)}`;
   // No column to update: assigning a key to itself changes nothing (unlike INSERT IGNORE, which
@@ -60,6 +61,14 @@ function upsert(
     .map((c) => assign(c, '>='));
   return head + [...others, ...ordered].join(', ');
 }
+
+const JSON_COLUMN_TYPES = {
+  // Metric keys and run ids are at most 250 characters; byte-wise like the tables' collation.
+  text: 'VARCHAR(250) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin',
+  bigint: 'BIGINT',
+  double: 'DOUBLE',
+  int: 'INT',
+} as const;
 
 export const mysqlDialect: Dialect = {
   name: 'mysql',
@@ -95,6 +104,10 @@ export const mysqlDialect: Dialect = {
   async releaseMigrationLock(tx) {
     await tx.query(`SELECT RELEASE_LOCK(${UPGRADE_LOCK}) AS released`);
   },
+  jsonRows: (columns) =>
+    `JSON_TABLE(?, '$[*]' COLUMNS(${columns
+      .map(([name, element], i) => `${id(name)} ${JSON_COLUMN_TYPES[element]} PATH '$[${i}]'`)
+      .join(', ')}))`,
   // Tables use a binary collation, so plain LIKE is case-sensitive.
   like: (expr) => `${expr} LIKE ?`,
   ilike: (expr) => `LOWER(${expr}) LIKE LOWER(?)`,

@@ -13,7 +13,11 @@ function upsert(
   keys: readonly string[],
   options: UpsertOptions = {},
 ): string {
-  const head = `${insertPrefix(id, table, columns)}${placeholders(columns, options.rows ?? 1)} ON CONFLICT (${keys.map(id).join(', ')})`;
+  // `WHERE true`: SQLite would otherwise read ON CONFLICT as a join constraint of the SELECT.
+  const rows = options.source
+    ? `INSERT INTO ${id(table)} (${columns.map(id).join(', ')}) SELECT * FROM (${options.source}) AS incoming WHERE true`
+    : `${insertPrefix(id, table, columns)}${placeholders(columns, options.rows ?? 1)}`;
+  const head = `${rows} ON CONFLICT (${keys.map(id).join(', ')})`;
   const updates = updatedColumns(columns, keys, options);
   if (!updates.length) return `${head} DO NOTHING`;
   const set = updates.map((c) => `${id(c)} = excluded.${id(c)}`).join(', ');

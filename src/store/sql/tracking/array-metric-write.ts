@@ -8,8 +8,26 @@ import { activeRunsFrom } from './runs.js';
 export const onlyMetrics = (w: BatchWrite): boolean =>
   !w.params.length && !w.tags.length && w.metrics.length > 0 && !w.metrics.some((m) => m.model_id);
 
-interface RunPoint extends EncodedPoint {
+export interface RunPoint extends EncodedPoint {
   runId: string;
+}
+
+/** The points of a group of metric-only calls, and per (run, key) the latest candidate. */
+export interface GroupPoints {
+  runIds: string[];
+  points: RunPoint[];
+  latest: RunPoint[];
+}
+
+export function groupPoints(writes: readonly BatchWrite[]): GroupPoints {
+  const points: RunPoint[] = [];
+  for (const w of writes) {
+    for (const m of w.metrics) {
+      const { value, isNan } = encodeMetricValue(m.value);
+      points.push({ runId: w.runId, key: m.key, value, isNan, timestamp: m.timestamp, step: m.step ?? 0 });
+    }
+  }
+  return { runIds: [...new Set(writes.map((w) => w.runId))], points, latest: latestPerRunKey(points) };
 }
 
 /**
@@ -26,15 +44,7 @@ export async function writeMetricsWithArrays(
 ): Promise<Map<string, Row | Error>> {
   const arr = ctx.db.dialect.arrayParam;
   if (!arr) throw new Error('writeMetricsWithArrays: the database takes no array parameters');
-  const points: RunPoint[] = [];
-  for (const w of writes) {
-    for (const m of w.metrics) {
-      const { value, isNan } = encodeMetricValue(m.value);
-      points.push({ runId: w.runId, key: m.key, value, isNan, timestamp: m.timestamp, step: m.step ?? 0 });
-    }
-  }
-  const latest = latestPerRunKey(points);
-  const runIds = [...new Set(writes.map((w) => w.runId))];
+  const { runIds, points, latest } = groupPoints(writes);
   const active = `r.run_uuid = p.run_uuid AND r.lifecycle_stage = 'active'`;
   const sql = `WITH r AS (SELECT ${RUN_COLUMNS} FROM runs WHERE run_uuid = ANY(${arr('text')})),
 h AS (INSERT INTO metrics (run_pk, metric_key, ts, step, metric_value, is_nan)

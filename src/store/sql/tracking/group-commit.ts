@@ -4,6 +4,7 @@ import type { Exec, StoreContext } from './common.js';
 import { activeRunRows } from './runs.js';
 import { type BatchWrite, writeBatch, writeRuns } from './log-batch.js';
 import { onlyMetrics, writeMetricsWithArrays } from './array-metric-write.js';
+import { writeMetricsWithJson } from './json-metric-write.js';
 import { storeMetrics } from '../../../observability/metrics.js';
 
 interface Pending extends BatchWrite {
@@ -27,7 +28,9 @@ const SERVER_DATABASE_LANES = 4;
  * error, a deadlock between instances), each of its calls is retried in a transaction of its own,
  * so one call never fails another. A call resolves only after the COMMIT that holds its writes,
  * so every acknowledged write is durable. Where the database takes array parameters, the
- * metric-only calls of a group are written by one statement (array-metric-write.ts).
+ * metric-only calls of a group are written by one statement (array-metric-write.ts); where it
+ * reads rows from JSON and takes several statements at once, by one round trip
+ * (json-metric-write.ts).
  */
 export class GroupCommitter {
   private queue: Pending[] = [];
@@ -35,9 +38,14 @@ export class GroupCommitter {
   private running = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly lanes: number;
+  /** The one-round-trip writer of metric-only calls this database supports, if any. */
+  private readonly writeMetricsAtOnce?: typeof writeMetricsWithArrays;
 
   constructor(private readonly ctx: StoreContext) {
     this.lanes = ctx.db.dialect.singleWriter ? 1 : SERVER_DATABASE_LANES;
+    const { dialect, script } = ctx.db;
+    if (dialect.arrayParam) this.writeMetricsAtOnce = writeMetricsWithArrays;
+    else if (dialect.jsonRows && script) this.writeMetricsAtOnce = writeMetricsWithJson;
   }
 
   /** Resolves once every queued call has been committed (or rejected). */
@@ -83,22 +91,22 @@ export class GroupCommitter {
 
   private async commit(group: Pending[]): Promise<void> {
     storeMetrics.groupCommitSize.observe(group.length);
-    if (this.ctx.db.dialect.arrayParam) {
+    if (this.writeMetricsAtOnce) {
       const plain = group.filter(onlyMetrics);
-      if (plain.length) await this.commitWithArrays(plain);
+      if (plain.length) await this.commitAtOnce(plain);
       if (plain.length === group.length) return;
       group = group.filter((w) => !onlyMetrics(w));
     }
     await this.commitInTransaction(group);
   }
 
-  private async commitWithArrays(group: Pending[]): Promise<void> {
+  private async commitAtOnce(group: Pending[]): Promise<void> {
     let runs: Map<string, Row | Error>;
     try {
-      runs = await writeMetricsWithArrays(this.ctx, group);
+      runs = await this.writeMetricsAtOnce!(this.ctx, group);
     } catch (err) {
       if (group.length === 1) return group[0]!.reject(err);
-      for (const item of group) await this.commitWithArrays([item]);
+      for (const item of group) await this.commitAtOnce([item]);
       return;
     }
     for (const item of group) {

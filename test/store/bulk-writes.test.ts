@@ -1,0 +1,195 @@
+/**
+ * The database pieces of the bulk metric write path, on the real databases: array parameters
+ * (PostgreSQL, literals built by the adapter), rows read from one JSON parameter (MySQL), an
+ * upsert whose rows come from a SELECT (all three), multi-statement scripts (MySQL) and the
+ * connection pool size.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/backends.js';
+import { openDatabase } from '../../src/store/sql/open-database.js';
+import type { SqlDatabase, SqlValue } from '../../src/store/sql/database.js';
+import { pgArrayLiteral } from '../../src/store/sql/postgres-database.js';
+
+/** Strings a literal or JSON encoding could get wrong. */
+const AWKWARD = [
+  'plain',
+  'with "quotes"',
+  'back\\slash',
+  'a,b',
+  '{braces}',
+  ' spaced ',
+  'NULL',
+  '',
+  'é ü 字 😀',
+];
+/** Doubles whose shortest text must come back as the same double. */
+const DOUBLES = [0.1 + 0.2, 1 / 3, Number.MAX_VALUE, -Number.MAX_VALUE, 5e-324, -1.5e-300, 123456789.125, 0];
+const BIGINTS = [0, 1, -1, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 1_764_900_000_000_000];
+
+describe('pgArrayLiteral', () => {
+  it('quotes strings, keeps numbers and nulls, and leaves other values to the driver', () => {
+    assert.equal(pgArrayLiteral([1, 2.5, null]), '{1,2.5,NULL}');
+    assert.equal(pgArrayLiteral(['a"b', 'c\\d', 'NULL']), '{"a\\"b","c\\\\d","NULL"}');
+    assert.equal(pgArrayLiteral([]), '{}');
+    assert.equal(pgArrayLiteral([NaN]), undefined);
+    assert.equal(pgArrayLiteral([[1]]), undefined);
+    assert.equal(pgArrayLiteral([true]), undefined);
+  });
+});
+
+for (const backend of BACKENDS) {
+  describe(`bulk writes (${backend})`, () => {
+    let tmp: string;
+    let testDb: TestDatabase;
+    let db: SqlDatabase;
+
+    before(async () => {
+      tmp = await mkdtemp(join(tmpdir(), 'cairn-bulk-'));
+      testDb = await createTestDatabase(backend, tmp);
+      db = openDatabase(testDb.uri);
+      const d = db.dialect;
+      const t = d.types;
+      for (const table of ['target', 'source']) {
+        await db.run(
+          `CREATE TABLE ${d.id(table)} (${d.id('k')} ${t.varchar(20)} NOT NULL PRIMARY KEY, ${d.id('step')} ${t.bigint} NOT NULL, ${d.id('val')} ${t.double} NOT NULL, ${d.id('pos')} ${t.bigint} NOT NULL)${d.tableOptions}`,
+        );
+      }
+    });
+
+    after(async () => {
+      await db.close();
+      await testDb.drop();
+      await rm(tmp, { recursive: true, force: true });
+    });
+
+    it('upserts rows taken from a SELECT, keeping columns and replacing only greater tuples', async () => {
+      const d = db.dialect;
+      const insert = `INSERT INTO ${d.id('source')} (${d.id('k')}, ${d.id('step')}, ${d.id('val')}, ${d.id('pos')}) VALUES (?, ?, ?, ?)`;
+      await db.run(`INSERT INTO ${d.id('target')} VALUES ('a', 5, 1, 100), ('b', 5, 1, 100)`);
+      for (const row of [
+        ['a', 6, 2, 200], // greater step: replaced, pos kept
+        ['b', 4, 9, 200], // smaller step: untouched
+        ['c', 1, 3, 300], // new: inserted with its pos
+      ] as SqlValue[][])
+        await db.run(insert, row);
+      const sql = d.upsert('target', ['k', 'step', 'val', 'pos'], ['k'], {
+        keep: ['pos'],
+        whenGreater: ['step', 'val'],
+        source: `SELECT s.${d.id('k')}, s.${d.id('step')}, s.${d.id('val')}, s.${d.id('pos')} FROM ${d.id('source')} s WHERE s.${d.id('step')} > ?`,
+      });
+      await db.run(sql, [0]);
+      const rows = await db.query(`SELECT * FROM ${d.id('target')} ORDER BY ${d.id('k')}`);
+      assert.deepEqual(
+        rows.map((r) => [r.k, Number(r.step), Number(r.val), Number(r.pos)]),
+        [
+          ['a', 6, 2, 100],
+          ['b', 5, 1, 100],
+          ['c', 1, 3, 300],
+        ],
+      );
+    });
+
+    it('binds whole arrays as parameters, every value coming back as it went in', async (t) => {
+      const arr = db.dialect.arrayParam;
+      if (!arr) return t.skip('this database takes no array parameters');
+      const rows = await db.query(
+        `SELECT s, n, b FROM unnest(${arr('text')}, ${arr('double')}, ${arr('bigint')}) WITH ORDINALITY AS x(s, n, b, i) ORDER BY i`,
+        [
+          AWKWARD,
+          AWKWARD.map((_, i) => DOUBLES[i % DOUBLES.length]!),
+          AWKWARD.map((_, i) => BIGINTS[i % BIGINTS.length]!),
+        ] as unknown as SqlValue[],
+      );
+      assert.deepEqual(
+        rows.map((r) => r.s),
+        AWKWARD,
+      );
+      assert.deepEqual(
+        rows.map((r) => r.n),
+        AWKWARD.map((_, i) => DOUBLES[i % DOUBLES.length]),
+      );
+      assert.deepEqual(
+        rows.map((r) => r.b),
+        AWKWARD.map((_, i) => BIGINTS[i % BIGINTS.length]),
+      );
+    });
+
+    it('reads rows from one JSON parameter, every value coming back as it went in', async (t) => {
+      const jsonRows = db.dialect.jsonRows;
+      if (!jsonRows) return t.skip('this database reads no rows from JSON');
+      const input = AWKWARD.map((s, i) => [s, DOUBLES[i % DOUBLES.length]!, BIGINTS[i % BIGINTS.length]!, i]);
+      const rows = await db.query(
+        `SELECT p.s, p.n, p.b FROM ${jsonRows([
+          ['s', 'text'],
+          ['n', 'double'],
+          ['b', 'bigint'],
+          ['i', 'int'],
+        ])} AS p ORDER BY p.i`,
+        [JSON.stringify(input)],
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.s, Number(r.n), Number(r.b)]),
+        input.map((r) => r.slice(0, 3)),
+      );
+      // Text columns compare byte-wise, like the tables': 'A' is not 'a'.
+      const [row] = await db.query(
+        `SELECT COUNT(*) AS n FROM ${jsonRows([['s', 'text']])} AS p WHERE p.s = ?`,
+        [JSON.stringify([['A']]), 'a'],
+      );
+      assert.equal(Number(row!.n), 0);
+    });
+
+    it('runs a script as one transaction: all of it, or nothing and the error', async (t) => {
+      if (!db.script) return t.skip('this database runs no multi-statement scripts');
+      const d = db.dialect;
+      const put = `INSERT INTO ${d.id('source')} (${d.id('k')}, ${d.id('step')}, ${d.id('val')}, ${d.id('pos')}) VALUES (?, 1, 1, 1)`;
+      const count = `SELECT COUNT(*) AS n FROM ${d.id('source')} WHERE ${d.id('k')} LIKE 'script%'`;
+      const results = await db.script([
+        { sql: put, params: ['script-1'] },
+        { sql: count, params: [] },
+      ]);
+      assert.equal(results.length, 2);
+      assert.deepEqual(results[0], []);
+      assert.equal(Number(results[1]![0]!.n), 1);
+      // The second insert repeats the key: the first one of this script is rolled back too.
+      await assert.rejects(
+        db.script([
+          { sql: put, params: ['script-2'] },
+          { sql: put, params: ['script-1'] },
+          { sql: put, params: ['script-3'] },
+        ]),
+        (err: unknown) => db.dialect.isUniqueViolation(err),
+      );
+      const [after1] = await db.query(count);
+      assert.equal(Number(after1!.n), 1);
+      // A value holding a semicolon and quotes stays a value.
+      const sneaky = "x'; DROP TABLE target; --";
+      await db.script([{ sql: put, params: [`script-${sneaky}`.slice(0, 20)] }]);
+      const [after2] = await db.query(count);
+      assert.equal(Number(after2!.n), 2);
+      assert.ok(await db.dialect.tableExists(db, 'target'));
+    });
+
+    it('opens at most --db-pool-size connections', async (t) => {
+      if (backend === 'sqlite') return t.skip('SQLite has no connection pool');
+      const small = openDatabase(testDb.uri, { poolSize: 2 });
+      try {
+        const sleep = backend === 'postgresql' ? 'SELECT pg_sleep(0.3) AS s' : 'SELECT SLEEP(0.3) AS s';
+        const t0 = performance.now();
+        let most = 0;
+        const watch = setInterval(() => (most = Math.max(most, small.poolStats!().total)), 20);
+        await Promise.all(Array.from({ length: 4 }, () => small.query(sleep)));
+        clearInterval(watch);
+        assert.ok(most <= 2, `${most} connections open`);
+        // Four 0.3 s queries over two connections take two turns.
+        assert.ok(performance.now() - t0 >= 580, `done in ${performance.now() - t0} ms`);
+      } finally {
+        await small.close();
+      }
+    });
+  });
+}
