@@ -47,7 +47,22 @@ export interface UpsertOptions {
    * right, is greater than the stored one (e.g. `['step', 'ts', 'metric_value']`).
    */
   whenGreater?: readonly string[];
+  /**
+   * Columns whose new value combines the stored row with the incoming one (e.g. a running
+   * minimum): the function receives references to a column of the stored row and of the incoming
+   * row and returns an SQL expression. Every expression sees the stored row as it was before the
+   * statement as long as no expression reads another column listed before its own in `columns`
+   * (MySQL assigns left to right, each assignment seeing the ones before it). Not combined with
+   * `whenGreater`.
+   */
+  combine?: Readonly<Record<string, CombineColumn>>;
 }
+
+/** The new value of a column from the stored and the incoming rows (see `UpsertOptions.combine`). */
+export type CombineColumn = (
+  stored: (column: string) => string,
+  incoming: (column: string) => string,
+) => string;
 
 export interface Dialect {
   /** For cache keys and messages; never branch on it — add a member here instead. */

@@ -48,7 +48,9 @@ function upsert(
   // would also silence other errors).
   if (!updates.length) return `${head}${stored(keys[0]!)} = ${stored(keys[0]!)}`;
   const order = options.whenGreater ?? [];
-  if (!order.length) return head + updates.map((c) => `${stored(c)} = incoming.${id(c)}`).join(', ');
+  const incomingCol = (c: string): string => `incoming.${id(c)}`;
+  const value = (c: string): string => options.combine?.[c]?.(stored, incomingCol) ?? incomingCol(c);
+  if (!order.length) return head + updates.map((c) => `${stored(c)} = ${value(c)}`).join(', ');
   const incoming = tuple('incoming', order, id);
   const current = tuple(id(table), order, id);
   const assign = (c: string, op: string): string =>
