@@ -140,6 +140,12 @@ export interface Dialect {
    * transaction already holds the database's write lock (SQLite).
    */
   readonly lockSkipLocked: string;
+  /**
+   * Suffix of a SELECT that locks the rows it returns until the transaction ends, waiting for
+   * other transactions holding them (`FOR UPDATE`); empty where a transaction already holds the
+   * database's write lock (SQLite).
+   */
+  readonly lockForUpdate: string;
   /** Column types for DDL. */
   readonly types: {
     /** An indexable string of at most n characters. */

@@ -107,6 +107,7 @@ export const mysqlDialect: Dialect = {
   singleWriter: false,
   // MySQL 8 and MariaDB 10.6+.
   lockSkipLocked: ' FOR UPDATE SKIP LOCKED',
+  lockForUpdate: ' FOR UPDATE',
   types: {
     varchar: (n) => `VARCHAR(${n})`,
     byteVarchar: (n) => `VARCHAR(${n})`,

@@ -9,7 +9,14 @@
  */
 import type { Row, SqlValue } from '../database.js';
 import { num, qs, type StoreContext } from './common.js';
-import { type Extremes, mergeExtremes, pointExtremes, SUMMARY_SHIFTS } from './metric-summaries.js';
+import {
+  cellExtremes,
+  type Extremes,
+  mergeExtremes,
+  pointExtremes,
+  refreshSummaries,
+  SUMMARY_SHIFTS,
+} from './metric-summaries.js';
 
 /** Buckets of steps: bucket i holds steps [origin + i·width, origin + (i+1)·width - 1]. */
 export interface BucketGrid {
@@ -86,17 +93,13 @@ async function bucketExtremes(
     await points(lo, hi);
     return found;
   }
+  await refreshSummaries(ctx, runPk, key);
   const rows = await ctx.db.query(
     `SELECT first_step, last_step, min_step, min_value, max_step, max_value FROM metric_summaries
      WHERE run_pk = ? AND metric_key = ? AND lvl = ? AND cell >= ? AND cell < ?`,
     [runPk, key, grid.shift, firstCell, endCell],
   );
-  for (const r of rows) {
-    const e: Extremes = { first: num(r.first_step), last: num(r.last_step) };
-    if (r.min_value !== null) e.min = { value: num(r.min_value), step: num(r.min_step) };
-    if (r.max_value !== null) e.max = { value: num(r.max_value), step: num(r.max_step) };
-    add(e);
-  }
+  for (const r of rows) add(cellExtremes(r));
   await points(lo, firstCell * cell - 1);
   await points(endCell * cell, hi);
   return found;
