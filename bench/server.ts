@@ -6,8 +6,11 @@
  *   - search over an experiment of 100,000 runs (10 params, 10 tags, 10 metrics each):
  *     `metrics.m1 > 0.5 and params.p1 = 'x'`, order by metrics.m1 DESC, first page of 100
  *   - get-history of a 1,000,000-point metric (pages of 25,000)
+ *   - get-history-sampled (1000 buckets per run) of that metric, and of 10 runs × 100,000 steps in
+ *     one request (what a chart of 10 long runs asks)
  *   - server peak RSS
- * BENCH_RUNS overrides the 100,000 runs (e.g. for a quick try); BENCH_BACKENDS=sqlite narrows the stores.
+ * BENCH_RUNS overrides the 100,000 runs and BENCH_HISTORY_POINTS / BENCH_CHART_STEPS the history
+ * sizes (e.g. for a quick try); BENCH_BACKENDS=sqlite narrows the stores.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
@@ -25,6 +28,14 @@ import { SqlTrackingStore } from '../src/store/sql/sql-tracking-store.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SEARCH_RUNS = Number(process.env.BENCH_RUNS ?? 100_000);
 const HISTORY_POINTS = Number(process.env.BENCH_HISTORY_POINTS ?? 1_000_000);
+const CHART_RUNS = 10;
+const CHART_STEPS = Number(process.env.BENCH_CHART_STEPS ?? 100_000);
+
+interface Seeded {
+  experimentId: string;
+  historyRunId: string;
+  chartRunIds: string[];
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -145,7 +156,7 @@ async function logMetricCalls(url: string): Promise<{ callsPerSec: number; calls
 }
 
 /** Seeds the search experiment and the long history directly through the store (fast), before the server starts. */
-async function seed(storeUri: string): Promise<{ experimentId: string; historyRunId: string }> {
+async function seed(storeUri: string): Promise<Seeded> {
   const db = openDatabase(storeUri);
   await upgradeSchema(db);
   const store = new SqlTrackingStore(db, { defaultArtifactRoot: 'mlflow-artifacts:/' });
@@ -162,10 +173,22 @@ async function seed(storeUri: string): Promise<{ experimentId: string; historyRu
     tags: [],
   });
   await seedLossHistory(store, hist.info.run_id, HISTORY_POINTS, now);
+  const chartRunIds: string[] = [];
+  for (let i = 0; i < CHART_RUNS; i++) {
+    const run = await store.createRun({
+      experimentId: '0',
+      userId: 'bench',
+      runName: `chart-${i}`,
+      startTime: now,
+      tags: [],
+    });
+    await seedLossHistory(store, run.info.run_id, CHART_STEPS, now);
+    chartRunIds.push(run.info.run_id);
+  }
   // Fresh statistics after a bulk load, as an operator would run (autovacuum does it later anyway).
   if (db.dialect.name === 'postgresql') await db.run('ANALYZE');
   await db.close();
-  return { experimentId, historyRunId: hist.info.run_id };
+  return { experimentId, historyRunId: hist.info.run_id, chartRunIds };
 }
 
 async function timeSearch(
@@ -210,6 +233,23 @@ async function timeHistory(
   return { p50: percentile(times, 50), pages, points };
 }
 
+/** p50 of 10 get-history-sampled requests (1000 buckets per run) for the runs' `loss` histories. */
+async function timeSampled(url: string, runIds: string[]): Promise<{ p50: number; points: number }> {
+  const times: number[] = [];
+  let points = 0;
+  const q = new URLSearchParams({ metric_key: 'loss', max_points: '1000' });
+  for (const id of runIds) q.append('run_ids', id);
+  for (let i = 0; i < 10; i++) {
+    const t0 = performance.now();
+    const res = await fetch(`${url}/api/2.0/mlflow/metrics/get-history-sampled?${q}`);
+    const json = (await res.json()) as { metrics?: unknown[] };
+    if (!res.ok) throw new Error(`get-history-sampled: ${res.status} ${JSON.stringify(json)}`);
+    times.push(performance.now() - t0);
+    points = json.metrics?.length ?? 0;
+  }
+  return { p50: percentile(times, 50), points };
+}
+
 async function benchBackend(kind: BackendKind): Promise<string[]> {
   const tmp = await mkdtemp(join(tmpdir(), 'cairn-bench-'));
   const db = await createTestDatabase(kind, tmp);
@@ -226,12 +266,17 @@ async function benchBackend(kind: BackendKind): Promise<string[]> {
       const search = await timeSearch(server.url, seeded.experimentId);
       process.stderr.write(`  ${kind}: history\n`);
       const history = await timeHistory(server.url, seeded.historyRunId);
+      process.stderr.write(`  ${kind}: sampled history\n`);
+      const sampled = await timeSampled(server.url, [seeded.historyRunId]);
+      const chart = await timeSampled(server.url, seeded.chartRunIds);
       const rss = await stopServer(server);
       return [
         `| ${kind} | log-batch ingestion, 8 clients × 1000 metrics/call | ${Math.round(ingest.pointsPerSec).toLocaleString('en-US')} points/s | ≥ 200,000 points/s |`,
         `| ${kind} | log-metric, 16 keep-alive clients | ${Math.round(single.callsPerSec).toLocaleString('en-US')} calls/s | ≥ 5,000 calls/s |`,
         `| ${kind} | search ${SEARCH_RUNS.toLocaleString('en-US')} runs, filter + order by metric, page of 100 (${search.matches} returned) | p50 ${search.p50.toFixed(1)} ms, p95 ${search.p95.toFixed(1)} ms | p50 ≤ 50 ms |`,
         `| ${kind} | get-history of ${history.points.toLocaleString('en-US')} points, pages of 25,000 (${history.pages} pages) | p50 ${history.p50.toFixed(1)} ms per page | p50 ≤ 50 ms |`,
+        `| ${kind} | get-history-sampled of ${HISTORY_POINTS.toLocaleString('en-US')} points, 1000 buckets (${sampled.points} returned) | p50 ${sampled.p50.toFixed(1)} ms | p50 ≤ 50 ms |`,
+        `| ${kind} | get-history-sampled of ${CHART_RUNS} runs × ${CHART_STEPS.toLocaleString('en-US')} steps, 1000 buckets per run (${chart.points} returned) | p50 ${chart.p50.toFixed(1)} ms | — |`,
         `| ${kind} | server peak RSS (VmHWM) over the whole run | ${rss.toFixed(0)} MB | ≤ 300 MB |`,
       ];
     } catch (err) {

@@ -75,7 +75,22 @@ export interface UpsertOptions {
    * `rows` lists of placeholders.
    */
   source?: string;
+  /**
+   * Columns whose new value combines the stored row with the incoming one (e.g. a running
+   * minimum): the function receives references to a column of the stored row and of the incoming
+   * row and returns an SQL expression. Every expression sees the stored row as it was before the
+   * statement as long as no expression reads another column listed before its own in `columns`
+   * (MySQL assigns left to right, each assignment seeing the ones before it). Not combined with
+   * `whenGreater`.
+   */
+  combine?: Readonly<Record<string, CombineColumn>>;
 }
+
+/** The new value of a column from the stored and the incoming rows (see `UpsertOptions.combine`). */
+export type CombineColumn = (
+  stored: (column: string) => string,
+  incoming: (column: string) => string,
+) => string;
 
 export interface Dialect {
   /** For cache keys and messages; never branch on it — add a member here instead. */
@@ -159,6 +174,12 @@ export interface Dialect {
    * transaction already holds the database's write lock (SQLite).
    */
   readonly lockSkipLocked: string;
+  /**
+   * Suffix of a SELECT that locks the rows it returns until the transaction ends, waiting for
+   * other transactions holding them (`FOR UPDATE`); empty where a transaction already holds the
+   * database's write lock (SQLite).
+   */
+  readonly lockForUpdate: string;
   /** Column types for DDL. */
   readonly types: {
     /** An indexable string of at most n characters. */

@@ -49,7 +49,9 @@ function upsert(
   // would also silence other errors).
   if (!updates.length) return `${head}${stored(keys[0]!)} = ${stored(keys[0]!)}`;
   const order = options.whenGreater ?? [];
-  if (!order.length) return head + updates.map((c) => `${stored(c)} = incoming.${id(c)}`).join(', ');
+  const incomingCol = (c: string): string => `incoming.${id(c)}`;
+  const value = (c: string): string => options.combine?.[c]?.(stored, incomingCol) ?? incomingCol(c);
+  if (!order.length) return head + updates.map((c) => `${stored(c)} = ${value(c)}`).join(', ');
   const incoming = tuple('incoming', order, id);
   const current = tuple(id(table), order, id);
   const assign = (c: string, op: string): string =>
@@ -118,6 +120,7 @@ export const mysqlDialect: Dialect = {
   singleWriter: false,
   // MySQL 8 and MariaDB 10.6+.
   lockSkipLocked: ' FOR UPDATE SKIP LOCKED',
+  lockForUpdate: ' FOR UPDATE',
   types: {
     varchar: (n) => `VARCHAR(${n})`,
     byteVarchar: (n) => `VARCHAR(${n})`,

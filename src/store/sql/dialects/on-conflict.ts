@@ -20,7 +20,10 @@ function upsert(
   const head = `${rows} ON CONFLICT (${keys.map(id).join(', ')})`;
   const updates = updatedColumns(columns, keys, options);
   if (!updates.length) return `${head} DO NOTHING`;
-  const set = updates.map((c) => `${id(c)} = excluded.${id(c)}`).join(', ');
+  const stored = (c: string): string => `${id(table)}.${id(c)}`;
+  const incoming = (c: string): string => `excluded.${id(c)}`;
+  const value = (c: string): string => options.combine?.[c]?.(stored, incoming) ?? incoming(c);
+  const set = updates.map((c) => `${id(c)} = ${value(c)}`).join(', ');
   const order = options.whenGreater;
   const where = order?.length
     ? ` WHERE ${tuple('excluded', order, id)} > ${tuple(id(table), order, id)}`

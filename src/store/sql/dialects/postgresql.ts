@@ -44,6 +44,7 @@ export const postgresDialect: Dialect = {
   hashAggregation: true,
   singleWriter: false,
   lockSkipLocked: ' FOR UPDATE SKIP LOCKED',
+  lockForUpdate: ' FOR UPDATE',
   types: {
     varchar: (n) => `VARCHAR(${n})`,
     // Byte order whatever the database's locale, as SQLite and the MySQL tables compare.

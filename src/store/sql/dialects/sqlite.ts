@@ -28,6 +28,7 @@ export const sqliteDialect: Dialect = {
   hashAggregation: false,
   singleWriter: true,
   lockSkipLocked: '',
+  lockForUpdate: '',
   types: {
     varchar: () => 'TEXT',
     byteVarchar: () => 'TEXT',

@@ -17,8 +17,12 @@ export function updatedColumns(
   options: UpsertOptions,
 ): string[] {
   const keep = new Set([...keys, ...(options.keep ?? [])]);
-  for (const c of [...(options.keep ?? []), ...(options.whenGreater ?? [])]) {
+  const combined = Object.keys(options.combine ?? {});
+  for (const c of [...(options.keep ?? []), ...(options.whenGreater ?? []), ...combined]) {
     if (!columns.includes(c)) throw new Error(`upsert of ${columns.join(', ')}: unknown column ${c}`);
+  }
+  if (combined.length && options.whenGreater?.length) {
+    throw new Error(`upsert of ${columns.join(', ')}: combine and whenGreater do not go together`);
   }
   return columns.filter((c) => !keep.has(c));
 }

@@ -1,6 +1,7 @@
 import type { Row, SqlValue } from '../database.js';
 import { encodeMetricValue, nextPos, type StoreContext } from './common.js';
 import { type BatchWrite, type EncodedPoint, latestPerRunKey } from './log-batch.js';
+import { STALE_COLUMNS, STALE_KEY, STALE_MERGE, staleRanges } from './metric-summaries.js';
 import { RUN_COLUMNS } from './run-loader.js';
 import { activeRunsFrom } from './runs.js';
 
@@ -30,9 +31,20 @@ export function groupPoints(writes: readonly BatchWrite[]): GroupPoints {
   return { runIds: [...new Set(writes.map((w) => w.runId))], points, latest: latestPerRunKey(points) };
 }
 
+// The stale-range merge of metric-summaries.ts, as PostgreSQL's ON CONFLICT assignments.
+const staleMerge = STALE_COLUMNS.slice(2)
+  .map(
+    (c) =>
+      `${c} = ${STALE_MERGE[c]!(
+        (x) => `metric_summary_stale.${x}`,
+        (x) => `excluded.${x}`,
+      )}`,
+  )
+  .join(', ');
+
 /**
  * Writes the metrics of many metric-only calls with ONE statement on databases that take arrays
- * as parameters (PostgreSQL): the run lookup, the history rows and the latest-value upsert are
+ * as parameters (PostgreSQL): the run lookup, the history rows, the latest-value upsert and the summaries' stale range are
  * parts of one data-modifying WITH query, so a whole group costs one round trip and one commit
  * (the statement is its own transaction: all of it or nothing is written) instead of five round
  * trips per group. Points of runs that are missing or not active are not written; the returned
@@ -45,6 +57,7 @@ export async function writeMetricsWithArrays(
   const arr = ctx.db.dialect.arrayParam;
   if (!arr) throw new Error('writeMetricsWithArrays: the database takes no array parameters');
   const { runIds, points, latest } = groupPoints(writes);
+  const stale = staleRanges(points, (p) => p.runId);
   const active = `r.run_uuid = p.run_uuid AND r.lifecycle_stage = 'active'`;
   const sql = `WITH r AS (SELECT ${RUN_COLUMNS} FROM runs WHERE run_uuid = ANY(${arr('text')})),
 h AS (INSERT INTO metrics (run_pk, metric_key, ts, step, metric_value, is_nan)
@@ -60,7 +73,13 @@ l AS (INSERT INTO latest_metrics (run_uuid, metric_key, experiment_id, metric_va
   JOIN r ON ${active}
   ORDER BY p.run_uuid, p.metric_key
   ON CONFLICT (run_uuid, metric_key) DO UPDATE SET metric_value = excluded.metric_value, ts = excluded.ts, step = excluded.step, is_nan = excluded.is_nan
-  WHERE (excluded.step, excluded.ts, excluded.metric_value) > (latest_metrics.step, latest_metrics.ts, latest_metrics.metric_value))
+  WHERE (excluded.step, excluded.ts, excluded.metric_value) > (latest_metrics.step, latest_metrics.ts, latest_metrics.metric_value)),
+s AS (INSERT INTO metric_summary_stale (${STALE_COLUMNS.join(', ')})
+  SELECT r.run_pk, p.metric_key, p.lo_step, p.hi_step
+  FROM unnest(${arr('text')}, ${arr('text')}, ${arr('bigint')}, ${arr('bigint')}) AS p(run_uuid, metric_key, lo_step, hi_step)
+  JOIN r ON ${active}
+  ORDER BY r.run_pk, p.metric_key
+  ON CONFLICT (${STALE_KEY.join(', ')}) DO UPDATE SET ${staleMerge})
 SELECT ${RUN_COLUMNS} FROM r`;
   const column = <K extends keyof RunPoint>(list: readonly RunPoint[], k: K): RunPoint[K][] =>
     list.map((p) => p[k]);
@@ -79,6 +98,10 @@ SELECT ${RUN_COLUMNS} FROM r`;
     column(latest, 'step'),
     column(latest, 'isNan'),
     latest.map(() => nextPos()),
+    stale.map((r) => r.owner),
+    stale.map((r) => r.key),
+    stale.map((r) => r.lo),
+    stale.map((r) => r.hi),
     // Arrays are bound whole by the driver (node-postgres), which SqlValue does not list.
   ] as unknown as SqlValue[]);
   return activeRunsFrom(rows, runIds);

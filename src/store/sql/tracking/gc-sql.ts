@@ -14,7 +14,13 @@ const stage = (v: unknown): 'deleted' | 'purging' => (v === 'purging' ? 'purging
 /** Rows keyed by run id, deepest first; metric history is keyed by the run's integer handle. */
 async function deleteRunChildren(tx: SqlExecutor, ids: string[]): Promise<void> {
   const m = marks(ids.length);
-  await tx.run(`DELETE FROM metrics WHERE run_pk IN (SELECT run_pk FROM runs WHERE run_uuid IN (${m}))`, ids);
+  // Summaries go with the history: a later run may be given a freed run handle (SQLite rowids).
+  for (const table of ['metrics', 'metric_summaries', 'metric_summary_stale']) {
+    await tx.run(
+      `DELETE FROM ${table} WHERE run_pk IN (SELECT run_pk FROM runs WHERE run_uuid IN (${m}))`,
+      ids,
+    );
+  }
   await tx.run(
     `DELETE FROM input_tags WHERE input_uuid IN (SELECT input_uuid FROM run_inputs WHERE run_uuid IN (${m}))`,
     ids,

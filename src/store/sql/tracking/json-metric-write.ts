@@ -2,6 +2,7 @@ import type { Row } from '../database.js';
 import { nextPos, qs, type StoreContext } from './common.js';
 import { groupPoints } from './array-metric-write.js';
 import type { BatchWrite } from './log-batch.js';
+import { STALE_COLUMNS, STALE_KEY, STALE_MERGE, staleRanges } from './metric-summaries.js';
 import { RUN_COLUMNS } from './run-loader.js';
 import { activeRunsFrom } from './runs.js';
 
@@ -20,7 +21,7 @@ const LATEST_COLUMNS = [
 /**
  * Writes the metrics of many metric-only calls in ONE round trip on databases that read rows
  * from a JSON parameter and take several statements at once (MySQL/MariaDB): the run rows, the
- * history rows and the latest-value upsert are three statements of one transaction sent
+ * history rows, the latest-value upsert and the summaries' stale range are four statements of one transaction sent
  * together (`SqlDatabase.script`), each point list bound as one JSON parameter, instead of
  * BEGIN, a run query, two multi-row statements and COMMIT, five round trips per group. Points of
  * runs that are missing or not active are not written; the returned map says, per run id, its
@@ -33,6 +34,7 @@ export async function writeMetricsWithJson(
   const { dialect: d, script } = ctx.db;
   if (!d.jsonRows || !script) throw new Error('writeMetricsWithJson: the database cannot do this');
   const { runIds, points, latest } = groupPoints(writes);
+  const stale = staleRanges(points, (p) => p.runId);
   const inRuns = qs(runIds.length);
   const active = `r.run_uuid = p.run_uuid AND r.lifecycle_stage = 'active' AND r.run_uuid IN (${inRuns})`;
   const history = d.upsert('metrics', HISTORY_COLUMNS, HISTORY_COLUMNS, {
@@ -60,6 +62,16 @@ export async function writeMetricsWithJson(
     ['pos', 'bigint'],
   ])} AS p JOIN runs r ON ${active}`,
   });
+  const markStale = d.upsert('metric_summary_stale', STALE_COLUMNS, STALE_KEY, {
+    combine: STALE_MERGE,
+    source: `SELECT r.run_pk, p.metric_key, p.lo_step, p.hi_step
+  FROM ${d.jsonRows([
+    ['run_uuid', 'text'],
+    ['metric_key', 'text'],
+    ['lo_step', 'bigint'],
+    ['hi_step', 'bigint'],
+  ])} AS p JOIN runs r ON ${active}`,
+  });
   const [runs] = await script.call(ctx.db, [
     { sql: `SELECT ${RUN_COLUMNS} FROM runs WHERE run_uuid IN (${inRuns})`, params: runIds },
     {
@@ -75,6 +87,11 @@ export async function writeMetricsWithJson(
         JSON.stringify(latest.map((p) => [p.runId, p.key, p.value, p.timestamp, p.step, p.isNan, nextPos()])),
         ...runIds,
       ],
+    },
+    {
+      // Ranges come ordered by (run, key), so concurrent groups lock these rows in one order.
+      sql: markStale,
+      params: [JSON.stringify(stale.map((r) => [r.owner, r.key, r.lo, r.hi])), ...runIds],
     },
   ]);
   return activeRunsFrom(runs ?? [], runIds);

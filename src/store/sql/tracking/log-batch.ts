@@ -12,6 +12,7 @@ import {
   type StoreContext,
   str,
 } from './common.js';
+import { markSummariesStale } from './metric-summaries.js';
 import { activeRunRow } from './runs.js';
 import { upsertRunTags } from './run-tags.js';
 
@@ -180,6 +181,7 @@ async function insertMetrics(ctx: StoreContext, tx: Exec, writes: readonly RunWr
     for (const p of part) params.push(p.runPk, p.key, p.timestamp, p.step, p.value, p.isNan);
     await tx.run(d.insertIgnore('metrics', historyCols, historyKey, part.length), params);
   }
+  await markSummariesStale(ctx, tx, points);
 
   const candidates = latestPerRunKey(points);
   const latestCols = [

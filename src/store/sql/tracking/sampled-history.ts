@@ -1,20 +1,42 @@
 /**
- * Bucketed downsampling of one long metric history, computed by the database: the step range is
- * cut into buckets and each contributes its first, last, minimum and maximum points.
- *
- * SQLite has no hash aggregation (a GROUP BY sorts every point), so there each bucket is a few
- * statements over a range of the (run, key, step) index: the cost is one pass over the history
- * plus cheap in-process statements. PostgreSQL and MySQL aggregate all buckets in one GROUP BY
- * (hash aggregation) and find where each minimum/maximum sits in a second one.
+ * Bucketed downsampling of one long metric history: the step range is cut into buckets and each
+ * contributes its first, last, minimum and maximum points. The buckets are read from the
+ * history's summaries (metric-summaries.ts) at the coarsest level whose cells still fit a bucket
+ * several times, so a request reads about as many cells as it returns points, however long the
+ * history. Bucket edges fall on that level's cell edges; only the cells that the ends of the
+ * range cut through are read point by point, and a range too short for the finest level is read
+ * whole (it holds fewer than 16 steps per bucket). Minima and maxima are exact.
  */
 import type { Row, SqlValue } from '../database.js';
 import { num, qs, type StoreContext } from './common.js';
+import {
+  cellExtremes,
+  type Extremes,
+  mergeExtremes,
+  pointExtremes,
+  refreshSummaries,
+  SUMMARY_SHIFTS,
+} from './metric-summaries.js';
 
-interface Bucket {
-  first: number;
-  last: number;
-  min?: { value: number; step: number };
-  max?: { value: number; step: number };
+/** Buckets of steps: bucket i holds steps [origin + i·width, origin + (i+1)·width - 1]. */
+export interface BucketGrid {
+  /** The summary level the buckets are made of (log2 of its cell width); 0: of single points. */
+  shift: number;
+  origin: number;
+  width: number;
+}
+
+/**
+ * The grid of at most `buckets` buckets over steps [lo, hi]: made of the coarsest summary cells
+ * at least `buckets` of which fit the range, a whole number of cells per bucket.
+ */
+export function bucketGrid(lo: number, hi: number, buckets: number): BucketGrid {
+  const span = hi - lo + 1;
+  let shift = 0;
+  for (const s of SUMMARY_SHIFTS) if (2 ** s * buckets <= span) shift = s;
+  const cell = 2 ** shift;
+  const origin = Math.floor(lo / cell) * cell;
+  return { shift, origin, width: cell * Math.ceil((hi - origin + 1) / (buckets * cell)) };
 }
 
 const POINT = 'ts, step, metric_value, is_nan';
@@ -39,73 +61,48 @@ async function stepBounds(
   return [num(lo[0]!.s), num(hi[0]!.s)];
 }
 
-async function rangeBuckets(
-  ctx: StoreContext,
-  runPk: number,
-  key: string,
-  lo: number,
-  width: number,
-  count: number,
-): Promise<Bucket[]> {
-  const out: Bucket[] = [];
-  const range = 'run_pk = ? AND metric_key = ? AND step >= ? AND step <= ?';
-  for (let i = 0; i < count; i++) {
-    const from = Math.ceil(lo + i * width);
-    const to = Math.ceil(lo + (i + 1) * width) - 1;
-    if (to < from) continue;
-    const p: SqlValue[] = [runPk, key, from, to];
-    const first = await ctx.db.query(`SELECT MIN(step) AS s FROM metrics WHERE ${range}`, p);
-    if (first[0]?.s === null || first[0]?.s === undefined) continue;
-    const last = await ctx.db.query(`SELECT MAX(step) AS s FROM metrics WHERE ${range}`, p);
-    // With exactly one min()/max() aggregate, SQLite takes the bare column from that row.
-    const min = await ctx.db.query(
-      `SELECT MIN(metric_value) AS v, step FROM metrics WHERE ${range} AND is_nan = 0`,
-      p,
-    );
-    const max = await ctx.db.query(
-      `SELECT MAX(metric_value) AS v, step FROM metrics WHERE ${range} AND is_nan = 0`,
-      p,
-    );
-    const b: Bucket = { first: num(first[0].s), last: num(last[0]!.s) };
-    if (min[0]?.v !== null && min[0]?.v !== undefined)
-      b.min = { value: num(min[0].v), step: num(min[0].step) };
-    if (max[0]?.v !== null && max[0]?.v !== undefined)
-      b.max = { value: num(max[0].v), step: num(max[0].step) };
-    out.push(b);
-  }
-  return out;
-}
-
-async function groupedBuckets(
+/** The extremes of each bucket of the grid over [lo, hi], by bucket number. */
+async function bucketExtremes(
   ctx: StoreContext,
   runPk: number,
   key: string,
   lo: number,
   hi: number,
-  width: number,
-): Promise<Bucket[]> {
-  const d = ctx.db.dialect;
-  const bucketOf = (col: string): string => `FLOOR(${d.realDivision(`(${col} - ?)`, '?')})`;
-  const where = 'run_pk = ? AND metric_key = ? AND step >= ? AND step <= ?';
-  const agg = `SELECT ${bucketOf('step')} AS b, MIN(step) AS s0, MAX(step) AS s1,
-      MIN(CASE WHEN is_nan = 0 THEN metric_value END) AS vmin,
-      MAX(CASE WHEN is_nan = 0 THEN metric_value END) AS vmax
-    FROM metrics WHERE ${where} GROUP BY 1`;
-  const aggParams: SqlValue[] = [lo, width, runPk, key, lo, hi];
+  grid: BucketGrid,
+): Promise<Map<number, Extremes>> {
+  const found = new Map<number, Extremes>();
+  const add = (e: Extremes): void => {
+    const b = Math.floor((e.first - grid.origin) / grid.width);
+    const cur = found.get(b);
+    if (cur) mergeExtremes(cur, e);
+    else found.set(b, { ...e });
+  };
+  const points = async (from: number, to: number): Promise<void> => {
+    if (from > to) return;
+    const rows = await ctx.db.query(
+      'SELECT step, metric_value, is_nan FROM metrics WHERE run_pk = ? AND metric_key = ? AND step >= ? AND step <= ?',
+      [runPk, key, from, to],
+    );
+    for (const r of rows) add(pointExtremes(num(r.step), num(r.metric_value), num(r.is_nan) !== 0));
+  };
+  const cell = 2 ** grid.shift;
+  // Cells [firstCell, endCell) lie wholly inside the range.
+  const firstCell = Math.ceil(lo / cell);
+  const endCell = Math.floor((hi + 1) / cell);
+  if (!grid.shift || firstCell >= endCell) {
+    await points(lo, hi);
+    return found;
+  }
+  await refreshSummaries(ctx, runPk, key);
   const rows = await ctx.db.query(
-    `SELECT a.b, a.s0, a.s1, a.vmin, a.vmax,
-       MIN(CASE WHEN m.is_nan = 0 AND m.metric_value = a.vmin THEN m.step END) AS smin,
-       MIN(CASE WHEN m.is_nan = 0 AND m.metric_value = a.vmax THEN m.step END) AS smax
-     FROM (${agg}) a JOIN metrics m ON m.run_pk = ? AND m.metric_key = ? AND m.step >= a.s0 AND m.step <= a.s1
-     GROUP BY a.b, a.s0, a.s1, a.vmin, a.vmax ORDER BY a.b`,
-    [...aggParams, runPk, key],
+    `SELECT first_step, last_step, min_step, min_value, max_step, max_value FROM metric_summaries
+     WHERE run_pk = ? AND metric_key = ? AND lvl = ? AND cell >= ? AND cell < ?`,
+    [runPk, key, grid.shift, firstCell, endCell],
   );
-  return rows.map((r) => {
-    const b: Bucket = { first: num(r.s0), last: num(r.s1) };
-    if (r.vmin !== null && r.vmin !== undefined) b.min = { value: num(r.vmin), step: num(r.smin) };
-    if (r.vmax !== null && r.vmax !== undefined) b.max = { value: num(r.vmax), step: num(r.smax) };
-    return b;
-  });
+  for (const r of rows) add(cellExtremes(r));
+  await points(lo, firstCell * cell - 1);
+  await points(endCell * cell, hi);
+  return found;
 }
 
 /** The first/last/min/max points of each bucket of steps, ordered by step then timestamp. */
@@ -118,10 +115,7 @@ export async function sampleBuckets(
   endStep?: number,
 ): Promise<Row[]> {
   const [lo, hi] = await stepBounds(ctx, runPk, key, startStep, endStep);
-  const width = (hi - lo + 1) / buckets;
-  const found = ctx.db.dialect.hashAggregation
-    ? await groupedBuckets(ctx, runPk, key, lo, hi, width)
-    : await rangeBuckets(ctx, runPk, key, lo, width, buckets);
+  const found = [...(await bucketExtremes(ctx, runPk, key, lo, hi, bucketGrid(lo, hi, buckets))).values()];
 
   const steps = new Set<number>();
   for (const b of found) {
@@ -134,8 +128,8 @@ export async function sampleBuckets(
   for (let i = 0; i < list.length; i += 2000) {
     const part = list.slice(i, i + 2000);
     const rows = await ctx.db.query(
-      `SELECT ${POINT} FROM metrics WHERE run_pk = ? AND metric_key = ? AND step IN (${qs(part.length)}) ORDER BY step, ts, metric_value`,
-      [runPk, key, ...part],
+      `SELECT ${POINT} FROM metrics WHERE run_pk = ? AND metric_key = ? AND step IN (${qs(part.length)}) ORDER BY step, ts, metric_value, is_nan`,
+      [runPk, key, ...(part as SqlValue[])],
     );
     for (const r of rows) {
       const s = num(r.step);
@@ -160,6 +154,10 @@ export async function sampleBuckets(
     }
   }
   return [...picked].sort(
-    (a, b) => num(a.step) - num(b.step) || num(a.ts) - num(b.ts) || num(a.metric_value) - num(b.metric_value),
+    (a, b) =>
+      num(a.step) - num(b.step) ||
+      num(a.ts) - num(b.ts) ||
+      num(a.metric_value) - num(b.metric_value) ||
+      num(a.is_nan) - num(b.is_nan),
   );
 }
