@@ -4,6 +4,7 @@ import { registrySchema } from './002-registry.js';
 import { searchStatistics } from './003-search-statistics.js';
 import { authSchema } from './004-auth.js';
 import { webhookOutbox } from './005-webhook-outbox.js';
+import { valueSortKeys } from './007-value-sort-keys.js';
 
 /** Every schema migration, in version order. Add a new file and one line here for a change. */
 export const MIGRATIONS: Migration[] = [
@@ -12,4 +13,5 @@ export const MIGRATIONS: Migration[] = [
   searchStatistics,
   authSchema,
   webhookOutbox,
+  valueSortKeys,
 ];
