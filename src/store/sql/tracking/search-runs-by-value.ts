@@ -13,7 +13,7 @@
  */
 import type { OrderBy } from '../../../search/ast.js';
 import type { Row, SqlValue } from '../database.js';
-import { num, qs, str, type StoreContext } from './common.js';
+import { num, str, type StoreContext } from './common.js';
 import {
   afterDefault,
   type Cursor,
@@ -33,7 +33,9 @@ export const isValueOrder = (o: OrderBy | undefined): o is ValueOrder =>
 /**
  * Whether a param or tag key sorts numerically in these experiments: when every value of the key
  * in them (runs of every lifecycle stage) is a number (sortNumber). Answered from the numeric
- * index: one probe for a row with a value but no number.
+ * index, where values without a number (NULL) come first: one probe per experiment. (A query for
+ * "any row with a NULL number" lets planners pick a scan of the key's rows when most values of
+ * other keys have no number.)
  */
 export async function sortsNumerically(
   ctx: StoreContext,
@@ -41,11 +43,15 @@ export async function sortsNumerically(
   o: Pick<OrderBy, 'type' | 'key'> & { type: 'param' | 'tag' },
 ): Promise<boolean> {
   const { table, key } = VALUE_TABLES[o.type];
-  const rows = await ctx.db.query(
-    `SELECT 1 AS found FROM ${table} WHERE experiment_id IN (${qs(experimentIds.length)}) AND ${key} = ? AND sort_num IS NULL AND sort_text IS NOT NULL LIMIT 1`,
-    [...experimentIds, o.key],
-  );
-  return rows.length === 0;
+  const nullsFirst = ctx.db.dialect.pick({ sqlite: 'ASC', mysql: 'ASC', postgresql: 'DESC' });
+  for (const experimentId of experimentIds) {
+    const [first] = await ctx.db.query(
+      `SELECT sort_num FROM ${table} WHERE experiment_id = ? AND ${key} = ? AND sort_text IS NOT NULL ORDER BY sort_num ${nullsFirst} LIMIT 1`,
+      [experimentId, o.key],
+    );
+    if (first && first.sort_num === null) return false;
+  }
+  return true;
 }
 
 /** The param and tag keys of an order that sort numerically (as named by valueKeyName). */
