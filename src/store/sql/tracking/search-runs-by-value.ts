@@ -110,7 +110,9 @@ export async function searchByValue(ctx: StoreContext, p: Parsed, first: ValueOr
   const byValue = (bound: SqlValue | undefined, limit: number): Promise<Row[]> =>
     query(
       bound === undefined
-        ? { sql: `${col} IS NOT NULL`, params: [] }
+        ? // A range (every text >= '', every number >= the lowest double) rather than IS NOT NULL:
+          // MySQL otherwise left the index and sorted the matching runs (14.8 s at 200,000 runs).
+          { sql: `${col} >= ?`, params: [numeric ? -Number.MAX_VALUE : ''] }
         : { sql: `${col} ${first.ascending ? '>' : '<'} ?`, params: [bound] },
       `${col} ${first.ascending ? 'ASC' : 'DESC'}`,
       limit,
