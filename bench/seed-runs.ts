@@ -1,11 +1,30 @@
 /** The data the store and server benchmarks both query: a population of runs and a long metric history. */
 import type { Metric } from '../src/entities/tracking.js';
 import type { SqlTrackingStore } from '../src/store/sql/sql-tracking-store.js';
+import type { SqlDatabase, SqlExecutor, SqlValue } from '../src/store/sql/database.js';
+import { chunks, rowsPerStatement } from '../src/store/sql/tracking/common.js';
+
+/**
+ * The params and tags of run `i`: `p1` is `x` for every third run, else `y`; `p2` is a number
+ * (`i * 7919 mod 100000`, so numeric and text order differ); `p3..p10` are `v0..v49`; tags
+ * `t1..t10` are `tag-0..tag-19`.
+ */
+export function seedValues(i: number): {
+  params: { key: string; value: string }[];
+  tags: { key: string; value: string }[];
+} {
+  const params = Array.from({ length: 10 }, (_, k) => ({
+    key: `p${k + 1}`,
+    value: k === 0 ? (i % 3 === 0 ? 'x' : 'y') : k === 1 ? String((i * 7919) % 100_000) : `v${i % 50}`,
+  }));
+  const tags = Array.from({ length: 10 }, (_, k) => ({ key: `t${k + 1}`, value: `tag-${i % 20}` }));
+  return { params, tags };
+}
 
 /**
  * Creates `count` runs in `experimentId` (run `i` named `run-<i>`, started at `now + i`), each with
- * 10 metrics `m1..m10`, 10 params (`p1` is `x` for every third run, else `y`) and 10 tags, from
- * `writers` concurrent writers, as a busy server would see them (their logBatch calls group-commit).
+ * 10 metrics `m1..m10`, 10 params and 10 tags (seedValues), from `writers` concurrent writers, as
+ * a busy server would see them (their logBatch calls group-commit).
  */
 export async function seedSearchRuns(
   store: SqlTrackingStore,
@@ -28,11 +47,7 @@ export async function seedSearchRuns(
       timestamp: now,
       step: 0,
     }));
-    const params = Array.from({ length: 10 }, (_, k) => ({
-      key: `p${k + 1}`,
-      value: k === 0 ? (i % 3 === 0 ? 'x' : 'y') : `v${i % 50}`,
-    }));
-    const tags = Array.from({ length: 10 }, (_, k) => ({ key: `t${k + 1}`, value: `tag-${i % 20}` }));
+    const { params, tags } = seedValues(i);
     await store.logBatch(run.info.run_id, metrics, params, tags);
   };
   let next = 0;
@@ -58,5 +73,76 @@ export async function seedLossHistory(
       step: b * 1000 + i,
     }));
     await store.logBatch(runId, metrics, [], []);
+  }
+}
+
+/**
+ * The same runs as seedSearchRuns (latest metric values only, no metric history) written with
+ * multi-row INSERTs straight into the tables of schema version 5, for sizes the store's own write
+ * path would take an hour to build. Run ids count up (`i` in hex), so every insert appends.
+ * Params and tags get their sort keys from migration 007, run afterwards.
+ */
+export async function seedSearchRunsBulk(
+  db: SqlDatabase,
+  experimentId: string,
+  count: number,
+  now: number,
+  onProgress?: (done: number) => void,
+): Promise<void> {
+  const insert = async (
+    ex: SqlExecutor,
+    table: string,
+    cols: string[],
+    rows: SqlValue[][],
+  ): Promise<void> => {
+    for (const part of chunks(rows, rowsPerStatement(cols.length))) {
+      const one = `(${cols.map(() => '?').join(', ')})`;
+      await ex.run(
+        `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${part.map(() => one).join(', ')}`,
+        part.flat(),
+      );
+    }
+  };
+  const exp = Number(experimentId);
+  const perTransaction = 2000;
+  for (let from = 0; from < count; from += perTransaction) {
+    const runs: SqlValue[][] = [];
+    const latest: SqlValue[][] = [];
+    const params: SqlValue[][] = [];
+    const tags: SqlValue[][] = [];
+    for (let i = from; i < Math.min(count, from + perTransaction); i++) {
+      const id = i.toString(16).padStart(32, '0');
+      runs.push([id, exp, `run-${i}`, 'bench', 'RUNNING', now + i, 'active', `mlflow-artifacts:/${id}`]);
+      for (let k = 1; k <= 10; k++) latest.push([id, `m${k}`, exp, Math.random(), now, 0, 0, k]);
+      const v = seedValues(i);
+      v.params.forEach((p, k) => params.push([id, p.key, p.value, k]));
+      v.tags.forEach((t, k) => tags.push([id, t.key, t.value, k]));
+    }
+    await db.transaction(async (tx) => {
+      await insert(
+        tx,
+        'runs',
+        [
+          'run_uuid',
+          'experiment_id',
+          'name',
+          'user_id',
+          'status',
+          'start_time',
+          'lifecycle_stage',
+          'artifact_uri',
+        ],
+        runs,
+      );
+      await insert(
+        tx,
+        'latest_metrics',
+        ['run_uuid', 'metric_key', 'experiment_id', 'metric_value', 'ts', 'step', 'is_nan', 'pos'],
+        latest,
+      );
+      await insert(tx, 'params', ['run_uuid', 'param_key', 'param_value', 'pos'], params);
+      await insert(tx, 'tags', ['run_uuid', 'tag_key', 'tag_value', 'pos'], tags);
+    });
+    onProgress?.(Math.min(count, from + perTransaction));
   }
 }

@@ -3,6 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Row, SqlDatabase, SqlExecutor, SqlValue } from './database.js';
 import { sqliteDialect } from './dialects/sqlite.js';
+import { SQLITE_SORT_NUMBER_FUNCTION } from './migrations/007-value-sort-keys.js';
+import { sortNumber } from './tracking/sort-keys.js';
 
 type Bindable = Exclude<SqlValue, boolean>;
 const bind = (params: readonly SqlValue[]): Bindable[] =>
@@ -42,6 +44,10 @@ export class SqliteDatabase implements SqlDatabase {
     // A 64 MiB page cache keeps the hot index pages of a large store in memory; sorts stay in RAM.
     this.db.pragma('cache_size = -65536');
     this.db.pragma('temp_store = MEMORY');
+    // Migration 007 fills the numeric sort key of existing rows with the rule writes use.
+    this.db.function(SQLITE_SORT_NUMBER_FUNCTION, { deterministic: true }, (v: unknown) =>
+      sortNumber(typeof v === 'string' ? v : null),
+    );
   }
 
   private prepare(sql: string): Database.Statement {

@@ -5,6 +5,7 @@ import { searchStatistics } from './003-search-statistics.js';
 import { authSchema } from './004-auth.js';
 import { webhookOutbox } from './005-webhook-outbox.js';
 import { metricSummaries } from './006-metric-summaries.js';
+import { valueSortKeys } from './007-value-sort-keys.js';
 
 /** Every schema migration, in version order. Add a new file and one line here for a change. */
 export const MIGRATIONS: Migration[] = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: Migration[] = [
   authSchema,
   webhookOutbox,
   metricSummaries,
+  valueSortKeys,
 ];

@@ -15,6 +15,7 @@ import {
 import { markSummariesStale } from './metric-summaries.js';
 import { activeRunRow } from './runs.js';
 import { upsertRunTags } from './run-tags.js';
+import { type RunSortFacts, runSortFacts, SORT_COLUMNS, sortValues } from './sort-keys.js';
 
 export interface EncodedPoint {
   key: string;
@@ -62,8 +63,8 @@ export interface BatchWrite {
  */
 export async function writeBatch(ctx: StoreContext, tx: Exec, w: BatchWrite, run?: Row): Promise<void> {
   const row = run ?? (await activeRunRow(tx, w.runId));
-  if (w.params.length) await insertParams(ctx, tx, w.runId, w.params);
-  if (w.tags.length) await upsertRunTags(ctx, tx, w.runId, w.tags);
+  if (w.params.length) await insertParams(ctx, tx, runSortFacts(row), w.params);
+  if (w.tags.length) await upsertRunTags(ctx, tx, runSortFacts(row), w.tags);
   if (w.metrics.length) await insertMetrics(ctx, tx, [{ run: row, metrics: w.metrics }]);
 }
 
@@ -80,7 +81,7 @@ export interface RunWrites {
  */
 export async function writeRuns(ctx: StoreContext, tx: Exec, writes: readonly RunWrites[]): Promise<void> {
   const sorted = [...writes].sort((a, b) => byText(str(a.run.run_uuid), str(b.run.run_uuid)));
-  for (const w of sorted) if (w.tags?.length) await upsertRunTags(ctx, tx, str(w.run.run_uuid), w.tags);
+  for (const w of sorted) if (w.tags?.length) await upsertRunTags(ctx, tx, runSortFacts(w.run), w.tags);
   const withMetrics = sorted.filter((w) => w.metrics.length);
   if (withMetrics.length) await insertMetrics(ctx, tx, withMetrics);
 }
@@ -105,9 +106,10 @@ async function existingParams(tx: Exec, runId: string, keys: string[]): Promise<
 async function insertParams(
   ctx: StoreContext,
   tx: Exec,
-  runId: string,
+  run: RunSortFacts,
   params: readonly Param[],
 ): Promise<void> {
+  const { runId } = run;
   const wanted = new Map<string, string>();
   for (const p of params) {
     const prev = wanted.get(p.key);
@@ -122,13 +124,13 @@ async function insertParams(
     else if (old !== value) throw changedParam(runId, key, old, value);
   }
   if (!fresh.length) return;
-  const cols = ['run_uuid', 'param_key', 'param_value', 'pos'];
+  const cols = ['run_uuid', 'param_key', 'param_value', 'pos', ...SORT_COLUMNS];
   let inserted = 0;
   for (const part of chunks(fresh, rowsPerStatement(cols.length))) {
     const sql = ctx.db.dialect.insertIgnore('params', cols, ['run_uuid', 'param_key'], part.length);
     const res = await tx.run(
       sql,
-      part.flatMap((p) => [runId, p.key, p.value, nextPos()]),
+      part.flatMap((p) => [runId, p.key, p.value, nextPos(), ...sortValues(run, p.value)]),
     );
     inserted += res.changes;
   }

@@ -1,5 +1,6 @@
 import type { RunTag } from '../../../entities/tracking.js';
 import { type Exec, nextPos, type StoreContext } from './common.js';
+import { type RunSortFacts, SORT_COLUMNS, sortValues } from './sort-keys.js';
 
 /**
  * Sets run tags (last value wins within the call); a tag keeps the position where it was first
@@ -8,7 +9,7 @@ import { type Exec, nextPos, type StoreContext } from './common.js';
 export async function upsertRunTags(
   ctx: StoreContext,
   ex: Exec,
-  runId: string,
+  run: RunSortFacts,
   tags: readonly RunTag[],
   syncName = true,
 ): Promise<void> {
@@ -22,14 +23,14 @@ export async function upsertRunTags(
   const entries = [...last.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const sql = ctx.db.dialect.upsert(
     'tags',
-    ['run_uuid', 'tag_key', 'tag_value', 'pos'],
+    ['run_uuid', 'tag_key', 'tag_value', 'pos', ...SORT_COLUMNS],
     ['run_uuid', 'tag_key'],
     { rows: entries.length, keep: ['pos'] },
   );
   await ex.run(
     sql,
-    entries.flatMap(([k, v]) => [runId, k, v.value, v.pos]),
+    entries.flatMap(([k, v]) => [run.runId, k, v.value, v.pos, ...sortValues(run, v.value)]),
   );
   const name = last.get('mlflow.runName');
-  if (syncName && name) await ex.run('UPDATE runs SET name = ? WHERE run_uuid = ?', [name.value, runId]);
+  if (syncName && name) await ex.run('UPDATE runs SET name = ? WHERE run_uuid = ?', [name.value, run.runId]);
 }

@@ -13,6 +13,7 @@ import { appendPath, type Exec, num, queryIn, type StoreContext, str } from './c
 import { requireActiveExperiment } from './experiments.js';
 import { loadRuns, RUN_COLUMNS, runInfoFromRow } from './run-loader.js';
 import { upsertRunTags } from './run-tags.js';
+import { runSortFacts } from './sort-keys.js';
 
 export const runNotFound = (runId: string): Error => notFound(`Run with id=${runId} not found`);
 
@@ -65,7 +66,8 @@ export async function createRun(ctx: StoreContext, input: CreateRunInput): Promi
       `INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, end_time, lifecycle_stage, artifact_uri) VALUES (?, ?, ?, ?, 'RUNNING', ?, NULL, 'active', ?)`,
       [runId, num(exp.experiment_id), runName, input.userId ?? '', input.startTime ?? 0, artifactUri],
     );
-    await upsertRunTags(ctx, tx, runId, tags);
+    const facts = { runId, experimentId: num(exp.experiment_id), startTime: input.startTime ?? 0 };
+    await upsertRunTags(ctx, tx, facts, tags);
     // The new run is fully known here: answer without reading it back.
     const merged = new Map<string, string>();
     for (const t of tags) merged.set(t.key, t.value);
@@ -100,7 +102,7 @@ export async function updateRun(
   update: { status?: RunStatus; endTime?: number; runName?: string },
 ): Promise<RunInfo> {
   return ctx.db.transaction(async (tx) => {
-    await activeRunRow(tx, runId);
+    const row = await activeRunRow(tx, runId);
     const sets: string[] = [];
     const params: (string | number)[] = [];
     if (update.status !== undefined) {
@@ -114,7 +116,7 @@ export async function updateRun(
     if (update.runName) {
       sets.push('name = ?');
       params.push(update.runName);
-      await upsertRunTags(ctx, tx, runId, [{ key: RUN_NAME_TAG, value: update.runName }], false);
+      await upsertRunTags(ctx, tx, runSortFacts(row), [{ key: RUN_NAME_TAG, value: update.runName }], false);
     }
     if (sets.length)
       await tx.run(`UPDATE runs SET ${sets.join(', ')} WHERE run_uuid = ?`, [...params, runId]);

@@ -77,8 +77,25 @@ export interface OrderPlan {
   terms: string[];
 }
 
-/** ORDER BY for runs: requested keys (missing values and NaN last), then start_time DESC, run_id ASC. */
-export function runOrderSql(orderBy: OrderBy[], firstAlias = 0): OrderPlan {
+/** The table and columns holding a run's params or tags. */
+export const VALUE_TABLES = {
+  param: { table: 'params', key: 'param_key', value: 'param_value' },
+  tag: { table: 'tags', key: 'tag_key', value: 'tag_value' },
+} as const;
+
+/** Names a param or tag order key in the set of keys that sort numerically. */
+export const valueKeyName = (o: Pick<OrderBy, 'type' | 'key'>): string => `${o.type}\u0000${o.key}`;
+
+/**
+ * ORDER BY for runs: requested keys (missing values and NaN last), then start_time DESC, run_id
+ * ASC. Params and tags named in `numeric` (see valueKeyName) sort by their numeric sort key, the
+ * others by their text sort key (tracking/sort-keys.ts).
+ */
+export function runOrderSql(
+  orderBy: OrderBy[],
+  firstAlias = 0,
+  numeric: ReadonlySet<string> = new Set(),
+): OrderPlan {
   const plan: OrderPlan = { joins: [], joinParams: [], terms: [] };
   let hasStart = false;
   let hasId = false;
@@ -103,11 +120,11 @@ export function runOrderSql(orderBy: OrderBy[], firstAlias = 0): OrderPlan {
         ),
       );
     } else if (o.type === 'param' || o.type === 'tag') {
-      const [table, k, v] =
-        o.type === 'param' ? ['params', 'param_key', 'param_value'] : ['tags', 'tag_key', 'tag_value'];
-      plan.joins.push(`LEFT JOIN ${table} ${a} ON ${a}.run_uuid = r.run_uuid AND ${a}.${k} = ?`);
+      const { table, key } = VALUE_TABLES[o.type];
+      plan.joins.push(`LEFT JOIN ${table} ${a} ON ${a}.run_uuid = r.run_uuid AND ${a}.${key} = ?`);
       plan.joinParams.push(o.key);
-      plan.terms.push(nullsLast(`${a}.${v}`, o.ascending));
+      const sortKey = numeric.has(valueKeyName(o)) ? 'sort_num' : 'sort_text';
+      plan.terms.push(nullsLast(`${a}.${sortKey}`, o.ascending));
     } else {
       throw invalidParam(`Invalid order_by entity: ${o.type}`);
     }

@@ -1,59 +1,24 @@
 import type { Page, Run } from '../../../entities/tracking.js';
-import type { Clause, OrderBy } from '../../../search/ast.js';
+import type { OrderBy } from '../../../search/ast.js';
 import { decodePageToken, encodePageToken } from '../../../search/page-token.js';
 import type { Row } from '../database.js';
 import type { SearchRunsQuery } from '../../tracking-store.js';
-import { num, parseExperimentId, qs, type StoreContext } from './common.js';
+import { num, parseExperimentId, type StoreContext } from './common.js';
 import { loadRuns } from './run-loader.js';
-import { and, type SqlFragment } from './search-sql.js';
-import { lifecycleStages, RUN_SELECT, runClauseSql, runOrderSql } from './search-runs-sql.js';
+import type { SqlFragment } from './search-sql.js';
+import { lifecycleStages, RUN_SELECT, runOrderSql } from './search-runs-sql.js';
+import {
+  afterDefault,
+  type Cursor,
+  type Found,
+  isCursor,
+  nextAfterDefault,
+  type Parsed,
+  whereSql,
+} from './search-runs-query.js';
+import { isValueOrder, numericOrderKeys, searchByValue } from './search-runs-by-value.js';
 
 export { lifecycleStages } from './search-runs-sql.js';
-
-/**
- * Where a search resumes. Orders that end in the default tie-break (start_time DESC, run_id ASC)
- * resume after the last row's sort key (`after`: keyset, constant cost however deep the page);
- * other orders resume at an offset. Searches ordered by a metric first say whether the position
- * is among the runs that have the metric or among those without it (`phase: 'missing'`).
- */
-interface Cursor {
-  offset?: number;
-  after?: (number | string)[];
-  phase?: 'missing';
-}
-
-const isCursor = (v: Record<string, unknown>): boolean =>
-  (v.offset === undefined ||
-    (typeof v.offset === 'number' && Number.isSafeInteger(v.offset) && v.offset >= 0)) &&
-  (v.after === undefined ||
-    (Array.isArray(v.after) &&
-      (v.after.length === 2 || v.after.length === 3) &&
-      v.after.every((x) => typeof x === 'number' || typeof x === 'string'))) &&
-  (v.phase === undefined || v.phase === 'missing');
-
-/** Rows strictly after (start_time, run_id) in start_time DESC, run_id ASC order. */
-function afterDefault(after: (number | string)[] | undefined): SqlFragment {
-  if (after?.length !== 2) return { sql: '1 = 1', params: [] };
-  const [start, id] = after;
-  // The leading `<=` bounds the index range; the OR then skips the rows already returned.
-  return {
-    sql: '(r.start_time <= ? AND (r.start_time < ? OR r.run_uuid > ?))',
-    params: [start!, start!, id!],
-  };
-}
-
-function nextAfterDefault(last: Row): (number | string)[] {
-  return [num(last.start_time), String(last.run_uuid)];
-}
-
-interface Parsed {
-  experimentIds: number[];
-  stages: string[];
-  filter: Clause[];
-  orderBy: OrderBy[];
-  maxResults: number;
-  cursor: Cursor;
-}
 
 /**
  * Runs of some experiments matching a filter, one page at a time. Params, tags, latest metrics
@@ -72,26 +37,21 @@ export async function searchRuns(ctx: StoreContext, q: SearchRunsQuery): Promise
   };
   if (!p.experimentIds.length) return { items: [] };
   const first = p.orderBy[0];
+  const single = p.experimentIds.length === 1;
   const { rows, next } =
-    first?.type === 'metric' && p.experimentIds.length === 1
+    first?.type === 'metric' && single
       ? await searchByMetric(ctx, p, first)
-      : await searchGeneric(ctx, p);
+      : isValueOrder(first) && single && p.orderBy.length === 1
+        ? await searchByValue(ctx, p, first)
+        : await searchGeneric(ctx, p);
   const page: Page<Run> = { items: await loadRuns(ctx.db, rows) };
   if (next) page.next_page_token = encodePageToken({ ...next });
   return page;
 }
 
-function whereSql(ctx: StoreContext, p: Parsed, experimentCol = 'r.experiment_id'): SqlFragment {
-  return and([
-    { sql: `${experimentCol} IN (${qs(p.experimentIds.length)})`, params: p.experimentIds },
-    { sql: `r.lifecycle_stage IN (${qs(p.stages.length)})`, params: p.stages },
-    ...p.filter.map((c) => runClauseSql(ctx.db.dialect, c)),
-  ]);
-}
-
-async function searchGeneric(ctx: StoreContext, p: Parsed): Promise<{ rows: Row[]; next?: Cursor }> {
+async function searchGeneric(ctx: StoreContext, p: Parsed): Promise<Found> {
   const where = whereSql(ctx, p);
-  const order = runOrderSql(p.orderBy);
+  const order = runOrderSql(p.orderBy, 0, await numericOrderKeys(ctx, p.experimentIds, p.orderBy));
   const keyset = p.orderBy.length === 0;
   const offset = keyset || p.cursor.phase ? 0 : (p.cursor.offset ?? 0);
   const after = keyset ? afterDefault(p.cursor.after) : { sql: '1 = 1', params: [] };
@@ -114,13 +74,9 @@ async function searchGeneric(ctx: StoreContext, p: Parsed): Promise<{ rows: Row[
  * sorting the whole experiment; runs lacking the metric (or NaN) follow, in the remaining order.
  * With the metric as the only order key both parts page by keyset.
  */
-async function searchByMetric(
-  ctx: StoreContext,
-  p: Parsed,
-  first: OrderBy,
-): Promise<{ rows: Row[]; next?: Cursor }> {
+async function searchByMetric(ctx: StoreContext, p: Parsed, first: OrderBy): Promise<Found> {
   const n = p.maxResults;
-  const rest = runOrderSql(p.orderBy.slice(1), 1);
+  const rest = runOrderSql(p.orderBy.slice(1), 1, await numericOrderKeys(ctx, p.experimentIds, p.orderBy));
   const keyset = p.orderBy.length === 1;
   // The metric index must stay the driving table.
   const join = ctx.db.dialect.orderedJoin;

@@ -1,0 +1,177 @@
+/**
+ * Run search ordered by a param or tag in one large experiment (10 params, 10 tags, 10 metrics
+ * per run; seed-runs.ts), the store called directly (no HTTP): first page of 100 and the page
+ * after it (by its token), p50 of 15 calls each, beside metric order and beside an order that still
+ * sorts the whole experiment (a param, then start_time: the generic path every param order took
+ * before migration 007). The runs are written in bulk at schema version 5; the time migration
+ * 007 takes to fill in their sort keys is recorded too.
+ *   BENCH_BACKENDS        sqlite,postgresql,mysql (default all three)
+ *   BENCH_SORT_RUNS       runs on SQLite (default 1,000,000)
+ *   BENCH_SORT_SERVER_RUNS runs on PostgreSQL and MySQL (default 200,000)
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { machineLine, percentile } from './machine.js';
+import { seedSearchRunsBulk } from './seed-runs.js';
+import { createTestDatabase, type BackendKind } from '../test/helpers/backends.js';
+import { openDatabase } from '../src/store/sql/open-database.js';
+import { upgradeSchema } from '../src/store/sql/migrations.js';
+import { MIGRATIONS } from '../src/store/sql/migrations/index.js';
+import { SqlTrackingStore } from '../src/store/sql/sql-tracking-store.js';
+import type { SqlDatabase } from '../src/store/sql/database.js';
+import { parseOrderByList, parseSearchFilter } from '../src/search/index.js';
+
+const SQLITE_RUNS = Number(process.env.BENCH_SORT_RUNS ?? 1_000_000);
+const SERVER_RUNS = Number(process.env.BENCH_SORT_SERVER_RUNS ?? 200_000);
+
+interface Case {
+  label: string;
+  orderBy: string[];
+  filter?: string;
+  calls: number;
+}
+
+const CASES: Case[] = [
+  { label: '`params.p1 ASC` (text, 2 values)', orderBy: ['params.p1 ASC'], calls: 15 },
+  { label: '`params.p1 DESC`', orderBy: ['params.p1 DESC'], calls: 15 },
+  { label: '`params.p2 ASC` (numeric, 100,000 values)', orderBy: ['params.p2 ASC'], calls: 15 },
+  { label: '`params.p2 DESC`', orderBy: ['params.p2 DESC'], calls: 15 },
+  { label: '`tags.t1 ASC` (text, 20 values)', orderBy: ['tags.t1 ASC'], calls: 15 },
+  { label: '`tags.t1 DESC`', orderBy: ['tags.t1 DESC'], calls: 15 },
+  {
+    label: "`params.p3 DESC`, filter `params.p1 = 'x'`",
+    orderBy: ['params.p3 DESC'],
+    filter: "params.p1 = 'x'",
+    calls: 15,
+  },
+  { label: '`metrics.m1 DESC` (for comparison)', orderBy: ['metrics.m1 DESC'], calls: 15 },
+  {
+    label: '`params.p3 ASC, start_time DESC` (sorts the whole experiment)',
+    orderBy: ['params.p3 ASC', 'attributes.start_time DESC'],
+    calls: 3,
+  },
+];
+
+interface Timing {
+  first: number;
+  second: number;
+  returned: number;
+}
+
+async function timeCase(store: SqlTrackingStore, experimentId: string, c: Case): Promise<Timing> {
+  const firsts: number[] = [];
+  const seconds: number[] = [];
+  let returned = 0;
+  for (let i = 0; i < c.calls; i++) {
+    const q = {
+      experimentIds: [experimentId],
+      filter: parseSearchFilter('runs', c.filter),
+      orderBy: parseOrderByList('runs', c.orderBy),
+      viewType: 'ACTIVE_ONLY' as const,
+      maxResults: 100,
+    };
+    let t0 = performance.now();
+    const page = await store.searchRuns(q);
+    firsts.push(performance.now() - t0);
+    t0 = performance.now();
+    const next = await store.searchRuns({ ...q, pageToken: page.next_page_token });
+    seconds.push(performance.now() - t0);
+    returned = page.items.length + next.items.length;
+  }
+  return { first: percentile(firsts, 50), second: percentile(seconds, 50), returned };
+}
+
+async function analyze(db: SqlDatabase): Promise<void> {
+  if (db.dialect.name === 'mysql') await db.run('ANALYZE TABLE runs, params, tags, latest_metrics');
+  else await db.run('ANALYZE');
+}
+
+async function benchBackend(kind: BackendKind, wanted: number): Promise<string[]> {
+  const tmp = await mkdtemp(join(tmpdir(), 'cairn-bench-order-'));
+  // A SQLite file seeded by an earlier, interrupted run (still at schema version 5) is reused.
+  const reuse = kind === 'sqlite' ? process.env.BENCH_SORT_SQLITE_FILE : undefined;
+  const target = reuse
+    ? { uri: `sqlite:///${reuse}`, drop: async () => {} }
+    : await createTestDatabase(kind, tmp);
+  const db = openDatabase(target.uri);
+  try {
+    await upgradeSchema(
+      db,
+      MIGRATIONS.filter((m) => m.version < 7),
+    );
+    const store = new SqlTrackingStore(db, { defaultArtifactRoot: 'mlflow-artifacts:/' });
+    await store.init();
+    const [found] = await db.query(`SELECT experiment_id FROM experiments WHERE name = 'order-bench'`);
+    const experimentId = found
+      ? String(found.experiment_id)
+      : await store.createExperiment('order-bench', undefined, []);
+    const [counted] = await db.query('SELECT COUNT(*) AS n FROM runs WHERE experiment_id = ?', [
+      Number(experimentId),
+    ]);
+    const runs = reuse ? Number(counted?.n) : wanted;
+    let t0 = performance.now();
+    let reported = 0;
+    if (!reuse)
+      await seedSearchRunsBulk(db, experimentId, runs, Date.now(), (done) => {
+        if (done - reported >= 100_000) {
+          reported = done;
+          process.stderr.write(
+            `  ${kind}: ${done} runs seeded (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
+          );
+        }
+      });
+    const seedSeconds = (performance.now() - t0) / 1000;
+    t0 = performance.now();
+    await upgradeSchema(db);
+    const migrateSeconds = (performance.now() - t0) / 1000;
+    await analyze(db);
+    process.stderr.write(
+      `  ${kind}: seeded in ${seedSeconds.toFixed(0)} s, migration 007 ${migrateSeconds.toFixed(0)} s\n`,
+    );
+    const lines = [
+      `| ${kind} | ${runs.toLocaleString('en-US')} | ${reuse ? 'seeded by an earlier run' : `seeding (bulk SQL) ${seedSeconds.toFixed(0)} s`}; migration 007 on them ${migrateSeconds.toFixed(0)} s | — | — |`,
+    ];
+    for (const c of CASES) {
+      const t = await timeCase(store, experimentId, c);
+      process.stderr.write(
+        `  ${kind}: ${c.label}: p50 ${t.first.toFixed(1)} ms / ${t.second.toFixed(1)} ms\n`,
+      );
+      lines.push(
+        `| ${kind} | ${runs.toLocaleString('en-US')} | ${c.label} | ${t.first.toFixed(1)} ms | ${t.second.toFixed(1)} ms (${t.returned} runs over both) |`,
+      );
+    }
+    lines.push(
+      `| ${kind} | | load average after: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' / ')} | | |`,
+    );
+    await store.close();
+    return lines;
+  } finally {
+    await db.close();
+    await target.drop();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<string> {
+  const kinds = (process.env.BENCH_BACKENDS ?? 'sqlite,postgresql,mysql').split(',') as BackendKind[];
+  const rows: string[] = [];
+  for (const kind of kinds)
+    rows.push(...(await benchBackend(kind, kind === 'sqlite' ? SQLITE_RUNS : SERVER_RUNS)));
+  return [
+    '## Search ordered by a param or tag',
+    '',
+    `SqlTrackingStore called directly (no HTTP). ${machineLine()}. One experiment of N runs, each with 10 params, 10 tags and 10 latest metric values (bench/seed-runs.ts, written in bulk at schema version 5, then migrated). Page of 100 runs, p50 of 15 calls (3 for the whole-experiment sort); the second page is read with the first page's token. Target: first page p50 ≤ 100 ms at 1,000,000 runs on SQLite.`,
+    '',
+    '| database | runs | order | first page p50 | second page p50 |',
+    '| -------- | ---- | ----- | -------------- | --------------- |',
+    ...rows,
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.stdout.write(`${await run()}\n`);
+}

@@ -1,0 +1,183 @@
+/**
+ * Run search ordered by one param or tag (`params.x` / `tags.x`, ASC or DESC): read from the
+ * (experiment, key, sort key, start_time DESC, run_uuid) index of the param or tag rows
+ * (migration 007) instead of sorting the whole experiment.
+ *
+ * The index holds each value's runs in the default tie-break order, so ascending order is one
+ * forward walk. Descending order walks the values backwards, and within one value the runs must
+ * still come newest first: a page reads the next rows by value alone (a backward walk that stops
+ * after the page), orders the values it saw completely in memory, and reads the last, possibly
+ * cut, value's runs with a second walk in index order. Either way a page costs a few index walks
+ * of about its own length, however large the experiment. Runs without a value follow, as MLflow
+ * orders them.
+ */
+import type { OrderBy } from '../../../search/ast.js';
+import type { Row, SqlValue } from '../database.js';
+import { num, str, type StoreContext } from './common.js';
+import {
+  afterDefault,
+  type Cursor,
+  type Found,
+  nextAfterDefault,
+  type Parsed,
+  whereSql,
+} from './search-runs-query.js';
+import { RUN_SELECT, VALUE_TABLES, valueKeyName } from './search-runs-sql.js';
+import type { SqlFragment } from './search-sql.js';
+
+type ValueOrder = OrderBy & { type: 'param' | 'tag' };
+
+export const isValueOrder = (o: OrderBy | undefined): o is ValueOrder =>
+  o?.type === 'param' || o?.type === 'tag';
+
+/**
+ * Whether a param or tag key sorts numerically in these experiments: when every value of the key
+ * in them (runs of every lifecycle stage) is a number (sortNumber). Answered from the numeric
+ * index, where values without a number (NULL) come first: one probe per experiment. (A query for
+ * "any row with a NULL number" lets planners pick a scan of the key's rows when most values of
+ * other keys have no number.)
+ */
+export async function sortsNumerically(
+  ctx: StoreContext,
+  experimentIds: readonly number[],
+  o: Pick<OrderBy, 'type' | 'key'> & { type: 'param' | 'tag' },
+): Promise<boolean> {
+  const { table, key } = VALUE_TABLES[o.type];
+  const nullsFirst = ctx.db.dialect.pick({ sqlite: 'ASC', mysql: 'ASC', postgresql: 'DESC' });
+  for (const experimentId of experimentIds) {
+    const [first] = await ctx.db.query(
+      `SELECT sort_num FROM ${table} WHERE experiment_id = ? AND ${key} = ? AND sort_text IS NOT NULL ORDER BY sort_num ${nullsFirst} LIMIT 1`,
+      [experimentId, o.key],
+    );
+    if (first && first.sort_num === null) return false;
+  }
+  return true;
+}
+
+/** The param and tag keys of an order that sort numerically (as named by valueKeyName). */
+export async function numericOrderKeys(
+  ctx: StoreContext,
+  experimentIds: readonly number[],
+  orderBy: readonly OrderBy[],
+): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const o of orderBy) {
+    if (isValueOrder(o) && (await sortsNumerically(ctx, experimentIds, o))) out.add(valueKeyName(o));
+  }
+  return out;
+}
+
+/** A sort key as read back: MySQL returns its VARBINARY text key as bytes. */
+const keyOf = (row: Row): number | string => {
+  const v = row.order_value;
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : str(v);
+};
+
+const byDefaultOrder = (a: Row, b: Row): number =>
+  num(b.start_time) - num(a.start_time) ||
+  (str(a.run_uuid) < str(b.run_uuid) ? -1 : str(a.run_uuid) > str(b.run_uuid) ? 1 : 0);
+
+/** Rows in sort-key order, each run of equal keys put in the default order (start_time DESC, run_uuid). */
+function orderWithinKeys(rows: Row[]): Row[] {
+  const out: Row[] = [];
+  for (let i = 0; i < rows.length;) {
+    let j = i + 1;
+    while (j < rows.length && keyOf(rows[j]!) === keyOf(rows[i]!)) j++;
+    out.push(...rows.slice(i, j).sort(byDefaultOrder));
+    i = j;
+  }
+  return out;
+}
+
+export async function searchByValue(ctx: StoreContext, p: Parsed, first: ValueOrder): Promise<Found> {
+  const n = p.maxResults;
+  const { table, key } = VALUE_TABLES[first.type];
+  const numeric = p.cursor.numeric ?? (await sortsNumerically(ctx, p.experimentIds, first));
+  const col = `o.${numeric ? 'sort_num' : 'sort_text'}`;
+  // The param or tag index must stay the driving table.
+  const from = `FROM ${table} o ${ctx.db.dialect.orderedJoin} runs r ON r.run_uuid = o.run_uuid`;
+  const where = whereSql(ctx, p, 'o.experiment_id');
+  const select = `SELECT ${RUN_SELECT}, ${col} AS order_value ${from}
+     WHERE o.${key} = ? AND ${where.sql}`;
+  const query = (extra: SqlFragment, order: string, limit: number): Promise<Row[]> =>
+    ctx.db.query(`${select} AND ${extra.sql} ORDER BY ${order} LIMIT ${limit}`, [
+      first.key,
+      ...where.params,
+      ...extra.params,
+    ]);
+  /** Up to `limit` runs whose value sorts after `bound` (all with a value, without), by value alone. */
+  const byValue = (bound: SqlValue | undefined, limit: number): Promise<Row[]> =>
+    query(
+      bound === undefined
+        ? // A range (every text >= '', every number >= the lowest double) rather than IS NOT NULL:
+          // MySQL otherwise left the index and sorted the matching runs (14.8 s at 200,000 runs).
+          { sql: `${col} >= ?`, params: [numeric ? -Number.MAX_VALUE : ''] }
+        : { sql: `${col} ${first.ascending ? '>' : '<'} ?`, params: [bound] },
+      `${col} ${first.ascending ? 'ASC' : 'DESC'}`,
+      limit,
+    );
+  /** Up to `limit` runs with exactly this value, in the default order, after a (start, id) position. */
+  const ofValue = (
+    value: SqlValue,
+    after: (number | string)[] | undefined,
+    limit: number,
+  ): Promise<Row[]> => {
+    const a = afterDefault(after, 'o');
+    return query(
+      { sql: `${col} = ? AND ${a.sql}`, params: [value, ...a.params] },
+      'o.start_time DESC, o.run_uuid ASC',
+      limit,
+    );
+  };
+
+  const rows: Row[] = [];
+  // One row beyond the page says whether another page follows.
+  const want = n + 1;
+  if (p.cursor.phase !== 'missing') {
+    let bound: SqlValue | undefined;
+    const after = p.cursor.after;
+    if (after?.length === 3) {
+      rows.push(...(await ofValue(after[0]!, after.slice(1), want)));
+      bound = after[0];
+    }
+    while (rows.length < want) {
+      const limit = want - rows.length;
+      const batch = await byValue(bound, limit);
+      if (batch.length < limit) {
+        // Every value sorting after `bound` is in the batch, with all its runs.
+        rows.push(...orderWithinKeys(batch));
+        break;
+      }
+      // The batch may have cut the runs of its last value: read those in order instead.
+      const last = keyOf(batch[batch.length - 1]!);
+      rows.push(...orderWithinKeys(batch.filter((r) => keyOf(r) !== last)));
+      rows.push(...(await ofValue(last, undefined, want - rows.length)));
+      bound = last;
+    }
+    if (rows.length > n) {
+      const page = rows.slice(0, n);
+      const lastRow = page[n - 1]!;
+      return { rows: page, next: { numeric, after: [keyOf(lastRow), ...nextAfterDefault(lastRow)] } };
+    }
+  }
+
+  // A clause on the ordering key (`params.x = '1'`) already excludes runs without a value.
+  if (p.filter.some((c) => c.type === first.type && c.key === first.key)) return { rows };
+  const need = n - rows.length;
+  const all = whereSql(ctx, p);
+  const after = p.cursor.phase === 'missing' ? afterDefault(p.cursor.after) : { sql: '1 = 1', params: [] };
+  const missing = await ctx.db.query(
+    `SELECT ${RUN_SELECT} FROM runs r
+     WHERE ${all.sql} AND ${after.sql} AND NOT EXISTS (SELECT 1 FROM ${table} x WHERE x.run_uuid = r.run_uuid AND x.${key} = ? AND x.${numeric ? 'sort_num' : 'sort_text'} IS NOT NULL)
+     ORDER BY r.start_time DESC, r.run_uuid ASC LIMIT ${need + 1}`,
+    [...all.params, ...after.params, first.key],
+  );
+  const taken = missing.slice(0, need);
+  rows.push(...taken);
+  if (missing.length <= need) return { rows };
+  const next: Cursor = taken.length
+    ? { numeric, phase: 'missing', after: nextAfterDefault(taken[taken.length - 1]!) }
+    : { numeric, phase: 'missing' };
+  return { rows, next };
+}
