@@ -31,6 +31,11 @@ async function readVersion(ex: Exec, d: Dialect): Promise<number> {
   return Number(rows[0]?.v ?? 0);
 }
 
+async function appliedVersions(ex: Exec, d: Dialect): Promise<Set<number>> {
+  const rows = await ex.query<{ v: number }>(`SELECT ${d.id('version')} AS v FROM ${d.id(VERSION_TABLE)}`);
+  return new Set(rows.map((r) => Number(r.v)));
+}
+
 /** The applied schema version; 0 for an empty database (nothing is created). */
 export async function currentSchemaVersion(db: SqlDatabase): Promise<number> {
   // No version table yet: creating it here would race with a concurrent upgrade.
@@ -40,7 +45,9 @@ export async function currentSchemaVersion(db: SqlDatabase): Promise<number> {
 
 /**
  * Brings the schema up to the newest version. Each migration is applied once and recorded;
- * returns the migrations applied by this call. Safe when several servers start at once on one
+ * returns the migrations applied by this call. What decides is the set of recorded versions, not
+ * the highest one: a migration numbered below one already applied (two changes developed side by
+ * side and released together) is still applied. Safe when several servers start at once on one
  * database: the upgrade runs under the dialect's migration lock (SQLite's write lock, a
  * PostgreSQL advisory lock, a MySQL named lock) and re-reads the version once it holds it. When
  * the lock is not obtained in time the upgrade fails rather than running unlocked.
@@ -52,18 +59,19 @@ export async function upgradeSchema(
 ): Promise<Migration[]> {
   const d = db.dialect;
   const pending = [...migrations].sort((a, b) => a.version - b.version);
+  const missing = (done: Set<number>): Migration[] => pending.filter((m) => !done.has(m.version));
   // Fast path: nothing to do, no lock taken.
-  if ((await currentSchemaVersion(db)) >= (pending[pending.length - 1]?.version ?? 0)) return [];
+  if ((await d.tableExists(db, VERSION_TABLE)) && missing(await appliedVersions(db, d)).length === 0)
+    return [];
   return db.transaction(async (tx) => {
     await d.acquireMigrationLock(tx, options.lockTimeoutSeconds ?? DEFAULT_LOCK_TIMEOUT_SECONDS);
     try {
       await ensureVersionTable(tx, d);
-      const current = await readVersion(tx, d);
+      const todo = missing(await appliedVersions(tx, d));
       const applied: Migration[] = [];
       // On PostgreSQL and SQLite the DDL is transactional: all pending migrations or none.
       // MySQL commits each DDL statement implicitly; the named lock still serializes upgrades.
-      for (const m of pending) {
-        if (m.version <= current) continue;
+      for (const m of todo) {
         for (const sql of m.up(d)) await tx.run(sql);
         await tx.run(
           `INSERT INTO ${d.id(VERSION_TABLE)} (${d.id('version')}, ${d.id('name')}, ${d.id('applied_at')}) VALUES (?, ?, ?)`,
