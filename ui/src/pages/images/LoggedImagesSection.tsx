@@ -30,7 +30,7 @@ export function LoggedImagesSection({
   const sources = (images.data ?? []).filter((s) => s.images.length > 0);
   if (!sources.length) return null;
   return (
-    <div className="panel section" data-testid="logged-images">
+    <div className="panel pad" style={{ marginTop: 16 }} data-testid="logged-images">
       {title && <h2>{title}</h2>}
       <ImageGrid sources={sources} />
     </div>

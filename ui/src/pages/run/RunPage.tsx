@@ -74,7 +74,7 @@ export function RunPage({ params }: { params: Record<string, string> }) {
       {tab === 'overview' ? (
         <RunOverview run={run.data} onChanged={run.reload} />
       ) : tab === 'images' ? (
-        <div className="panel section" data-testid="logged-images">
+        <div className="panel pad" data-testid="logged-images">
           {images.error ? (
             <ErrorBox message={images.error} onRetry={images.reload} />
           ) : !images.data ? (
