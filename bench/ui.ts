@@ -178,7 +178,8 @@ async function allChartsTime(
   const start = Date.now();
   await page.goto(url);
   const drawnPanels = `[...document.querySelectorAll('[data-testid=metric-chart] [data-testid=chart-canvas]')].filter((el) => Number(el.dataset.points) > 0 && el.querySelector('canvas')).length`;
-  await waitInPage(page, `${drawnPanels} > 0`, 300_000);
+  const noError = `(() => { const e = document.querySelector('[data-testid=metric-chart] .error'); if (e) throw new Error(e.textContent); return true; })()`;
+  await waitInPage(page, `${noError} && ${drawnPanels} > 0`, 300_000);
   const first = Date.now() - start;
   await waitInPage(
     page,
