@@ -3,7 +3,10 @@
  *   - an experiment of 10,000 runs (5 params, 5 metrics, 3 tags each) opens with the table
  *     interactive (rows drawn and a click answered) — target ≤ 2 s;
  *   - a chart of 10 runs × 100,000 steps renders — target ≤ 1 s;
- *   - frame times while scrolling the 10,000-run table (p50 / p95 / max).
+ *   - frame times while scrolling the 10,000-run table (p50 / p95 / max);
+ *   - a realistic sweep (303 runs: 3 parents × 100 nested children, 6 metrics × up to 2,000 steps,
+ *     artifacts, a registered model; see _ui-sweep.ts): time to its first rows, and to the charts
+ *     of all 303 runs drawn in every panel.
  * Data is written through the tracking service in-process (createRun + logBatch, the code behind
  * the REST API), 1,000 metric points per batch. BENCH_UI_RUNS / BENCH_UI_STEPS override the sizes.
  */
@@ -16,11 +19,14 @@ import { startServer } from '../src/server/server.js';
 import { defaultServerConfig } from '../src/config/server-config.js';
 import { call, ensureUiBuilt, launchBrowser, newPage, parallel } from '../test/ui/helpers.js';
 import type { TrackingService } from '../src/tracking/tracking-service.js';
+import { seedSweep, SWEEP_METRICS, SWEEP_PARENTS, SWEEP_CHILDREN, SWEEP_MAX_STEPS } from './_ui-sweep.js';
 
 const RUNS = Number(process.env.BENCH_UI_RUNS ?? 10_000);
 const CHART_RUNS = 10;
 const STEPS = Number(process.env.BENCH_UI_STEPS ?? 100_000);
 const REPEAT = 5;
+/** The sweep's measurements are slower (303 runs charted); fewer repeats. */
+const SWEEP_REPEAT = 3;
 
 const ms = (n: number) => `${Math.round(n)} ms`;
 const median = (v: number[]) => percentile(v, 50);
@@ -83,6 +89,22 @@ async function seedHistories(tracking: TrackingService, experimentId: string): P
   return ids;
 }
 
+/**
+ * Waits, checking once per animation frame in the page, until the JavaScript expression
+ * `condition` is true. (The UI's Content-Security-Policy forbids eval, which Playwright's
+ * waitForFunction with a string needs; an evaluated expression is not affected.)
+ */
+async function waitInPage(page: Page, condition: string, timeoutMs = 30_000): Promise<void> {
+  await page.evaluate(`(async () => {
+    const t0 = performance.now();
+    for (;;) {
+      if (${condition}) return;
+      if (performance.now() - t0 > ${timeoutMs}) throw new Error('timed out waiting for ' + ${JSON.stringify(condition)});
+      await new Promise((r) => requestAnimationFrame(r));
+    }
+  })()`);
+}
+
 /** Navigation → first row drawn → a checkbox click answered (selection bar shown). */
 interface Split {
   /** Duration of the API request (network + server), ms. */
@@ -106,9 +128,7 @@ async function openTable(
 ): Promise<{ rows: number; interactive: number; click: number } & Split> {
   const start = Date.now();
   await page.goto(url);
-  await page.waitForFunction(`document.querySelector('[data-testid=run-row]') !== null`, undefined, {
-    polling: 'raf',
-  });
+  await waitInPage(page, `document.querySelector('[data-testid=run-row]') !== null`);
   const rows = Date.now() - start;
   const parts = await split(page, 'runs/search');
   // A real click on the first row's checkbox, timed in the page until the selection bar shows.
@@ -124,10 +144,9 @@ async function openTable(
 async function chartTime(page: Page, url: string): Promise<number> {
   const start = Date.now();
   await page.goto(url);
-  await page.waitForFunction(
+  await waitInPage(
+    page,
     `(() => { const el = document.querySelector('[data-metric=loss] [data-testid=chart-canvas]'); return el && Number(el.dataset.points) > 0 && el.querySelector('canvas'); })()`,
-    undefined,
-    { timeout: 30_000, polling: 'raf' },
   );
   return Date.now() - start;
 }
@@ -138,13 +157,42 @@ async function chartSwitchTime(page: Page, tableUrl: string): Promise<{ total: n
   await page.locator('[data-testid=run-row]').first().waitFor();
   const start = Date.now();
   await page.click('[data-testid=view-charts]');
-  await page.waitForFunction(
+  await waitInPage(
+    page,
     `(() => { const el = document.querySelector('[data-metric=loss] [data-testid=chart-canvas]'); return el && Number(el.dataset.points) > 0; })()`,
-    undefined,
-    { timeout: 30_000, polling: 'raf' },
   );
   const total = Date.now() - start;
   return { total, ...(await split(page, 'get-history-sampled')) };
+}
+
+/** Navigation → the charts of every selected run drawn in all panels (none showing an error). */
+async function allChartsTime(
+  page: Page,
+  url: string,
+  panels: number,
+): Promise<{ first: number; ms: number; requests: number }> {
+  let requests = 0;
+  page.on('request', (r) => {
+    if (r.url().includes('get-history-sampled')) requests++;
+  });
+  const start = Date.now();
+  await page.goto(url);
+  const drawnPanels = `[...document.querySelectorAll('[data-testid=metric-chart] [data-testid=chart-canvas]')].filter((el) => Number(el.dataset.points) > 0 && el.querySelector('canvas')).length`;
+  const noError = `(() => { const e = document.querySelector('[data-testid=metric-chart] .error'); if (e) throw new Error(e.textContent); return true; })()`;
+  await waitInPage(page, `${noError} && ${drawnPanels} > 0`, 300_000);
+  const first = Date.now() - start;
+  await waitInPage(
+    page,
+    `(() => {
+      const error = document.querySelector('[data-testid=metric-chart] .error');
+      if (error) throw new Error(error.textContent);
+      const drawn = [...document.querySelectorAll('[data-testid=metric-chart] [data-testid=chart-canvas]')]
+        .filter((el) => Number(el.dataset.points) > 0 && el.querySelector('canvas'));
+      return drawn.length >= ${panels};
+    })()`,
+    300_000,
+  );
+  return { first, ms: Date.now() - start, requests };
 }
 
 async function scrollFrames(page: Page): Promise<number[]> {
@@ -231,6 +279,32 @@ export async function run(): Promise<string> {
       apiPoints = res.metrics.length;
     }
 
+    // The sweep: first rows, then the charts of all 303 runs (every panel drawn; the viewport is
+    // tall enough for the six panels, which mount only when near the screen).
+    t = Date.now();
+    const sweep = await seedSweep(base, server.ctx.tracking);
+    const seedSweepMs = Date.now() - t;
+    const sweepRows: number[] = [];
+    const sweepCharts: { first: number; ms: number; requests: number }[] = [];
+    for (let i = 0; i < SWEEP_REPEAT; i++) {
+      const page = await newPage(browser);
+      const s0 = Date.now();
+      await page.goto(`${base}/experiments/${sweep.experimentId}`);
+      await waitInPage(page, `document.querySelector('[data-testid=run-row]') !== null`);
+      sweepRows.push(Date.now() - s0);
+      await page.context().close();
+      const chartsPage = await newPage(browser);
+      await chartsPage.setViewportSize({ width: 1440, height: 1800 });
+      sweepCharts.push(
+        await allChartsTime(
+          chartsPage,
+          `${base}/experiments/${sweep.experimentId}?view=charts&sel=${sweep.runIds.join(',')}`,
+          SWEEP_METRICS.length,
+        ),
+      );
+      await chartsPage.context().close();
+    }
+
     const loadAfter = loadavg()[0]!;
     const rowsMed = median(opens.map((o) => o.rows));
     const interMed = median(opens.map((o) => o.interactive));
@@ -255,6 +329,11 @@ export async function run(): Promise<string> {
       `| … of which the get-history-sampled request (network + server) | ${ms(median(switches.map((x) => x.request)))} | ${switches.map((x) => Math.round(x.request)).join(', ')} | |`,
       `| … of which the UI after the data arrived (parse, build series, uPlot draw) | ${ms(median(switches.map((x) => x.client)))} | ${switches.map((x) => Math.round(x.client)).join(', ')} | |`,
       `| get-history-sampled for those 10 runs (max_points=1000 → ${apiPoints.toLocaleString('en-US')} points) | ${ms(median(apiTimes))} | ${apiTimes.map((x) => Math.round(x)).join(', ')} | |`,
+      `| sweep of ${sweep.runIds.length} runs: navigation → first rows drawn | ${ms(median(sweepRows))} | ${sweepRows.join(', ')} | |`,
+      `| sweep: charts of all ${sweep.runIds.length} runs, navigation → first panel drawn | ${ms(median(sweepCharts.map((c) => c.first)))} | ${sweepCharts.map((c) => c.first).join(', ')} | |`,
+      `| sweep: charts of all ${sweep.runIds.length} runs, navigation → all ${SWEEP_METRICS.length} panels drawn (${sweepCharts[0]!.requests} get-history-sampled requests) | ${ms(median(sweepCharts.map((c) => c.ms)))} | ${sweepCharts.map((c) => c.ms).join(', ')} | |`,
+      '',
+      `Sweep: ${SWEEP_PARENTS} parent runs × ${SWEEP_CHILDREN} nested children, 4 params, ${SWEEP_METRICS.length} metrics × 500–${SWEEP_MAX_STEPS.toLocaleString('en-US')} steps (${sweep.points.toLocaleString('en-US')} points), 2 artifacts per child, 1 registered model version; seeded in ${(seedSweepMs / 1000).toFixed(1)} s. Charts at 1440×1800 so that all six panels are mounted.`,
       '',
       `Table scroll (${frames.length} animation frames scrolling 150 px each, infinite scroll loading pages meanwhile; ${loaded.replace(' — scroll for more', '')} at the end):`,
       `frame time p50 ${percentile(frames, 50).toFixed(1)} ms, p95 ${percentile(frames, 95).toFixed(1)} ms, max ${Math.max(...frames).toFixed(1)} ms;`,

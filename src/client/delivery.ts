@@ -86,6 +86,24 @@ export async function deleteReceipts(
   );
 }
 
+/**
+ * Deletes every receipt tag `writer` left on a run (the slots are read from the run's tags, so a
+ * spool that no longer lists its delivered batches still finds them). Used once a replayed run has
+ * ended with nothing pending; resolves with an error naming the tags left, if any.
+ */
+export async function deleteWriterReceipts(
+  client: TrackingClient,
+  runId: string,
+  writer: string,
+): Promise<MlflowError | undefined> {
+  const prefix = receiptKey(writer, 0).slice(0, -1);
+  const slots = [...(await fetchReceipts(client, runId)).keys()]
+    .filter((key) => key.startsWith(prefix))
+    .map((key) => Number(key.slice(prefix.length)))
+    .filter((slot) => Number.isInteger(slot));
+  return deleteReceipts(client, runId, writer, slots);
+}
+
 /** 4xx answers are the caller's mistake and final; anything else may succeed later. */
 export function isPermanent(err: unknown): err is HttpError {
   return err instanceof HttpError && err.status >= 400 && err.status < 500 && err.status !== 429;
@@ -95,6 +113,8 @@ export interface ReplayResult {
   delivered: number;
   skippedAsDelivered: number;
   rejected: { id: number; error: string }[];
+  /** True when this replay delivered the run's end (its receipts may then be deleted). */
+  ended: boolean;
   /** Set when replay stopped because the server became unreachable again. */
   interrupted?: Error;
 }
@@ -106,7 +126,7 @@ export interface ReplayResult {
 export async function replaySpool(client: TrackingClient, spool: Spool): Promise<ReplayResult> {
   const runId = spool.header.run_id;
   const writer = spool.header.writer;
-  const result: ReplayResult = { delivered: 0, skippedAsDelivered: 0, rejected: [] };
+  const result: ReplayResult = { delivered: 0, skippedAsDelivered: 0, rejected: [], ended: false };
   let receipts: Map<string, number> | undefined;
   while (spool.pending.length > 0) {
     const entry: SpoolEntry = spool.pending[0]!;
@@ -114,6 +134,7 @@ export async function replaySpool(client: TrackingClient, spool: Spool): Promise
       if (entry.t === 'end') {
         await client.updateRun(runId, { status: entry.status as 'FINISHED', end_time: entry.end_time });
         spool.ack(entry.id);
+        result.ended = true;
         continue;
       }
       if (entry.uncertain) {

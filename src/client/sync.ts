@@ -3,7 +3,7 @@
  * (used by `cairn sync`). Spools owned by a live process are skipped: that process replays them.
  */
 import { Spool, defaultSpoolDir } from './spool.js';
-import { replaySpool } from './delivery.js';
+import { deleteWriterReceipts, replaySpool } from './delivery.js';
 import { TrackingClient } from './tracking-client.js';
 
 export interface SpoolSummary {
@@ -27,11 +27,19 @@ export interface SyncReport {
     rejectedNow: number;
     error?: string;
     removed: boolean;
+    /** Receipt tags deleted from the run after its end was delivered. */
+    receiptsDeleted: boolean;
   })[];
 }
 
 /** The outcome counts of a spool that was skipped (unreadable or in use): nothing happened to it. */
-const UNTOUCHED = { delivered: 0, skippedAsDelivered: 0, rejectedNow: 0, removed: false } as const;
+const UNTOUCHED = {
+  delivered: 0,
+  skippedAsDelivered: 0,
+  rejectedNow: 0,
+  removed: false,
+  receiptsDeleted: false,
+} as const;
 
 /** Summaries of the spool files in `dir` (nothing is sent). */
 export function listSpools(dir = defaultSpoolDir()): SpoolSummary[] {
@@ -115,14 +123,25 @@ export async function syncSpools(options: SyncOptions = {}): Promise<SyncReport>
       }
       try {
         const result = await replaySpool(client, spool);
+        // Once the run's end is delivered with nothing pending, the receipts have done their job.
+        let receiptsError: string | undefined;
+        let receiptsDeleted = false;
+        if (result.ended && !result.interrupted && spool.pending.length === 0) {
+          const left = await deleteWriterReceipts(client, summary.runId, spool.header.writer).catch(
+            (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+          );
+          receiptsDeleted = !left;
+          receiptsError = left?.message;
+        }
         const removed = !result.interrupted && spool.removeIfDone();
         report.spools.push({
           ...summary,
           delivered: result.delivered,
           skippedAsDelivered: result.skippedAsDelivered,
           rejectedNow: result.rejected.length,
-          error: result.interrupted?.message,
+          error: result.interrupted?.message ?? receiptsError,
           removed,
+          receiptsDeleted,
           pendingEntries: spool.pending.length,
           pendingRecords: spool.pendingRecords,
           rejected: spool.rejected,

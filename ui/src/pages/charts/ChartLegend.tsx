@@ -1,6 +1,7 @@
 /**
- * The charts' legend: one entry per run; clicking an entry hides or shows that run in every panel.
- * A long legend (hundreds of runs) starts collapsed to its first entries and can be searched.
+ * The charts' legend: one entry per run; clicking an entry hides or shows that run in every panel,
+ * its pin button pins it (drawn thicker, on top, listed first). A long legend (hundreds of runs)
+ * starts collapsed to its first entries and can be searched.
  */
 import { useState } from 'react';
 import type { ChartRun } from './chart-data';
@@ -12,9 +13,15 @@ interface Props {
   hidden: ReadonlySet<string>;
   onToggle(id: string): void;
   onShowAll(): void;
+  /** Pinned runs, and how to pin or unpin one (absent: entries have no pin button, e.g. groups). */
+  pinned?: ReadonlySet<string>;
+  onPin?(id: string): void;
 }
 
-export function ChartLegend({ runs, hidden, onToggle, onShowAll }: Props) {
+export function ChartLegend({ runs: given, hidden, onToggle, onShowAll, pinned, onPin }: Props) {
+  const runs = pinned?.size
+    ? [...given.filter((r) => pinned.has(r.id)), ...given.filter((r) => !pinned.has(r.id))]
+    : given;
   const [expanded, setExpanded] = useState(false);
   const [q, setQ] = useState('');
   const long = runs.length > LEGEND_COLLAPSED;
@@ -47,19 +54,34 @@ export function ChartLegend({ runs, hidden, onToggle, onShowAll }: Props) {
       <div className="legend row">
         {shown.map((r) => {
           const off = hidden.has(r.id);
+          const isPinned = pinned?.has(r.id) ?? false;
           return (
-            <button
-              key={r.id}
-              className={`legend-item small ${off ? 'off' : ''}`}
-              onClick={() => onToggle(r.id)}
-              title={`${r.name} — click to ${off ? 'show' : 'hide'}`}
-              aria-pressed={!off}
-              data-testid="legend-item"
-              data-run-id={r.id}
-            >
-              <span className="swatch" style={{ background: r.color }} />
-              {r.name}
-            </button>
+            <span key={r.id} className={`legend-entry ${isPinned ? 'pinned' : ''}`}>
+              <button
+                className={`legend-item small ${off ? 'off' : ''}`}
+                onClick={() => onToggle(r.id)}
+                title={`${r.name} — click to ${off ? 'show' : 'hide'}`}
+                aria-pressed={!off}
+                data-testid="legend-item"
+                data-run-id={r.id}
+              >
+                <span className="swatch" style={{ background: r.color }} />
+                {r.name}
+              </button>
+              {onPin && (
+                <button
+                  className="legend-pin small ghost"
+                  onClick={() => onPin(r.id)}
+                  title={isPinned ? `Unpin ${r.name}` : `Pin ${r.name}: thicker, on top, listed first`}
+                  aria-label={isPinned ? `Unpin ${r.name}` : `Pin ${r.name}`}
+                  aria-pressed={isPinned}
+                  data-testid="legend-pin"
+                  data-run-id={r.id}
+                >
+                  {isPinned ? '★' : '☆'}
+                </button>
+              )}
+            </span>
           );
         })}
         {needle && !matching.length && <span className="muted small">No run matches “{q}”.</span>}

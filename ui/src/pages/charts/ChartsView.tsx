@@ -3,13 +3,16 @@ import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useAsync } from '../../app/hooks';
 import { useQuery, useSetQuery } from '../../app/router';
 import { getRun } from '../../api/tracking';
+import { GroupBySelect } from '../../components/GroupBySelect';
 import { EmptyState, ErrorBox } from '../../components/States';
 import { toRow, type RunRow } from '../runs/columns';
 import { type ChartRun, type XMode } from './chart-data';
 import { chartRuns, groupChoices, groupLegend } from './run-groups';
 import { ChartLegend } from './ChartLegend';
+import { ChartRunPicker } from './ChartRunPicker';
 import { LastValueBars } from './LastValueBars';
 import { MetricChart } from './MetricChart';
+import { ParamScatter } from './ParamScatter';
 
 const DEFAULT_RUNS = 10;
 
@@ -35,10 +38,13 @@ export function ChartsView({
   rows,
   selected,
   rowsLoading,
+  onSelect,
 }: {
   rows: RunRow[];
   selected: string[];
   rowsLoading: boolean;
+  /** Chooses the charted runs (the page's selection). */
+  onSelect(ids: string[]): void;
 }) {
   const query = useQuery();
   const setQuery = useSetQuery();
@@ -68,7 +74,22 @@ export function ChartsView({
   const choices = useMemo(() => groupChoices(chartRows), [chartRows]);
   const groupParam = query.get('group');
   const groupBy = groupParam && choices.includes(groupParam) ? groupParam : null;
-  const runs: ChartRun[] = chartRuns(chartRows, groupBy);
+  const pinParam = query.get('pin') ?? '';
+  const pinned = useMemo(() => new Set(pinParam.split(',').filter(Boolean)), [pinParam]);
+  const runs: ChartRun[] = chartRuns(chartRows, groupBy).map((r) =>
+    pinned.has(r.id) && !groupBy ? { ...r, pinned: true } : r,
+  );
+  const togglePin = (id: string) =>
+    setQuery((current) => {
+      const next = new Set((current.get('pin') ?? '').split(',').filter(Boolean));
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return { pin: [...next].join(',') || null };
+    });
+  const paramChoices = choices.filter((c) => c.startsWith('param:')).map((c) => c.slice('param:'.length));
+  const scatterParamQuery = query.get('sp');
+  const scatterParam =
+    scatterParamQuery && paramChoices.includes(scatterParamQuery) ? scatterParamQuery : paramChoices[0];
   const live = chartRows.some((r) => r.run.info.status === 'RUNNING');
   const allMetrics = useMemo(() => {
     const s = new Set<string>();
@@ -84,7 +105,9 @@ export function ChartsView({
     [hidden, groupBy, runs.map((r) => `${r.id}:${r.group}`).join(',')],
   );
   const ignoreOutliers = query.get('outliers') === 'ignore';
-  const bars = query.get('panel') === 'bars';
+  const panelKind = query.get('panel');
+  const bars = panelKind === 'bars';
+  const scatter = panelKind === 'scatter' && Boolean(scatterParam);
   // One zoom for every panel; it resets when the x axis changes meaning.
   const [zoom, setZoom] = useState<[number, number] | null>(null);
   useEffect(() => setZoom(null), [xMode]);
@@ -94,8 +117,12 @@ export function ChartsView({
   return (
     <div data-testid="charts-view">
       <div className="toolbar panel chart-settings">
+        <ChartRunPicker rows={rows} charted={chartRows.map((r) => r.id)} onChange={onSelect} />
+        <span className="muted small" data-testid="charted-count">
+          {selected.length ? `${runs.length} selected runs` : `First ${runs.length} runs`}
+        </span>
         <div className="seg" data-testid="panel-kind">
-          <button className={bars ? '' : 'on'} onClick={() => setQuery({ panel: null })}>
+          <button className={bars || scatter ? '' : 'on'} onClick={() => setQuery({ panel: null })}>
             Lines
           </button>
           <button
@@ -105,7 +132,34 @@ export function ChartsView({
           >
             Last values
           </button>
+          <button
+            className={scatter ? 'on' : ''}
+            onClick={() => setQuery({ panel: 'scatter' })}
+            disabled={!paramChoices.length}
+            title={
+              paramChoices.length ? 'Last value of each metric against a param' : 'These runs have no params'
+            }
+            data-testid="panel-scatter"
+          >
+            Scatter
+          </button>
         </div>
+        {scatter && (
+          <label className="check">
+            against params.
+            <select
+              value={scatterParam}
+              onChange={(e) => setQuery({ sp: e.target.value })}
+              data-testid="scatter-param"
+            >
+              {paramChoices.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <span className="muted small">X axis</span>
         <div className="seg" data-testid="x-axis">
           {(['step', 'wall', 'relative'] as const).map((m) => (
@@ -127,24 +181,14 @@ export function ChartsView({
           />
           Log scale
         </label>
-        <label className="check">
-          Group by
-          <select
-            value={groupBy ?? ''}
-            onChange={(e) => {
-              setHidden(new Set());
-              setQuery({ group: e.target.value || null });
-            }}
-            data-testid="group-by"
-          >
-            <option value="">None</option>
-            {choices.map((c) => (
-              <option key={c} value={c}>
-                {c.replace(':', 's.')}
-              </option>
-            ))}
-          </select>
-        </label>
+        <GroupBySelect
+          value={groupBy}
+          choices={choices}
+          onChange={(next) => {
+            setHidden(new Set());
+            setQuery({ group: next, gfold: null });
+          }}
+        />
         <label className="check" title="Fit the y axis to the 2nd–98th percentile of the values">
           <input
             type="checkbox"
@@ -172,12 +216,6 @@ export function ChartsView({
             {Number(smoothText).toFixed(2)}
           </span>
         </label>
-        <span style={{ flex: 1 }} />
-        <span className="muted small">
-          {selected.length
-            ? `${runs.length} selected runs`
-            : `First ${runs.length} runs — select runs in the table to choose`}
-        </span>
       </div>
       <ChartLegend
         runs={groupBy ? groupLegend(runs) : runs}
@@ -191,6 +229,8 @@ export function ChartsView({
           })
         }
         onShowAll={() => setHidden(new Set())}
+        pinned={groupBy ? undefined : pinned}
+        onPin={groupBy ? undefined : togglePin}
       />
       {allMetrics.length > 0 && (
         <div className="row" style={{ flexWrap: 'wrap', marginBottom: 12, gap: 6 }}>
@@ -239,7 +279,16 @@ export function ChartsView({
               {section.title && <h2 className="section-title">{section.title}</h2>}
               <div className="grid2">
                 {section.keys.map((k) =>
-                  bars ? (
+                  scatter ? (
+                    <ParamScatter
+                      key={k}
+                      metricKey={k}
+                      param={scatterParam!}
+                      runs={runs}
+                      rows={chartRows}
+                      hidden={hiddenRuns}
+                    />
+                  ) : bars ? (
                     <LastValueBars key={k} metricKey={k} runs={runs} rows={chartRows} hidden={hiddenRuns} />
                   ) : (
                     <LazyPanel key={k}>

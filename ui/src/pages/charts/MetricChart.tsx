@@ -88,9 +88,17 @@ export function MetricChart(props: Props) {
   const dark = useIsDark();
   const runIds = allRuns.map((r) => r.id).join(',');
   const hiddenKey = [...(hidden ?? [])].join(',');
-  const runs = useMemo(() => allRuns.filter((r) => !hidden?.has(r.id)), [allRuns, hiddenKey]);
+  // Pinned runs are drawn last, so on top of the others.
+  const runs = useMemo(
+    () =>
+      allRuns
+        .filter((r) => !hidden?.has(r.id))
+        .sort((a, b) => Number(Boolean(a.pinned)) - Number(Boolean(b.pinned))),
+    [allRuns, hiddenKey],
+  );
   const runsKey =
-    runs.map((r) => `${r.id}:${r.name}:${r.color}:${r.group ?? ''}`).join('|') + String(grouped);
+    runs.map((r) => `${r.id}:${r.name}:${r.color}:${r.group ?? ''}:${r.pinned ? 1 : 0}`).join('|') +
+    String(grouped);
   // Zoomed step ranges are fetched at full resolution; time axes zoom within the loaded data.
   const stepZoom = xMode === 'step' ? zoom : null;
 
@@ -194,7 +202,7 @@ export function MetricChart(props: Props) {
               label: r.name,
               stroke: r.color,
               fill: undefined,
-              width: 1.5,
+              width: r.pinned ? 3.5 : 1.5,
               spanGaps: true,
             }))),
       ],
@@ -277,6 +285,12 @@ export function MetricChart(props: Props) {
     plot.current = u;
     el.dataset.ready = '1';
     el.dataset.groups = groups?.map((g) => g.run.name).join('|') ?? '';
+    // The runs drawn, in drawing order (pinned last), and the pinned ones; for tests and assistive tools.
+    el.dataset.drawn = groups ? '' : runs.map((r) => r.id).join(',');
+    el.dataset.pinned = runs
+      .filter((r) => r.pinned)
+      .map((r) => r.id)
+      .join(',');
     return () => {
       u.destroy();
       plot.current = null;

@@ -12,6 +12,8 @@ export interface ChartRun {
   startTime: number;
   /** The run's group (its value of the grouping param or tag) when the view is grouped. */
   group?: string;
+  /** Pinned from the legend: drawn thicker, on top of the other runs. */
+  pinned?: boolean;
 }
 
 /** One group's aggregate at each x: mean line with the min–max band. */

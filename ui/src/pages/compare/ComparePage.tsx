@@ -5,6 +5,7 @@ import { Link, useQuery, useSetQuery } from '../../app/router';
 import { formatDuration, formatTime, runDuration } from '../../app/format';
 import { getExperiment, getRun } from '../../api/tracking';
 import { EmptyState, ErrorBox, Loading, StatusBadge } from '../../components/States';
+import { LoggedImagesSection } from '../images/LoggedImagesSection';
 import { toRow, type RunRow } from '../runs/columns';
 import {
   compareColumns,
@@ -248,6 +249,10 @@ export function ComparePage() {
           )}
         </div>
       </div>
+      <LoggedImagesSection
+        runs={rows.map((r) => ({ id: r.id, name: r.run.info.run_name || r.id.slice(0, 8) }))}
+        title="Images"
+      />
     </div>
   );
 }

@@ -4,6 +4,8 @@ import { Link, useQuery, useSetQuery } from '../../app/router';
 import { getExperiment, getRun } from '../../api/tracking';
 import { ErrorBox, Loading, StatusBadge } from '../../components/States';
 import { NotFoundPage } from '../not-found/NotFoundPage';
+import { ImageGrid } from '../images/ImageGrid';
+import { useLoggedImages } from '../images/LoggedImagesSection';
 import { ArtifactBrowser } from './ArtifactBrowser';
 import { RunOverview } from './RunOverview';
 
@@ -11,8 +13,12 @@ export function RunPage({ params }: { params: Record<string, string> }) {
   const runId = params.runId!;
   const query = useQuery();
   const setQuery = useSetQuery();
-  const tab = query.get('tab') === 'artifacts' ? 'artifacts' : 'overview';
+  const tabParam = query.get('tab');
+  const tab = tabParam === 'artifacts' || tabParam === 'images' ? tabParam : 'overview';
   const run = useAsync((signal) => getRun(runId, signal), [runId]);
+  const runName = run.data?.info.run_name || runId.slice(0, 8);
+  const images = useLoggedImages([{ id: runId, name: runName }]);
+  const imageSources = (images.data ?? []).filter((s) => s.images.length > 0);
   const expId = run.data?.info.experiment_id;
   const experiment = useAsync(
     (signal) => (expId ? getExperiment(expId, signal) : Promise.resolve(undefined)),
@@ -55,9 +61,33 @@ export function RunPage({ params }: { params: Record<string, string> }) {
         >
           Artifacts
         </button>
+        {(imageSources.length > 0 || tab === 'images') && (
+          <button
+            className={tab === 'images' ? 'on' : ''}
+            onClick={() => setQuery({ tab: 'images', path: null })}
+            data-testid="tab-images"
+          >
+            Images
+          </button>
+        )}
       </div>
       {tab === 'overview' ? (
         <RunOverview run={run.data} onChanged={run.reload} />
+      ) : tab === 'images' ? (
+        <div className="panel pad" data-testid="logged-images">
+          {images.error ? (
+            <ErrorBox message={images.error} onRetry={images.reload} />
+          ) : !images.data ? (
+            <Loading label="Loading images…" />
+          ) : imageSources.length ? (
+            <ImageGrid sources={imageSources} />
+          ) : (
+            <p className="muted">
+              No images logged by step. <code>mlflow.log_image(image, key="samples", step=step)</code> logs
+              them.
+            </p>
+          )}
+        </div>
       ) : (
         <ArtifactBrowser runId={runId} />
       )}

@@ -1,14 +1,18 @@
 /** Runs of one or more experiments: table (filter, sort, columns, selection) and charts. */
 import { lazy, Suspense, useCallback, useMemo, useRef, useState } from 'react';
 import { useAsync } from '../../app/hooks';
+import { useQuery, useSetQuery } from '../../app/router';
 import { errorMessage } from '../../api/client';
 import { collectRunIds, getExperiment } from '../../api/tracking';
+import { GroupBySelect } from '../../components/GroupBySelect';
 import { ErrorBox, Loading } from '../../components/States';
+import { groupChoices } from '../charts/run-groups';
 import { NotFoundPage } from '../not-found/NotFoundPage';
 import { ColumnPicker } from './ColumnPicker';
 import { FilterBox } from './FilterBox';
 import { collectKeys, filterKeys, orderByFor, sortLoadedRows } from './columns';
 import { groupRuns, type DisplayRow } from './grouping';
+import { formatFolded, groupTable, isGroupRow, parseFolded, type TableRow } from './table-groups';
 import { RunsEmpty } from './RunsEmpty';
 import { RunsHeader } from './RunsHeader';
 import { RunsTable } from './RunsTable';
@@ -35,21 +39,45 @@ export function RunsPage({ params }: { params: Record<string, string> }) {
   );
   const orderBy = useMemo(() => orderByFor(sortId, sortDir), [sortId, sortDir]);
   const visibleRange = useRef<[number, number]>([0, 50]);
-  const displayRef = useRef<DisplayRow[]>([]);
+  const displayRef = useRef<TableRow[]>([]);
   const search = useRunSearch(
     { experimentIds: ids, filter, orderBy, viewType: deleted ? 'DELETED_ONLY' : 'ACTIVE_ONLY' },
-    () => displayRef.current.slice(...visibleRange.current).map((d) => d.row.id),
+    () =>
+      displayRef.current
+        .slice(...visibleRange.current)
+        .filter((d): d is DisplayRow => !isGroupRow(d))
+        .map((d) => d.row.id),
   );
   const onVisibleRange = useCallback((first: number, last: number) => {
     visibleRange.current = [first, last];
   }, []);
   const keys = useMemo(() => collectKeys(search.rows), [search.rows]);
   const { chosen, choose, columns, resize } = useRunColumns(ids, keys, sortId);
-  const display = useMemo(
-    () => groupRuns(sortLoadedRows(search.rows, sortId, sortDir), expanded),
-    [search.rows, expanded, sortId, sortDir],
+  // Grouping by a param or tag (the same `group` as the charts); collapsed groups in `gfold`.
+  const query = useQuery();
+  const setQuery = useSetQuery();
+  const groupChoicesList = useMemo(() => groupChoices(search.rows), [search.rows]);
+  const groupParam = query.get('group');
+  const groupBy = groupParam && groupChoicesList.includes(groupParam) ? groupParam : null;
+  const foldedParam = query.get('gfold');
+  const folded = useMemo(() => parseFolded(foldedParam), [foldedParam]);
+  const metricKeys = columns.filter((c) => c.kind === 'metric').map((c) => c.key);
+  const tableRows: TableRow[] = useMemo(() => {
+    const sorted = sortLoadedRows(search.rows, sortId, sortDir);
+    return groupBy ? groupTable(sorted, groupBy, metricKeys, folded, expanded) : groupRuns(sorted, expanded);
+  }, [search.rows, expanded, sortId, sortDir, groupBy, folded, metricKeys.join('\n')]);
+  const display = useMemo(() => tableRows.filter((d): d is DisplayRow => !isGroupRow(d)), [tableRows]);
+  displayRef.current = tableRows;
+  const toggleGroup = useCallback(
+    (g: string) =>
+      setQuery((current) => {
+        const next = parseFolded(current.get('gfold'));
+        if (next.has(g)) next.delete(g);
+        else next.add(g);
+        return { gfold: formatFolded(next) };
+      }),
+    [setQuery],
   );
-  displayRef.current = display;
 
   const [allMatching, setAllMatching] = useState<{
     loading: boolean;
@@ -124,6 +152,13 @@ export function RunsPage({ params }: { params: Record<string, string> }) {
           Deleted runs
         </label>
         <span style={{ flex: 1 }} />
+        {view === 'table' && (
+          <GroupBySelect
+            value={groupBy}
+            choices={groupChoicesList}
+            onChange={(next) => setQuery({ group: next, gfold: null })}
+          />
+        )}
         {view === 'table' && <ColumnPicker keys={keys} chosen={chosen} onChange={choose} />}
       </div>
       {search.badQuery && (
@@ -158,7 +193,12 @@ export function RunsPage({ params }: { params: Record<string, string> }) {
       {search.error && !search.badQuery && <ErrorBox message={search.error} onRetry={search.reload} />}
       {view === 'charts' && (selectedIds.length > 0 || !search.loading) ? (
         <Suspense fallback={<Loading label="Loading charts…" />}>
-          <ChartsView rows={search.rows} selected={selectedIds} rowsLoading={search.loading} />
+          <ChartsView
+            rows={search.rows}
+            selected={selectedIds}
+            rowsLoading={search.loading}
+            onSelect={(next) => setSelected(new Set(next))}
+          />
         </Suspense>
       ) : search.loading && !search.rows.length ? (
         <Loading label="Loading runs…" />
@@ -173,7 +213,9 @@ export function RunsPage({ params }: { params: Record<string, string> }) {
         (!search.error || search.badQuery) && (
           <>
             <RunsTable
-              rows={display}
+              rows={tableRows}
+              groupBy={groupBy}
+              onToggleGroup={toggleGroup}
               columns={columns}
               selected={selected}
               expanded={expanded}

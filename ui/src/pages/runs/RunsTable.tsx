@@ -23,6 +23,7 @@ import {
 import { StatusBadge } from '../../components/States';
 import { runUser, type ColumnDef, type RunRow } from './columns';
 import type { DisplayRow } from './grouping';
+import { isGroupRow, type GroupRow, type TableRow } from './table-groups';
 import { MAX_COLUMN_WIDTH, MIN_COLUMN_WIDTH } from './useRunColumns';
 
 export const ROW_HEIGHT = 34;
@@ -30,7 +31,8 @@ const OVERSCAN = 8;
 const CHECK_WIDTH = 40;
 
 interface Props {
-  rows: DisplayRow[];
+  /** Runs, and when the table is grouped, a header row before each group's runs. */
+  rows: TableRow[];
   columns: ColumnDef[];
   selected: ReadonlySet<string>;
   expanded: ReadonlySet<string>;
@@ -49,6 +51,9 @@ interface Props {
   experimentNames?: ReadonlyMap<string, string>;
   /** A column's edge was dragged to a new width. */
   onResize?(id: string, width: number): void;
+  /** What the table is grouped by (`param:optimizer`), when it is. */
+  groupBy?: string | null;
+  onToggleGroup?(group: string): void;
 }
 
 /** The checkbox and run-name columns stay in place when the table scrolls sideways. */
@@ -109,11 +114,26 @@ export function RunsTable(props: Props) {
 
   const template = `${CHECK_WIDTH}px ${columns.map((c) => `${c.width}px`).join(' ')}`;
   const width = CHECK_WIDTH + columns.reduce((s, c) => s + c.width, 0);
-  const allSelected = rows.length > 0 && rows.every((r) => selected.has(r.row.id));
+  const runRows = rows.filter((r): r is DisplayRow => !isGroupRow(r));
+  const allSelected = runRows.length > 0 && runRows.every((r) => selected.has(r.row.id));
 
   const visible = [];
   for (let i = first; i < last; i++) {
     const d = rows[i]!;
+    if (isGroupRow(d)) {
+      visible.push(
+        <GroupHeader
+          key={`group:${d.group}`}
+          g={d}
+          top={i * ROW_HEIGHT}
+          template={template}
+          columns={columns}
+          groupBy={props.groupBy ?? ''}
+          onToggle={props.onToggleGroup}
+        />,
+      );
+      continue;
+    }
     visible.push(
       <Row
         key={d.row.id}
@@ -136,7 +156,7 @@ export function RunsTable(props: Props) {
       ref={scroller}
       onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
       data-testid="runs-table"
-      data-row-count={rows.length}
+      data-row-count={runRows.length}
     >
       <div style={{ width, minWidth: '100%' }}>
         <div className="runs-head" style={{ gridTemplateColumns: template }} role="row">
@@ -187,6 +207,83 @@ export function RunsTable(props: Props) {
         <div style={{ height: total, position: 'relative' }}>{visible}</div>
         {props.loadingMore && <div className="runs-more muted small">Loading more runs…</div>}
       </div>
+    </div>
+  );
+}
+
+/** A group's header row: its value and run count, and mean (min – max) under each metric column. */
+function GroupHeader({
+  g,
+  top,
+  template,
+  columns,
+  groupBy,
+  onToggle,
+}: {
+  g: GroupRow;
+  top: number;
+  template: string;
+  columns: ColumnDef[];
+  groupBy: string;
+  onToggle?(group: string): void;
+}) {
+  const label = groupBy.replace(/^param:/, 'params.').replace(/^tag:/, 'tags.');
+  return (
+    <div
+      className="runs-row group-row"
+      style={{ transform: `translateY(${top}px)`, gridTemplateColumns: template }}
+      role="row"
+      data-testid="group-row"
+      data-group={g.group}
+      data-collapsed={g.collapsed}
+    >
+      <div className="cell check pin" style={{ left: 0 }}>
+        <button
+          className="expander"
+          onClick={() => onToggle?.(g.group)}
+          aria-expanded={!g.collapsed}
+          aria-label={`${g.collapsed ? 'Expand' : 'Collapse'} group ${g.group}`}
+          data-testid="group-toggle"
+        >
+          {g.collapsed ? '▸' : '▾'}
+        </button>
+      </div>
+      {columns.map((c) => {
+        const pinned = PINNED.has(c.id);
+        const stats = c.kind === 'metric' ? g.stats.get(c.key) : undefined;
+        return (
+          <div
+            key={c.id}
+            className={`cell ${c.kind} ${pinned ? 'pin pin-last' : ''}`}
+            style={pinned ? { left: CHECK_WIDTH } : undefined}
+            data-column={c.id}
+          >
+            {c.id === 'attr:run_name' ? (
+              <span className="ellipsis group-title" title={`${label} = ${g.group}`}>
+                <span className="muted">{label} =</span> <strong>{g.group}</strong>{' '}
+                <span className="child-count" data-testid="group-count">
+                  {g.count} {g.count === 1 ? 'run' : 'runs'}
+                </span>
+              </span>
+            ) : stats ? (
+              <span
+                className="num group-stat"
+                title={`mean ${formatNumber(stats.mean)}, min ${formatNumber(stats.min)}, max ${formatNumber(stats.max)} (${stats.n} runs)`}
+                data-testid="group-stat"
+                data-mean={stats.mean}
+                data-min={stats.min}
+                data-max={stats.max}
+              >
+                {formatNumber(stats.mean)}
+                <span className="muted small">
+                  {' '}
+                  {formatNumber(stats.min)}–{formatNumber(stats.max)}
+                </span>
+              </span>
+            ) : null}
+          </div>
+        );
+      })}
     </div>
   );
 }
