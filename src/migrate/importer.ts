@@ -80,7 +80,7 @@ export async function runImport(
       progress?.update(report);
     }
     try {
-      await importLoggedModels(source, target, exp, location, report);
+      await importLoggedModels(source, target, exp, location, report, opts);
     } catch (err) {
       report.fail('logged models', `of experiment ${exp.experimentId}`, err);
     }
@@ -137,6 +137,7 @@ async function importLoggedModels(
   exp: ExperimentRecord,
   experimentLocation: string,
   report: ImportReport,
+  opts: ImportOptions,
 ): Promise<void> {
   for await (const model of source.loggedModels(exp)) {
     try {
@@ -146,8 +147,19 @@ async function importLoggedModels(
         continue;
       }
       const location = under(experimentLocation, 'models', model.modelId, 'artifacts');
+      // Files first, then the row: a model whose copy was interrupted is copied again next time.
+      let files = 0;
+      if (opts.copyArtifacts !== false) {
+        const repo = report.dryRun ? null : target.artifacts(location);
+        for await (const file of source.loggedModelArtifacts(model)) {
+          if (repo) await repo.write(safeArtifactPath(file.path), await file.open());
+          files++;
+        }
+      }
       if (!report.dryRun) await target.store.insertLoggedModel(model, location);
       report.add('logged models');
+      report.add('logged model metric points', model.metrics?.length ?? 0);
+      report.add('artifact files', files);
     } catch (err) {
       report.fail('logged models', model.modelId, err);
     }
