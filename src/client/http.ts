@@ -255,7 +255,10 @@ export async function readAll(stream: Readable, maxBytes = Infinity): Promise<Bu
     size += buf.length;
     if (size > maxBytes) {
       stream.destroy();
-      throw new MlflowError(`The answer is larger than ${maxBytes} bytes: not read.`, 'INVALID_PARAMETER_VALUE');
+      throw new MlflowError(
+        `The answer is larger than ${maxBytes} bytes: not read.`,
+        'INVALID_PARAMETER_VALUE',
+      );
     }
     chunks.push(buf);
   }

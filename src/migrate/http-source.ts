@@ -143,7 +143,8 @@ export class HttpSource implements MigrationSource {
 
   artifacts(run: RunRecord): AsyncIterable<ArtifactFile> {
     return this.walk(
-      (dir, page_token) => this.get('artifacts/list', { run_id: run.runId, path: dir || undefined, page_token }),
+      (dir, page_token) =>
+        this.get('artifacts/list', { run_id: run.runId, path: dir || undefined, page_token }),
       (path) => this.download('/get-artifact', { run_id: run.runId, path }),
     );
   }

@@ -327,8 +327,7 @@ export class MlflowFileSource implements MigrationSource {
   loggedModelArtifacts(model: LoggedModelRecord): AsyncIterable<ArtifactFile> {
     const fromUri = localPath(model.artifactLocation);
     const metaDir = this.modelDirs.get(model.modelId);
-    const dir =
-      fromUri && existsSync(fromUri) ? fromUri : metaDir ? join(metaDir, 'artifacts') : null;
+    const dir = fromUri && existsSync(fromUri) ? fromUri : metaDir ? join(metaDir, 'artifacts') : null;
     if (!dir || !existsSync(dir)) return (async function* () {})();
     return walkRepository(new LocalArtifactRepository(dir));
   }

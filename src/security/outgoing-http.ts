@@ -235,7 +235,10 @@ export function guardedAgent(
     const host = stripBrackets(String(args.hostname ?? args.host ?? '').toLowerCase());
     const named = compiled.names.has(host);
     if (isIP(host) && !named && !addressAllowed(host, compiled)) {
-      callback?.(new OutgoingTargetRefused(`${host} is not a public address and not the named server`), null!);
+      callback?.(
+        new OutgoingTargetRefused(`${host} is not a public address and not the named server`),
+        null!,
+      );
       return undefined;
     }
     const socket = create(args, callback) as Socket | null | undefined;
