@@ -8,8 +8,6 @@
  * measurements are taken on a server started from there too, side by side, for a before/after
  * comparison in one run.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import http from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
@@ -17,6 +15,7 @@ import { join } from 'node:path';
 import { saveModel } from '../src/models/save.js';
 import { threeInputModel } from '../test/models/helpers/onnx-builder.js';
 import { machineLine } from './machine.js';
+import { startServer } from './models.js';
 
 const root = join(import.meta.dirname, '..');
 const MiB = 1024 * 1024;
@@ -24,43 +23,6 @@ const MiB = 1024 * 1024;
 async function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
   const text = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(text)?.[1] ?? 0);
-}
-
-async function startServer(checkout: string, modelDir: string, rows: number) {
-  const child = spawn(
-    process.execPath,
-    [
-      join(checkout, 'bin', 'cairn.js'),
-      'models',
-      'serve',
-      '-m',
-      modelDir,
-      '-p',
-      '0',
-      '--max-request-bytes',
-      String(80 * MiB),
-      '--max-request-rows',
-      String(rows),
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'], cwd: checkout },
-  );
-  let err = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = / at (http:\/\/[^\s]+) \(/.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));
-  });
-  return {
-    url,
-    pid: child.pid!,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
-  };
 }
 
 /** A `dataframe_split` body of about `bytes` bytes; returns it with its number of rows. */
@@ -114,7 +76,11 @@ async function measure(
   payload: Buffer,
   maxRows: number,
 ): Promise<Measure> {
-  const server = await startServer(checkout, modelDir, maxRows);
+  const server = await startServer(
+    modelDir,
+    ['--max-request-bytes', String(80 * MiB), '--max-request-rows', String(maxRows)],
+    join(checkout, 'bin', 'cairn.js'),
+  );
   try {
     // Warm-up: code paths loaded and the model run once.
     await post(

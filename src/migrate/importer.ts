@@ -11,7 +11,7 @@ import type { ExperimentRecord, RegisteredModelData, RunRecord } from '../entiti
 import type { ImportStore } from '../store/import-store.js';
 import { invalidParam } from '../errors.js';
 import { ImportReport, Progress } from './report.js';
-import type { MigrationSource } from './source.js';
+import type { ArtifactFile, MigrationSource } from './source.js';
 
 export interface ImportTarget {
   store: ImportStore;
@@ -96,6 +96,19 @@ export async function runImport(
   return report;
 }
 
+/** Copies `files` into `repo` (only counts them without one, for a dry run); returns how many. */
+async function copyFiles(
+  files: AsyncIterable<ArtifactFile>,
+  repo: ArtifactRepository | null,
+): Promise<number> {
+  let n = 0;
+  for await (const file of files) {
+    if (repo) await repo.write(safeArtifactPath(file.path), await file.open());
+    n++;
+  }
+  return n;
+}
+
 async function importRun(
   source: MigrationSource,
   target: ImportTarget,
@@ -112,14 +125,10 @@ async function importRun(
     return;
   }
   const artifactUri = under(experimentLocation, run.runId, 'artifacts');
-  let files = 0;
-  if (opts.copyArtifacts !== false) {
-    const repo = report.dryRun ? null : target.artifacts(artifactUri);
-    for await (const file of source.artifacts(run)) {
-      if (repo) await repo.write(safeArtifactPath(file.path), await file.open());
-      files++;
-    }
-  }
+  const files =
+    opts.copyArtifacts === false
+      ? 0
+      : await copyFiles(source.artifacts(run), report.dryRun ? null : target.artifacts(artifactUri));
   let points = 0;
   if (report.dryRun) {
     for await (const batch of source.metrics(run)) points += batch.length;
@@ -148,14 +157,13 @@ async function importLoggedModels(
       }
       const location = under(experimentLocation, 'models', model.modelId, 'artifacts');
       // Files first, then the row: a model whose copy was interrupted is copied again next time.
-      let files = 0;
-      if (opts.copyArtifacts !== false) {
-        const repo = report.dryRun ? null : target.artifacts(location);
-        for await (const file of source.loggedModelArtifacts(model)) {
-          if (repo) await repo.write(safeArtifactPath(file.path), await file.open());
-          files++;
-        }
-      }
+      const files =
+        opts.copyArtifacts === false
+          ? 0
+          : await copyFiles(
+              source.loggedModelArtifacts(model),
+              report.dryRun ? null : target.artifacts(location),
+            );
       if (!report.dryRun) await target.store.insertLoggedModel(model, location);
       report.add('logged models');
       report.add('logged model metric points', model.metrics?.length ?? 0);

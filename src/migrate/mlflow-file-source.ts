@@ -391,48 +391,44 @@ async function* modelDirs(dir: string): AsyncIterable<string> {
   }
 }
 
-async function* metricLines(key: string, file: string): AsyncIterable<MetricPoint> {
+/**
+ * The points of a metric file, one per non-empty line of space-separated fields
+ * (`timestamp value step` for runs; logged models add `run_id [dataset_name dataset_digest]`).
+ */
+async function* pointLines<T>(
+  file: string,
+  expected: string,
+  point: (fields: string[]) => T,
+): AsyncIterable<T> {
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   let n = 0;
   for await (const line of lines) {
     n++;
     if (!line.trim()) continue;
-    const [ts, value, step] = line.trim().split(/\s+/);
     try {
-      yield {
-        key,
-        timestamp: Number(ts),
-        value: parsePythonFloat(value ?? ''),
-        step: step === undefined ? 0 : Number(step),
-      };
+      yield point(line.trim().split(/\s+/));
     } catch {
-      throw invalidParam(`${file}:${n}: expected 'timestamp value step', got '${line.slice(0, 100)}'.`);
+      throw invalidParam(`${file}:${n}: expected '${expected}', got '${line.slice(0, 100)}'.`);
     }
   }
 }
 
-/** A logged model's metric file: `timestamp value step run_id [dataset_name dataset_digest]`. */
-async function* modelMetricLines(key: string, file: string): AsyncIterable<LoggedModelMetricPoint> {
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  let n = 0;
-  for await (const line of lines) {
-    n++;
-    if (!line.trim()) continue;
-    const [ts, value, step, runId, datasetName, datasetDigest] = line.trim().split(/\s+/);
-    try {
-      yield {
-        key,
-        timestamp: Number(ts),
-        value: parsePythonFloat(value ?? ''),
-        step: step === undefined ? 0 : Number(step),
-        runId: runId ?? '',
-        datasetName: datasetName ?? '',
-        datasetDigest: datasetDigest ?? '',
-      };
-    } catch {
-      throw invalidParam(
-        `${file}:${n}: expected 'timestamp value step run_id [dataset_name dataset_digest]', got '${line.slice(0, 100)}'.`,
-      );
-    }
-  }
+const metricPoint = (key: string, [ts, value, step]: string[]): MetricPoint => ({
+  key,
+  timestamp: Number(ts),
+  value: parsePythonFloat(value ?? ''),
+  step: step === undefined ? 0 : Number(step),
+});
+
+function metricLines(key: string, file: string): AsyncIterable<MetricPoint> {
+  return pointLines(file, 'timestamp value step', (f) => metricPoint(key, f));
+}
+
+function modelMetricLines(key: string, file: string): AsyncIterable<LoggedModelMetricPoint> {
+  return pointLines(file, 'timestamp value step run_id [dataset_name dataset_digest]', (f) => ({
+    ...metricPoint(key, f),
+    runId: f[3] ?? '',
+    datasetName: f[4] ?? '',
+    datasetDigest: f[5] ?? '',
+  }));
 }
