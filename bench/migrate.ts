@@ -76,6 +76,7 @@ function syntheticSource(runs: number): MigrationSource {
     },
     async *artifacts() {},
     async *loggedModels() {},
+    async *loggedModelArtifacts() {},
     async *registeredModels() {},
     close: () => Promise.resolve(),
   };

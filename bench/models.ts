@@ -31,11 +31,13 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function startServer(
+/** Starts `cairn models serve` (of this checkout, or of the one whose `bin/cairn.js` is `cli`). */
+export async function startServer(
   modelDir: string,
   extra: string[],
+  cli = CLI,
 ): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [CLI, 'models', 'serve', '-m', modelDir, '-p', '0', ...extra], {
+  const child = spawn(process.execPath, [cli, 'models', 'serve', '-m', modelDir, '-p', '0', ...extra], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';

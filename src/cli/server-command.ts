@@ -227,6 +227,11 @@ export function serverCommand(): Command {
       '--webhook-allowed-hosts <list>',
       'comma-separated hosts, IPs or CIDR ranges that webhooks may reach although they are not public (default: none)',
     )
+    .option('--max-json-body <bytes>', 'largest JSON request body of the API, in bytes (default: 1048576)')
+    .option(
+      '--json-body-limits <list>',
+      'per-route JSON body limits, route=bytes, comma-separated (e.g. runs/log-inputs=8388608)',
+    )
     .addHelpText(
       'after',
       `
@@ -247,6 +252,7 @@ Examples:
   $ cairn server --auth --oidc-issuer https://login.example.com/ --oidc-audience cairn \\
       --oidc-jwks-uri https://login.example.com/.well-known/jwks.json
   $ cairn server --webhook-allowed-hosts ci.internal,10.20.0.0/16   # webhooks to internal receivers
+  $ cairn server --max-json-body 524288 --json-body-limits runs/log-batch=2097152,runs/log-inputs=8388608
 
 Webhook secrets are encrypted with CAIRN_SECRET_KEY (every instance needs the same one; the
 SQLite default creates <db file>.secret-key if it is unset). Operators: /health (liveness),

@@ -59,6 +59,10 @@ export interface TransportOptions {
   maxSockets?: number;
   /** Reuse connections between requests (default true; false opens one connection per request). */
   keepAlive?: boolean;
+  /** The agent to connect with (e.g. one that checks every address it connects to). */
+  agent?: http.Agent;
+  /** Largest JSON answer read, in bytes (default: no limit). */
+  maxResponseBytes?: number;
 }
 
 export interface RequestOptions {
@@ -111,6 +115,7 @@ export class HttpTransport {
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly headers: Record<string, string>;
+  private readonly maxResponseBytes: number;
 
   constructor(baseUrl: string, options: TransportOptions = {}) {
     this.baseUrl = normalizeBaseUrl(baseUrl);
@@ -120,7 +125,8 @@ export class HttpTransport {
       maxSockets: options.maxSockets ?? 16,
       keepAliveMsecs: 1000,
     };
-    this.agent = isHttps ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.agent = options.agent ?? (isHttps ? new https.Agent(agentOptions) : new http.Agent(agentOptions));
+    this.maxResponseBytes = options.maxResponseBytes ?? Infinity;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.timeoutMs = options.timeoutMs ?? 60_000;
     // Credentials from the environment or ~/.mlflow/credentials, unless the caller gives its own.
@@ -149,7 +155,15 @@ export class HttpTransport {
       retry: options.retry,
       timeoutMs: options.timeoutMs,
     });
-    const text = (await readAll(res.body)).toString('utf8');
+    if (res.status >= 300 && res.status < 400) {
+      res.body.resume();
+      throw new HttpError(
+        `${url.origin} answered ${res.status} (a redirect${res.headers.location ? ` to ${String(res.headers.location).slice(0, 200)}` : ''}); redirects are not followed: use the final address.`,
+        'INVALID_PARAMETER_VALUE',
+        res.status,
+      );
+    }
+    const text = (await readAll(res.body, this.maxResponseBytes)).toString('utf8');
     if (res.status >= 200 && res.status < 300) return (text ? JSON.parse(text) : {}) as T;
     throw errorFromResponse(res.status, text);
   }
@@ -233,10 +247,21 @@ export class HttpTransport {
   }
 }
 
-export async function readAll(stream: Readable): Promise<Buffer> {
+export async function readAll(stream: Readable, maxBytes = Infinity): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream)
-    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  let size = 0;
+  for await (const chunk of stream) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buf.length;
+    if (size > maxBytes) {
+      stream.destroy();
+      throw new MlflowError(
+        `The answer is larger than ${maxBytes} bytes: not read.`,
+        'INVALID_PARAMETER_VALUE',
+      );
+    }
+    chunks.push(buf);
+  }
   return Buffer.concat(chunks);
 }
 

@@ -10,6 +10,7 @@ import { defaultServerConfig, SERVER_DEFAULTS, type ServerConfig } from './serve
 import type { AuthOptions } from './auth-config.js';
 import { resolveAuthConfig } from './resolve-auth-config.js';
 import { parseAllowedHostList } from './allowed-hosts.js';
+import { jsonBodyBytes, parseJsonBodyLimits } from './json-body-limits.js';
 
 /** The `cairn server` options as commander hands them over (strings and switches). */
 export interface ServerOptions extends AuthOptions, NetworkOptions {
@@ -24,6 +25,8 @@ export interface ServerOptions extends AuthOptions, NetworkOptions {
   workers?: string;
   webhookAllowedHosts?: string;
   dbPoolSize?: string;
+  maxJsonBody?: string;
+  jsonBodyLimits?: string;
 }
 
 const HAS_SCHEME = /^[a-z][\w+.-]+:\/\//i;
@@ -56,6 +59,13 @@ export function resolveServerConfig(
     artifactsDestination,
     serveArtifacts,
     artifactsOnly: flag(opts.artifactsOnly, 'ARTIFACTS_ONLY', env) ?? false,
+    maxBodyBytes:
+      jsonBodyBytes(setting(opts.maxJsonBody, 'MAX_JSON_BODY', env), '--max-json-body') ??
+      SERVER_DEFAULTS.maxBodyBytes,
+    jsonBodyLimits: parseJsonBodyLimits(
+      setting(opts.jsonBodyLimits, 'JSON_BODY_LIMITS', env),
+      '--json-body-limits',
+    ),
     truncateLongValues:
       parseBoolean(setting(undefined, 'TRUNCATE_LONG_VALUES', env), 'TRUNCATE_LONG_VALUES') ?? true,
     modelVersionSourcePattern: pattern(

@@ -48,6 +48,8 @@ export interface ServerConfig {
   uiDir?: string;
   /** Largest accepted JSON request body, in bytes (routes that need more say so in src/security/). */
   maxBodyBytes: number;
+  /** Per-route JSON body limits in bytes, by endpoint path (`runs/log-batch`); they win over the rest. */
+  jsonBodyLimits: Record<string, number>;
   /** Over-long param and tag values are truncated (MLflow's default) rather than refused. */
   truncateLongValues: boolean;
   /** A regular expression every model version source must match; undefined accepts all. */
@@ -97,6 +99,7 @@ export function defaultServerConfig(overrides: Partial<ServerConfig> = {}): Serv
     serveArtifacts,
     artifactsOnly: false,
     maxBodyBytes: SERVER_DEFAULTS.maxBodyBytes,
+    jsonBodyLimits: {},
     truncateLongValues: true,
     ...overrides,
     webhooks: { ...SERVER_DEFAULTS.webhooks, ...overrides.webhooks },

@@ -57,6 +57,15 @@ export interface LoggedModelRecord {
   statusMessage: string;
   params: Param[];
   tags: Tag[];
+  /** Metrics logged against the model (absent in exports written before they were carried). */
+  metrics?: LoggedModelMetricPoint[];
+}
+
+/** A metric point of a logged model: which run logged it, on which dataset (empty when none). */
+export interface LoggedModelMetricPoint extends MetricPoint {
+  runId: string;
+  datasetName: string;
+  datasetDigest: string;
 }
 
 export interface ModelVersionData {

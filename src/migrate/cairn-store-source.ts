@@ -12,11 +12,12 @@ import type {
   RegisteredModelData,
   RunRecord,
 } from '../entities/migration.js';
-import type { Experiment, Run } from '../entities/tracking.js';
+import type { Experiment, LoggedModel, Run } from '../entities/tracking.js';
 import type { Filter } from '../search/ast.js';
 import type { RegisteredModelRecord, RegistryStore } from '../store/registry-store.js';
 import type { TrackingStore } from '../store/tracking-store.js';
 import { walkRepository } from './artifact-walk.js';
+import { decodeValue } from './dump-format.js';
 import type { ArtifactFile, MigrationSource } from './source.js';
 import { parseOrderByList } from '../search/index.js';
 
@@ -53,6 +54,35 @@ export function runRecord(r: Run): RunRecord {
     datasets: r.inputs.dataset_inputs ?? [],
     modelInputs: (r.inputs.model_inputs ?? []).map((m) => m.model_id),
     modelOutputs: (r.outputs?.model_outputs ?? []).map((m) => ({ modelId: m.model_id, step: m.step ?? 0 })),
+  };
+}
+
+/** A logged model as the REST API and the store give it (with every metric point logged against it). */
+export function loggedModelRecord(m: LoggedModel): LoggedModelRecord {
+  const i = m.info;
+  return {
+    modelId: i.model_id,
+    experimentId: i.experiment_id,
+    name: i.name,
+    artifactLocation: i.artifact_uri,
+    creationTime: Number(i.creation_timestamp_ms),
+    lastUpdatedTime: Number(i.last_updated_timestamp_ms),
+    status: i.status,
+    lifecycleStage: 'active',
+    modelType: i.model_type ?? '',
+    sourceRunId: i.source_run_id ?? '',
+    statusMessage: i.status_message ?? '',
+    params: m.data?.params ?? [],
+    tags: i.tags ?? [],
+    metrics: (m.data?.metrics ?? []).map((p) => ({
+      key: p.key,
+      value: decodeValue(p.value),
+      timestamp: Number(p.timestamp),
+      step: Number(p.step ?? 0),
+      runId: p.run_id ?? '',
+      datasetName: p.dataset_name ?? '',
+      datasetDigest: p.dataset_digest ?? '',
+    })),
   };
 }
 
@@ -137,26 +167,13 @@ export class CairnStoreSource implements MigrationSource {
         maxResults: 100,
         pageToken,
       });
-      for (const m of page.items) {
-        const i = m.info;
-        yield {
-          modelId: i.model_id,
-          experimentId: i.experiment_id,
-          name: i.name,
-          artifactLocation: i.artifact_uri,
-          creationTime: i.creation_timestamp_ms,
-          lastUpdatedTime: i.last_updated_timestamp_ms,
-          status: i.status,
-          lifecycleStage: 'active',
-          modelType: i.model_type ?? '',
-          sourceRunId: i.source_run_id ?? '',
-          statusMessage: i.status_message ?? '',
-          params: m.data.params ?? [],
-          tags: i.tags ?? [],
-        };
-      }
+      for (const m of page.items) yield loggedModelRecord(m);
       pageToken = page.next_page_token;
     } while (pageToken);
+  }
+
+  loggedModelArtifacts(model: LoggedModelRecord): AsyncIterable<ArtifactFile> {
+    return walkRepository(this.artifactsAt(model.artifactLocation));
   }
 
   async *registeredModels(): AsyncIterable<RegisteredModelData> {

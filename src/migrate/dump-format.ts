@@ -4,9 +4,10 @@
  *   manifest.json                         format, version, counts, sha256 + size of every file
  *   experiments.jsonl                     one ExperimentRecord per line
  *   experiments/<id>/runs.jsonl           one RunRecord per line
- *   experiments/<id>/logged_models.jsonl  one LoggedModelRecord per line
+ *   experiments/<id>/logged_models.jsonl  one LoggedModelRecord per line (its metric points inside)
  *   runs/<run_id>/metrics.jsonl           {"key", "points": [[timestamp, step, value], ...]} per line
  *   runs/<run_id>/artifacts/...           the run's artifact files
+ *   models/<model_id>/artifacts/...       a logged model's artifact files
  *   registered_models.jsonl               one RegisteredModelData (versions and aliases inside) per line
  *
  * Metric values NaN and ±Infinity, which JSON cannot hold, are written as the strings "NaN",
@@ -44,6 +45,7 @@ export const paths = {
   loggedModels: (experimentId: string) => `experiments/${experimentId}/logged_models.jsonl`,
   metrics: (runId: string) => `runs/${runId}/metrics.jsonl`,
   artifacts: (runId: string) => `runs/${runId}/artifacts`,
+  modelArtifacts: (modelId: string) => `models/${modelId}/artifacts`,
   registeredModels: 'registered_models.jsonl',
 };
 

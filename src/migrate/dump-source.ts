@@ -103,9 +103,26 @@ export class DumpSource implements MigrationSource {
     }
   }
 
-  async *artifacts(run: RunRecord): AsyncIterable<ArtifactFile> {
-    const prefix = `${paths.artifacts(safeId(run.runId, 'run id'))}/`;
-    for (const entry of this.artifactsOf(run.runId)) {
+  artifacts(run: RunRecord): AsyncIterable<ArtifactFile> {
+    return this.filesUnder(paths.artifacts(safeId(run.runId, 'run id')));
+  }
+
+  async *loggedModels(e: ExperimentRecord): AsyncIterable<LoggedModelRecord> {
+    const path = paths.loggedModels(safeId(e.experimentId, 'experiment id'));
+    for await (const model of this.lines<LoggedModelRecord>(path)) {
+      if (model.metrics) model.metrics = model.metrics.map((p) => ({ ...p, value: decodeValue(p.value) }));
+      yield model;
+    }
+  }
+
+  loggedModelArtifacts(model: LoggedModelRecord): AsyncIterable<ArtifactFile> {
+    return this.filesUnder(paths.modelArtifacts(safeId(model.modelId, 'logged model id')));
+  }
+
+  /** The files of the export under `dir` (an artifact folder), relative to it, checked as read. */
+  private async *filesUnder(dir: string): AsyncIterable<ArtifactFile> {
+    const prefix = `${dir}/`;
+    for (const entry of this.artifactsOf(dir)) {
       const file = join(this.dir, ...entry.path.split('/'));
       if (!existsSync(file)) throw invalidParam(`${entry.path} is listed in the manifest but missing.`);
       yield {
@@ -116,23 +133,19 @@ export class DumpSource implements MigrationSource {
     }
   }
 
-  /** Artifact entries by run id, indexed once from the manifest. */
-  private artifactsOf(runId: string): DumpFileEntry[] {
+  /** Artifact entries by artifact folder (`runs/<id>/artifacts`, `models/<id>/artifacts`), indexed once. */
+  private artifactsOf(dir: string): DumpFileEntry[] {
     if (!this.artifactIndex) {
       this.artifactIndex = new Map();
       for (const entry of this.files.values()) {
-        const m = /^runs\/([^/]+)\/artifacts\//.exec(entry.path);
+        const m = /^((?:runs|models)\/[^/]+\/artifacts)\//.exec(entry.path);
         if (!m) continue;
         let list = this.artifactIndex.get(m[1]!);
         if (!list) this.artifactIndex.set(m[1]!, (list = []));
         list.push(entry);
       }
     }
-    return this.artifactIndex.get(runId) ?? [];
-  }
-
-  loggedModels(e: ExperimentRecord): AsyncIterable<LoggedModelRecord> {
-    return this.lines<LoggedModelRecord>(paths.loggedModels(safeId(e.experimentId, 'experiment id')));
+    return this.artifactIndex.get(dir) ?? [];
   }
 
   registeredModels(): AsyncIterable<RegisteredModelData> {

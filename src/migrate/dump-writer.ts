@@ -96,8 +96,16 @@ export async function exportDump(
     files.push(await runs.close());
     const models = await JsonLinesWriter.open(dir, paths.loggedModels(expId));
     for await (const model of source.loggedModels(exp)) {
-      await models.write(model);
+      const modelId = safeId(model.modelId, 'logged model id');
+      const metrics = model.metrics?.map((p) => ({ ...p, value: encodeValue(p.value) }));
+      await models.write({ ...model, metrics });
       report.add('logged models');
+      report.add('logged model metric points', metrics?.length ?? 0);
+      for await (const file of source.loggedModelArtifacts(model)) {
+        const rel = `${paths.modelArtifacts(modelId)}/${safeArtifactPath(file.path)}`;
+        files.push(await copyArtifact(dir, rel, file));
+        report.add('artifact files');
+      }
     }
     files.push(await models.close());
   }

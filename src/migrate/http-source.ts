@@ -1,14 +1,18 @@
 /**
  * Reads a running MLflow (or Cairn) tracking server through its REST API: searches page by page,
  * metric history through `metrics/get-history`, artifact files listed with `artifacts/list` and
- * streamed from `/get-artifact`. Requests go through the SDK's HTTP transport (keep-alive,
- * retries of safe requests, MLflow error decoding). The user names this server explicitly, so
- * loopback and private addresses are allowed; redirects are not followed. Searches are sent as
- * POST with `idempotent: true` (they change nothing and may be retried).
+ * streamed from `/get-artifact`; logged models with their metrics from `logged-models/search`,
+ * their files listed with `logged-models/<id>/artifacts/directories` and streamed from
+ * `/ajax-api/.../logged-models/<id>/artifacts/files`. Requests go through the SDK's HTTP transport
+ * (keep-alive, retries of safe requests, MLflow error decoding) on the vetted outgoing agent: the
+ * user named this server, so its host is allowed even when it is loopback or private, and nothing
+ * else that is not public is reached; redirects are not followed; JSON answers are bounded.
+ * Searches are sent as POST with `idempotent: true` (they change nothing and may be retried).
  */
 import type { Readable } from 'node:stream';
 import { authHeadersFromEnv } from '../artifacts/http-repository.js';
 import { errorFromResponse, HttpTransport, readAll } from '../client/http.js';
+import { guardedAgent } from '../security/outgoing-http.js';
 import { IS_PROMPT_TAG } from '../entities/prompts.js';
 import type {
   ExperimentRecord,
@@ -20,7 +24,7 @@ import type {
 } from '../entities/migration.js';
 import type { ModelVersion, RegisteredModel } from '../entities/registry.js';
 import type { Experiment, LoggedModel, Run } from '../entities/tracking.js';
-import { runRecord } from './cairn-store-source.js';
+import { loggedModelRecord, runRecord } from './cairn-store-source.js';
 import { decodeValue } from './dump-format.js';
 import type { ArtifactFile, MigrationSource } from './source.js';
 
@@ -31,14 +35,29 @@ interface Paged {
   next_page_token?: string;
 }
 
+interface FileEntry {
+  path: string;
+  is_dir: boolean;
+  file_size?: number | string;
+}
+
+/** Largest JSON answer read from the source (a page of 1,000 runs with their data fits easily). */
+const MAX_JSON_ANSWER = 256 * 1024 * 1024;
+
 export class HttpSource implements MigrationSource {
   readonly label: string;
   private readonly http: HttpTransport;
 
   private constructor(url: string) {
+    const target = new URL(url);
     // Credentials as for every MLflow client: MLFLOW_TRACKING_TOKEN or _USERNAME/_PASSWORD.
-    this.http = new HttpTransport(url, { timeoutMs: 120_000, headers: authHeadersFromEnv() });
-    this.label = `tracking server ${new URL(url).origin}`;
+    this.http = new HttpTransport(url, {
+      timeoutMs: 120_000,
+      headers: authHeadersFromEnv(),
+      agent: guardedAgent(target.protocol, { allowedHosts: [target.hostname] }),
+      maxResponseBytes: MAX_JSON_ANSWER,
+    });
+    this.label = `tracking server ${target.origin}`;
   }
 
   static async open(url: string): Promise<HttpSource> {
@@ -122,32 +141,54 @@ export class HttpSource implements MigrationSource {
     }
   }
 
-  async *artifacts(run: RunRecord, dir = ''): AsyncIterable<ArtifactFile> {
+  artifacts(run: RunRecord): AsyncIterable<ArtifactFile> {
+    return this.walk(
+      (dir, page_token) =>
+        this.get('artifacts/list', { run_id: run.runId, path: dir || undefined, page_token }),
+      (path) => this.download('/get-artifact', { run_id: run.runId, path }),
+    );
+  }
+
+  loggedModelArtifacts(model: LoggedModelRecord): AsyncIterable<ArtifactFile> {
+    const id = encodeURIComponent(model.modelId);
+    return this.walk(
+      (dir, page_token) =>
+        this.get(`logged-models/${id}/artifacts/directories`, {
+          artifact_directory_path: dir || undefined,
+          page_token,
+        }),
+      (path) =>
+        this.download(`/ajax-api/2.0/mlflow/logged-models/${id}/artifacts/files`, {
+          artifact_file_path: path,
+        }),
+    );
+  }
+
+  /** Every file under a listing that answers one folder at a time, depth first. */
+  private async *walk(
+    list: (dir: string, pageToken: string | undefined) => Promise<Paged & { files?: FileEntry[] }>,
+    open: (path: string) => Promise<Readable>,
+    dir = '',
+  ): AsyncIterable<ArtifactFile> {
     let page_token: string | undefined;
     do {
-      const res = await this.get<Paged & { files?: { path: string; is_dir: boolean; file_size?: number }[] }>(
-        'artifacts/list',
-        { run_id: run.runId, path: dir || undefined, page_token },
-      );
+      const res = await list(dir, page_token);
       for (const f of res.files ?? []) {
-        if (f.is_dir) yield* this.artifacts(run, f.path);
-        else
-          yield {
-            path: f.path,
-            size: Number(f.file_size ?? 0),
-            open: () => this.download(run.runId, f.path),
-          };
+        if (f.is_dir) yield* this.walk(list, open, f.path);
+        else yield { path: f.path, size: Number(f.file_size ?? 0), open: () => open(f.path) };
       }
       page_token = res.next_page_token || undefined;
     } while (page_token);
   }
 
-  private async download(runId: string, path: string): Promise<Readable> {
-    const url = new URL(`${this.http.baseUrl}/get-artifact`);
-    url.searchParams.set('run_id', runId);
-    url.searchParams.set('path', path);
+  private async download(path: string, query: Record<string, string>): Promise<Readable> {
+    const url = new URL(`${this.http.baseUrl}${path}`);
+    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     const res = await this.http.raw('GET', url);
-    if (res.status !== 200) throw errorFromResponse(res.status, (await readAll(res.body)).toString('utf8'));
+    if (res.status !== 200) {
+      const text = (await readAll(res.body, 64 * 1024).catch(() => Buffer.alloc(0))).toString('utf8');
+      throw errorFromResponse(res.status, text);
+    }
     return res.body;
   }
 
@@ -166,24 +207,7 @@ export class HttpSource implements MigrationSource {
         if ((err as { status?: number }).status === 404) return;
         throw err;
       }
-      for (const m of res.models ?? []) {
-        const i = m.info;
-        yield {
-          modelId: i.model_id,
-          experimentId: i.experiment_id,
-          name: i.name,
-          artifactLocation: i.artifact_uri,
-          creationTime: Number(i.creation_timestamp_ms),
-          lastUpdatedTime: Number(i.last_updated_timestamp_ms),
-          status: i.status,
-          lifecycleStage: 'active',
-          modelType: i.model_type ?? '',
-          sourceRunId: i.source_run_id ?? '',
-          statusMessage: i.status_message ?? '',
-          params: m.data?.params ?? [],
-          tags: i.tags ?? [],
-        };
-      }
+      for (const m of res.models ?? []) yield loggedModelRecord(m);
       page_token = res.next_page_token || undefined;
     } while (page_token);
   }

@@ -11,7 +11,7 @@ import type { ExperimentRecord, RegisteredModelData, RunRecord } from '../entiti
 import type { ImportStore } from '../store/import-store.js';
 import { invalidParam } from '../errors.js';
 import { ImportReport, Progress } from './report.js';
-import type { MigrationSource } from './source.js';
+import type { ArtifactFile, MigrationSource } from './source.js';
 
 export interface ImportTarget {
   store: ImportStore;
@@ -80,7 +80,7 @@ export async function runImport(
       progress?.update(report);
     }
     try {
-      await importLoggedModels(source, target, exp, location, report);
+      await importLoggedModels(source, target, exp, location, report, opts);
     } catch (err) {
       report.fail('logged models', `of experiment ${exp.experimentId}`, err);
     }
@@ -94,6 +94,19 @@ export async function runImport(
   }
   progress?.done(report);
   return report;
+}
+
+/** Copies `files` into `repo` (only counts them without one, for a dry run); returns how many. */
+async function copyFiles(
+  files: AsyncIterable<ArtifactFile>,
+  repo: ArtifactRepository | null,
+): Promise<number> {
+  let n = 0;
+  for await (const file of files) {
+    if (repo) await repo.write(safeArtifactPath(file.path), await file.open());
+    n++;
+  }
+  return n;
 }
 
 async function importRun(
@@ -112,14 +125,10 @@ async function importRun(
     return;
   }
   const artifactUri = under(experimentLocation, run.runId, 'artifacts');
-  let files = 0;
-  if (opts.copyArtifacts !== false) {
-    const repo = report.dryRun ? null : target.artifacts(artifactUri);
-    for await (const file of source.artifacts(run)) {
-      if (repo) await repo.write(safeArtifactPath(file.path), await file.open());
-      files++;
-    }
-  }
+  const files =
+    opts.copyArtifacts === false
+      ? 0
+      : await copyFiles(source.artifacts(run), report.dryRun ? null : target.artifacts(artifactUri));
   let points = 0;
   if (report.dryRun) {
     for await (const batch of source.metrics(run)) points += batch.length;
@@ -137,6 +146,7 @@ async function importLoggedModels(
   exp: ExperimentRecord,
   experimentLocation: string,
   report: ImportReport,
+  opts: ImportOptions,
 ): Promise<void> {
   for await (const model of source.loggedModels(exp)) {
     try {
@@ -146,8 +156,18 @@ async function importLoggedModels(
         continue;
       }
       const location = under(experimentLocation, 'models', model.modelId, 'artifacts');
+      // Files first, then the row: a model whose copy was interrupted is copied again next time.
+      const files =
+        opts.copyArtifacts === false
+          ? 0
+          : await copyFiles(
+              source.loggedModelArtifacts(model),
+              report.dryRun ? null : target.artifacts(location),
+            );
       if (!report.dryRun) await target.store.insertLoggedModel(model, location);
       report.add('logged models');
+      report.add('logged model metric points', model.metrics?.length ?? 0);
+      report.add('artifact files', files);
     } catch (err) {
       report.fail('logged models', model.modelId, err);
     }

@@ -1,9 +1,14 @@
 /**
  * Reads MLflow's file store (`./mlruns`): `<experiment>/meta.yaml` and `tags/`, runs in
  * `<experiment>/<run>/` with `meta.yaml`, `params/`, `tags/`, `metrics/` (one line per point:
- * `timestamp value step`) and `artifacts/`; deleted experiments under `.trash/`; the registry under
- * `models/<name>/` (`meta.yaml`, `tags/`, `aliases/`, `version-<n>/meta.yaml` + `tags/`).
- * Keys containing `/` are nested folders. Everything is read file by file; nothing is written.
+ * `timestamp value step`), `inputs/<id>/meta.yaml` (a dataset of `<experiment>/datasets/<id>/`
+ * or a logged model used, with input tags), `outputs/<id>/meta.yaml` (logged models produced) and
+ * `artifacts/`; MLflow 3's logged models in `<experiment>/models/<model_id>/` (`meta.yaml`,
+ * `params/`, `tags/`, `metrics/` with lines `timestamp value step run_id [dataset_name
+ * dataset_digest]`, files at the model's `artifact_location`); deleted experiments under
+ * `.trash/`; the registry under `models/<name>/` of the root (`meta.yaml`, `tags/`, `aliases/`,
+ * `version-<n>/meta.yaml` + `tags/`). Keys containing `/` are nested folders. Everything is read
+ * file by file; nothing is written.
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -14,6 +19,7 @@ import { parse as parseYaml } from 'yaml';
 import { LocalArtifactRepository } from '../artifacts/local-repository.js';
 import type {
   ExperimentRecord,
+  LoggedModelMetricPoint,
   LoggedModelRecord,
   MetricPoint,
   ModelVersionData,
@@ -21,7 +27,13 @@ import type {
   RunRecord,
 } from '../entities/migration.js';
 import type { ModelVersionStage, ModelVersionStatus } from '../entities/registry.js';
-import type { RunStatus, Tag } from '../entities/tracking.js';
+import {
+  LOGGED_MODEL_STATUSES,
+  type DatasetInput,
+  type LoggedModelStatus,
+  type RunStatus,
+  type Tag,
+} from '../entities/tracking.js';
 import { invalidParam } from '../errors.js';
 import { walkRepository } from './artifact-walk.js';
 import { batched, type ArtifactFile, type MigrationSource } from './source.js';
@@ -99,9 +111,40 @@ interface RunLocation {
   dir: string;
 }
 
+/** A run's `inputs/` and `outputs/` folders: datasets and logged models used, models produced. */
+interface RunLinks {
+  datasets: DatasetInput[];
+  modelInputs: string[];
+  modelOutputs: { modelId: string; step: number }[];
+}
+
+/** `tags` of an input's meta.yaml: a mapping (as MLflow writes it) or a list of {key, value}. */
+function inputTags(v: unknown): Tag[] {
+  if (Array.isArray(v)) {
+    return v
+      .filter((t): t is Meta => !!t && typeof t === 'object')
+      .map((t) => ({ key: String(t.key), value: String(t.value ?? '') }));
+  }
+  if (v && typeof v === 'object') {
+    return Object.entries(v as Meta).map(([key, value]) => ({ key, value: String(value ?? '') }));
+  }
+  return [];
+}
+
+/** A logged model status written by name or by its proto number. */
+function loggedModelStatus(v: unknown): LoggedModelStatus {
+  if (typeof v === 'number') return LOGGED_MODEL_STATUSES[v] ?? 'LOGGED_MODEL_STATUS_UNSPECIFIED';
+  const s = String(v ?? '').toUpperCase();
+  const found = LOGGED_MODEL_STATUSES.find((x) => x === s || x === `LOGGED_MODEL_${s}`);
+  if (found) return found;
+  return /^\d+$/.test(s) ? loggedModelStatus(Number(s)) : 'LOGGED_MODEL_STATUS_UNSPECIFIED';
+}
+
 export class MlflowFileSource implements MigrationSource {
   readonly label: string;
   private readonly runDirs = new Map<string, RunLocation>();
+  /** Folders of the logged models read so far, by model id. */
+  private readonly modelDirs = new Map<string, string>();
 
   private constructor(private readonly root: string) {
     this.label = `MLflow file store ${root}`;
@@ -151,7 +194,7 @@ export class MlflowFileSource implements MigrationSource {
   }
 
   async *runs(e: ExperimentRecord): AsyncIterable<RunRecord> {
-    const expDir = (await this.experimentDirs()).find((d) => d.endsWith(`${sep}${e.experimentId}`));
+    const expDir = await this.experimentDir(e.experimentId);
     if (!expDir) return;
     for (const d of await dirs(expDir)) {
       const dir = join(expDir, d);
@@ -160,6 +203,7 @@ export class MlflowFileSource implements MigrationSource {
       const tags = await keyValues(join(dir, 'tags'));
       const runId = String(m.run_id ?? m.run_uuid ?? d);
       this.runDirs.set(runId, { dir });
+      const links = await this.runLinks(expDir, dir);
       yield {
         runId,
         experimentId: e.experimentId,
@@ -173,11 +217,57 @@ export class MlflowFileSource implements MigrationSource {
         artifactUri: String(m.artifact_uri ?? ''),
         params: await keyValues(join(dir, 'params')),
         tags,
-        datasets: [],
-        modelInputs: [],
-        modelOutputs: [],
+        ...links,
       };
     }
+  }
+
+  private async experimentDir(experimentId: string): Promise<string | undefined> {
+    return (await this.experimentDirs()).find((d) => d.endsWith(`${sep}${experimentId}`));
+  }
+
+  private async runLinks(expDir: string, runDir: string): Promise<RunLinks> {
+    const links: RunLinks = { datasets: [], modelInputs: [], modelOutputs: [] };
+    const inputs = join(runDir, 'inputs');
+    for (const id of await dirs(inputs)) {
+      const file = join(inputs, id, 'meta.yaml');
+      if (!existsSync(file)) continue;
+      const input = await readMeta(file);
+      const type = String(input.source_type ?? '').toUpperCase();
+      const sourceId = String(input.source_id ?? '');
+      if (type === 'MODEL' || type === '3') {
+        if (sourceId) links.modelInputs.push(sourceId);
+        continue;
+      }
+      if (type !== 'DATASET' && type !== '2') continue;
+      // As MLflow does, an input whose dataset is missing is left out.
+      if (!/^[A-Za-z0-9_-]+$/.test(sourceId)) continue;
+      const datasetFile = join(expDir, 'datasets', sourceId, 'meta.yaml');
+      if (!existsSync(datasetFile)) continue;
+      const ds = await readMeta(datasetFile);
+      const entry: DatasetInput = {
+        dataset: {
+          name: String(ds.name ?? ''),
+          digest: String(ds.digest ?? ''),
+          source_type: String(ds.source_type ?? ''),
+          source: String(ds.source ?? ''),
+        },
+      };
+      if (ds.schema !== null && ds.schema !== undefined) entry.dataset.schema = String(ds.schema);
+      if (ds.profile !== null && ds.profile !== undefined) entry.dataset.profile = String(ds.profile);
+      const tags = inputTags(input.tags);
+      if (tags.length) entry.tags = tags;
+      links.datasets.push(entry);
+    }
+    const outputs = join(runDir, 'outputs');
+    for (const id of await dirs(outputs)) {
+      const file = join(outputs, id, 'meta.yaml');
+      if (!existsSync(file)) continue;
+      const output = await readMeta(file);
+      const modelId = String(output.destination_id ?? id);
+      links.modelOutputs.push({ modelId, step: num(output.step) });
+    }
+    return links;
   }
 
   async *metrics(run: RunRecord): AsyncIterable<MetricPoint[]> {
@@ -196,8 +286,51 @@ export class MlflowFileSource implements MigrationSource {
     return walkRepository(new LocalArtifactRepository(dir));
   }
 
-  // Logged models of MLflow 3's file store are not read (see docs/migrate.md).
-  async *loggedModels(): AsyncIterable<LoggedModelRecord> {}
+  async *loggedModels(e: ExperimentRecord): AsyncIterable<LoggedModelRecord> {
+    const expDir = await this.experimentDir(e.experimentId);
+    if (!expDir) return;
+    const modelsDir = join(expDir, 'models');
+    for (const d of await dirs(modelsDir)) {
+      const dir = join(modelsDir, d);
+      if (!existsSync(join(dir, 'meta.yaml'))) continue;
+      const m = await readMeta(join(dir, 'meta.yaml'));
+      const modelId = String(m.model_id ?? d);
+      const location = String(m.artifact_location ?? m.artifact_uri ?? '');
+      this.modelDirs.set(modelId, dir);
+      const metrics: LoggedModelMetricPoint[] = [];
+      for await (const [key, file] of keyFiles(join(dir, 'metrics'))) {
+        for await (const p of modelMetricLines(key, file)) metrics.push(p);
+      }
+      yield {
+        modelId,
+        experimentId: e.experimentId,
+        name: String(m.name ?? ''),
+        artifactLocation: location,
+        creationTime: num(m.creation_timestamp ?? m.creation_timestamp_ms),
+        lastUpdatedTime: num(
+          m.last_updated_timestamp ?? m.last_updated_timestamp_ms,
+          num(m.creation_timestamp ?? m.creation_timestamp_ms),
+        ),
+        status: loggedModelStatus(m.status),
+        lifecycleStage: m.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
+        modelType: String(m.model_type ?? ''),
+        sourceRunId: String(m.source_run_id ?? ''),
+        statusMessage: String(m.status_message ?? ''),
+        params: await keyValues(join(dir, 'params')),
+        tags: await keyValues(join(dir, 'tags')),
+        metrics,
+      };
+    }
+  }
+
+  /** A logged model's files: at its artifact location when local, else beside its meta.yaml. */
+  loggedModelArtifacts(model: LoggedModelRecord): AsyncIterable<ArtifactFile> {
+    const fromUri = localPath(model.artifactLocation);
+    const metaDir = this.modelDirs.get(model.modelId);
+    const dir = fromUri && existsSync(fromUri) ? fromUri : metaDir ? join(metaDir, 'artifacts') : null;
+    if (!dir || !existsSync(dir)) return (async function* () {})();
+    return walkRepository(new LocalArtifactRepository(dir));
+  }
 
   async *registeredModels(): AsyncIterable<RegisteredModelData> {
     const modelsDir = join(this.root, 'models');
@@ -258,22 +391,44 @@ async function* modelDirs(dir: string): AsyncIterable<string> {
   }
 }
 
-async function* metricLines(key: string, file: string): AsyncIterable<MetricPoint> {
+/**
+ * The points of a metric file, one per non-empty line of space-separated fields
+ * (`timestamp value step` for runs; logged models add `run_id [dataset_name dataset_digest]`).
+ */
+async function* pointLines<T>(
+  file: string,
+  expected: string,
+  point: (fields: string[]) => T,
+): AsyncIterable<T> {
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   let n = 0;
   for await (const line of lines) {
     n++;
     if (!line.trim()) continue;
-    const [ts, value, step] = line.trim().split(/\s+/);
     try {
-      yield {
-        key,
-        timestamp: Number(ts),
-        value: parsePythonFloat(value ?? ''),
-        step: step === undefined ? 0 : Number(step),
-      };
+      yield point(line.trim().split(/\s+/));
     } catch {
-      throw invalidParam(`${file}:${n}: expected 'timestamp value step', got '${line.slice(0, 100)}'.`);
+      throw invalidParam(`${file}:${n}: expected '${expected}', got '${line.slice(0, 100)}'.`);
     }
   }
+}
+
+const metricPoint = (key: string, [ts, value, step]: string[]): MetricPoint => ({
+  key,
+  timestamp: Number(ts),
+  value: parsePythonFloat(value ?? ''),
+  step: step === undefined ? 0 : Number(step),
+});
+
+function metricLines(key: string, file: string): AsyncIterable<MetricPoint> {
+  return pointLines(file, 'timestamp value step', (f) => metricPoint(key, f));
+}
+
+function modelMetricLines(key: string, file: string): AsyncIterable<LoggedModelMetricPoint> {
+  return pointLines(file, 'timestamp value step run_id [dataset_name dataset_digest]', (f) => ({
+    ...metricPoint(key, f),
+    runId: f[3] ?? '',
+    datasetName: f[4] ?? '',
+    datasetDigest: f[5] ?? '',
+  }));
 }

@@ -1,14 +1,16 @@
 /**
  * Reads an MLflow tracking/registry database directly (SQLite, PostgreSQL, MySQL), read-only:
  * MLflow's tables `experiments`, `experiment_tags`, `runs`, `params`, `tags`, `metrics`,
- * `datasets`, `inputs`, `input_tags`, `logged_models` (+ params/tags, MLflow 3),
+ * `datasets`, `inputs`, `input_tags`, `logged_models` (+ params/tags/metrics, MLflow 3),
  * `registered_models`, `registered_model_tags`, `model_versions`, `model_version_tags`,
  * `registered_model_aliases`. Runs are read 500 at a time, metric history 10,000 points at a time.
- * Artifact files are read from `--artifacts-from` (MLflow's artifact root) or the runs' own URIs.
+ * Artifact files are read from `--artifacts-from` (MLflow's artifact root) or the runs' own URIs;
+ * a logged model's files from its `artifact_location` (`<experiment>/models/<model_id>/artifacts`).
  */
 import { artifactRepositoryFor } from '../artifacts/repository-registry.js';
 import type {
   ExperimentRecord,
+  LoggedModelMetricPoint,
   LoggedModelRecord,
   MetricPoint,
   ModelVersionData,
@@ -199,24 +201,58 @@ export class MlflowSqlSource implements MigrationSource {
     }
   }
 
-  /** Where a run's files are: under `--artifacts-from` when given, else at the run's own URI. */
-  private artifactRoot(run: RunRecord): string {
-    const uri = run.artifactUri;
+  /**
+   * Where files stored at `uri` are: under `--artifacts-from` when given (at `fallback`, relative
+   * to it, when the URI is not a proxied one), else at the URI itself.
+   */
+  private artifactRoot(uri: string, fallback: string, what: string): string {
     if (this.artifactsFrom) {
       const root = this.artifactsFrom.replace(/\/+$/, '');
       const proxied = /^mlflow-artifacts:\/*(.*)$/.exec(uri);
-      return proxied ? `${root}/${proxied[1]}` : `${root}/${run.experimentId}/${run.runId}/artifacts`;
+      return proxied ? `${root}/${proxied[1]}` : `${root}/${fallback}`;
     }
     if (/^(mlflow-artifacts|https?):/.test(uri)) {
       throw invalidParam(
-        `the artifacts of run ${run.runId} are behind a server's artifact proxy (${uri}): pass --artifacts-from with that server's --artifacts-destination, or --no-artifacts.`,
+        `the artifacts of ${what} are behind a server's artifact proxy (${uri}): pass --artifacts-from with that server's --artifacts-destination, or --no-artifacts.`,
       );
     }
     return uri;
   }
 
   artifacts(run: RunRecord): AsyncIterable<ArtifactFile> {
-    return walkRepository(artifactRepositoryFor(this.artifactRoot(run)));
+    const root = this.artifactRoot(
+      run.artifactUri,
+      `${run.experimentId}/${run.runId}/artifacts`,
+      `run ${run.runId}`,
+    );
+    return walkRepository(artifactRepositoryFor(root));
+  }
+
+  loggedModelArtifacts(model: LoggedModelRecord): AsyncIterable<ArtifactFile> {
+    const root = this.artifactRoot(
+      model.artifactLocation,
+      `${model.experimentId}/models/${model.modelId}/artifacts`,
+      `logged model ${model.modelId}`,
+    );
+    return walkRepository(artifactRepositoryFor(root));
+  }
+
+  /** Every metric point logged against a model (MLflow keeps NaN as NULL there). */
+  private async loggedModelMetrics(modelId: string): Promise<LoggedModelMetricPoint[]> {
+    if (!(await this.tableExists('logged_model_metrics'))) return [];
+    const rows = await this.db.query(
+      'SELECT metric_name, metric_timestamp_ms, metric_step, metric_value, run_id, dataset_name, dataset_digest FROM logged_model_metrics WHERE model_id = ? ORDER BY metric_name, metric_timestamp_ms, metric_step',
+      [modelId],
+    );
+    return rows.map((r) => ({
+      key: str(r.metric_name),
+      value: r.metric_value === null || r.metric_value === undefined ? NaN : num(r.metric_value),
+      timestamp: num(r.metric_timestamp_ms),
+      step: num(r.metric_step),
+      runId: str(r.run_id),
+      datasetName: str(r.dataset_name),
+      datasetDigest: str(r.dataset_digest),
+    }));
   }
 
   async *loggedModels(e: ExperimentRecord): AsyncIterable<LoggedModelRecord> {
@@ -253,6 +289,7 @@ export class MlflowSqlSource implements MigrationSource {
         statusMessage: str(r.status_message),
         params: params.map((p) => ({ key: str(p.k), value: str(p.v) })),
         tags: tags.map((t) => ({ key: str(t.k), value: str(t.v) })),
+        metrics: await this.loggedModelMetrics(id),
       };
     }
   }

@@ -6,6 +6,7 @@ export const KINDS = [
   'metric points',
   'artifact files',
   'logged models',
+  'logged model metric points',
   'registered models',
   'model versions',
 ] as const;

@@ -32,6 +32,8 @@ export interface MigrationSource {
   metrics(run: RunRecord): AsyncIterable<MetricPoint[]>;
   artifacts(run: RunRecord): AsyncIterable<ArtifactFile>;
   loggedModels(experiment: ExperimentRecord): AsyncIterable<LoggedModelRecord>;
+  /** The files of a logged model, relative to its artifact location. */
+  loggedModelArtifacts(model: LoggedModelRecord): AsyncIterable<ArtifactFile>;
   registeredModels(): AsyncIterable<RegisteredModelData>;
   close(): Promise<void>;
 }

@@ -17,7 +17,15 @@ const LARGER_BODIES: Record<string, number> = {
   'runs/log-inputs': 4 * MiB,
 };
 
-/** The byte limit of a JSON body sent to `endpointPath`. */
-export function jsonBodyLimit(endpointPath: string, defaultLimit: number): number {
-  return Math.max(LARGER_BODIES[endpointPath] ?? 0, defaultLimit);
+/**
+ * The byte limit of a JSON body sent to `endpointPath`: the operator's per-route setting
+ * (`--json-body-limits`) when there is one, else the larger of the route's own need and the
+ * general limit (`--max-json-body`).
+ */
+export function jsonBodyLimit(
+  endpointPath: string,
+  defaultLimit: number,
+  perRoute: Readonly<Record<string, number>> = {},
+): number {
+  return perRoute[endpointPath] ?? Math.max(LARGER_BODIES[endpointPath] ?? 0, defaultLimit);
 }

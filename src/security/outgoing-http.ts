@@ -3,11 +3,21 @@
  * targets that are not public internet addresses unless the operator allowed them, checks the
  * address actually connected to (so a name that resolves to a public address at validation time
  * and to 127.0.0.1 at delivery time — DNS rebinding — is still refused), never follows redirects
- * and reads at most a few KiB of any answer before closing the connection.
+ * and reads at most a few KiB of any answer before closing the connection. Clients that talk to
+ * one server the user named (`cairn import --from`) use {@link guardedAgent}: the same checks on
+ * every connection of a keep-alive agent, the named host allowed by the caller's policy.
  */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type ClientRequestArgs,
+  type IncomingMessage,
+  type RequestOptions,
+} from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { isIP, type LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { parseAllowedHost } from '../config/allowed-hosts.js';
@@ -84,7 +94,8 @@ function guardedLookup(policy: CompiledPolicy, hostAllowed: boolean): LookupFunc
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return callback(err, '', 0);
-      const refused = hostAllowed ? [] : addresses.filter((a) => !addressAllowed(a.address, policy));
+      const named = hostAllowed || policy.names.has(hostname.toLowerCase());
+      const refused = named ? [] : addresses.filter((a) => !addressAllowed(a.address, policy));
       if (refused.length || addresses.length === 0) {
         return callback(
           new OutgoingTargetRefused(
@@ -190,4 +201,54 @@ export function postBounded(
     req.on('error', (err) => finish(() => reject(err)));
     req.end(options.body);
   });
+}
+
+export interface GuardedAgentOptions {
+  keepAlive?: boolean;
+  maxSockets?: number;
+}
+
+/**
+ * An HTTP(S) agent whose every connection passes the policy: host names resolve only to allowed
+ * addresses, IP literals must be allowed, and the peer of each connected socket is checked again.
+ * Pooled sockets were checked when they connected. Redirects are answers like any other: the
+ * client using the agent decides, and Node's client never follows them.
+ */
+export function guardedAgent(
+  protocol: string,
+  policy: OutgoingHttpPolicy,
+  options: GuardedAgentOptions = {},
+): HttpAgent {
+  const compiled = compile(policy);
+  const agentOptions = {
+    keepAlive: options.keepAlive ?? true,
+    maxSockets: options.maxSockets ?? 16,
+    keepAliveMsecs: 1000,
+    lookup: guardedLookup(compiled, false),
+  };
+  const agent = protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+  const create = agent.createConnection.bind(agent);
+  agent.createConnection = (
+    args: ClientRequestArgs,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined => {
+    const host = stripBrackets(String(args.hostname ?? args.host ?? '').toLowerCase());
+    const named = compiled.names.has(host);
+    if (isIP(host) && !named && !addressAllowed(host, compiled)) {
+      callback?.(
+        new OutgoingTargetRefused(`${host} is not a public address and not the named server`),
+        null!,
+      );
+      return undefined;
+    }
+    const socket = create(args, callback) as Socket | null | undefined;
+    socket?.once('connect', () => {
+      const peer = socket.remoteAddress ?? '';
+      if (!named && !addressAllowed(peer, compiled)) {
+        socket.destroy(new OutgoingTargetRefused(`connected address ${peer} is not public`));
+      }
+    });
+    return socket;
+  };
+  return agent;
 }

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { MlflowError } from '../errors.js';
+import { invalidParam, MlflowError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { loggerOptions } from '../logging/logger.js';
 import { registerRequestLog } from '../logging/request-log.js';
@@ -84,6 +84,14 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
     app.get(`${prefix}server-features`, async () => ({ workspaces_enabled: false }));
   }
 
+  const routePaths = new Set([...allEndpoints(), ...authEndpoints].map((ep) => ep.path));
+  const unknownRoutes = Object.keys(ctx.config.jsonBodyLimits).filter((p) => !routePaths.has(p));
+  if (unknownRoutes.length) {
+    throw invalidParam(
+      `--json-body-limits names no API route: ${unknownRoutes.join(', ')} (routes are written as in docs/security.md, e.g. runs/log-batch).`,
+    );
+  }
+
   if (!ctx.config.artifactsOnly) {
     for (const ep of [...allEndpoints(), ...(ctx.auth ? authEndpoints : [])]) {
       for (const prefix of API_PREFIXES) {
@@ -97,7 +105,10 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
           config: { jsonOnly: true },
           // Fields are decoded before authorization, which finds the resource in them.
           preValidation: async (request: FastifyRequest) => {
-            const fields = await decodeFields(request, jsonBodyLimit(ep.path, ctx.config.maxBodyBytes));
+            const fields = await decodeFields(
+              request,
+              jsonBodyLimit(ep.path, ctx.config.maxBodyBytes, ctx.config.jsonBodyLimits),
+            );
             rejectNulCharacters(request.params as Fields);
             request.cairn.fields = fields;
           },

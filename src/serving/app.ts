@@ -4,16 +4,19 @@
  * for an unsupported content type, 413 past the size limit), never a 500; a failure of Cairn's
  * own code answers 500 with a generic message and is logged (the one mapping of src/errors.ts).
  */
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { LOG_DEFAULTS, NETWORK_DEFAULTS, type LogConfig } from '../config/network-config.js';
 import { MlflowError, httpErrorOf } from '../errors.js';
 import { loggerOptions } from '../logging/logger.js';
 import { registerRequestLog } from '../logging/request-log.js';
 import { capConnectionsPerClient, connectionTimeoutOptions } from '../security/connection-guard.js';
 import { discardRest, isClientAbort } from '../security/request-body.js';
+import { JSON_SHAPE_LIMITS } from '../security/body-limits.js';
 import { VERSION } from '../version.js';
 import type { Model } from '../models/model.js';
 import { MicroBatcher, type BatcherOptions } from './batcher.js';
+import { readScoringJson } from './json-body.js';
 import { ScoringMetrics } from './metrics.js';
 import { DEFAULT_MAX_REQUEST_ROWS, logInternalError, registerInvocations, sendError } from './invocations.js';
 
@@ -62,7 +65,16 @@ export function buildScoringApp(
       : undefined;
   if (batcher) batcher.onBatch = (requests) => metrics.recordBatch(requests);
 
+  const maxRows = opts.maxRequestRows ?? DEFAULT_MAX_REQUEST_ROWS;
   app.removeAllContentTypeParsers();
+  // JSON is parsed as it arrives (rows counted on the way); other types are read as text.
+  app.addContentTypeParser('application/json', (req: FastifyRequest, payload: IncomingMessage) =>
+    readScoringJson(payload, Number(req.headers['content-length']), {
+      maxBytes,
+      maxRows,
+      maxDepth: JSON_SHAPE_LIMITS.maxDepth,
+    }),
+  );
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: maxBytes }, (_req, body, done) =>
     done(null, body),
   );
@@ -105,7 +117,7 @@ export function buildScoringApp(
     metrics,
     batcher,
     timeoutMs,
-    maxRows: opts.maxRequestRows ?? DEFAULT_MAX_REQUEST_ROWS,
+    maxRows,
   });
 
   return { app, metrics };

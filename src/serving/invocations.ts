@@ -6,9 +6,15 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { MlflowError, badRequest, httpErrorOf } from '../errors.js';
 import { isDataFrame, isTensor, isTensorDict, type ModelData } from '../models/data.js';
 import type { Model } from '../models/model.js';
-import { parseCsvRequest, parseJsonRequest, type ParsedRequest } from '../models/scoring-input.js';
+import {
+  parseCsvRequest,
+  parseJsonRequest,
+  parseScoringBody,
+  type ParsedRequest,
+} from '../models/scoring-input.js';
 import { JSON_SHAPE_LIMITS } from '../security/body-limits.js';
-import { JsonShapeGuard, PayloadTooLargeError } from '../security/request-body.js';
+import { JsonShapeGuard } from '../security/request-body.js';
+import { StreamedJson, tooManyRows } from './json-body.js';
 import type { MicroBatcher } from './batcher.js';
 import type { ScoringMetrics } from './metrics.js';
 import { predictionsJson, predictionsResponse } from '../models/serialize.js';
@@ -35,11 +41,6 @@ function countLines(text: string): number {
   return start < text.length ? lines + 1 : lines;
 }
 
-const tooManyRows = (rows: string, max: number) =>
-  new PayloadTooLargeError(
-    `The request holds ${rows} rows; this server accepts at most ${max} per request (--max-request-rows).`,
-  );
-
 const CONTENT_TYPES = ['text/csv', 'application/json'];
 
 /** Sends an error answer `{error_code, message}`. */
@@ -54,7 +55,7 @@ export function sendError(reply: FastifyReply, err: MlflowError, status = err.ht
 function parserFor(
   contentType: string,
   maxRows: number,
-): { refuse: string } | { parse: (body: string, model: Model) => ParsedRequest } {
+): { refuse: string } | { parse: (body: unknown, model: Model) => ParsedRequest } {
   const [mime = '', ...paramParts] = contentType.split(';').map((s) => s.trim());
   const params = new Map(
     paramParts.filter(Boolean).map((p) => {
@@ -74,18 +75,22 @@ function parserFor(
   if (mime.toLowerCase() === 'application/json') {
     return {
       parse: (body, model) => {
+        // Read and checked (size, depth, rows) while it arrived: see json-body.ts.
+        if (body instanceof StreamedJson) return parseScoringBody(body.value, model.signature?.inputs);
+        const text = typeof body === 'string' ? body : '';
         // Depth is checked before parsing: a deeply nested body must not reach JSON.parse.
-        new JsonShapeGuard({ maxDepth: JSON_SHAPE_LIMITS.maxDepth, maxMembers: Infinity }).feed(body);
-        return parseJsonRequest(body, model.signature?.inputs);
+        new JsonShapeGuard({ maxDepth: JSON_SHAPE_LIMITS.maxDepth, maxMembers: Infinity }).feed(text);
+        return parseJsonRequest(text, model.signature?.inputs);
       },
     };
   }
   if (mime.toLowerCase() === 'text/csv') {
     return {
       parse: (body) => {
+        const text = typeof body === 'string' ? body : '';
         // Rows are counted before the table is built, so an oversized table costs no more memory.
-        if (countLines(body) - 1 > maxRows) throw tooManyRows(`more than ${maxRows}`, maxRows);
-        return parseCsvRequest(body);
+        if (countLines(text) - 1 > maxRows) throw tooManyRows(`more than ${maxRows}`, maxRows);
+        return parseCsvRequest(text);
       },
     };
   }
@@ -167,7 +172,7 @@ export function registerInvocations(app: FastifyInstance, o: InvocationsOptions)
         status = 415;
         return reply.code(415).header('content-type', 'text/plain').send(parser.refuse);
       }
-      const parsed = parser.parse(typeof req.body === 'string' ? req.body : '', o.model);
+      const parsed = parser.parse(req.body, o.model);
       const requested = rowsOf(parsed.input);
       if (requested > o.maxRows) throw tooManyRows(String(requested), o.maxRows);
       const result = await score(o, parsed);

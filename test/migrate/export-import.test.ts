@@ -70,7 +70,8 @@ for (const [from, to] of pairs) {
       assert.equal(manifest.counts['metric points'], expected.points);
       assert.equal(manifest.counts['registered models'], 2);
       assert.equal(manifest.counts['model versions'], 3);
-      assert.equal(manifest.counts['artifact files'], 2);
+      assert.equal(manifest.counts['artifact files'], 3);
+      assert.equal(manifest.counts['logged model metric points'], 2);
       assert.equal(report.count('experiments'), expected.experiments.length);
       const paths = manifest.files.map((f) => f.path);
       assert.ok(paths.includes(`runs/${run1}/artifacts/notes/readme.txt`));

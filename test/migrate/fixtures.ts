@@ -166,13 +166,33 @@ export async function seed(base: string): Promise<{ alpha: string; run1: string 
   await loggedRun(base, gone, 'in-deleted-exp', 2);
   await ok(base, 'POST', 'experiments/delete', { experiment_id: gone });
 
-  await ok(base, 'POST', 'logged-models', {
-    experiment_id: alpha,
-    name: 'clf',
-    source_run_id: run1,
-    params: [{ key: 'depth', value: '4' }],
-    tags: [{ key: 'stage', value: 'dev' }],
+  const clf = (
+    await ok(base, 'POST', 'logged-models', {
+      experiment_id: alpha,
+      name: 'clf',
+      source_run_id: run1,
+      params: [{ key: 'depth', value: '4' }],
+      tags: [{ key: 'stage', value: 'dev' }],
+    })
+  ).model as Json;
+  // Metrics logged against the model (one on a dataset, one NaN) and a file of the model.
+  await ok(base, 'POST', 'runs/log-batch', {
+    run_id: run1,
+    metrics: [
+      { key: 'f1', value: 0.8, timestamp: 1_700_000_050_000, step: 1, model_id: clf.info.model_id },
+      {
+        key: 'f1',
+        value: 'NaN',
+        timestamp: 1_700_000_051_000,
+        step: 2,
+        model_id: clf.info.model_id,
+        dataset_name: 'holdout',
+        dataset_digest: 'abc123',
+      },
+    ],
   });
+  const modelRoot = String(clf.info.artifact_uri).replace(/^mlflow-artifacts:\/*/, '');
+  await put(base, `${modelRoot}/MLmodel`, 'flavors: {onnx: {}}\n');
 
   await ok(base, 'POST', 'registered-models/create', {
     name: 'mig-model',
@@ -208,17 +228,36 @@ export async function seed(base: string): Promise<{ alpha: string; run1: string 
 const byKey = (a: Json, b: Json) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 const sorted = (list: Json[] | undefined) => [...(list ?? [])].sort(byKey);
 
-async function artifactTree(base: string, runId: string, path = ''): Promise<Json[]> {
-  const res = await ok(base, 'GET', 'artifacts/list', path ? { run_id: runId, path } : { run_id: runId });
+/** Every file of a run (`runId`) or of a logged model (`modelId`), with its size and sha256. */
+async function artifactTree(
+  base: string,
+  owner: { runId: string } | { modelId: string },
+  path = '',
+): Promise<Json[]> {
+  const res =
+    'runId' in owner
+      ? await ok(
+          base,
+          'GET',
+          'artifacts/list',
+          path ? { run_id: owner.runId, path } : { run_id: owner.runId },
+        )
+      : await ok(
+          base,
+          'GET',
+          `logged-models/${owner.modelId}/artifacts/directories`,
+          path ? { artifact_directory_path: path } : {},
+        );
   const out: Json[] = [];
   for (const f of (res.files ?? []) as Json[]) {
-    if (f.is_dir) out.push(...(await artifactTree(base, runId, f.path)));
+    if (f.is_dir) out.push(...(await artifactTree(base, owner, f.path)));
     else {
-      const body = Buffer.from(
-        await (
-          await fetch(`${base}/get-artifact?run_id=${runId}&path=${encodeURIComponent(f.path)}`)
-        ).arrayBuffer(),
-      );
+      const p = encodeURIComponent(f.path);
+      const url =
+        'runId' in owner
+          ? `${base}/get-artifact?run_id=${owner.runId}&path=${p}`
+          : `${base}/ajax-api/2.0/mlflow/logged-models/${owner.modelId}/artifacts/files?artifact_file_path=${p}`;
+      const body = Buffer.from(await (await fetch(url)).arrayBuffer());
       out.push({ path: f.path, size: f.file_size, sha256: createHash('sha256').update(body).digest('hex') });
     }
   }
@@ -264,12 +303,18 @@ export async function snapshot(base: string): Promise<Json> {
         modelInputs: r.inputs?.model_inputs ?? [],
         outputs: r.outputs ?? {},
         history,
-        artifacts: await artifactTree(base, r.info.run_id),
+        artifacts: await artifactTree(base, { runId: r.info.run_id }),
       });
     }
     const models = ((await ok(base, 'POST', 'logged-models/search', { experiment_ids: [e.experiment_id] }))
       .models ?? []) as Json[];
-    for (const m of models) out.loggedModels.push({ ...m, info: { ...m.info, tags: sorted(m.info.tags) } });
+    for (const m of models) {
+      out.loggedModels.push({
+        ...m,
+        info: { ...m.info, tags: sorted(m.info.tags) },
+        artifacts: await artifactTree(base, { modelId: m.info.model_id }),
+      });
+    }
   }
   for (const filter of [undefined, "tags.`mlflow.prompt.is_prompt` = 'true'"]) {
     const found = ((await ok(base, 'GET', 'registered-models/search', filter ? { filter } : {}))

@@ -19,6 +19,7 @@ import { newInstallation, ok, type Installation, type Json } from './fixtures.js
 
 const RUN = '11112222333344445555666677778888';
 const RUN2 = '99990000aaaabbbbccccddddeeeeffff';
+const MODEL = 'm-1234567890abcdef1234567890abcdef';
 
 const DDL = `
 CREATE TABLE experiments (experiment_id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(256) NOT NULL UNIQUE,
@@ -58,6 +59,19 @@ CREATE TABLE model_version_tags (key VARCHAR(250) NOT NULL, value VARCHAR(5000),
   version INTEGER NOT NULL, PRIMARY KEY (key, name, version));
 CREATE TABLE registered_model_aliases (alias VARCHAR(256) NOT NULL, version INTEGER NOT NULL,
   name VARCHAR(256) NOT NULL, PRIMARY KEY (name, alias));
+CREATE TABLE logged_models (model_id VARCHAR(36) NOT NULL PRIMARY KEY, experiment_id INTEGER NOT NULL,
+  name VARCHAR(500) NOT NULL, artifact_location VARCHAR(1000) NOT NULL, creation_timestamp_ms BIGINT NOT NULL,
+  last_updated_timestamp_ms BIGINT NOT NULL, status INTEGER NOT NULL, lifecycle_stage VARCHAR(32),
+  model_type VARCHAR(500), source_run_id VARCHAR(32), status_message VARCHAR(1000));
+CREATE TABLE logged_model_params (model_id VARCHAR(36) NOT NULL, experiment_id INTEGER NOT NULL,
+  param_key VARCHAR(255) NOT NULL, param_value TEXT NOT NULL, PRIMARY KEY (model_id, param_key));
+CREATE TABLE logged_model_tags (model_id VARCHAR(36) NOT NULL, experiment_id INTEGER NOT NULL,
+  tag_key VARCHAR(255) NOT NULL, tag_value TEXT NOT NULL, PRIMARY KEY (model_id, tag_key));
+CREATE TABLE logged_model_metrics (model_id VARCHAR(36) NOT NULL, metric_name VARCHAR(500) NOT NULL,
+  metric_timestamp_ms BIGINT NOT NULL, metric_step BIGINT NOT NULL, metric_value FLOAT,
+  experiment_id INTEGER NOT NULL, run_id VARCHAR(32) NOT NULL, dataset_uuid VARCHAR(36),
+  dataset_name VARCHAR(500), dataset_digest VARCHAR(36),
+  PRIMARY KEY (model_id, metric_name, metric_timestamp_ms, metric_step, run_id));
 `;
 
 function buildDatabase(file: string, artifactRoot: string): void {
@@ -187,6 +201,26 @@ function buildDatabase(file: string, artifactRoot: string): void {
   );
   ins('INSERT INTO model_version_tags VALUES (?, ?, ?, ?)', ['approved', 'true', 'forecaster', 2]);
   ins('INSERT INTO registered_model_aliases VALUES (?, ?, ?)', ['prod', 2, 'forecaster']);
+  ins('INSERT INTO logged_models VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+    MODEL,
+    3,
+    'arima-model',
+    `mlflow-artifacts:/3/models/${MODEL}/artifacts`,
+    1680000008000,
+    1680000008500,
+    2,
+    'active',
+    'forecaster',
+    RUN,
+    null,
+  ]);
+  ins('INSERT INTO logged_model_params VALUES (?, ?, ?, ?)', [MODEL, 3, 'order', '(2,1,2)']);
+  ins('INSERT INTO logged_model_tags VALUES (?, ?, ?, ?)', [MODEL, 3, 'stage', 'candidate']);
+  ins(
+    'INSERT INTO logged_model_metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    [MODEL, 'mape', 1680000008100, 0, 0.12, 3, RUN, 'ds-1', 'sales', 'f00d'],
+    [MODEL, 'mape', 1680000008200, 1, null, 3, RUN, null, null, null],
+  );
   db.close();
 }
 
@@ -207,6 +241,11 @@ describe(`import an MLflow database (sqlite → ${BACKENDS[BACKENDS.length - 1]}
     buildDatabase(file, artifactRoot);
     await mkdir(join(artifactRoot, '3', RUN, 'artifacts', 'model'), { recursive: true });
     await writeFile(join(artifactRoot, '3', RUN, 'artifacts', 'model', 'MLmodel'), 'flavors: {}\n');
+    await mkdir(join(artifactRoot, '3', 'models', MODEL, 'artifacts'), { recursive: true });
+    await writeFile(
+      join(artifactRoot, '3', 'models', MODEL, 'artifacts', 'MLmodel'),
+      'flavors: {arima: {}}\n',
+    );
     digest = await hashFile(file);
     const stores = await dst.stores();
     try {
@@ -216,7 +255,9 @@ describe(`import an MLflow database (sqlite → ${BACKENDS[BACKENDS.length - 1]}
       assert.equal(report.count('experiments'), 2);
       assert.equal(report.count('runs'), 2);
       assert.equal(report.count('metric points'), 12_003);
-      assert.equal(report.count('artifact files'), 1);
+      assert.equal(report.count('artifact files'), 2);
+      assert.equal(report.count('logged models'), 1);
+      assert.equal(report.count('logged model metric points'), 2);
       assert.equal(report.count('model versions'), 2);
     } finally {
       await stores.close();
@@ -284,15 +325,40 @@ describe(`import an MLflow database (sqlite → ${BACKENDS[BACKENDS.length - 1]}
     assert.equal(v1.current_stage, 'Archived');
   });
 
+  test('logged models keep info, params, tags, metric points (NaN too) and their files', async () => {
+    const model = (await ok(base, 'GET', `logged-models/${MODEL}`)).model as Json;
+    assert.equal(model.info.name, 'arima-model');
+    assert.equal(model.info.status, 'LOGGED_MODEL_READY');
+    assert.equal(model.info.source_run_id, RUN);
+    assert.equal(model.info.model_type, 'forecaster');
+    assert.deepEqual(model.data.params, [{ key: 'order', value: '(2,1,2)' }]);
+    assert.ok(model.info.tags.some((t: Json) => t.key === 'stage' && t.value === 'candidate'));
+    assert.deepEqual(
+      model.data.metrics.map((m: Json) => [m.key, m.value, m.step, m.run_id, m.dataset_digest ?? '']),
+      [
+        ['mape', 0.12, 0, RUN, 'f00d'],
+        ['mape', 'NaN', 1, RUN, ''],
+      ],
+    );
+    const res = await fetch(
+      `${base}/ajax-api/2.0/mlflow/logged-models/${MODEL}/artifacts/files?artifact_file_path=MLmodel`,
+    );
+    assert.equal(await res.text(), 'flavors: {arima: {}}\n');
+  });
+
   test('without --artifacts-from, proxied artifact locations fail the run with advice, nothing half-written', async () => {
     const other = await newInstallation('sqlite');
     const stores = await other.stores();
     try {
       const source = await MlflowSqlSource.open(`sqlite:///${file}`);
       const report = await runImport(source, stores.target).finally(() => source.close());
-      assert.equal(report.failures.length, 2);
-      assert.match(report.failures[0]!.message, /--artifacts-from/);
+      assert.deepEqual(
+        report.failures.map((f) => f.kind),
+        ['runs', 'logged models', 'runs'],
+      );
+      for (const f of report.failures) assert.match(f.message, /--artifacts-from/);
       assert.equal(await stores.target.store.runExperiment(RUN), null);
+      assert.equal(await stores.target.store.loggedModelExists(MODEL), false);
     } finally {
       await stores.close();
       await other.destroy();

@@ -1,7 +1,8 @@
 /**
  * `cairn import --from ./mlruns`: an MLflow file store written by hand from the format (meta.yaml
  * files, one file per param/tag, metric files with `timestamp value step` lines, nested keys,
- * `.trash/` for deleted experiments, `models/` of the registry), imported and checked entity by
+ * `.trash/` for deleted experiments, datasets and run inputs/outputs, MLflow 3 logged models with
+ * params, tags, metrics and files, `models/` of the registry), imported and checked entity by
  * entity through the REST API.
  */
 import { after, before, describe, test } from 'node:test';
@@ -16,6 +17,9 @@ import { newInstallation, ok, type Installation, type Json } from './fixtures.js
 const RUN = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const DELETED_RUN = 'ffeeddccbbaa99887766554433221100';
 const TRASHED_RUN = '0123456789abcdef0123456789abcdef';
+const MODEL = 'm-5c0ffee5c0ffee5c0ffee5c0ffee5c0f';
+const USED_MODEL = 'm-0000000000000000000000000000beef';
+const DATASET_ID = '9f2d3c4b5a69788796a5b4c3d2e1f0a1';
 
 async function put(root: string, path: string, text: string): Promise<void> {
   const file = join(root, ...path.split('/'));
@@ -74,6 +78,63 @@ async function writeFileStore(root: string): Promise<void> {
     '1690000007000 nan 0\n1690000008000 inf 1\n1690000008500 -inf 2\n',
   );
   await put(root, `5/${RUN}/artifacts/model/MLmodel`, 'flavors:\n  python_function: {}\n');
+  // A dataset of the experiment and the run's inputs/outputs, as MLflow's log_inputs/log_outputs write them.
+  await put(
+    root,
+    `5/datasets/${DATASET_ID}/meta.yaml`,
+    [
+      'digest: 7a1b2c3d',
+      'name: churn-train',
+      'profile: \'{"num_rows": 1200}\'',
+      'schema: \'{"mlflow_colspec": []}\'',
+      'source: \'{"uri": "s3://bucket/churn.parquet"}\'',
+      'source_type: s3',
+      '',
+    ].join('\n'),
+  );
+  await put(
+    root,
+    `5/${RUN}/inputs/1a2b3c4d5e6f70819293a4b5c6d7e8f9/meta.yaml`,
+    `destination_id: ${DATASET_ID}\ndestination_type: RUN\nsource_id: ${DATASET_ID}\nsource_type: DATASET\ntags:\n  mlflow.data.context: training\n`,
+  );
+  await put(
+    root,
+    `5/${RUN}/inputs/ffff3c4d5e6f70819293a4b5c6d7e8f9/meta.yaml`,
+    `destination_id: ${RUN}\ndestination_type: RUN\nsource_id: ${USED_MODEL}\nsource_type: MODEL\ntags: {}\n`,
+  );
+  await put(
+    root,
+    `5/${RUN}/outputs/${MODEL}/meta.yaml`,
+    `destination_id: ${MODEL}\ndestination_type: MODEL_OUTPUT\nsource_id: ${RUN}\nsource_type: RUN_OUTPUT\nstep: 2\ntags: {}\n`,
+  );
+  // An MLflow 3 logged model of experiment 5, its files at its artifact location.
+  await put(
+    root,
+    `5/models/${MODEL}/meta.yaml`,
+    [
+      `artifact_location: file://${root}/5/models/${MODEL}/artifacts`,
+      'creation_timestamp: 1690000012000',
+      "experiment_id: '5'",
+      'last_updated_timestamp: 1690000013000',
+      'lifecycle_stage: active',
+      `model_id: ${MODEL}`,
+      'model_type: classifier',
+      'name: churn-clf',
+      `source_run_id: ${RUN}`,
+      'status: READY',
+      'status_message: null',
+      '',
+    ].join('\n'),
+  );
+  await put(root, `5/models/${MODEL}/params/max_depth`, '6');
+  await put(root, `5/models/${MODEL}/tags/mlflow.user`, 'ana');
+  await put(
+    root,
+    `5/models/${MODEL}/metrics/accuracy`,
+    `1690000014000 0.91 2 ${RUN} churn-eval 7a1b2c3d\n1690000015000 0.93 3 ${RUN}\n`,
+  );
+  await put(root, `5/models/${MODEL}/artifacts/MLmodel`, 'flavors:\n  sklearn: {}\n');
+  await put(root, `5/models/${MODEL}/artifacts/data/model.bin`, 'weights');
   await put(root, `5/${RUN}/artifacts/plots/roc.txt`, 'roc data');
   await put(
     root,
@@ -145,7 +206,9 @@ describe(`import an MLflow file store (${BACKENDS[0]})`, () => {
       assert.equal(report.skipped('experiments'), 1);
       assert.equal(report.count('runs'), 3);
       assert.equal(report.count('metric points'), 6);
-      assert.equal(report.count('artifact files'), 2);
+      assert.equal(report.count('artifact files'), 4);
+      assert.equal(report.count('logged models'), 1);
+      assert.equal(report.count('logged model metric points'), 2);
       assert.equal(report.count('registered models'), 1);
       assert.equal(report.count('model versions'), 1);
     } finally {
@@ -212,6 +275,59 @@ describe(`import an MLflow file store (${BACKENDS[0]})`, () => {
     const trashed = (await ok(base, 'GET', 'runs/get', { run_id: TRASHED_RUN })).run as Json;
     assert.equal(trashed.info.status, 'KILLED');
     assert.equal(trashed.info.experiment_id, '7');
+  });
+
+  test('datasets with their input tags, model inputs and outputs of a run arrive', async () => {
+    const run = (await ok(base, 'GET', 'runs/get', { run_id: RUN })).run as Json;
+    assert.deepEqual(run.inputs.dataset_inputs, [
+      {
+        tags: [{ key: 'mlflow.data.context', value: 'training' }],
+        dataset: {
+          name: 'churn-train',
+          digest: '7a1b2c3d',
+          source_type: 's3',
+          source: '{"uri": "s3://bucket/churn.parquet"}',
+          schema: '{"mlflow_colspec": []}',
+          profile: '{"num_rows": 1200}',
+        },
+      },
+    ]);
+    assert.deepEqual(run.inputs.model_inputs, [{ model_id: USED_MODEL }]);
+    assert.deepEqual(run.outputs.model_outputs, [{ model_id: MODEL, step: 2 }]);
+  });
+
+  test('logged models keep info, params, tags, every metric point and their files', async () => {
+    const model = (await ok(base, 'GET', `logged-models/${MODEL}`)).model as Json;
+    assert.equal(model.info.name, 'churn-clf');
+    assert.equal(model.info.experiment_id, '5');
+    assert.equal(model.info.status, 'LOGGED_MODEL_READY');
+    assert.equal(model.info.model_type, 'classifier');
+    assert.equal(model.info.source_run_id, RUN);
+    assert.equal(model.info.creation_timestamp_ms, 1690000012000);
+    assert.equal(model.info.artifact_uri, `mlflow-artifacts:/5/models/${MODEL}/artifacts`);
+    assert.deepEqual(model.data.params, [{ key: 'max_depth', value: '6' }]);
+    assert.ok(model.info.tags.some((t: Json) => t.key === 'mlflow.user' && t.value === 'ana'));
+    assert.deepEqual(
+      model.data.metrics.map((m: Json) => [
+        m.key,
+        m.value,
+        m.step,
+        m.timestamp,
+        m.run_id,
+        m.dataset_name ?? '',
+      ]),
+      [
+        ['accuracy', 0.91, 2, 1690000014000, RUN, 'churn-eval'],
+        ['accuracy', 0.93, 3, 1690000015000, RUN, ''],
+      ],
+    );
+    const files = await ok(base, 'GET', `logged-models/${MODEL}/artifacts/directories`);
+    assert.deepEqual(files.files.map((f: Json) => f.path).sort(), ['MLmodel', 'data']);
+    const res = await fetch(
+      `${base}/ajax-api/2.0/mlflow/logged-models/${MODEL}/artifacts/files?artifact_file_path=data/model.bin`,
+    );
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), 'weights');
   });
 
   test('artifacts are copied and served from the new location', async () => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { promisify } from 'node:util';
+import { resolveServerConfig } from '../../src/config/resolve-server-config.js';
 import { api, startTestServer, type TestServer } from '../helpers/server.js';
 import { rawRequest } from '../server/helpers.js';
 import { rawExchange } from './helpers.js';
@@ -147,5 +148,74 @@ describe('JSON body limits', () => {
     const { stdout } = await run('python3', ['-c', script, server.url], { timeout: 30_000 });
     assert.equal(stdout.trim(), '413 close');
     assert.ok(Date.now() - started < 10_000, 'no hang until the client timeout');
+  });
+});
+
+describe('JSON body limits set by the operator (--max-json-body, --json-body-limits)', () => {
+  let server: TestServer;
+  let runId: string;
+  before(async () => {
+    const config = resolveServerConfig(
+      { maxJsonBody: '4096', jsonBodyLimits: 'runs/log-batch=65536, runs/log-inputs=2048' },
+      {},
+    );
+    server = await startTestServer('sqlite', {
+      maxBodyBytes: config.maxBodyBytes,
+      jsonBodyLimits: config.jsonBodyLimits,
+    });
+    const exp = (await api(server.url, 'POST', 'experiments/create', { name: 'operator-limits' })).json
+      .experiment_id;
+    runId = (
+      (await api(server.url, 'POST', 'runs/create', { experiment_id: exp })).json.run as {
+        info: { run_id: string };
+      }
+    ).info.run_id;
+  });
+  after(async () => server?.close());
+
+  const batch = (n: number) =>
+    Buffer.from(
+      JSON.stringify({
+        run_id: runId,
+        metrics: Array.from({ length: n }, (_, i) => ({ key: `m${i}`, value: i, timestamp: 1, step: 0 })),
+      }),
+    );
+
+  it('the general limit applies to every route, a per-route limit wins over it and over built-in ones', async () => {
+    // 8 KiB of tag value: over the general 4 KiB.
+    const tag = Buffer.from(JSON.stringify({ run_id: runId, key: 'k', value: 'v'.repeat(8200) }));
+    const tags = await rawExchange(server.url, post('/api/2.0/mlflow/runs/set-tag', tag), tag);
+    assert.equal(tags.status, 413, tags.text.slice(0, 200));
+    // log-batch may carry 64 KiB: a 40 KiB batch passes, a larger one does not.
+    const small = batch(700);
+    assert.ok(small.length > 4096 && small.length < 65536, String(small.length));
+    const accepted = await rawExchange(server.url, post('/api/2.0/mlflow/runs/log-batch', small), small);
+    assert.equal(accepted.status, 200, accepted.text.slice(0, 200));
+    const large = batch(1500);
+    assert.ok(large.length > 65536, String(large.length));
+    const refused = await rawExchange(server.url, post('/api/2.0/mlflow/runs/log-batch', large), large);
+    assert.equal(refused.status, 413, refused.text.slice(0, 200));
+    // log-inputs has a built-in 4 MiB; the operator lowered it to 2 KiB.
+    const inputs = Buffer.from(
+      JSON.stringify({
+        run_id: runId,
+        datasets: [{ dataset: { name: 'd', digest: 'x', source_type: 'local', source: 'y'.repeat(3000) } }],
+      }),
+    );
+    const lowered = await rawExchange(server.url, post('/api/2.0/mlflow/runs/log-inputs', inputs), inputs);
+    assert.equal(lowered.status, 413, lowered.text.slice(0, 200));
+  });
+
+  it('malformed settings and unknown routes are refused with a clear message', async () => {
+    assert.throws(() => resolveServerConfig({ maxJsonBody: '12abc' }, {}), /--max-json-body/);
+    assert.throws(() => resolveServerConfig({ jsonBodyLimits: 'runs/log-batch' }, {}), /route=|bytes/);
+    assert.throws(
+      () => resolveServerConfig({}, { CAIRN_JSON_BODY_LIMITS: 'runs/log-batch=10' }),
+      /between 1024/,
+    );
+    await assert.rejects(
+      startTestServer('sqlite', { jsonBodyLimits: { 'runs/no-such-route': 4096 } }),
+      /names no API route: runs\/no-such-route/,
+    );
   });
 });

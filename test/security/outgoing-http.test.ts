@@ -13,7 +13,13 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 import { SERVER_DEFAULTS } from '../../src/config/server-config.js';
 import { startServerProcess, type ServerProcess } from '../server/cli-process.js';
 import { ok } from '../registry/helpers.js';
-import { MAX_RESPONSE_BYTES, postBounded } from '../../src/security/outgoing-http.js';
+import { get as httpGet } from 'node:http';
+import {
+  guardedAgent,
+  MAX_RESPONSE_BYTES,
+  OutgoingTargetRefused,
+  postBounded,
+} from '../../src/security/outgoing-http.js';
 
 interface Receiver {
   url: string;
@@ -238,6 +244,36 @@ describe('bounded reads of webhook answers', () => {
         await server.exited;
       }
       await import('node:fs/promises').then((fs) => fs.rm(tmp, { recursive: true, force: true }));
+    }
+  });
+});
+
+describe('the guarded agent of clients that talk to one named server (cairn import --from)', () => {
+  const fetchWith = (url: string, agent: ReturnType<typeof guardedAgent>) =>
+    new Promise<number>((resolve, reject) => {
+      httpGet(url, { agent }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+
+  it('reaches the named host, and refuses another non-public address without connecting', async () => {
+    const named = await startReceiver((res) => res.end('ok'));
+    const other = createServer((req, res) => res.end('should not be reached'));
+    let connections = 0;
+    other.on('connection', () => connections++);
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.2', resolve));
+    const agent = guardedAgent('http:', { allowedHosts: ['127.0.0.1'] });
+    try {
+      assert.equal(await fetchWith(named.url, agent), 200);
+      const port = (other.address() as AddressInfo).port;
+      await assert.rejects(fetchWith(`http://127.0.0.2:${port}/`, agent), OutgoingTargetRefused);
+      await assert.rejects(fetchWith(`http://[::1]:${port}/`, agent), OutgoingTargetRefused);
+      assert.equal(connections, 0);
+    } finally {
+      agent.destroy();
+      other.close();
+      await named.close();
     }
   });
 });

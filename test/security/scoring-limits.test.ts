@@ -65,6 +65,29 @@ describe('scoring server limits', () => {
     assert.ok(res.closed);
   });
 
+  it('refuses a JSON body with too many rows as soon as they arrive, before the body is complete', async () => {
+    // 1,200 rows are sent, then the client stalls with most of the declared body still to come.
+    const start = `{"dataframe_split": {"columns": ["amount", "age"], "data": [${Array.from(
+      { length: 1200 },
+      (_, i) => `[${i}, 30]`,
+    ).join(', ')}, `;
+    const declared = 3 * 1024 * 1024;
+    for (const shape of [
+      start,
+      start.replace('{"dataframe_split": {"columns": ["amount", "age"], "data": ', '{"inputs": '),
+    ]) {
+      const res = await rawExchange(
+        server.url,
+        `POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n`,
+        Buffer.from(shape),
+        { waitMs: 15_000 },
+      );
+      assert.equal(res.status, 413, res.text.slice(0, 300));
+      assert.match(res.text, /at most 1000 per request/);
+      assert.equal(res.headers.connection, 'close');
+    }
+  });
+
   it('logs one line per request with its id', async () => {
     const res = await fetch(`${server.url}/ping`);
     await res.text();

@@ -10,12 +10,13 @@ import type {
   RegisteredModelData,
   RunRecord,
 } from '../../../entities/migration.js';
+import type { Metric } from '../../../entities/tracking.js';
 import type { ExperimentPresence, ImportStore } from '../../import-store.js';
 import type { SqlDatabase } from '../database.js';
 import { num, str, type StoreContext } from '../tracking/common.js';
 import { upsertExperimentTags } from '../tracking/experiments.js';
 import { linkDatasets, linkModels } from '../tracking/inputs.js';
-import { writeBatch } from '../tracking/log-batch.js';
+import { insertModelMetrics, writeBatch } from '../tracking/log-batch.js';
 import { insertModelParams, statusNumber, upsertModelTags } from '../tracking/logged-models.js';
 import { RUN_COLUMNS } from '../tracking/run-loader.js';
 import { insertRegisteredModel } from './registry-import.js';
@@ -146,6 +147,21 @@ export class SqlImportStore implements ImportStore {
       );
       await insertModelParams(this.ctx, tx, m.modelId, m.params);
       await upsertModelTags(this.ctx, tx, m.modelId, m.tags);
+      const byRun = new Map<string, Metric[]>();
+      for (const p of m.metrics ?? []) {
+        let list = byRun.get(p.runId);
+        if (!list) byRun.set(p.runId, (list = []));
+        list.push({
+          key: p.key,
+          value: p.value,
+          timestamp: p.timestamp,
+          step: p.step,
+          model_id: m.modelId,
+          dataset_name: p.datasetName,
+          dataset_digest: p.datasetDigest,
+        });
+      }
+      for (const [runId, points] of byRun) await insertModelMetrics(this.ctx, tx, runId, points);
     });
   }
 

@@ -230,7 +230,7 @@ function latestUpsertSql(ctx: StoreContext, cols: readonly string[], rows: numbe
   return sql;
 }
 
-async function insertModelMetrics(
+export async function insertModelMetrics(
   ctx: StoreContext,
   tx: Exec,
   runId: string,
