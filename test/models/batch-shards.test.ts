@@ -8,12 +8,13 @@ import { promisify } from 'node:util';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { parse as parseYaml } from 'yaml';
 import { predictOnKubernetes } from '../../src/models/batch/kubernetes-shards.js';
+import { expandInputs } from '../../src/models/batch/shard-input.js';
+import { planShard } from '../../src/models/batch/shards.js';
 import { batchPredict } from '../../src/models/batch/predict.js';
 import { loadModelFromDir, type Model } from '../../src/models/model.js';
-import { saveModel } from '../../src/models/save.js';
 import { kubectlCli } from '../../src/projects/backends/kubernetes.js';
 import { startMoto, useMotoEnvironment, type MotoServer } from '../artifacts/moto.js';
-import { threeInputModel } from './helpers/onnx-builder.js';
+import { saveThreeInputModel } from './helpers/onnx-builder.js';
 import { writeParquet } from './helpers/parquet-writer.js';
 
 const execFileP = promisify(execFile);
@@ -30,11 +31,7 @@ const cols = { x1: xs.map((r) => r[0]), x2: xs.map((r) => r[1]), x3: xs.map((r) 
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'cairn-batch-shards-'));
   modelDir = join(tmp, 'model');
-  await saveModel(modelDir, {
-    flavor: 'onnx',
-    onnxBytes: threeInputModel(),
-    inputExample: [{ x1: 1.5, x2: 2.5, x3: 3.5 }],
-  });
+  await saveThreeInputModel(modelDir);
   model = await loadModelFromDir(modelDir);
   moto = await startMoto();
   useMotoEnvironment(moto.endpoint);
@@ -125,9 +122,8 @@ describe('sharded batch prediction', () => {
     await writeFile(join(folder, '_SUCCESS'), '');
     const cases: { inputs: string[]; singles: string[]; format: 'jsonl' | 'csv'; shards: number }[] = [
       { inputs: [csv], singles: [csv], format: 'csv', shards: 3 }, // byte ranges of one CSV
-      { inputs: [parquet], singles: [parquet], format: 'jsonl', shards: 4 }, // row ranges of one Parquet file
+      { inputs: [parquet], singles: [parquet], format: 'jsonl', shards: 2 }, // row ranges of one Parquet file
       { inputs: [folder], singles: files, format: 'jsonl', shards: 3 }, // whole files of a folder
-      { inputs: [csv], singles: [csv], format: 'jsonl', shards: 7 },
     ];
     for (const [k, c] of cases.entries()) {
       const out = join(tmp, `parts-${k}`);
@@ -158,11 +154,11 @@ describe('sharded batch prediction', () => {
       const r = await moto.client.send(new GetObjectCommand({ Bucket: 'data', Key: key }));
       return r.Body!.transformToString();
     };
-    await runShards(['s3://data/in/table.csv'], 's3://data/out-csv/', 4);
-    const a = await joinParts((name) => get(`out-csv/${name}`), 4, 'jsonl');
+    await runShards(['s3://data/in/table.csv'], 's3://data/out-csv/', 3);
+    const a = await joinParts((name) => get(`out-csv/${name}`), 3, 'jsonl');
     assert.equal(a.text, await singleOutput([csv], 'jsonl'));
-    await runShards(['s3://data/in/table.parquet'], 's3://data/out-pq', 3, ['--output-format', 'csv']);
-    const b = await joinParts((name) => get(`out-pq/${name}`), 3, 'csv');
+    await runShards(['s3://data/in/table.parquet'], 's3://data/out-pq', 2, ['--output-format', 'csv']);
+    const b = await joinParts((name) => get(`out-pq/${name}`), 2, 'csv');
     assert.equal(b.text, await singleOutput([parquet], 'csv'));
     assert.ok(b.rows.every((r) => r > 0));
   });
@@ -170,8 +166,9 @@ describe('sharded batch prediction', () => {
   it('refuses a shard index out of range and a JSON document split into shards', async () => {
     const json = join(tmp, 'doc.json');
     await writeFile(json, JSON.stringify([{ x1: 1, x2: 2, x3: 3 }]));
-    await assert.rejects(runShards([json], join(tmp, 'never'), 2), (e: { stderr: string }) =>
-      /JSON document cannot be split into shards/.test(e.stderr),
+    await assert.rejects(
+      planShard(await expandInputs([json]), 'json', 2, 0),
+      /JSON document cannot be split into shards/,
     );
     await assert.rejects(
       execFileP(process.execPath, [

@@ -9,9 +9,8 @@ import { batchPredict } from '../../src/models/batch/predict.js';
 import { readJsonLines } from '../../src/models/batch/readers.js';
 import { RecordSplitter } from '../../src/models/batch/record-splitter.js';
 import { loadModelFromDir, type Model } from '../../src/models/model.js';
-import { saveModel } from '../../src/models/save.js';
 import { prng } from '../helpers/prng.js';
-import { threeInputModel, threeInputScore } from './helpers/onnx-builder.js';
+import { saveThreeInputModel, threeInputScore } from './helpers/onnx-builder.js';
 import { writeParquet } from './helpers/parquet-writer.js';
 
 let tmp: string;
@@ -21,11 +20,7 @@ let model: Model;
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'cairn-batch-workers-'));
   modelDir = join(tmp, 'model');
-  await saveModel(modelDir, {
-    flavor: 'onnx',
-    onnxBytes: threeInputModel(),
-    inputExample: [{ x1: 1.5, x2: 2.5, x3: 3.5 }],
-  });
+  await saveThreeInputModel(modelDir);
   model = await loadModelFromDir(modelDir);
 });
 after(async () => {
