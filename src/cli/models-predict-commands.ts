@@ -225,7 +225,7 @@ export function predictShardCommand(): Command {
     .requiredOption('--shards <n>', 'number of shards', positiveInt)
     .requiredOption('--shard-index <i>', 'this shard, 0 to N-1', nonNegativeInt)
     .addOption(inputFormatOption())
-    .addOption(outputFormatOption('format of the part (default: jsonl)').default('jsonl'))
+    .addOption(outputFormatOption('format of the part').default('jsonl'))
     .option('--chunk-size <rows>', 'rows scored per model call', positiveInt, 10_000)
     .option('--params <json>', 'inference params as a JSON object')
     .addHelpText(
