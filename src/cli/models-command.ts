@@ -6,16 +6,12 @@ import { Command, Option } from 'commander';
 import { integer, setting } from '../config/env-values.js';
 import { readLogConfig } from '../config/network-config.js';
 import { SERVER_DEFAULTS } from '../config/server-config.js';
-import { invalidParam } from '../errors.js';
-import { batchPredict } from '../models/batch/predict.js';
-import type { InputFormat } from '../models/batch/readers.js';
-import type { OutputFormat } from '../models/batch/writers.js';
-import { loadModelFromDir } from '../models/model.js';
 import { resolveModelDir } from '../client/models.js';
 import { buildDocker, generateDockerfile } from '../serving/dockerfile.js';
 import { DEFAULT_MAX_REQUEST_ROWS } from '../serving/invocations.js';
 import { serveModelDir } from '../serving/server.js';
 import { positiveInt, withTrackingUri } from './cli-client.js';
+import { MODEL_URI_HELP, predictCommand, predictShardCommand } from './models-predict-commands.js';
 import { addRegistryCommands } from './models-registry-commands.js';
 import { logOptions } from './network-options.js';
 
@@ -23,8 +19,6 @@ interface RemoteCliOptions {
   modelUri: string;
   trackingUri?: string;
 }
-
-const MODEL_URI_HELP = 'model: local path, file:, runs:/, models:/ or mlflow-artifacts: URI';
 
 /** Adds the options of the commands that build a container image (generate-dockerfile, build-docker). */
 function withImageOptions(cmd: Command): Command {
@@ -41,102 +35,6 @@ const nonNegativeNumber = (value: string): number => {
   if (!Number.isFinite(n) || n < 0) throw new Error(`expected a non-negative number, got '${value}'`);
   return n;
 };
-
-function parseParams(text: string | undefined): Record<string, unknown> | undefined {
-  if (!text) return undefined;
-  try {
-    const v = JSON.parse(text) as unknown;
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
-    return v as Record<string, unknown>;
-  } catch (err) {
-    throw invalidParam(
-      `--params must be a JSON object, e.g. '{"temperature": 0.5}' (${(err as Error).message}).`,
-    );
-  }
-}
-
-function predictCommand(): Command {
-  const cmd = new Command('predict')
-    .description(
-      'Score a file with a model, streaming it in chunks (CSV, JSON, JSON Lines or Parquet in; JSON Lines, CSV or JSON out).',
-    )
-    .requiredOption('-m, --model-uri <uri>', MODEL_URI_HELP)
-    .option('-i, --input-path <path>', 'input file (default: standard input)')
-    .option('-o, --output-path <path>', 'output file (default: standard output)')
-    .addOption(
-      new Option('-t, --content-type <type>', 'input format, as in mlflow models predict').choices([
-        'json',
-        'csv',
-      ]),
-    )
-    .addOption(
-      new Option('--input-format <format>', 'input format (default: from the file extension)').choices([
-        'csv',
-        'json',
-        'jsonl',
-        'parquet',
-      ]),
-    )
-    .addOption(
-      new Option(
-        '--output-format <format>',
-        'output format (default: from the extension, else jsonl)',
-      ).choices(['jsonl', 'csv', 'json']),
-    )
-    .option('--chunk-size <rows>', 'rows scored per model call', positiveInt, 10_000)
-    .option('--params <json>', 'inference params as a JSON object')
-    .option('--no-progress', 'do not draw the progress bar on stderr')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ cairn models predict -m models:/fraud@champion -i transactions.csv -o scores.jsonl
-  $ cairn models predict -m ./model -i big.parquet -o scores.csv --chunk-size 50000
-  $ cat request.json | cairn models predict -m runs:/4f2a.../model -t json`,
-    );
-  withTrackingUri(cmd);
-  cmd.action(
-    async (
-      opts: RemoteCliOptions & {
-        inputPath?: string;
-        outputPath?: string;
-        contentType?: 'json' | 'csv';
-        inputFormat?: InputFormat;
-        outputFormat?: OutputFormat;
-        chunkSize: number;
-        params?: string;
-        progress: boolean;
-      },
-    ) => {
-      const { dir, cleanup } = await resolveModelDir(opts.modelUri, { trackingUri: opts.trackingUri });
-      try {
-        const model = await loadModelFromDir(dir);
-        try {
-          const result = await batchPredict(model, {
-            inputPath: opts.inputPath,
-            inputFormat: opts.inputFormat ?? opts.contentType,
-            outputPath: opts.outputPath,
-            outputFormat: opts.outputFormat,
-            chunkSize: opts.chunkSize,
-            params: parseParams(opts.params),
-            progress: opts.progress && process.stderr.isTTY === true,
-          });
-          if (opts.outputPath) {
-            process.stderr.write(
-              `Scored ${result.rows.toLocaleString('en-US')} rows in ${result.seconds.toFixed(2)} s ` +
-                `(${Math.round(result.rows / Math.max(result.seconds, 1e-9)).toLocaleString('en-US')} rows/s) into ${opts.outputPath}\n`,
-            );
-          }
-        } finally {
-          await model.close();
-        }
-      } finally {
-        await cleanup();
-      }
-    },
-  );
-  return cmd;
-}
 
 function serveCommand(): Command {
   const cmd = new Command('serve')
@@ -308,6 +206,7 @@ Examples:
   $ cairn models generate-dockerfile -m ./model -d ./image`,
     );
   models.addCommand(predictCommand());
+  models.addCommand(predictShardCommand());
   models.addCommand(serveCommand());
   models.addCommand(generateDockerfileCommand());
   models.addCommand(buildDockerCommand());

@@ -54,6 +54,11 @@ export interface CsvOptions {
   chunkSize?: number;
   /** Columns whose cells should be parsed as numbers (default: try every column). */
   numeric?: (column: string) => boolean;
+  /**
+   * The line number of the first record after the header, when the input is a header followed
+   * by a slice of a longer file (a worker's chunk), so errors name the line in the whole file.
+   */
+  firstDataLine?: number;
 }
 
 /**
@@ -206,6 +211,7 @@ export class CsvChunker {
       if (this.header.length > 0 && this.header[0]!.charCodeAt(0) === 0xfeff)
         this.header[0] = this.header[0]!.slice(1);
       this.numeric = this.header.map((h) => (this.opts.numeric ? this.opts.numeric(h) : true));
+      if (this.opts.firstDataLine !== undefined) this.line = this.opts.firstDataLine - 1;
       this.startChunk();
       return;
     }

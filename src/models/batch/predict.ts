@@ -5,6 +5,7 @@
 import type { Model } from '../model.js';
 import { ProgressBar } from './progress.js';
 import { detectInputFormat, inputSize, readInput, type InputFormat } from './readers.js';
+import { numericColumns } from './chunk-task.js';
 import { PredictionWriter, detectOutputFormat, type OutputFormat } from './writers.js';
 
 export interface BatchPredictOptions {
@@ -24,6 +25,8 @@ export interface BatchPredictOptions {
 export interface BatchPredictResult {
   rows: number;
   seconds: number;
+  /** With workers: the part of `seconds` spent starting them and loading the model in each. */
+  startupSeconds?: number;
 }
 
 export async function batchPredict(model: Model, opts: BatchPredictOptions): Promise<BatchPredictResult> {
@@ -31,21 +34,12 @@ export async function batchPredict(model: Model, opts: BatchPredictOptions): Pro
   const inputFormat = opts.inputFormat ?? (opts.inputPath ? detectInputFormat(opts.inputPath) : 'json');
   const outputFormat = opts.outputFormat ?? detectOutputFormat(opts.outputPath);
   const chunkSize = opts.chunkSize ?? 10_000;
-  const schema = model.signature?.inputs;
-  // Parse text cells as numbers only where the signature expects numbers (so "0123" stays text).
-  const numericTypes = new Set(['float', 'double', 'integer', 'long']);
-  const numeric =
-    schema?.kind === 'columns' && schema.inputs.every((c) => c.name)
-      ? (col: string): boolean => {
-          const spec = schema.inputs.find((c) => c.name === col);
-          return spec ? typeof spec.type === 'string' && numericTypes.has(spec.type) : false;
-        }
-      : undefined;
+  const numeric = numericColumns(model);
   const total = await inputSize(opts.inputPath, inputFormat);
   const bar = new ProgressBar(total, inputFormat === 'parquet' ? 'rows' : 'bytes', opts.progress);
   let done = 0;
-  const writer = new PredictionWriter(opts.outputPath, outputFormat);
   const params = model.prepareParams(opts.params);
+  const writer = new PredictionWriter(opts.outputPath, outputFormat);
   try {
     for await (const chunk of readInput(opts.inputPath, inputFormat, {
       chunkSize,
@@ -56,8 +50,10 @@ export async function batchPredict(model: Model, opts: BatchPredictOptions): Pro
       await writer.writeChunk(out);
       bar.update(done, writer.rows);
     }
-  } finally {
     await writer.close();
+  } catch (err) {
+    await writer.abort();
+    throw err;
   }
   bar.finish(writer.rows);
   return { rows: writer.rows, seconds: (performance.now() - started) / 1000 };

@@ -7,9 +7,15 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
+import {
+  asyncBufferFromFile,
+  parquetMetadataAsync,
+  parquetRead,
+  type AsyncBuffer,
+  type FileMetaData,
+} from 'hyparquet';
 import { MlflowError, badRequest, invalidParam } from '../../errors.js';
-import { DataFrame, type ColumnValues } from '../data.js';
+import { DataFrame } from '../data.js';
 import { readCsv } from './csv.js';
 import { isPlainObject, parseRecords, parseSplit, scoringFormatOf, tfServingData } from '../scoring-input.js';
 
@@ -51,10 +57,15 @@ function fileStream(path: string | undefined): AsyncIterable<Buffer> {
   return (path ? createReadStream(path, { highWaterMark: 1 << 20 }) : process.stdin) as AsyncIterable<Buffer>;
 }
 
-async function* readJsonLines(source: AsyncIterable<Buffer>, chunkSize: number): AsyncGenerator<DataFrame> {
+/** `firstLine`: the line number of the first line of `source` in the whole file. */
+export async function* readJsonLines(
+  source: AsyncIterable<Buffer>,
+  chunkSize: number,
+  firstLine = 1,
+): AsyncGenerator<DataFrame> {
   let rest = '';
   let records: Record<string, unknown>[] = [];
-  let line = 0;
+  let line = firstLine - 1;
   const take = (text: string): void => {
     line++;
     const t = text.trim();
@@ -135,47 +146,99 @@ async function* readJsonDocument(path: string | undefined, chunkSize: number): A
   } catch (err) {
     throw badRequest(`The input is not valid JSON: ${(err as Error).message}`);
   }
-  const frame = frameFromJsonDocument(doc);
+  yield* chunksOfFrame(frameFromJsonDocument(doc), chunkSize);
+}
+
+/** Random access to a Parquet file: local path or `s3://` object (see parquetFile). */
+export type ParquetFile = AsyncBuffer;
+
+/** The column names of a Parquet file's flat schema. */
+function parquetColumns(metadata: FileMetaData): string[] {
+  return metadata.schema
+    .slice(1)
+    .filter((s) => !s.num_children)
+    .map((s) => s.name);
+}
+
+/**
+ * Rows [start, end) of a Parquet file as one frame. The row groups they fall in are decoded
+ * (that is how Parquet is stored); pages outside the range are cut off here.
+ */
+export async function readParquetRows(
+  file: ParquetFile,
+  metadata: FileMetaData,
+  start: number,
+  end: number,
+): Promise<DataFrame> {
+  const names = parquetColumns(metadata);
+  const rows = end - start;
+  const cols = new Map<string, unknown[]>(names.map((n) => [n, new Array<unknown>(rows).fill(null)]));
+  await parquetRead({
+    file,
+    metadata,
+    rowStart: start,
+    rowEnd: end,
+    onChunk: (chunk) => {
+      const col = cols.get(chunk.columnName);
+      if (!col) return;
+      const data = chunk.columnData as ArrayLike<unknown>;
+      const lo = Math.max(start, chunk.rowStart);
+      const hi = Math.min(end, chunk.rowEnd);
+      for (let r = lo; r < hi; r++) {
+        const v = data[r - chunk.rowStart];
+        col[r - start] = typeof v === 'bigint' ? Number(v) : v;
+      }
+    },
+  });
+  return new DataFrame(
+    names,
+    names.map((n) => cols.get(n)!),
+    rows,
+  );
+}
+
+/**
+ * The row ranges a Parquet read is cut into: per row group, `chunkSize` rows from the group's
+ * start (a chunk never spans two groups), limited to rows [start, end).
+ */
+export function parquetGroupRanges(
+  metadata: FileMetaData,
+  start = 0,
+  end = Number(metadata.num_rows),
+): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  let groupStart = 0;
+  for (const group of metadata.row_groups) {
+    const groupEnd = groupStart + Number(group.num_rows);
+    const lo = Math.max(start, groupStart);
+    const hi = Math.min(end, groupEnd);
+    if (lo < hi) out.push({ start: lo, end: hi });
+    groupStart = groupEnd;
+  }
+  return out;
+}
+
+/** Cuts a frame into chunks of at most `chunkSize` rows. */
+export function* chunksOfFrame(frame: DataFrame, chunkSize: number): Generator<DataFrame> {
   for (let s = 0; s < frame.rowCount; s += chunkSize)
     yield frame.slice(s, Math.min(frame.rowCount, s + chunkSize));
 }
 
-async function* readParquet(path: string, opts: ReadOptions): AsyncGenerator<DataFrame> {
-  const file = await asyncBufferFromFile(path);
-  const metadata = await parquetMetadataAsync(file);
-  const names = metadata.schema
-    .slice(1)
-    .filter((s) => !s.num_children)
-    .map((s) => s.name);
-  let rowStart = 0;
-  for (const group of metadata.row_groups) {
-    const groupRows = Number(group.num_rows);
-    // A row group is read whole (that is how it is stored), then cut into chunks.
-    const cols = new Map<string, ColumnValues>();
-    await parquetRead({
-      file,
-      metadata,
-      rowStart,
-      rowEnd: rowStart + groupRows,
-      onChunk: (chunk) => {
-        const data = chunk.columnData as ArrayLike<unknown>;
-        const prev = cols.get(chunk.columnName);
-        const part = Array.isArray(data) ? (data as unknown[]) : Array.from(data);
-        cols.set(chunk.columnName, prev ? (prev as unknown[]).concat(part) : part);
-      },
-    });
-    const frame = new DataFrame(
-      names,
-      names.map((n) =>
-        Array.from((cols.get(n) ?? []) as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : v)),
-      ),
-      groupRows,
-    );
-    for (let s = 0; s < groupRows; s += opts.chunkSize)
-      yield frame.slice(s, Math.min(groupRows, s + opts.chunkSize));
-    rowStart += groupRows;
-    opts.onProgress?.(rowStart);
+/** Reads rows [start, end) of a Parquet file, one row group (or part of one) at a time. */
+export async function* readParquetFile(
+  file: ParquetFile,
+  opts: ReadOptions & { start?: number; end?: number; metadata?: FileMetaData },
+): AsyncGenerator<DataFrame> {
+  const metadata = opts.metadata ?? (await parquetMetadataAsync(file));
+  for (const range of parquetGroupRanges(metadata, opts.start, opts.end)) {
+    const frame = await readParquetRows(file, metadata, range.start, range.end);
+    yield* chunksOfFrame(frame, opts.chunkSize);
+    opts.onProgress?.(range.end);
   }
+}
+
+async function* readParquet(path: string, opts: ReadOptions): AsyncGenerator<DataFrame> {
+  yield* readParquetFile(await asyncBufferFromFile(path), opts);
 }
 
 /** Total work units for the progress bar: bytes for text formats, rows for Parquet. */
@@ -188,6 +251,14 @@ export async function inputSize(path: string | undefined, format: InputFormat): 
     return Number(metadata.num_rows);
   }
   return info.size;
+}
+
+/** The bytes of a text input (file or standard input), counted for the progress bar. */
+export function countedInput(
+  path: string | undefined,
+  onProgress?: (n: number) => void,
+): AsyncGenerator<Buffer> {
+  return counted(fileStream(path), onProgress);
 }
 
 export function readInput(

@@ -3,10 +3,12 @@
  * prediction, header from the first chunk) and JSON (`{"predictions": [...]}` like
  * `mlflow models predict`), all written incrementally with backpressure.
  */
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import { rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { extname } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { invalidParam } from '../../errors.js';
 import {
   cellValue,
@@ -105,54 +107,123 @@ function predictionTable(out: ModelData): { columns: string[]; rows: (r: number)
   return { columns: ['prediction'], count: list.length, rows: (r) => csvCell(list[r]) };
 }
 
+/**
+ * One chunk of predictions rendered as output text. Rendering is separate from writing so that
+ * worker processes can render their chunks and the writer only appends text in chunk order.
+ */
+export interface FormattedChunk {
+  /** Prediction rows in `body`. */
+  count: number;
+  /** CSV only: the header line (with its newline), written once, from the first chunk. */
+  header?: string;
+  /** CSV and JSON Lines: whole lines with their newlines; JSON: the items joined with ', '. */
+  body: string;
+}
+
+export function formatChunk(out: ModelData, format: OutputFormat): FormattedChunk {
+  if (format === 'csv') {
+    const table = predictionTable(out);
+    let body = '';
+    for (let r = 0; r < table.count; r++) body += `${table.rows(r)}\n`;
+    return { count: table.count, header: `${table.columns.map(csvCell).join(',')}\n`, body };
+  }
+  const lines = predictionLines(out);
+  if (format === 'jsonl') return { count: lines.length, body: lines.length ? `${lines.join('\n')}\n` : '' };
+  return { count: lines.length, body: lines.join(', ') };
+}
+
+/** Several consecutive chunks as one (the first header is kept), as the writer would append them. */
+export function mergeFormatted(parts: FormattedChunk[], format: OutputFormat): FormattedChunk {
+  const count = parts.reduce((n, p) => n + p.count, 0);
+  const header = parts[0]?.header;
+  const body =
+    format === 'json'
+      ? parts
+          .filter((p) => p.count > 0)
+          .map((p) => p.body)
+          .join(', ')
+      : parts.map((p) => p.body).join('');
+  return { count, ...(header !== undefined ? { header } : {}), body };
+}
+
+/**
+ * Writes predictions to a file or standard output. A file is written under a temporary name
+ * beside it and renamed by `close()`, so a failed run (`abort()`) never leaves a file at the
+ * output path that looks complete.
+ */
 export class PredictionWriter {
   private readonly stream: Writable;
+  private readonly partial: string | undefined;
   private headerWritten = false;
   private first = true;
   rows = 0;
 
   constructor(
-    path: string | undefined,
+    private readonly path: string | undefined,
     readonly format: OutputFormat,
   ) {
     if (!['jsonl', 'csv', 'json'].includes(format))
       throw invalidParam(`Unknown output format '${format}' (jsonl, csv or json).`);
-    this.stream = path ? createWriteStream(path) : process.stdout;
+    if (path) {
+      this.partial = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
+      this.stream = createWriteStream(this.partial, { flags: 'wx' });
+      // An open error (missing folder, no permission) is reported by the first write or close.
+      this.opened = once(this.stream, 'open').then(
+        () => undefined,
+        (err: NodeJS.ErrnoException) => {
+          throw invalidParam(`Cannot write the output file '${path}' (${err.code ?? err.message}).`);
+        },
+      );
+      this.opened.catch(() => undefined);
+    } else this.stream = process.stdout;
   }
 
+  private readonly opened: Promise<void> = Promise.resolve();
+
   private async write(text: string): Promise<void> {
+    await this.opened;
     if (!this.stream.write(text)) await once(this.stream, 'drain');
   }
 
   async writeChunk(out: ModelData): Promise<void> {
+    await this.writeFormatted(formatChunk(out, this.format));
+  }
+
+  async writeFormatted(chunk: FormattedChunk): Promise<void> {
+    this.rows += chunk.count;
     if (this.format === 'csv') {
-      const table = predictionTable(out);
       let text = '';
-      if (!this.headerWritten) {
-        text += `${table.columns.map(csvCell).join(',')}\n`;
+      if (!this.headerWritten && chunk.header !== undefined) {
+        text += chunk.header;
         this.headerWritten = true;
       }
-      for (let r = 0; r < table.count; r++) text += `${table.rows(r)}\n`;
-      this.rows += table.count;
-      await this.write(text);
+      await this.write(text + chunk.body);
       return;
     }
-    const lines = predictionLines(out);
-    this.rows += lines.length;
     if (this.format === 'jsonl') {
-      if (lines.length) await this.write(`${lines.join('\n')}\n`);
+      if (chunk.body) await this.write(chunk.body);
       return;
     }
     let text = this.first ? '{"predictions": [' : '';
-    if (lines.length) text += (this.first ? '' : ', ') + lines.join(', ');
-    if (lines.length || this.first) this.first = false;
+    if (chunk.count) text += (this.first ? '' : ', ') + chunk.body;
+    if (chunk.count || this.first) this.first = false;
     await this.write(text);
   }
 
+  /** Finishes the output; a file appears at its path only now. */
   async close(): Promise<void> {
     if (this.format === 'json') await this.write(this.first ? '{"predictions": []}\n' : ']}\n');
     if (this.stream === process.stdout) return;
+    await this.opened;
     this.stream.end();
     await once(this.stream, 'finish');
+    await rename(this.partial!, this.path!);
+  }
+
+  /** Gives up: the temporary file is removed and nothing appears at the output path. */
+  async abort(): Promise<void> {
+    if (this.stream === process.stdout) return;
+    this.stream.destroy();
+    await unlink(this.partial!).catch(() => undefined);
   }
 }

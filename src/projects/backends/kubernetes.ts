@@ -130,9 +130,11 @@ export function jobRunStatus(job: Obj): RunStatus {
   const spec = (job.spec ?? {}) as Obj;
   const status = (job.status ?? {}) as Obj;
   const conditions = (Array.isArray(status.conditions) ? status.conditions : []) as Obj[];
+  // A Job with `completions` (an Indexed Job's shards) is done when that many pods succeeded.
+  const completions = spec.completions === undefined ? 1 : Number(spec.completions);
   if (
     conditions.some((c) => c.type === 'Complete' && c.status === 'True') ||
-    Number(status.succeeded ?? 0) > 0
+    Number(status.succeeded ?? 0) >= Math.max(1, completions)
   )
     return 'FINISHED';
   if (conditions.some((c) => c.type === 'Failed' && c.status === 'True')) return 'FAILED';
@@ -183,6 +185,25 @@ export async function followJob(
     const status = jobRunStatus(parsed);
     if (status !== 'RUNNING') return status;
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 5000));
+  }
+}
+
+/** The last `tail` log lines of every pod of the Job, each line prefixed with its pod; '' if none. */
+export async function jobLogs(kubectl: Kubectl, job: SubmittedJob, tail = 20): Promise<string> {
+  try {
+    return await kubectl.run([
+      'logs',
+      '-n',
+      job.namespace,
+      '-l',
+      `batch.kubernetes.io/job-name=${job.name}`,
+      '--all-containers',
+      '--prefix',
+      `--tail=${tail}`,
+    ]);
+  } catch {
+    // Logs help explain a failure; not getting them must not hide it.
+    return '';
   }
 }
 

@@ -3,6 +3,7 @@
  * Only the fields a graph of elementwise/MatMul nodes needs are encoded.
  */
 import { once } from 'node:events';
+import { saveModel } from '../../../src/models/save.js';
 import { createWriteStream } from 'node:fs';
 
 class Writer {
@@ -161,4 +162,13 @@ export async function writeThreeInputCsv(path: string, rows: number): Promise<vo
   }
   w.end(buf);
   await once(w, 'finish');
+}
+
+/** Saves `threeInputModel` as a model directory (column signature from its input example). */
+export async function saveThreeInputModel(dir: string): Promise<void> {
+  await saveModel(dir, {
+    flavor: 'onnx',
+    onnxBytes: threeInputModel(),
+    inputExample: [{ x1: 1.5, x2: 2.5, x3: 3.5 }],
+  });
 }

@@ -1,0 +1,89 @@
+/**
+ * One chunk of a batch prediction as work for a worker process: the bytes or rows to read, and
+ * how to read them. The worker parses, scores and renders the chunk; the parent only writes the
+ * text in chunk order.
+ */
+import { asyncBufferFromFile, parquetMetadataAsync, type FileMetaData } from 'hyparquet';
+import { DataFrame, type ColumnValues } from '../data.js';
+import type { Model } from '../model.js';
+import { readCsv } from './csv.js';
+import { chunksOfFrame, readJsonLines, readParquetRows, type ParquetFile } from './readers.js';
+import { formatChunk, mergeFormatted, type FormattedChunk, type OutputFormat } from './writers.js';
+
+export type ChunkTask =
+  /** A CSV header and a slice of whole records that follows it in the file. */
+  | { kind: 'csv'; header: Uint8Array; bytes: Uint8Array; firstLine: number }
+  | { kind: 'jsonl'; bytes: Uint8Array; firstLine: number }
+  /** Rows [start, end) of a local Parquet file, scored `chunkSize` rows at a time. */
+  | { kind: 'parquet'; path: string; start: number; end: number }
+  /** An already parsed table (from a JSON document, which has to be read whole). */
+  | { kind: 'frame'; columns: string[]; data: ColumnValues[]; rowCount: number };
+
+/** Which columns of text input to parse as numbers: those the signature declares numeric. */
+export function numericColumns(model: Model): ((column: string) => boolean) | undefined {
+  const schema = model.signature?.inputs;
+  // Parse text cells as numbers only where the signature expects numbers (so "0123" stays text).
+  const numericTypes = new Set(['float', 'double', 'integer', 'long']);
+  if (schema?.kind !== 'columns' || !schema.inputs.every((c) => c.name)) return undefined;
+  return (col: string): boolean => {
+    const spec = schema.inputs.find((c) => c.name === col);
+    return spec ? typeof spec.type === 'string' && numericTypes.has(spec.type) : false;
+  };
+}
+
+async function* once<T>(value: T): AsyncGenerator<T> {
+  yield value;
+}
+
+/** Scores one task and renders its predictions; a worker process's whole job. */
+export class ChunkScorer {
+  private readonly numeric: ((column: string) => boolean) | undefined;
+  private readonly params: Record<string, unknown>;
+  private readonly parquet = new Map<string, { file: ParquetFile; metadata: FileMetaData }>();
+
+  constructor(
+    private readonly model: Model,
+    private readonly opts: { format: OutputFormat; chunkSize: number; params?: Record<string, unknown> },
+  ) {
+    this.numeric = numericColumns(model);
+    this.params = model.prepareParams(opts.params);
+  }
+
+  private async *frames(task: ChunkTask): AsyncGenerator<DataFrame> {
+    const { chunkSize } = this.opts;
+    switch (task.kind) {
+      case 'csv': {
+        const bytes = Buffer.concat([task.header, task.bytes]);
+        yield* readCsv(once(bytes), { chunkSize, numeric: this.numeric, firstDataLine: task.firstLine });
+        return;
+      }
+      case 'jsonl':
+        yield* readJsonLines(once(Buffer.from(task.bytes)), chunkSize, task.firstLine);
+        return;
+      case 'parquet': {
+        let open = this.parquet.get(task.path);
+        if (!open) {
+          const file = await asyncBufferFromFile(task.path);
+          open = { file, metadata: await parquetMetadataAsync(file) };
+          this.parquet.set(task.path, open);
+        }
+        yield* chunksOfFrame(
+          await readParquetRows(open.file, open.metadata, task.start, task.end),
+          chunkSize,
+        );
+        return;
+      }
+      case 'frame':
+        yield new DataFrame(task.columns, task.data, task.rowCount);
+    }
+  }
+
+  async score(task: ChunkTask): Promise<FormattedChunk> {
+    const parts: FormattedChunk[] = [];
+    for await (const frame of this.frames(task)) {
+      const out = await this.model.predictPrepared(this.model.prepareInput(frame), this.params);
+      parts.push(formatChunk(out, this.opts.format));
+    }
+    return mergeFormatted(parts, this.opts.format);
+  }
+}

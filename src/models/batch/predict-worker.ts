@@ -1,0 +1,47 @@
+/**
+ * Entry point of one batch-prediction worker process (forked by worker-pool.ts). It loads the
+ * model once, then scores the chunks it is sent, one at a time, and sends back their rendered
+ * predictions. It ends when the parent closes the channel.
+ */
+import { MlflowError } from '../../errors.js';
+import { loadModelFromDir, type Model } from '../model.js';
+import { ChunkScorer } from './chunk-task.js';
+import type { ToWorker, FromWorker } from './worker-pool.js';
+
+const send = (msg: FromWorker): void => void process.send?.(msg);
+let model: Model | undefined;
+let scorer: ChunkScorer | undefined;
+// Tasks are scored in arrival order; the parent pipelines a few so this process never waits.
+let queue: Promise<void> = Promise.resolve();
+
+const failure = (err: unknown): { message: string; code: string } =>
+  err instanceof MlflowError
+    ? { message: err.message, code: err.errorCode }
+    : { message: (err as Error)?.message ?? String(err), code: 'INTERNAL_ERROR' };
+
+process.on('message', (msg: ToWorker) => {
+  if (msg.type === 'init') {
+    queue = queue.then(async () => {
+      try {
+        model = await loadModelFromDir(msg.modelDir);
+        scorer = new ChunkScorer(model, msg.options);
+        send({ type: 'ready' });
+      } catch (err) {
+        send({ type: 'error', ...failure(err) });
+      }
+    });
+    return;
+  }
+  queue = queue.then(async () => {
+    try {
+      if (!scorer) throw new Error('the model is not loaded');
+      send({ type: 'result', index: msg.index, chunk: await scorer.score(msg.task) });
+    } catch (err) {
+      send({ type: 'error', index: msg.index, ...failure(err) });
+    }
+  });
+});
+
+process.once('disconnect', () => {
+  void queue.then(() => model?.close()).finally(() => process.exit(0));
+});

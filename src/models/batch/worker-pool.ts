@@ -1,0 +1,157 @@
+/**
+ * A pool of batch-prediction worker processes, each with its own copy of the model.
+ *
+ * Child processes rather than worker threads: the flavors run native code (onnxruntime-node,
+ * whose addon and thread pool are per process and not documented as safe to load in several
+ * threads of one process) and tfjs (whose backend and memory are global to the JS realm); a
+ * process gets its own copy of each, exactly as a one-worker run has, and a crash or an
+ * out-of-memory in the native code ends one worker with an exit code the parent reports,
+ * instead of taking the whole command down. The scoring server's `--workers` uses processes for
+ * the same reasons. Chunks travel over the IPC channel with the structured-clone serialization
+ * (raw bytes in, rendered text out), so parsing and rendering are spread over the cores too.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { MlflowError, isErrorCode } from '../../errors.js';
+import type { ChunkTask } from './chunk-task.js';
+import type { FormattedChunk, OutputFormat } from './writers.js';
+
+export type ToWorker =
+  | {
+      type: 'init';
+      modelDir: string;
+      options: { format: OutputFormat; chunkSize: number; params?: Record<string, unknown> };
+    }
+  | { type: 'task'; index: number; task: ChunkTask };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'result'; index: number; chunk: FormattedChunk }
+  | { type: 'error'; index?: number; message: string; code: string };
+
+interface Pending {
+  resolve: (chunk: FormattedChunk) => void;
+  reject: (err: Error) => void;
+}
+
+class PoolWorker {
+  readonly pending = new Map<number, Pending>();
+  exited = false;
+
+  constructor(
+    readonly id: number,
+    readonly child: ChildProcess,
+  ) {}
+}
+
+const errorOf = (message: string, code: string): MlflowError =>
+  new MlflowError(message, isErrorCode(code) ? code : 'INTERNAL_ERROR');
+
+export class PredictionWorkerPool {
+  private readonly workers: PoolWorker[] = [];
+  private next = 0;
+  /** The first failure; once set every task is refused with it. */
+  private failure: Error | undefined;
+  private closing = false;
+
+  private constructor() {}
+
+  /** Starts `count` workers and waits until each has loaded the model. */
+  static async start(
+    count: number,
+    init: Extract<ToWorker, { type: 'init' }>,
+  ): Promise<PredictionWorkerPool> {
+    const pool = new PredictionWorkerPool();
+    const self = fileURLToPath(import.meta.url);
+    const exec = self.replace(/worker-pool\.(ts|js)$/, 'predict-worker.$1');
+    // Running from TypeScript sources (a development checkout): workers need the same loader.
+    const execArgv =
+      exec.endsWith('.ts') && !process.execArgv.some((a) => a.includes('tsx'))
+        ? [...process.execArgv, '--import', import.meta.resolve('tsx')]
+        : process.execArgv;
+    const ready: Promise<void>[] = [];
+    for (let id = 0; id < count; id++) {
+      // The worker's stdout goes to stderr: standard output may be the predictions.
+      const child = fork(exec, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 2, 2, 'ipc'] });
+      const worker = new PoolWorker(id, child);
+      pool.workers.push(worker);
+      ready.push(pool.watch(worker));
+      child.send(init);
+    }
+    try {
+      await Promise.all(ready);
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    return pool;
+  }
+
+  /** Resolves when the worker has loaded the model; afterwards routes its messages. */
+  private watch(worker: PoolWorker): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let started = false;
+      worker.child.on('message', (msg: FromWorker) => {
+        if (msg.type === 'ready') {
+          started = true;
+          resolve();
+        } else if (msg.type === 'result') {
+          const p = worker.pending.get(msg.index);
+          worker.pending.delete(msg.index);
+          p?.resolve(msg.chunk);
+        } else if (msg.index === undefined) {
+          reject(errorOf(`The model could not be loaded in a worker process: ${msg.message}`, msg.code));
+        } else {
+          const err = errorOf(msg.message, msg.code);
+          this.failure ??= err;
+          const p = worker.pending.get(msg.index);
+          worker.pending.delete(msg.index);
+          p?.reject(err);
+        }
+      });
+      worker.child.on('exit', (code, signal) => {
+        worker.exited = true;
+        if (this.closing && worker.pending.size === 0) return;
+        const err = new MlflowError(
+          `A prediction worker process stopped unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`})` +
+            (worker.pending.size ? ` while scoring chunk ${Math.min(...worker.pending.keys()) + 1}.` : '.'),
+        );
+        this.failure ??= err;
+        if (!started) reject(err);
+        for (const p of worker.pending.values()) p.reject(err);
+        worker.pending.clear();
+      });
+    });
+  }
+
+  /** Scores chunk `index` on the least busy worker. */
+  run(index: number, task: ChunkTask): Promise<FormattedChunk> {
+    if (this.failure) return Promise.reject(this.failure);
+    let worker = this.workers[this.next++ % this.workers.length]!;
+    for (const w of this.workers) if (w.pending.size < worker.pending.size) worker = w;
+    return new Promise<FormattedChunk>((resolve, reject) => {
+      worker.pending.set(index, { resolve, reject });
+      worker.child.send({ type: 'task', index, task } satisfies ToWorker);
+    });
+  }
+
+  /** Why the pool failed, if it did. */
+  get error(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Stops the workers: politely when all went well, at once after a failure. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(
+      this.workers.map(async (w) => {
+        if (w.exited) return;
+        const exited = new Promise((r) => w.child.once('exit', r));
+        if (this.failure) w.child.kill('SIGKILL');
+        else if (w.child.connected) w.child.disconnect();
+        else w.child.kill('SIGTERM');
+        await exited;
+      }),
+    );
+  }
+}
