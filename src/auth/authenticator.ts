@@ -48,6 +48,10 @@ interface Cached {
 
 export class Authenticator {
   private readonly cache: TtlCache<Cached>;
+  /** Verifications under way, by cache key: concurrent requests with one credential share one. */
+  private readonly inFlight = new Map<string, Promise<Principal>>();
+  /** Bumped by `invalidate()`: a verification that began before it is not cached. */
+  private generation = 0;
 
   constructor(
     private readonly store: AuthStore,
@@ -58,6 +62,8 @@ export class Authenticator {
 
   /** Forgets every cached credential (after a password, admin flag, token or group change). */
   invalidate(): void {
+    this.generation++;
+    this.inFlight.clear();
     this.cache.clear();
   }
 
@@ -95,16 +101,39 @@ export class Authenticator {
     return hit && hit.validUntil > Date.now() ? hit.principal : undefined;
   }
 
-  private async basic(encoded: string, client: string): Promise<Principal> {
-    const key = this.cacheKey('basic', encoded);
+  /**
+   * The cached principal of `key`, or the one `verify` finds (then cached). When the cache entry
+   * of a busy client expires, its concurrent requests wait for one verification instead of each
+   * running scrypt (or a token lookup, or a JWT check) at once.
+   */
+  private async verified(key: string, verify: () => Promise<Cached>): Promise<Principal> {
     const hit = this.fromCache(key);
     if (hit) return hit;
-    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon <= 0) throw unauthenticated('Malformed Basic credentials.');
-    const principal = await this.login(decoded.slice(0, colon), decoded.slice(colon + 1), client, 'basic');
-    this.cache.set(key, { principal, validUntil: Number.POSITIVE_INFINITY });
-    return principal;
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      const generation = this.generation;
+      pending = verify().then((found) => {
+        if (generation === this.generation) this.cache.set(key, found);
+        return found.principal;
+      });
+      const mine = pending;
+      const settled = (): void => {
+        if (this.inFlight.get(key) === mine) this.inFlight.delete(key);
+      };
+      pending.then(settled, settled);
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async basic(encoded: string, client: string): Promise<Principal> {
+    return this.verified(this.cacheKey('basic', encoded), async () => {
+      const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon <= 0) throw unauthenticated('Malformed Basic credentials.');
+      const principal = await this.login(decoded.slice(0, colon), decoded.slice(colon + 1), client, 'basic');
+      return { principal, validUntil: Number.POSITIVE_INFINITY };
+    });
   }
 
   /**
@@ -149,21 +178,19 @@ export class Authenticator {
     via: CredentialKind,
     verify: () => Promise<ExternalIdentity>,
   ): Promise<Principal> {
-    const key = this.cacheKey(kind, credential);
-    const hit = this.fromCache(key);
-    if (hit) return hit;
-    const identity = await verify();
-    const user = await this.ssoUser(identity.username);
-    const principal: Principal = {
-      userId: user.id,
-      username: identity.username,
-      isAdmin: user.isAdmin,
-      groups: [...new Set([...(identity.groups ?? []), ...(await this.store.groupsOf(user.id))])].sort(),
-      via,
-      scope: 'admin',
-    };
-    this.cache.set(key, { principal, validUntil: Number.POSITIVE_INFINITY });
-    return principal;
+    return this.verified(this.cacheKey(kind, credential), async () => {
+      const identity = await verify();
+      const user = await this.ssoUser(identity.username);
+      const principal: Principal = {
+        userId: user.id,
+        username: identity.username,
+        isAdmin: user.isAdmin,
+        groups: [...new Set([...(identity.groups ?? []), ...(await this.store.groupsOf(user.id))])].sort(),
+        via,
+        scope: 'admin',
+      };
+      return { principal, validUntil: Number.POSITIVE_INFINITY };
+    });
   }
 
   /**
@@ -183,18 +210,16 @@ export class Authenticator {
   }
 
   private async cachedToken(secret: string, via: CredentialKind): Promise<Principal> {
-    const key = this.cacheKey(via, secret);
-    const hit = this.fromCache(key);
-    if (hit) return hit;
-    const token = await this.store.findTokenByHash(hashToken(secret));
-    if (!token || !usable(token)) throw unauthenticated('Invalid, expired or revoked token.');
-    if ((via === 'session') !== (token.name === SESSION_TOKEN_NAME))
-      throw unauthenticated('Invalid, expired or revoked token.');
-    const user = await this.store.getUserById(token.userId);
-    if (!user) throw unauthenticated('Invalid, expired or revoked token.');
-    const principal = await this.principalOf(user, via, token.scope);
-    this.cache.set(key, { principal, validUntil: token.expiryTime ?? Number.POSITIVE_INFINITY });
-    return principal;
+    return this.verified(this.cacheKey(via, secret), async () => {
+      const token = await this.store.findTokenByHash(hashToken(secret));
+      if (!token || !usable(token)) throw unauthenticated('Invalid, expired or revoked token.');
+      if ((via === 'session') !== (token.name === SESSION_TOKEN_NAME))
+        throw unauthenticated('Invalid, expired or revoked token.');
+      const user = await this.store.getUserById(token.userId);
+      if (!user) throw unauthenticated('Invalid, expired or revoked token.');
+      const principal = await this.principalOf(user, via, token.scope);
+      return { principal, validUntil: token.expiryTime ?? Number.POSITIVE_INFINITY };
+    });
   }
 
   private async principalOf(
