@@ -225,12 +225,26 @@ for (const backend of BACKENDS) {
         await page.getAttribute('[data-testid=run-description] [data-testid=edit-description]', 'title'),
         reason,
       );
+
+      // In the experiment's runs table the selected runs cannot be deleted (MANAGE is needed).
+      await page.goto(`${ctx.base}/experiments/${exp}`);
+      await page.locator(`[data-run-id="${runId}"] input[type=checkbox]`).check();
+      const deleteSelected = page.locator('[data-testid=delete-selected]');
+      await eventually(async () => assert.equal(await deleteSelected.isDisabled(), true, 'delete disabled'));
+      assert.equal(
+        await deleteSelected.getAttribute('title'),
+        'You have READ on this experiment; MANAGE is needed.',
+      );
       await page.context().close();
 
       const admin = await signIn(ctx, ADMIN.username, '/models/churn');
       await admin.locator('[data-testid=permissions-tab]').waitFor();
       assert.equal(await admin.locator('[data-testid=rename-model]').isEnabled(), true);
       assert.equal(await admin.getAttribute('[data-testid=rename-model]', 'title'), null);
+      await admin.goto(`${ctx.base}/experiments/${exp}`);
+      await admin.locator(`[data-run-id="${runId}"] input[type=checkbox]`).check();
+      await admin.locator('[data-testid=delete-selected]').waitFor();
+      assert.equal(await admin.locator('[data-testid=delete-selected]').isEnabled(), true);
       await admin.context().close();
     });
   });

@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { navigate, withQuery } from '../../app/router';
 import { deleteRun, restoreRun } from '../../api/tracking';
 import { ConfirmDialog } from '../../components/Modal';
+import { useResourceAccess } from '../../auth/permission';
 
 export function SelectionBar(props: {
   selectedIds: string[];
@@ -27,6 +28,9 @@ export function SelectionBar(props: {
   const { loadedAllSelected, allMatching } = props;
   const [confirm, setConfirm] = useState<'delete' | 'restore' | null>(null);
   const count = selectedIds.length;
+  // Deleting and restoring runs needs MANAGE on their experiment (known when there is one).
+  const access = useResourceAccess('experiment', experimentIds.length === 1 ? experimentIds[0] : undefined);
+  const deniedReason = access.denied('delete');
   return (
     <>
       {count > 0 && (
@@ -71,11 +75,22 @@ export function SelectionBar(props: {
           </button>
           <button onClick={onChart}>Chart</button>
           {deleted ? (
-            <button onClick={() => setConfirm('restore')} data-testid="restore-selected">
+            <button
+              onClick={() => setConfirm('restore')}
+              disabled={!!deniedReason}
+              title={deniedReason}
+              data-testid="restore-selected"
+            >
               Restore
             </button>
           ) : (
-            <button className="danger" onClick={() => setConfirm('delete')} data-testid="delete-selected">
+            <button
+              className="danger"
+              onClick={() => setConfirm('delete')}
+              disabled={!!deniedReason}
+              title={deniedReason}
+              data-testid="delete-selected"
+            >
               Delete
             </button>
           )}
