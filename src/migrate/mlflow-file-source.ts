@@ -131,10 +131,21 @@ function inputTags(v: unknown): Tag[] {
   return [];
 }
 
-/** A logged model status written by name or by its proto number. */
+/** MLflow's Python names of logged model statuses whose proto name is not `LOGGED_MODEL_<name>`. */
+const PYTHON_STATUS_NAMES: Record<string, LoggedModelStatus> = {
+  FAILED: 'LOGGED_MODEL_UPLOAD_FAILED',
+  UNSPECIFIED: 'LOGGED_MODEL_STATUS_UNSPECIFIED',
+};
+
+/**
+ * A logged model status written by MLflow's Python name (`PENDING`, `READY`, `FAILED`), by its
+ * proto name, or by its number (0-3).
+ */
 function loggedModelStatus(v: unknown): LoggedModelStatus {
   if (typeof v === 'number') return LOGGED_MODEL_STATUSES[v] ?? 'LOGGED_MODEL_STATUS_UNSPECIFIED';
   const s = String(v ?? '').toUpperCase();
+  const named = PYTHON_STATUS_NAMES[s];
+  if (named) return named;
   const found = LOGGED_MODEL_STATUSES.find((x) => x === s || x === `LOGGED_MODEL_${s}`);
   if (found) return found;
   return /^\d+$/.test(s) ? loggedModelStatus(Number(s)) : 'LOGGED_MODEL_STATUS_UNSPECIFIED';

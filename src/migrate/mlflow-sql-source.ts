@@ -1,7 +1,8 @@
 /**
  * Reads an MLflow tracking/registry database directly (SQLite, PostgreSQL, MySQL), read-only:
  * MLflow's tables `experiments`, `experiment_tags`, `runs`, `params`, `tags`, `metrics`,
- * `datasets`, `inputs`, `input_tags`, `logged_models` (+ params/tags/metrics, MLflow 3),
+ * `datasets`, `inputs` (datasets of runs; MLflow 3: logged models a run used or produced),
+ * `input_tags`, `logged_models` (+ params/tags/metrics, MLflow 3),
  * `registered_models`, `registered_model_tags`, `model_versions`, `model_version_tags`,
  * `registered_model_aliases`. Runs are read 500 at a time, metric history 10,000 points at a time.
  * Artifact files are read from `--artifacts-from` (MLflow's artifact root) or the runs' own URIs;
@@ -35,6 +36,7 @@ const truthy = (v: unknown): boolean => v === true || v === 1 || v === '1' || v 
 export class MlflowSqlSource implements MigrationSource {
   readonly label: string;
   private hasTable = new Map<string, boolean>();
+  private inputsHaveStep: boolean | undefined;
 
   private constructor(
     private readonly db: ReadOnlyDatabase,
@@ -140,9 +142,33 @@ export class MlflowSqlSource implements MigrationSource {
       params: await this.keyValues('params', 'run_uuid', runId),
       tags: await this.keyValues('tags', 'run_uuid', runId),
       datasets: await this.datasets(runId),
-      modelInputs: [],
-      modelOutputs: [],
+      ...(await this.modelLinks(runId)),
     };
+  }
+
+  /**
+   * The logged models a run used and produced: MLflow 3 keeps them in `inputs` as
+   * `RUN_INPUT` → `MODEL_INPUT` and `RUN_OUTPUT` → `MODEL_OUTPUT` rows (the run is the source,
+   * outputs with their `step`, a column older schemas lack).
+   */
+  private async modelLinks(runId: string): Promise<Pick<RunRecord, 'modelInputs' | 'modelOutputs'>> {
+    if (!(await this.tableExists('inputs'))) return { modelInputs: [], modelOutputs: [] };
+    if (this.inputsHaveStep === undefined) {
+      this.inputsHaveStep = await this.db.query('SELECT step FROM inputs WHERE 1 = 0').then(
+        () => true,
+        () => false,
+      );
+    }
+    const rows = await this.db.query(
+      `SELECT destination_type, destination_id, ${this.inputsHaveStep ? 'step' : '0 AS step'} FROM inputs WHERE source_id = ? AND ((source_type = 'RUN_INPUT' AND destination_type = 'MODEL_INPUT') OR (source_type = 'RUN_OUTPUT' AND destination_type = 'MODEL_OUTPUT')) ORDER BY destination_id`,
+      [runId],
+    );
+    const links: Pick<RunRecord, 'modelInputs' | 'modelOutputs'> = { modelInputs: [], modelOutputs: [] };
+    for (const r of rows) {
+      if (r.destination_type === 'MODEL_INPUT') links.modelInputs.push(str(r.destination_id));
+      else links.modelOutputs.push({ modelId: str(r.destination_id), step: num(r.step) });
+    }
+    return links;
   }
 
   private async datasets(runId: string): Promise<DatasetInput[]> {

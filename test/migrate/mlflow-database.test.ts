@@ -2,7 +2,8 @@
  * `cairn import --from sqlite:///mlflow.db --artifacts-from DIR`: an MLflow-schema SQLite database
  * built by hand (the DDL below follows the tables of MLflow's SQLAlchemy models: the reader only
  * relies on these names and columns), imported read-only and checked through the REST API. The
- * database file is byte-for-byte unchanged afterwards.
+ * database file is byte-for-byte unchanged afterwards. A database of MLflow before 3 (no `step`
+ * column in `inputs`, no logged-model tables) is read too.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +21,7 @@ import { newInstallation, ok, type Installation, type Json } from './fixtures.js
 const RUN = '11112222333344445555666677778888';
 const RUN2 = '99990000aaaabbbbccccddddeeeeffff';
 const MODEL = 'm-1234567890abcdef1234567890abcdef';
+const USED_MODEL = 'm-ffffeeeeddddccccbbbbaaaa99998888';
 
 const DDL = `
 CREATE TABLE experiments (experiment_id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(256) NOT NULL UNIQUE,
@@ -43,7 +45,7 @@ CREATE TABLE datasets (dataset_uuid VARCHAR(36) NOT NULL, experiment_id INTEGER 
   digest VARCHAR(36) NOT NULL, dataset_source_type VARCHAR(36) NOT NULL, dataset_source TEXT NOT NULL,
   dataset_schema TEXT, dataset_profile TEXT, PRIMARY KEY (experiment_id, name, digest));
 CREATE TABLE inputs (input_uuid VARCHAR(36) NOT NULL, source_type VARCHAR(36) NOT NULL, source_id VARCHAR(36) NOT NULL,
-  destination_type VARCHAR(36) NOT NULL, destination_id VARCHAR(36) NOT NULL,
+  destination_type VARCHAR(36) NOT NULL, destination_id VARCHAR(36) NOT NULL, step BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (source_type, source_id, destination_type, destination_id));
 CREATE TABLE input_tags (input_uuid VARCHAR(36) NOT NULL, name VARCHAR(255) NOT NULL, value VARCHAR(500) NOT NULL,
   PRIMARY KEY (input_uuid, name));
@@ -142,7 +144,14 @@ function buildDatabase(file: string, artifactRoot: string): void {
     '{"mlflow_colspec":[]}',
     null,
   ]);
-  ins('INSERT INTO inputs VALUES (?, ?, ?, ?, ?)', ['i-1', 'DATASET', 'd-1', 'RUN', RUN]);
+  // MLflow 3 keeps the logged models a run used and produced in \`inputs\` too, the run as source.
+  ins(
+    'INSERT INTO inputs (input_uuid, source_type, source_id, destination_type, destination_id, step) VALUES (?, ?, ?, ?, ?, ?)',
+    ['i-1', 'DATASET', 'd-1', 'RUN', RUN, 0],
+    ['i-2', 'RUN_INPUT', RUN, 'MODEL_INPUT', USED_MODEL, 0],
+    ['i-3', 'RUN_OUTPUT', RUN, 'MODEL_OUTPUT', MODEL, 3],
+    ['i-4', 'RUN_OUTPUT', RUN2, 'MODEL_OUTPUT', MODEL, 0],
+  );
   ins('INSERT INTO input_tags VALUES (?, ?, ?)', ['i-1', 'mlflow.data.context', 'training']);
   ins('INSERT INTO registered_models VALUES (?, ?, ?, ?)', [
     'forecaster',
@@ -286,6 +295,8 @@ describe(`import an MLflow database (sqlite → ${BACKENDS[BACKENDS.length - 1]}
       horizon: '14',
       model: 'arima',
     });
+    assert.deepEqual(run.inputs.model_inputs, [{ model_id: USED_MODEL }]);
+    assert.deepEqual(run.outputs.model_outputs, [{ model_id: MODEL, step: 3 }]);
     const ds = run.inputs.dataset_inputs[0];
     assert.equal(ds.dataset.name, 'sales');
     assert.equal(ds.dataset.digest, 'f00d');
@@ -306,6 +317,7 @@ describe(`import an MLflow database (sqlite → ${BACKENDS[BACKENDS.length - 1]}
     const old = (await ok(base, 'GET', 'runs/get', { run_id: RUN2 })).run as Json;
     assert.equal(old.info.lifecycle_stage, 'deleted');
     assert.equal(old.info.status, 'KILLED');
+    assert.deepEqual(old.outputs.model_outputs, [{ model_id: MODEL, step: 0 }]);
   });
 
   test('artifacts come from --artifacts-from; the registry keeps versions, stages, tags, aliases', async () => {
@@ -361,6 +373,64 @@ describe(`import an MLflow database (sqlite → ${BACKENDS[BACKENDS.length - 1]}
       assert.equal(await stores.target.store.loggedModelExists(MODEL), false);
     } finally {
       await stores.close();
+      await other.destroy();
+    }
+  });
+
+  test('a database of MLflow 2 (no step column in inputs, no logged-model tables) imports its datasets', async () => {
+    const other = await newInstallation('sqlite');
+    try {
+      const oldFile = join(other.tmpDir, 'mlflow2.db');
+      const db = new Database(oldFile);
+      // MLflow 2's tables: the MLflow 3 DDL above without inputs.step and the logged_model* tables.
+      const ddl2 = DDL.replace(
+        'destination_id VARCHAR(36) NOT NULL, step BIGINT NOT NULL DEFAULT 0,',
+        'destination_id VARCHAR(36) NOT NULL,',
+      ).replace(/CREATE TABLE logged_model[\s\S]*$/, '');
+      assert.doesNotMatch(ddl2, /logged_model|destination_id VARCHAR\(36\) NOT NULL, step/);
+      db.exec(ddl2);
+      db.prepare('INSERT INTO experiments VALUES (?, ?, ?, ?, ?, ?)').run(
+        1,
+        'legacy',
+        join(other.tmpDir, 'art', '1'),
+        'active',
+        1600000000000,
+        1600000000000,
+      );
+      db.prepare(
+        'INSERT INTO runs (run_uuid, name, user_id, status, start_time, lifecycle_stage, artifact_uri, experiment_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(RUN, 'legacy-run', 'kim', 'FINISHED', 1600000001000, 'active', join(other.tmpDir, 'none'), 1);
+      db.prepare('INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+        'd-9',
+        1,
+        'old-data',
+        'beef',
+        'local',
+        '{"uri":"old.csv"}',
+        null,
+        null,
+      );
+      db.prepare('INSERT INTO inputs VALUES (?, ?, ?, ?, ?)').run('i-9', 'DATASET', 'd-9', 'RUN', RUN);
+      db.close();
+      const stores = await other.stores();
+      try {
+        const source = await MlflowSqlSource.open(`sqlite:///${oldFile}`);
+        const report = await runImport(source, stores.target).finally(() => source.close());
+        assert.deepEqual(report.failures, []);
+        assert.equal(report.count('runs'), 1);
+        assert.equal(report.count('logged models'), 0);
+      } finally {
+        await stores.close();
+      }
+      const url = await other.start();
+      const run = (await ok(url, 'GET', 'runs/get', { run_id: RUN })).run as Json;
+      assert.deepEqual(
+        run.inputs.dataset_inputs.map((d: Json) => d.dataset.name),
+        ['old-data'],
+      );
+      assert.deepEqual(run.inputs.model_inputs ?? [], []);
+      assert.deepEqual(run.outputs?.model_outputs ?? [], []);
+    } finally {
       await other.destroy();
     }
   });

@@ -19,6 +19,7 @@ const DELETED_RUN = 'ffeeddccbbaa99887766554433221100';
 const TRASHED_RUN = '0123456789abcdef0123456789abcdef';
 const MODEL = 'm-5c0ffee5c0ffee5c0ffee5c0ffee5c0f';
 const USED_MODEL = 'm-0000000000000000000000000000beef';
+const FAILED_MODEL = 'm-00000000000000000000000000000bad';
 const DATASET_ID = '9f2d3c4b5a69788796a5b4c3d2e1f0a1';
 
 async function put(root: string, path: string, text: string): Promise<void> {
@@ -126,6 +127,25 @@ async function writeFileStore(root: string): Promise<void> {
       '',
     ].join('\n'),
   );
+  // A model whose upload failed: MLflow writes its Python status name, FAILED, and no files.
+  await put(
+    root,
+    `5/models/${FAILED_MODEL}/meta.yaml`,
+    [
+      `artifact_location: file://${root}/5/models/${FAILED_MODEL}/artifacts`,
+      'creation_timestamp: 1690000016000',
+      "experiment_id: '5'",
+      'last_updated_timestamp: 1690000017000',
+      'lifecycle_stage: active',
+      `model_id: ${FAILED_MODEL}`,
+      'model_type: null',
+      'name: broken-clf',
+      `source_run_id: ${RUN}`,
+      'status: FAILED',
+      'status_message: null',
+      '',
+    ].join('\n'),
+  );
   await put(root, `5/models/${MODEL}/params/max_depth`, '6');
   await put(root, `5/models/${MODEL}/tags/mlflow.user`, 'ana');
   await put(
@@ -207,7 +227,7 @@ describe(`import an MLflow file store (${BACKENDS[0]})`, () => {
       assert.equal(report.count('runs'), 3);
       assert.equal(report.count('metric points'), 6);
       assert.equal(report.count('artifact files'), 4);
-      assert.equal(report.count('logged models'), 1);
+      assert.equal(report.count('logged models'), 2);
       assert.equal(report.count('logged model metric points'), 2);
       assert.equal(report.count('registered models'), 1);
       assert.equal(report.count('model versions'), 1);
@@ -328,6 +348,13 @@ describe(`import an MLflow file store (${BACKENDS[0]})`, () => {
     );
     assert.equal(res.status, 200);
     assert.equal(await res.text(), 'weights');
+  });
+
+  test('a logged model MLflow marked FAILED arrives as LOGGED_MODEL_UPLOAD_FAILED', async () => {
+    const model = (await ok(base, 'GET', `logged-models/${FAILED_MODEL}`)).model as Json;
+    assert.equal(model.info.name, 'broken-clf');
+    assert.equal(model.info.status, 'LOGGED_MODEL_UPLOAD_FAILED');
+    assert.equal(model.info.last_updated_timestamp_ms, 1690000017000);
   });
 
   test('artifacts are copied and served from the new location', async () => {
