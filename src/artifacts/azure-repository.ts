@@ -19,7 +19,9 @@ import {
   type ArtifactRepository,
   type ArtifactSource,
   type ArtifactStat,
+  type MultipartUploads,
 } from './artifact-repository.js';
+import { azureClientDrivenUploads } from './azure-multipart.js';
 import { guessMimeType } from './mime.js';
 import { safeArtifactPath } from './safe-path.js';
 
@@ -93,6 +95,8 @@ export class AzureBlobArtifactRepository implements ArtifactRepository {
   private readonly containerClient: ContainerClient;
   private readonly blockSize: number;
   private readonly concurrency: number;
+  /** Client-driven multipart uploads for the proxy's `mpu/` routes (parts are `Put Block` SAS URLs). */
+  readonly multipart: MultipartUploads;
 
   constructor(rootUri: string, options: AzureRepositoryOptions = {}) {
     this.rootUri = rootUri;
@@ -103,6 +107,11 @@ export class AzureBlobArtifactRepository implements ArtifactRepository {
     this.containerClient = service.getContainerClient(parsed.container);
     this.blockSize = Math.max(1024 * 1024, options.blockSize ?? DEFAULT_BLOCK_SIZE);
     this.concurrency = Math.max(1, options.blockConcurrency ?? 2);
+    this.multipart = azureClientDrivenUploads(this.containerClient, (path) => {
+      const rel = safeArtifactPath(path);
+      if (!rel) throw invalidParam('An artifact path must name a file.');
+      return this.key(rel);
+    });
   }
 
   private key(path: string | undefined): string {
