@@ -67,6 +67,13 @@ export interface MultipartPart {
   url?: string;
 }
 
+/** Refuses a part count outside 1..`max` (the object store's own limit) with a 400. */
+export function checkPartCount(numParts: number, max: number): void {
+  if (!Number.isSafeInteger(numParts) || numParts < 1 || numParts > max) {
+    throw invalidParam(`num_parts must be between 1 and ${max}, got ${numParts}.`);
+  }
+}
+
 /** Client-driven multipart uploads (the proxy's `mpu/` routes): the client PUTs parts to URLs. */
 export interface MultipartUploads {
   create(path: string, numParts: number): Promise<{ upload_id: string; credentials: MultipartCredential[] }>;

@@ -17,7 +17,7 @@ import {
   type ContainerClient,
 } from '@azure/storage-blob';
 import { MlflowError, invalidParam, notFound } from '../errors.js';
-import type { MultipartUploads } from './artifact-repository.js';
+import { checkPartCount, type MultipartUploads } from './artifact-repository.js';
 import { guessMimeType } from './mime.js';
 
 /** Azure caps a block blob at 50,000 blocks. */
@@ -38,9 +38,7 @@ export function azureClientDrivenUploads(
 ): MultipartUploads {
   return {
     create: async (path, numParts) => {
-      if (!Number.isSafeInteger(numParts) || numParts < 1 || numParts > MAX_PARTS) {
-        throw invalidParam(`num_parts must be between 1 and ${MAX_PARTS}, got ${numParts}.`);
-      }
+      checkPartCount(numParts, MAX_PARTS);
       const name = blobName(path);
       const credential = container.credential;
       if (!(credential instanceof StorageSharedKeyCredential)) {

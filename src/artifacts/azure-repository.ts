@@ -23,7 +23,7 @@ import {
 } from './artifact-repository.js';
 import { azureClientDrivenUploads } from './azure-multipart.js';
 import { guessMimeType } from './mime.js';
-import { safeArtifactPath } from './safe-path.js';
+import { safeArtifactFilePath, safeArtifactPath } from './safe-path.js';
 
 export interface AzureRepositoryOptions {
   /** A ready client (tests, other credentials); by default one is built from the environment. */
@@ -107,11 +107,9 @@ export class AzureBlobArtifactRepository implements ArtifactRepository {
     this.containerClient = service.getContainerClient(parsed.container);
     this.blockSize = Math.max(1024 * 1024, options.blockSize ?? DEFAULT_BLOCK_SIZE);
     this.concurrency = Math.max(1, options.blockConcurrency ?? 2);
-    this.multipart = azureClientDrivenUploads(this.containerClient, (path) => {
-      const rel = safeArtifactPath(path);
-      if (!rel) throw invalidParam('An artifact path must name a file.');
-      return this.key(rel);
-    });
+    this.multipart = azureClientDrivenUploads(this.containerClient, (path) =>
+      this.key(safeArtifactFilePath(path)),
+    );
   }
 
   private key(path: string | undefined): string {
@@ -169,8 +167,7 @@ export class AzureBlobArtifactRepository implements ArtifactRepository {
   }
 
   async write(path: string, source: ArtifactSource): Promise<void> {
-    const rel = safeArtifactPath(path);
-    if (!rel) throw invalidParam('An artifact path must name a file.');
+    const rel = safeArtifactFilePath(path);
     const blob = this.containerClient.getBlockBlobClient(this.key(rel));
     await blob.uploadStream(sourceStream(source), this.blockSize, this.concurrency, {
       blobHTTPHeaders: { blobContentType: guessMimeType(rel) },

@@ -15,7 +15,7 @@ import {
 } from './artifact-repository.js';
 import { plainHttpSender, type ArtifactHttpSender, type HttpAnswer } from './http-sender.js';
 import { guessMimeType } from './mime.js';
-import { artifactBasename, safeArtifactPath } from './safe-path.js';
+import { artifactBasename, safeArtifactFilePath, safeArtifactPath } from './safe-path.js';
 
 export const PROXY_ARTIFACTS_PATH = '/api/2.0/mlflow-artifacts/artifacts';
 
@@ -135,8 +135,7 @@ export class HttpArtifactRepository implements ArtifactRepository {
   }
 
   async write(path: string, data: ArtifactSource): Promise<void> {
-    const rel = safeArtifactPath(path);
-    if (!rel) throw invalidParam('An artifact path must name a file.');
+    const rel = safeArtifactFilePath(path);
     // Uploads replace the file at the same path, so repeating one is harmless -- when the bytes
     // can be produced again. A plain stream can be sent only once.
     const replayable = typeof data === 'function';

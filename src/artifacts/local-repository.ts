@@ -15,7 +15,7 @@ import {
 } from './artifact-repository.js';
 import { assertRealPathInside } from './contained-path.js';
 import { writeFileAtomically } from './atomic-file.js';
-import { safeArtifactPath } from './safe-path.js';
+import { safeArtifactFilePath, safeArtifactPath } from './safe-path.js';
 import { PARTIAL_UPLOAD } from './stale-uploads.js';
 
 /** The filesystem path of a `file:` URI or a bare path (relative paths resolve from the cwd). */
@@ -115,8 +115,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
   }
 
   async write(path: string, source: ArtifactSource): Promise<void> {
-    const rel = safeArtifactPath(path);
-    if (!rel) throw invalidParam('An artifact path must name a file.');
+    const rel = safeArtifactFilePath(path);
     const data = sourceStream(source);
     let full: string;
     try {

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { invalidParam, notFound } from '../errors.js';
-import type { MultipartUploads } from './artifact-repository.js';
+import { checkPartCount, type MultipartUploads } from './artifact-repository.js';
 import { presignUrl } from './s3-presign.js';
 
 /** S3 caps a multipart upload at 10,000 parts. */
@@ -28,9 +28,7 @@ export function clientDrivenUploads(
 ): MultipartUploads {
   return {
     create: async (path, numParts) => {
-      if (!Number.isSafeInteger(numParts) || numParts < 1 || numParts > MAX_PARTS) {
-        throw invalidParam(`num_parts must be between 1 and ${MAX_PARTS}, got ${numParts}.`);
-      }
+      checkPartCount(numParts, MAX_PARTS);
       const key = fileKey(path);
       const created = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
       const uploadId = created.UploadId!;

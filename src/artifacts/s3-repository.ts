@@ -28,7 +28,7 @@ import {
   type MultipartUploads,
 } from './artifact-repository.js';
 import { chunksOf, clientDrivenUploads, uploadInParts } from './s3-multipart.js';
-import { safeArtifactPath } from './safe-path.js';
+import { safeArtifactFilePath, safeArtifactPath } from './safe-path.js';
 
 export interface S3RepositoryOptions {
   /** A ready client (tests, custom credentials); by default one is built from the environment. */
@@ -105,8 +105,7 @@ export class S3ArtifactRepository implements ArtifactRepository {
   readonly multipart: MultipartUploads;
 
   private fileKey(path: string): string {
-    const rel = safeArtifactPath(path);
-    if (!rel) throw invalidParam('An artifact path must name a file.');
+    const rel = safeArtifactFilePath(path);
     return this.key(rel);
   }
 
@@ -180,8 +179,7 @@ export class S3ArtifactRepository implements ArtifactRepository {
   }
 
   async write(path: string, source: ArtifactSource): Promise<void> {
-    const rel = safeArtifactPath(path);
-    if (!rel) throw invalidParam('An artifact path must name a file.');
+    const rel = safeArtifactFilePath(path);
     const key = this.key(rel);
     const parts = chunksOf(sourceStream(source), this.partSize);
     const first = await parts.next();

@@ -47,6 +47,13 @@ export function safeArtifactPath(raw: string | undefined): string {
     .join('/');
 }
 
+/** `safeArtifactPath` for a path that must name a file: the root (empty) is refused with 400. */
+export function safeArtifactFilePath(raw: string | undefined): string {
+  const rel = safeArtifactPath(raw);
+  if (!rel) throw invalidParam('An artifact path must name a file.');
+  return rel;
+}
+
 /** The last segment of a normalized artifact path. */
 export function artifactBasename(path: string): string {
   const i = path.lastIndexOf('/');
