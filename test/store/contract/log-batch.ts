@@ -154,6 +154,45 @@ export function logBatchContract(label: string, open: OpenTrackingStore): void {
       assert.equal((await f.store.getRun(deleted.info.run_id)).data.metrics, undefined);
     });
 
+    it('stores a repeated point once (retried call, twice in one call, racing calls) and writes every other point', async () => {
+      const a = (await newRun('repeat-a')).info.run_id;
+      const b = (await newRun('repeat-b')).info.run_id;
+      const pts = (key: string, from: number, n: number): Metric[] =>
+        Array.from({ length: n }, (_, i) => ({
+          key,
+          value: (from + i) / 7,
+          timestamp: 1000 + from + i,
+          step: from + i,
+        }));
+      const first = [...pts('x', 0, 40), ...pts('y', 0, 40)];
+      await f.store.logBatch(a, first, [], []);
+      // Racing calls, gathered into one group where the store groups calls: a retry of the first
+      // call, a call carrying one point twice besides new ones, and new points of another run.
+      await Promise.all([
+        f.store.logBatch(a, first, [], []),
+        f.store.logBatch(a, [...pts('x', 40, 5), ...pts('x', 40, 1)], [], []),
+        f.store.logBatch(b, pts('x', 0, 10), [], []),
+        f.store.logBatch(b, pts('x', 0, 10), [], []),
+      ]);
+      // Later calls with new points only, and one more repeat among them.
+      for (let c = 0; c < 5; c++) {
+        await Promise.all([
+          f.store.logBatch(a, pts('x', 45 + c * 3, 3), [], []),
+          f.store.logBatch(b, pts('x', 10 + c, 1), [], []),
+          f.store.logBatch(b, pts('x', 0, 1), [], []),
+        ]);
+      }
+      const history = async (run: string, key: string): Promise<Metric[]> =>
+        (await f.store.getMetricHistory(run, key, undefined)).items;
+      assert.deepEqual(await history(a, 'x'), pts('x', 0, 60), 'run a, key x: every point once');
+      assert.deepEqual(await history(a, 'y'), pts('y', 0, 40), 'run a, key y: every point once');
+      assert.deepEqual(await history(b, 'x'), pts('x', 0, 15), 'run b: every point once');
+      const latest = async (run: string): Promise<Metric | undefined> =>
+        (await f.store.getRun(run)).data.metrics?.find((m) => m.key === 'x');
+      assert.deepEqual(await latest(a), pts('x', 59, 1)[0], 'run a: latest x is the last point');
+      assert.deepEqual(await latest(b), pts('x', 14, 1)[0], 'run b: latest x is the last point');
+    });
+
     it('close() waits for queued writes to be committed', async () => {
       const id = (await newRun('closing')).info.run_id;
       const calls = Array.from({ length: 50 }, (_, i) =>
