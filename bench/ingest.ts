@@ -3,7 +3,8 @@
  * a load generator in a second process (bench/_ingest-load.ts, raw keep-alive sockets):
  * log-metric with 1 and 16 clients, log-batch of 1,000 points with 1 and 8 clients. Reports
  * throughput, the server process's CPU time per call (user + system from /proc, so the figures
- * mean something on a shared machine) and each database's ratio to SQLite in the same run.
+ * mean something on a shared machine), the database server processes' CPU time per call (PostgreSQL
+ * or MariaDB/MySQL, all their processes) and each database's ratio to SQLite in the same run.
  * BENCH_SECONDS sets each phase's length (default 10); BENCH_BACKENDS narrows the databases.
  */
 import { execFile } from 'node:child_process';
@@ -12,7 +13,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { cpuSeconds, machineLine } from './machine.js';
+import { cpuSeconds, machineLine, processesCpuSeconds } from './machine.js';
 import { startServer, stopServer } from './server.js';
 import { createTestDatabase, type BackendKind } from '../test/helpers/backends.js';
 
@@ -45,9 +46,20 @@ interface Measured {
   calls: number;
   errors: number;
   cpuUsPerCall: number;
+  /** CPU of the database server's processes per call (NaN for SQLite, which runs in the server). */
+  dbCpuUsPerCall: number;
 }
 
-async function measure(url: string, pid: number, phase: Phase): Promise<Measured> {
+/** Command names of the database server processes per store; SQLite runs inside the server. */
+const DATABASE_PROCESSES: Record<BackendKind, readonly string[]> = {
+  sqlite: [],
+  postgresql: ['postgres'],
+  mysql: ['mariadbd', 'mysqld'],
+};
+
+async function measure(url: string, pid: number, phase: Phase, kind: BackendKind): Promise<Measured> {
+  const dbNames = DATABASE_PROCESSES[kind];
+  const db0 = dbNames.length ? await processesCpuSeconds(dbNames) : NaN;
   const cpu0 = await cpuSeconds(pid);
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -63,6 +75,7 @@ async function measure(url: string, pid: number, phase: Phase): Promise<Measured
     { cwd: join(here, '..') },
   );
   const cpu = (await cpuSeconds(pid)) - cpu0;
+  const dbCpu = dbNames.length ? (await processesCpuSeconds(dbNames)) - db0 : NaN;
   const r = JSON.parse(stdout) as { calls: number; points: number; seconds: number; errors: number };
   const amount = phase.mode === 'batch' ? r.points : r.calls;
   return {
@@ -70,6 +83,7 @@ async function measure(url: string, pid: number, phase: Phase): Promise<Measured
     calls: r.calls,
     errors: r.errors,
     cpuUsPerCall: r.calls ? (cpu * 1e6) / r.calls : NaN,
+    dbCpuUsPerCall: r.calls ? (dbCpu * 1e6) / r.calls : NaN,
   };
 }
 
@@ -82,7 +96,7 @@ async function benchBackend(kind: BackendKind): Promise<Measured[]> {
       const out: Measured[] = [];
       for (const phase of PHASES) {
         process.stderr.write(`  ${kind}: ${phase.label}\n`);
-        out.push(await measure(server.url, server.proc.pid!, phase));
+        out.push(await measure(server.url, server.proc.pid!, phase, kind));
       }
       return out;
     } finally {
@@ -108,9 +122,10 @@ export async function run(): Promise<string> {
     measured.forEach((m, i) => {
       const phase = PHASES[i]!;
       const ratio = sqlite && kind !== 'sqlite' ? `${(m.rate / sqlite[i]!.rate).toFixed(2)}×` : '—';
+      const dbCpu = Number.isNaN(m.dbCpuUsPerCall) ? '—' : `${fmt(m.dbCpuUsPerCall)} µs`;
       const target = phase.target ? `≥ ${fmt(phase.target)} ${phase.unit}` : '';
       rows.push(
-        `| ${kind} | ${phase.label} | ${fmt(m.rate)} ${phase.unit} | ${fmt(m.cpuUsPerCall)} µs | ${ratio} | ${m.errors} | ${target} |`,
+        `| ${kind} | ${phase.label} | ${fmt(m.rate)} ${phase.unit} | ${fmt(m.cpuUsPerCall)} µs | ${dbCpu} | ${ratio} | ${m.errors} | ${target} |`,
       );
     });
   }
@@ -118,10 +133,10 @@ export async function run(): Promise<string> {
     '## Server database ingestion',
     '',
     `Machine: ${machineLine()}. Load average (1/5/15 min) before: ${load0.map((l) => l.toFixed(1)).join(' / ')}, after: ${load1.map((l) => l.toFixed(1)).join(' / ')}.`,
-    `One \`cairn server\` process per database (fresh database, default settings); the load comes from a second Node process over raw keep-alive sockets, each client counting its own acknowledged calls, ${SECONDS} s per phase. "server CPU" is the server process's user + system time divided by the calls it acknowledged in that phase; the ratio compares with SQLite in the same run.`,
+    `One \`cairn server\` process per database (fresh database, default settings); the load comes from a second Node process over raw keep-alive sockets, each client counting its own acknowledged calls, ${SECONDS} s per phase. "server CPU" is the server process's user + system time divided by the calls it acknowledged in that phase; "database CPU" is the same for all processes of the database server (PostgreSQL, MariaDB; other clients of it count too); the ratio compares with SQLite in the same run.`,
     '',
-    '| store | workload | throughput | server CPU per call | ratio to SQLite | errors | target |',
-    '|---|---|---:|---:|---:|---:|---|',
+    '| store | workload | throughput | server CPU per call | database CPU per call | ratio to SQLite | errors | target |',
+    '|---|---|---:|---:|---:|---:|---:|---|',
     ...rows,
   ].join('\n');
 }
