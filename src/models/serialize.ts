@@ -140,7 +140,7 @@ export function predictionsResponse(output: ModelData): string {
 }
 
 /** Rows (items along the first dimension) per piece of an answer written by {@link predictionsChunks}. */
-export const ANSWER_CHUNK_ROWS = 65_536;
+export const ANSWER_CHUNK_ROWS = 8192;
 
 /** `[` items `]` in pieces of `chunk` items: `item(i)` is the JSON of item `i`. */
 function* listChunks(n: number, item: (i: number) => string, chunk: number): Generator<string> {
