@@ -14,7 +14,7 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saveModel } from '../src/models/save.js';
 import { threeInputModel } from '../test/models/helpers/onnx-builder.js';
-import { machineLine } from './machine.js';
+import { cpuSeconds, machineLine } from './machine.js';
 import { startServer } from './models.js';
 
 const root = join(import.meta.dirname, '..');
@@ -68,6 +68,8 @@ interface Measure {
   peakMb: number;
   afterMb: number;
   seconds: number;
+  /** CPU seconds the server process used for the request (user + system). */
+  cpu: number;
 }
 
 async function measure(
@@ -89,13 +91,15 @@ async function measure(
     );
     await new Promise((r) => setTimeout(r, 1000));
     const before = await statusKb(server.pid, 'VmRSS');
+    const cpuBefore = await cpuSeconds(server.pid);
     const t = performance.now();
     const status = await post(server.url, payload);
     const seconds = (performance.now() - t) / 1000;
+    const cpu = (await cpuSeconds(server.pid)) - cpuBefore;
     const peak = await statusKb(server.pid, 'VmHWM');
     await new Promise((r) => setTimeout(r, 2000));
     const after = await statusKb(server.pid, 'VmRSS');
-    return { status, beforeMb: before / 1024, peakMb: peak / 1024, afterMb: after / 1024, seconds };
+    return { status, beforeMb: before / 1024, peakMb: peak / 1024, afterMb: after / 1024, seconds, cpu };
   } finally {
     await server.stop();
   }
@@ -122,7 +126,7 @@ export async function run(): Promise<string> {
       ] as const) {
         const m = await measure(checkout, modelDir, buf, maxRows);
         lines.push(
-          `| ${label} | ${what} | ${m.status} | ${m.beforeMb.toFixed(0)} / ${m.peakMb.toFixed(0)} / ${m.afterMb.toFixed(0)} MB | ${m.seconds.toFixed(2)} s |`,
+          `| ${label} | ${what} | ${m.status} | ${m.beforeMb.toFixed(0)} / ${m.peakMb.toFixed(0)} / ${m.afterMb.toFixed(0)} MB | ${m.seconds.toFixed(2)} s | ${m.cpu.toFixed(2)} s | ${os.loadavg()[0]!.toFixed(1)} |`,
         );
       }
     }
@@ -135,10 +139,10 @@ export async function run(): Promise<string> {
       '',
       machineLine(),
       '',
-      `One \`cairn models serve\` process (3-input ONNX model), one ${(buf.length / MiB).toFixed(1)} MiB \`dataframe_split\` request of ${rows.toLocaleString('en-US')} rows; RSS before the request / peak (VmHWM) / 2 s after the answer. "before" is the server that read the body whole as text and then parsed it; "after" parses it as it arrives and counts rows on the way. Load average at the end (1/5/15 min): ${load} — the machine is shared, times are noisy; memory is the figure that matters.`,
+      `One \`cairn models serve\` process (3-input ONNX model), one ${(buf.length / MiB).toFixed(1)} MiB \`dataframe_split\` request of ${rows.toLocaleString('en-US')} rows; RSS before the request / peak (VmHWM) / 2 s after the answer, wall time of the request, CPU seconds of the server process for it, and the 1-minute load average after it. ${process.env.SCORING_MEMORY_BEFORE ? `"before" is the server of ${process.env.SCORING_MEMORY_BEFORE_LABEL ?? 'an earlier revision'}, "after" this one, run back to back. ` : ''}Load average at the end (1/5/15 min): ${load} — the machine is shared: wall times are noisy, CPU seconds and memory much less so.`,
       '',
-      '| server | request | status | RSS before / peak / after | time |',
-      '|---|---|---:|---:|---:|',
+      '| server | request | status | RSS before / peak / after | time | server CPU | load |',
+      '|---|---|---:|---:|---:|---:|---:|',
       ...lines,
     ].join('\n');
   } finally {

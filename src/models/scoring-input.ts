@@ -10,6 +10,7 @@ import { DataFrame, type ColumnValues, type ModelData } from './data.js';
 import { nestedToTensor } from './signature/enforce.js';
 import type { Schema } from './signature/types.js';
 import { parseCsvTable } from './batch/csv.js';
+import { SplitRows } from './split-rows.js';
 
 export const FORMAT_KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
 const LLM_KEYS = ['messages', 'prompt', 'input'];
@@ -49,9 +50,14 @@ function numericColumns(schema: Schema | undefined): { name: string; double: boo
 }
 
 /** Builds typed columns straight from split rows; undefined when a cell is not a plain number. */
-function fastSplit(columns: string[], rows: unknown[], schema: Schema | undefined): DataFrame | undefined {
+function fastSplit(
+  columns: string[],
+  rows: unknown[] | SplitRows,
+  schema: Schema | undefined,
+): DataFrame | undefined {
   const numeric = numericColumns(schema);
   if (!numeric) return undefined;
+  if (rows instanceof SplitRows) return fastSplitColumns(columns, rows, numeric);
   const n = rows.length;
   const names: string[] = [];
   const data: ColumnValues[] = [];
@@ -72,6 +78,42 @@ function fastSplit(columns: string[], rows: unknown[], schema: Schema | undefine
   return new DataFrame(names, data, n);
 }
 
+/** {@link fastSplit} for rows already read as columns: a column of numbers only is used as it is. */
+function fastSplitColumns(
+  columns: string[],
+  rows: SplitRows,
+  numeric: { name: string; double: boolean }[],
+): DataFrame | undefined {
+  const names: string[] = [];
+  const data: ColumnValues[] = [];
+  for (const spec of numeric) {
+    const c = columns.indexOf(spec.name);
+    const col = c < 0 ? undefined : rows.columns[c];
+    if (!(col instanceof Float64Array)) return undefined;
+    names.push(spec.name);
+    data.push(spec.double ? col : new Float32Array(col));
+  }
+  return new DataFrame(names, data, rows.rowCount);
+}
+
+/** The `data` of a `dataframe_split` whose rows were read as columns (see split-rows.ts). */
+function splitFromColumns(columns: string[], rows: SplitRows, schema: Schema | undefined): DataFrame {
+  const fast = fastSplit(columns, rows, schema);
+  if (fast) return fast;
+  if (rows.width !== columns.length) throw splitWidthMismatch(columns.length, rows.width);
+  return new DataFrame(
+    columns,
+    columns.map((_, c) => rows.plainColumn(c)),
+    rows.rowCount,
+  );
+}
+
+const splitWidthMismatch = (columns: number, width: number): MlflowError =>
+  badRequest(
+    "Provided dataframe_split field is not a valid dataframe representation in 'split' format. " +
+      `Error: '${columns} columns passed, passed data had ${width} columns'`,
+  );
+
 /** A `dataframe_split` value: `{columns?, data, index?}`. */
 export function parseSplit(value: unknown, schema: Schema | undefined): DataFrame {
   if (!isPlainObject(value)) {
@@ -87,6 +129,12 @@ export function parseSplit(value: unknown, schema: Schema | undefined): DataFram
     );
   }
   const rows = value.data;
+  if (rows instanceof SplitRows) {
+    const columns = Array.isArray(value.columns)
+      ? value.columns.map(String)
+      : [...Array(rows.width).keys()].map(String);
+    return splitFromColumns(columns, rows, schema);
+  }
   if (!Array.isArray(rows)) {
     throw badRequest(
       "Provided dataframe_split field is not a valid dataframe representation in 'split' format. Error: 'data must be a list'",
@@ -101,12 +149,7 @@ export function parseSplit(value: unknown, schema: Schema | undefined): DataFram
   const data: unknown[][] = columns.map(() => new Array<unknown>(rows.length));
   for (let r = 0; r < rows.length; r++) {
     const row = Array.isArray(rows[r]) ? (rows[r] as unknown[]) : [rows[r]];
-    if (row.length !== columns.length) {
-      throw badRequest(
-        "Provided dataframe_split field is not a valid dataframe representation in 'split' format. " +
-          `Error: '${columns.length} columns passed, passed data had ${row.length} columns'`,
-      );
-    }
+    if (row.length !== columns.length) throw splitWidthMismatch(columns.length, row.length);
     for (let c = 0; c < columns.length; c++) data[c]![r] = row[c];
   }
   return new DataFrame(columns, data, rows.length);

@@ -13,6 +13,7 @@ import {
   isTensorDict,
   type ColumnValues,
   type ModelData,
+  type NumericArray,
 } from './data.js';
 
 function floatText(v: number): string {
@@ -47,10 +48,7 @@ export function valueJson(v: unknown): string {
   if (isNumericArray(v)) {
     const float = isFloatColumn(v);
     const parts = new Array<string>(v.length);
-    for (let i = 0; i < v.length; i++) {
-      const x = v[i]!;
-      parts[i] = typeof x === 'bigint' ? x.toString() : float ? floatText(x) : String(x);
-    }
+    for (let i = 0; i < v.length; i++) parts[i] = numericItemJson(v, i, float);
     return `[${parts.join(', ')}]`;
   }
   if (Array.isArray(v)) return `[${v.map(valueJson).join(', ')}]`;
@@ -60,6 +58,11 @@ export function valueJson(v: unknown): string {
       .join(', ')}}`;
   }
   return 'null';
+}
+
+function numericItemJson(v: NumericArray, i: number, float: boolean): string {
+  const x = v[i]!;
+  return typeof x === 'bigint' ? x.toString() : float ? floatText(x) : String(x);
 }
 
 function cellJson(col: ColumnValues, i: number, float: boolean): string {
@@ -90,10 +93,20 @@ export function frameRecordsJson(frame: DataFrame): string {
 }
 
 export function tensorJson(t: Tensor): string {
+  if (t.shape.length === 0) return tensorItemJson(t)(0);
+  const item = tensorItemJson(t);
+  const n = t.shape[0]!;
+  const parts = new Array<string>(n);
+  for (let i = 0; i < n; i++) parts[i] = item(i);
+  return `[${parts.join(', ')}]`;
+}
+
+/** The JSON of item `i` along the first dimension of a tensor (of its only value for a scalar). */
+function tensorItemJson(t: Tensor): (i: number) => string {
   const float = t.dtype === 'float32' || t.dtype === 'float64' || t.dtype === 'float16';
   const data = t.data;
   const shape = t.shape;
-  if (shape.length === 0) return cellJson(data, 0, float);
+  if (shape.length <= 1) return (i) => cellJson(data, i, float);
   const build = (dim: number, offset: number): string => {
     const n = shape[dim]!;
     const parts = new Array<string>(n);
@@ -106,7 +119,9 @@ export function tensorJson(t: Tensor): string {
     }
     return `[${parts.join(', ')}]`;
   };
-  return build(0, 0);
+  let stride = 1;
+  for (let d = 1; d < shape.length; d++) stride *= shape[d]!;
+  return (i) => build(1, i * stride);
 }
 
 /** The JSON of a prediction result (without the `{"predictions": ...}` wrapper). */
@@ -122,4 +137,55 @@ export function predictionsJson(output: ModelData): string {
 /** The `/invocations` answer body. */
 export function predictionsResponse(output: ModelData): string {
   return `{"predictions": ${predictionsJson(output)}}`;
+}
+
+/** Rows (items along the first dimension) per piece of an answer written by {@link predictionsChunks}. */
+export const ANSWER_CHUNK_ROWS = 8192;
+
+/** `[` items `]` in pieces of `chunk` items: `item(i)` is the JSON of item `i`. */
+function* listChunks(n: number, item: (i: number) => string, chunk: number): Generator<string> {
+  yield '[';
+  for (let start = 0; start < n; start += chunk) {
+    const end = Math.min(n, start + chunk);
+    const parts = new Array<string>(end - start);
+    for (let i = start; i < end; i++) parts[i - start] = item(i);
+    yield `${start > 0 ? ', ' : ''}${parts.join(', ')}`;
+  }
+  yield ']';
+}
+
+function* valueChunks(v: unknown, chunk: number): Generator<string> {
+  if (isDataFrame(v)) {
+    const { prefixes, floats } = frameRowWriters(v);
+    yield* listChunks(v.rowCount, (r) => frameRowJson(v, r, prefixes, floats), chunk);
+  } else if (isTensor(v) && v.shape.length > 0) {
+    yield* listChunks(v.shape[0]!, tensorItemJson(v), chunk);
+  } else if (isNumericArray(v) && !Buffer.isBuffer(v)) {
+    const float = isFloatColumn(v);
+    yield* listChunks(v.length, (i) => numericItemJson(v, i, float), chunk);
+  } else if (Array.isArray(v)) {
+    yield* listChunks(v.length, (i) => valueJson(v[i]), chunk);
+  } else yield valueJson(v);
+}
+
+/**
+ * The same text as {@link predictionsResponse} (`wrapped`) or {@link predictionsJson}, in pieces
+ * of at most `chunk` rows, made one at a time as they are read: a large answer never exists whole.
+ */
+export function* predictionsChunks(
+  output: ModelData,
+  wrapped: boolean,
+  chunk = ANSWER_CHUNK_ROWS,
+): Generator<string> {
+  if (wrapped) yield '{"predictions": ';
+  if (isTensorDict(output)) {
+    let first = true;
+    for (const [k, t] of Object.entries(output)) {
+      yield `${first ? '{' : ', '}${JSON.stringify(k)}: `;
+      first = false;
+      yield* valueChunks(t, chunk);
+    }
+    yield '}';
+  } else yield* valueChunks(output, chunk);
+  if (wrapped) yield '}';
 }

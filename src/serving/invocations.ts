@@ -2,6 +2,7 @@
  * `POST /invocations`: content-type negotiation, parsing with the scoring input protocol,
  * prediction (micro-batched or alone, with a deadline) and the answer, each timed into metrics.
  */
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { MlflowError, badRequest, httpErrorOf } from '../errors.js';
 import { isDataFrame, isTensor, isTensorDict, type ModelData } from '../models/data.js';
@@ -17,7 +18,12 @@ import { JsonShapeGuard } from '../security/request-body.js';
 import { StreamedJson, tooManyRows } from './json-body.js';
 import type { MicroBatcher } from './batcher.js';
 import type { ScoringMetrics } from './metrics.js';
-import { predictionsJson, predictionsResponse } from '../models/serialize.js';
+import {
+  ANSWER_CHUNK_ROWS,
+  predictionsChunks,
+  predictionsJson,
+  predictionsResponse,
+} from '../models/serialize.js';
 
 export interface InvocationsOptions {
   model: Model;
@@ -137,7 +143,21 @@ async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   }
 }
 
-async function score(o: InvocationsOptions, parsed: ParsedRequest): Promise<{ body: string; rows: number }> {
+/**
+ * The answer body: text, or for more than {@link ANSWER_CHUNK_ROWS} rows a stream of the same
+ * text made a chunk of rows at a time as the client reads it, so a large answer never exists whole.
+ */
+function answerBody(output: ModelData, wrapped: boolean): string | Readable {
+  if (rowsOf(output) > ANSWER_CHUNK_ROWS) {
+    return Readable.from(predictionsChunks(output, wrapped), { objectMode: false });
+  }
+  return wrapped ? predictionsResponse(output) : predictionsJson(output);
+}
+
+async function score(
+  o: InvocationsOptions,
+  parsed: ParsedRequest,
+): Promise<{ body: string | Readable; rows: number }> {
   const { input, params } = modelInput(o.model, parsed);
   const work =
     o.batcher && isDataFrame(input) && Object.keys(params).length === 0
@@ -154,10 +174,7 @@ async function score(o: InvocationsOptions, parsed: ParsedRequest): Promise<{ bo
         `compatible with the model for inference. Error: ${(err as Error).message ?? String(err)}`,
     );
   }
-  return {
-    body: parsed.unwrapped ? predictionsJson(output) : predictionsResponse(output),
-    rows: rowsOf(input),
-  };
+  return { body: answerBody(output, !parsed.unwrapped), rows: rowsOf(input) };
 }
 
 export function registerInvocations(app: FastifyInstance, o: InvocationsOptions): void {
@@ -173,6 +190,8 @@ export function registerInvocations(app: FastifyInstance, o: InvocationsOptions)
         return reply.code(415).header('content-type', 'text/plain').send(parser.refuse);
       }
       const parsed = parser.parse(req.body, o.model);
+      // The parsed body is not needed any more: what the model does not keep can be collected.
+      req.body = undefined;
       const requested = rowsOf(parsed.input);
       if (requested > o.maxRows) throw tooManyRows(String(requested), o.maxRows);
       const result = await score(o, parsed);

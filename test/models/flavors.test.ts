@@ -92,6 +92,54 @@ describe('onnx flavor', () => {
     await model.close();
   });
 
+  it('scores a large frame in slices of rows with the result of whole runs', async () => {
+    const rows = 150_001; // more than two slices of 65,536 rows, the last one short
+    const value = (r: number, c: number): number => ((r * (c + 3)) % 1009) / 8 - 40;
+    const three = join(tmp, 'onnx-large-three');
+    await saveModel(three, { flavor: 'onnx', onnxBytes: threeInputModel() });
+    const model = await loadModelFromDir(three);
+    // Float32Array columns reach the graph as views of each slice; Float64Array ones are converted.
+    for (const Ctor of [Float32Array, Float64Array]) {
+      const data = [0, 1, 2].map((c) => {
+        const col = new Ctor(rows);
+        for (let r = 0; r < rows; r++) col[r] = value(r, c);
+        return col;
+      });
+      const out = await model.predictPrepared(new DataFrame(['x1', 'x2', 'x3'], data, rows));
+      assert.ok(isDataFrame(out), 'a frame in, a frame out');
+      const score = out.column('score') as Float32Array;
+      assert.equal(score.length, rows, `${Ctor.name}: one score per row`);
+      for (let r = 0; r < rows; r++) {
+        const expected = threeInputScore(data[0]![r]!, data[1]![r]!, data[2]![r]!);
+        if (score[r] !== expected)
+          assert.fail(`${Ctor.name}: row ${r} scored ${score[r]}, expected ${expected}`);
+      }
+    }
+    await model.close();
+
+    // One input fed the whole matrix: compared with runs of 1,000 rows, which are not sliced.
+    const matrixDir = join(tmp, 'onnx-large-matrix');
+    await saveModel(matrixDir, { flavor: 'onnx', onnxBytes: matrixModel() });
+    const matrix = await loadModelFromDir(matrixDir);
+    const frame = new DataFrame(
+      ['a', 'b', 'c'],
+      [0, 1, 2].map((c) => Array.from({ length: rows }, (_, r) => value(r, c))),
+      rows,
+    );
+    const whole = (await matrix.predictPrepared(frame)) as DataFrame;
+    assert.deepEqual(whole.columns, ['output'], 'the output column');
+    const got = whole.data[0] as Float32Array;
+    assert.equal(got.length, rows, 'one output per row');
+    for (let start = 0; start < rows; start += 1000) {
+      const part = (await matrix.predictPrepared(frame.slice(start, start + 1000))) as DataFrame;
+      const want = part.data[0] as Float32Array;
+      for (let i = 0; i < want.length; i++) {
+        if (got[start + i] !== want[i]) assert.fail(`row ${start + i}: ${got[start + i]} against ${want[i]}`);
+      }
+    }
+    await matrix.close();
+  });
+
   it('refuses to overwrite a non-empty directory', async () => {
     await assert.rejects(
       saveModel(join(tmp, 'onnx-matrix'), { flavor: 'onnx', onnxBytes: matrixModel() }),

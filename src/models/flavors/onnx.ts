@@ -20,6 +20,7 @@ import {
   isTensorDict,
   type ColumnValues,
   type ModelData,
+  type NumericArray,
   type TensorDict,
 } from '../data.js';
 import { DEFAULT_PYTHON_VERSION, CONDA_FILE, PYTHON_ENV_FILE } from '../environment.js';
@@ -67,6 +68,9 @@ export async function saveOnnx(modelDir: string, opts: OnnxSaveOptions): Promise
     },
   };
 }
+
+/** Rows per run of the graph when a large DataFrame is scored (see `predictFrame`). */
+const RUN_ROWS = 65_536;
 
 const OPT_LEVELS: Record<number, 'disabled' | 'basic' | 'extended' | 'all'> = {
   0: 'disabled',
@@ -252,17 +256,47 @@ export class OnnxFlavorModel implements FlavorModel {
     }
   }
 
-  async predict(input: ModelData): Promise<ModelData> {
-    if (isDataFrame(input)) {
-      const out = await this.run(this.feedFromFrame(input));
-      const data = this.outputNames.map((name) => {
-        const t = out[name]!;
-        return t.type === 'bool'
-          ? Array.from(t.data as Uint8Array, (x) => x !== 0)
-          : (t.data as ColumnValues);
-      });
-      return new DataFrame([...this.outputNames], data, data[0]?.length ?? 0);
+  private frameOutput(out: ort.InferenceSession.ReturnType): DataFrame {
+    return this.outputFrame(this.outputNames.map((name) => out[name]!));
+  }
+
+  private outputFrame(outputs: { type: string; data: unknown }[]): DataFrame {
+    const data = outputs.map((t) =>
+      t.type === 'bool' ? Array.from(t.data as Uint8Array, (x) => x !== 0) : (t.data as ColumnValues),
+    );
+    return new DataFrame([...this.outputNames], data, data[0]?.length ?? 0);
+  }
+
+  /**
+   * A large frame is run {@link RUN_ROWS} rows at a time, each slice's outputs copied into place,
+   * so the graph's input and intermediate tensors stay the size of a slice. Outputs that are not
+   * numbers of a fixed width per row are made by one run over the whole frame instead.
+   */
+  private async predictFrame(frame: DataFrame): Promise<DataFrame> {
+    const total = frame.rowCount;
+    if (total <= RUN_ROWS) return this.frameOutput(await this.run(this.feedFromFrame(frame)));
+    const outputs: { type: string; data: NumericArray; width: number }[] = [];
+    for (let start = 0; start < total; start += RUN_ROWS) {
+      const rows = Math.min(RUN_ROWS, total - start);
+      const out = await this.run(this.feedFromFrame(frame.slice(start, start + rows)));
+      for (let i = 0; i < this.outputNames.length; i++) {
+        const t = out[this.outputNames[i]!]!;
+        const width = t.data.length / rows;
+        const aligned =
+          isNumericArray(t.data) && Number.isInteger(width) && (start === 0 || width === outputs[i]!.width);
+        if (!aligned) return this.frameOutput(await this.run(this.feedFromFrame(frame)));
+        if (start === 0) {
+          const Ctor = t.data.constructor as new (n: number) => NumericArray;
+          outputs[i] = { type: t.type, data: new Ctor(total * width), width };
+        }
+        (outputs[i]!.data as Float64Array).set(t.data as Float64Array, start * width);
+      }
     }
+    return this.outputFrame(outputs);
+  }
+
+  async predict(input: ModelData): Promise<ModelData> {
+    if (isDataFrame(input)) return this.predictFrame(input);
     let tensors: TensorDict;
     if (isTensorDict(input)) tensors = input;
     else if (isTensor(input) || isNumericArray(input)) {
