@@ -9,6 +9,11 @@ import type { ServerConfig } from '../config/server-config.js';
 import { resolveServerConfig, type ServerOptions } from '../config/resolve-server-config.js';
 import { withNetworkOptions } from './network-options.js';
 import { createContext, startServer, type RunningServer } from '../server/server.js';
+import { joinClusterMetrics, serveClusterMetrics } from '../observability/cluster-metrics.js';
+
+/** The environment variables a server worker process is started with. */
+const WORKER_CONFIG_ENV = 'CAIRN_SERVER_CONFIG';
+const WORKER_SLOT_ENV = 'CAIRN_SERVER_WORKER_SLOT';
 
 /** Hides a password in a store URI before printing it. */
 export function redactUri(uri: string): string {
@@ -128,6 +133,17 @@ async function runCluster(config: ServerConfig, workers: number): Promise<void> 
   await prepared.close();
   let listening = 0;
   let exiting = false;
+  // A scrape of /metrics on any worker answers for all of them.
+  serveClusterMetrics();
+  // Each worker keeps a slot (0..N-1, the `worker` label of its process metrics) across restarts.
+  const slots = new Map<number, number>();
+  const fork = (slot: number): void => {
+    const worker = cluster.fork({
+      [WORKER_CONFIG_ENV]: JSON.stringify(config),
+      [WORKER_SLOT_ENV]: String(slot),
+    });
+    slots.set(worker.id, slot);
+  };
   cluster.on('listening', (_worker, address) => {
     listening += 1;
     if (listening === workers) {
@@ -152,9 +168,11 @@ async function runCluster(config: ServerConfig, workers: number): Promise<void> 
     process.stderr.write(
       `cairn: worker ${worker.process.pid} exited (${signal ?? code}); starting a new one\n`,
     );
-    cluster.fork({ CAIRN_SERVER_CONFIG: JSON.stringify(config) });
+    const slot = slots.get(worker.id) ?? 0;
+    slots.delete(worker.id);
+    fork(slot);
   });
-  for (let i = 0; i < workers; i++) cluster.fork({ CAIRN_SERVER_CONFIG: JSON.stringify(config) });
+  for (let slot = 0; slot < workers; slot++) fork(slot);
   onShutdown(async () => {
     exiting = true;
     const alive = Object.values(cluster.workers ?? {}).filter((w) => w && !w.isDead());
@@ -171,7 +189,8 @@ async function runCluster(config: ServerConfig, workers: number): Promise<void> 
 }
 
 async function runWorker(): Promise<void> {
-  const config = JSON.parse(process.env.CAIRN_SERVER_CONFIG ?? '{}') as ServerConfig;
+  const config = JSON.parse(process.env[WORKER_CONFIG_ENV] ?? '{}') as ServerConfig;
+  joinClusterMetrics(Number(process.env[WORKER_SLOT_ENV] ?? 0));
   let server: RunningServer;
   try {
     server = await startServer(config);
@@ -256,10 +275,11 @@ Examples:
 
 Webhook secrets are encrypted with CAIRN_SECRET_KEY (every instance needs the same one; the
 SQLite default creates <db file>.secret-key if it is unset). Operators: /health (liveness),
-/ready (database, schema, artifact store) and /metrics (Prometheus).`,
+/ready (database, schema, artifact store) and /metrics (Prometheus; with --workers, every
+scrape covers all worker processes).`,
     )
     .action(async (opts: ServerOptions) => {
-      if (cluster.isWorker && process.env.CAIRN_SERVER_CONFIG) return runWorker();
+      if (cluster.isWorker && process.env[WORKER_CONFIG_ENV]) return runWorker();
       const { workers, ...config } = resolveServerConfig(opts);
       if (workers > 1) return runCluster(config, workers);
       await runSingle(config);

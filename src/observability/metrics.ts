@@ -2,13 +2,37 @@
  * The Prometheus metrics of a server process (prom-client). Metric objects live here, at the
  * bottom of the layers, so the store, the artifact service and the webhook worker can record
  * what they do without knowing about HTTP; `src/server/observation.ts` serves them at /metrics.
- * Values are per process: Prometheus scrapes every instance and sums.
+ * Values are per process; with `cairn server --workers N` a scrape of any worker answers for all
+ * of them (cluster-metrics.ts). Prometheus scrapes every instance and sums.
  */
 import { Transform, pipeline, type Readable } from 'node:stream';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** What the server does: requests, store calls, artifact bytes (summed over worker processes). */
 export const metricsRegistry = new Registry();
-collectDefaultMetrics({ register: metricsRegistry, prefix: 'cairn_' });
+/** The process itself: CPU, memory, event loop, GC (labelled per worker process, never summed). */
+export const processMetricsRegistry = new Registry();
+collectDefaultMetrics({ register: processMetricsRegistry, prefix: 'cairn_' });
+
+export const METRICS_CONTENT_TYPE = metricsRegistry.contentType;
+
+/** This process's figures in the Prometheus text format. */
+export async function processExposition(): Promise<string> {
+  const [server, proc] = await Promise.all([metricsRegistry.metrics(), processMetricsRegistry.metrics()]);
+  return `${server}\n${proc}`;
+}
+
+let exposition: () => Promise<string> = processExposition;
+
+/** What /metrics answers: this process's figures, or the whole cluster's once a worker has joined it. */
+export function metricsExposition(): Promise<string> {
+  return exposition();
+}
+
+/** Replaces what /metrics answers in this process (cluster-metrics.ts: ask the primary). */
+export function setMetricsExposition(source: () => Promise<string>): void {
+  exposition = source;
+}
 
 export const httpMetrics = {
   requests: new Counter({
@@ -112,6 +136,8 @@ new Gauge({
   name: 'cairn_webhook_outbox_depth',
   help: 'Webhook deliveries waiting in the outbox (not yet delivered or given up), all instances.',
   registers: [metricsRegistry],
+  // Every worker process reads the same shared outbox: a sum would count it N times.
+  aggregator: 'max',
   async collect() {
     let depth = 0;
     for (const source of liveSources) {

@@ -11,7 +11,7 @@
  * constants below.
  */
 import type { FastifyInstance } from 'fastify';
-import { httpMetrics, metricsRegistry } from '../observability/metrics.js';
+import { httpMetrics, METRICS_CONTENT_TYPE, metricsExposition } from '../observability/metrics.js';
 import type { ServerContext } from './context.js';
 
 export const METRICS_ROUTE = '/metrics';
@@ -28,7 +28,7 @@ export function registerObservation(app: FastifyInstance, ctx: ServerContext): v
   });
 
   app.get(METRICS_ROUTE, async (_request, reply) =>
-    reply.type(metricsRegistry.contentType).send(await metricsRegistry.metrics()),
+    reply.type(METRICS_CONTENT_TYPE).send(await metricsExposition()),
   );
 
   app.get(READY_ROUTE, async (_request, reply) => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CsvChunker } from '../../src/models/batch/csv.js';
+import { lineNumberAt, linesStartingIn } from '../../src/models/batch/line-ranges.js';
 import { batchPredictInWorkers } from '../../src/models/batch/parallel-predict.js';
 import { batchPredict } from '../../src/models/batch/predict.js';
 import { readJsonLines } from '../../src/models/batch/readers.js';
@@ -119,6 +120,43 @@ describe('batch prediction in worker processes', () => {
     );
   });
 
+  it('numbers the first line of a byte range as the readers do (LF, CRLF, lone CR, blank lines)', async () => {
+    const rand = prng(5);
+    const ends = ['\n', '\r\n', '\r'];
+    let text = 'x1,x2,x3\n';
+    for (let r = 0; r < 400; r++) {
+      text += `${r},${r % 7},${r / 4}${ends[Math.floor(rand() * ends.length)]}`;
+      if (rand() < 0.1) text += '\n';
+    }
+    const bytes = Buffer.from(text);
+    // Streams the text from `pos` in small pieces, as a file read would.
+    const openAt = async (pos: number): Promise<AsyncIterable<Buffer>> =>
+      bufs(
+        Array.from({ length: Math.ceil((bytes.length - pos) / 17) }, (_, i) =>
+          bytes.subarray(pos + i * 17, pos + (i + 1) * 17),
+        ),
+      );
+    for (let start = 1; start < bytes.length; start += 1 + Math.floor(rand() * 50)) {
+      let p = start;
+      while (p < bytes.length && bytes[p - 1] !== 10) p++;
+      if (p >= bytes.length) continue;
+      const before = text.slice(0, p);
+      const expected = {
+        csv: 1 + (before.match(/\r\n|\r|\n/g) ?? []).length,
+        jsonl: 1 + (before.match(/\n/g) ?? []).length,
+      };
+      assert.equal(await lineNumberAt(openAt, start, true), expected.csv, `CSV line at byte ${start}`);
+      assert.equal(
+        await lineNumberAt(openAt, start, false),
+        expected.jsonl,
+        `JSON Lines line at byte ${start}`,
+      );
+      const first: Buffer[] = [];
+      for await (const b of linesStartingIn(openAt, start, start + 1)) first.push(b);
+      assert.ok(Buffer.concat(first).equals(bytes.subarray(p, bytes.indexOf(10, p) + 1)), `the line at ${p}`);
+    }
+  });
+
   it('writes the same bytes with 2 workers as with 1, for CSV, JSON Lines, Parquet and JSON input and every output format', async () => {
     const n = 5003;
     const xs = Array.from({ length: n }, (_, i) => [(i % 101) / 4, i % 37, -(i % 13)] as const);
@@ -126,6 +164,12 @@ describe('batch prediction in worker processes', () => {
     await writeFile(csv, `x1,x2,x3\r\n${xs.map((r) => r.join(',')).join('\r\n')}\r\n`);
     const jsonl = join(tmp, 'in.jsonl');
     await writeFile(jsonl, xs.map(([x1, x2, x3]) => JSON.stringify({ x1, x2, x3 })).join('\n'));
+    // Quote characters: a quoted field may hold a line break, so the file is not cut at line ends.
+    const quoted = join(tmp, 'quoted.csv');
+    await writeFile(
+      quoted,
+      `"x1",x2,"x3"\n${xs.map((r, i) => (i % 50 === 7 ? `"${r[0]}",${r[1]},"${r[2]}\n"` : r.join(','))).join('\n')}\n`,
+    );
     const json = join(tmp, 'in.json');
     await writeFile(json, JSON.stringify({ columns: ['x1', 'x2', 'x3'], data: xs }));
     const cols = { x1: xs.map((r) => r[0]), x2: xs.map((r) => r[1]), x3: xs.map((r) => r[2]) };
@@ -136,6 +180,7 @@ describe('batch prediction in worker processes', () => {
     const cases: [string, 'jsonl' | 'csv' | 'json'][] = [
       [csv, 'jsonl'],
       [csv, 'csv'],
+      [quoted, 'jsonl'],
       [jsonl, 'json'],
       [manyGroups, 'csv'],
       [oneGroup, 'jsonl'],
@@ -188,6 +233,24 @@ describe('batch prediction in worker processes', () => {
     await assert.rejects(
       batchPredictInWorkers(modelDir, { inputPath: bad, outputPath: out, chunkSize: 100, workers: 2 }),
       /line 1202: expected 3 fields/,
+    );
+    // CRLF line ends and blank lines before the bad record, found in a later byte range.
+    await writeFile(bad, `x1,x2,x3\r\n\r\n${rows.slice(0, 1200).join('\r\n')}\r\n\r\n1,2\r\n4,5,6\r\n`);
+    await assert.rejects(
+      batchPredictInWorkers(modelDir, { inputPath: bad, outputPath: out, chunkSize: 100, workers: 2 }),
+      /line 1204: expected 3 fields/,
+    );
+    const jsonl = join(tmp, 'bad.jsonl');
+    await writeFile(
+      jsonl,
+      `${rows
+        .slice(0, 1500)
+        .map((_, i) => JSON.stringify({ x1: i, x2: 1, x3: 2 }))
+        .join('\n')}\n[1]\n`,
+    );
+    await assert.rejects(
+      batchPredictInWorkers(modelDir, { inputPath: jsonl, outputPath: out, chunkSize: 100, workers: 2 }),
+      /Line 1501 is not a JSON object/,
     );
     assert.deepEqual(await readdir(outDir), [], 'no output file and no partial file');
   });

@@ -3,10 +3,13 @@
  * how to read them. The worker parses, scores and renders the chunk; the parent only writes the
  * text in chunk order.
  */
+import { createReadStream } from 'node:fs';
+import { MlflowError } from '../../errors.js';
 import { asyncBufferFromFile, parquetMetadataAsync, type FileMetaData } from 'hyparquet';
 import { DataFrame, type ColumnValues } from '../data.js';
 import type { Model } from '../model.js';
 import { readCsv } from './csv.js';
+import { lineNumberAt, readLineRange, type OpenAt } from './line-ranges.js';
 import { chunksOfFrame, readJsonLines, readParquetRows, type ParquetFile } from './readers.js';
 import { formatChunk, mergeFormatted, type FormattedChunk, type OutputFormat } from './writers.js';
 
@@ -14,6 +17,11 @@ export type ChunkTask =
   /** A CSV header and a slice of whole records that follows it in the file. */
   | { kind: 'csv'; header: Uint8Array; bytes: Uint8Array; firstLine: number }
   | { kind: 'jsonl'; bytes: Uint8Array; firstLine: number }
+  /**
+   * The records whose lines start in bytes [start, end) of a local CSV (without quoted line
+   * breaks) or JSON Lines file, read by the worker itself (line-ranges.ts).
+   */
+  | { kind: 'lines'; format: 'csv' | 'jsonl'; path: string; start: number; end: number }
   /** Rows [start, end) of a local Parquet file, scored `chunkSize` rows at a time. */
   | { kind: 'parquet'; path: string; start: number; end: number }
   /** An already parsed table (from a JSON document, which has to be read whole). */
@@ -30,6 +38,14 @@ export function numericColumns(model: Model): ((column: string) => boolean) | un
     return spec ? typeof spec.type === 'string' && numericTypes.has(spec.type) : false;
   };
 }
+
+const openLocal =
+  (path: string): OpenAt =>
+  async (pos) =>
+    createReadStream(path, { start: pos, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+
+/** The readers' errors about malformed input (they name a line). */
+const isBadInput = (err: unknown): boolean => err instanceof MlflowError && err.errorCode === 'BAD_REQUEST';
 
 async function* once<T>(value: T): AsyncGenerator<T> {
   yield value;
@@ -49,9 +65,16 @@ export class ChunkScorer {
     this.params = model.prepareParams(opts.params);
   }
 
-  private async *frames(task: ChunkTask): AsyncGenerator<DataFrame> {
+  private async *frames(task: ChunkTask, firstLine?: number): AsyncGenerator<DataFrame> {
     const { chunkSize } = this.opts;
     switch (task.kind) {
+      case 'lines':
+        yield* readLineRange(openLocal(task.path), task.format, task, {
+          chunkSize,
+          numeric: this.numeric,
+          firstLine,
+        });
+        return;
       case 'csv': {
         const bytes = Buffer.concat([task.header, task.bytes]);
         yield* readCsv(once(bytes), { chunkSize, numeric: this.numeric, firstDataLine: task.firstLine });
@@ -79,8 +102,20 @@ export class ChunkScorer {
   }
 
   async score(task: ChunkTask): Promise<FormattedChunk> {
+    try {
+      return await this.scoreFrames(this.frames(task));
+    } catch (err) {
+      if (task.kind !== 'lines' || task.start === 0 || !isBadInput(err)) throw err;
+      // Bad input in a range: count the lines before it (only now, it means reading the file up
+      // to there) and read the range again, so that the error names the line in the whole file.
+      const firstLine = await lineNumberAt(openLocal(task.path), task.start, task.format === 'csv');
+      return await this.scoreFrames(this.frames(task, firstLine));
+    }
+  }
+
+  private async scoreFrames(frames: AsyncGenerator<DataFrame>): Promise<FormattedChunk> {
     const parts: FormattedChunk[] = [];
-    for await (const frame of this.frames(task)) {
+    for await (const frame of frames) {
       const out = await this.model.predictPrepared(this.model.prepareInput(frame), this.params);
       parts.push(formatChunk(out, this.opts.format));
     }

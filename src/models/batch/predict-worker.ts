@@ -25,7 +25,7 @@ process.on('message', (msg: ToWorker) => {
       try {
         model = await loadModelFromDir(msg.modelDir);
         scorer = new ChunkScorer(model, msg.options);
-        send({ type: 'ready' });
+        send({ type: 'ready', rowWise: model.rowWise });
       } catch (err) {
         send({ type: 'error', ...failure(err) });
       }

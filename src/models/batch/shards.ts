@@ -19,12 +19,11 @@ import { badRequest, invalidParam } from '../../errors.js';
 import type { DataFrame } from '../data.js';
 import type { Model } from '../model.js';
 import { numericColumns } from './chunk-task.js';
-import { readCsv } from './csv.js';
+import { readLineRange } from './line-ranges.js';
 import {
   chunksOfFrame,
   detectInputFormat,
   frameFromJsonDocument,
-  readJsonLines,
   readParquetFile,
   type InputFormat,
 } from './readers.js';
@@ -69,50 +68,6 @@ export async function planShard(
   return [{ file, bytes: cut(file.size, shards, index) }];
 }
 
-/**
- * The lines that start in bytes [start, end) of a file: from the first line start at or after
- * `start` through the line that contains byte `end - 1`.
- */
-async function* linesStartingIn(file: InputFile, start: number, end: number): AsyncGenerator<Buffer> {
-  if (start >= end) return;
-  // Reading from start - 1 tells whether a line starts exactly at `start`.
-  let pos = Math.max(0, start - 1);
-  let skipping = start > 0;
-  for await (const data of await readByteRange(file, pos)) {
-    let buf = data;
-    if (skipping) {
-      const nl = buf.indexOf(10);
-      if (nl < 0) {
-        pos += buf.length;
-        continue;
-      }
-      buf = buf.subarray(nl + 1);
-      pos += nl + 1;
-      skipping = false;
-    }
-    // A line starting at or after `end` belongs to the next shard: stop after the line end at
-    // or after `end - 1`.
-    const nl = buf.indexOf(10, Math.max(0, end - 1 - pos));
-    if (nl >= 0) {
-      yield buf.subarray(0, nl + 1);
-      return;
-    }
-    yield buf;
-    pos += buf.length;
-  }
-}
-
-/** The header line of a CSV file (with its line end). */
-async function csvHeader(file: InputFile): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const line of linesStartingIn(file, 0, 1)) parts.push(line);
-  return Buffer.concat(parts);
-}
-
-async function* concat(...sources: (Iterable<Buffer> | AsyncIterable<Buffer>)[]): AsyncGenerator<Buffer> {
-  for (const s of sources) yield* s;
-}
-
 /** The frames of one piece, `chunkSize` rows at a time. */
 export async function* readPiece(
   piece: ShardPiece,
@@ -124,18 +79,9 @@ export async function* readPiece(
     case 'parquet':
       yield* readParquetFile(await parquetBuffer(file), { chunkSize: opts.chunkSize, ...rows });
       return;
-    case 'csv': {
-      const body = bytes ? linesStartingIn(file, bytes.start, bytes.end) : await readByteRange(file, 0);
-      // A piece after the first lacks the header: it is read from the start of the file.
-      const source = bytes && bytes.start > 0 ? concat([await csvHeader(file)], body) : body;
-      yield* readCsv(source, { chunkSize: opts.chunkSize, numeric: opts.numeric });
-      return;
-    }
+    case 'csv':
     case 'jsonl':
-      yield* readJsonLines(
-        bytes ? linesStartingIn(file, bytes.start, bytes.end) : await readByteRange(file, 0),
-        opts.chunkSize,
-      );
+      yield* readLineRange((pos) => readByteRange(file, pos), format, bytes, opts);
       return;
     case 'json': {
       const parts: Buffer[] = [];

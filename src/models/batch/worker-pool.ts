@@ -25,7 +25,8 @@ export type ToWorker =
   | { type: 'task'; index: number; task: ChunkTask };
 
 export type FromWorker =
-  | { type: 'ready' }
+  /** The model is loaded; `rowWise`: its predictions do not depend on how rows are grouped. */
+  | { type: 'ready'; rowWise: boolean }
   | { type: 'result'; index: number; chunk: FormattedChunk }
   | { type: 'error'; index?: number; message: string; code: string };
 
@@ -53,15 +54,27 @@ export class PredictionWorkerPool {
   /** The first failure; once set every task is refused with it. */
   private failure: Error | undefined;
   private closing = false;
+  /**
+   * Resolves when every worker has loaded the model. Tasks may be sent before: a worker scores
+   * them once its model is loaded, so the caller reads its input meanwhile.
+   */
+  readonly ready: Promise<{ rowWise: boolean }>;
 
-  private constructor() {}
+  private constructor(count: number, init: Extract<ToWorker, { type: 'init' }>) {
+    this.ready = this.launch(count, init);
+    // Awaited by the caller; marked handled so a failure before that is not reported twice.
+    this.ready.catch(() => undefined);
+  }
 
-  /** Starts `count` workers and waits until each has loaded the model. */
-  static async start(
+  /** Starts `count` workers; each loads the model (see `ready`). */
+  static start(count: number, init: Extract<ToWorker, { type: 'init' }>): PredictionWorkerPool {
+    return new PredictionWorkerPool(count, init);
+  }
+
+  private async launch(
     count: number,
     init: Extract<ToWorker, { type: 'init' }>,
-  ): Promise<PredictionWorkerPool> {
-    const pool = new PredictionWorkerPool();
+  ): Promise<{ rowWise: boolean }> {
     const self = fileURLToPath(import.meta.url);
     const exec = self.replace(/worker-pool\.(ts|js)$/, 'predict-worker.$1');
     // Running from TypeScript sources (a development checkout): workers need the same loader.
@@ -69,38 +82,35 @@ export class PredictionWorkerPool {
       exec.endsWith('.ts') && !process.execArgv.some((a) => a.includes('tsx'))
         ? [...process.execArgv, '--import', import.meta.resolve('tsx')]
         : process.execArgv;
-    const ready: Promise<void>[] = [];
+    const ready: Promise<boolean>[] = [];
     for (let id = 0; id < count; id++) {
       // The worker's stdout goes to stderr: standard output may be the predictions.
       const child = fork(exec, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 2, 2, 'ipc'] });
       const worker = new PoolWorker(id, child);
-      pool.workers.push(worker);
-      ready.push(pool.watch(worker));
+      this.workers.push(worker);
+      ready.push(this.watch(worker));
       child.send(init);
     }
-    try {
-      await Promise.all(ready);
-    } catch (err) {
-      await pool.close();
-      throw err;
-    }
-    return pool;
+    const rowWise = await Promise.all(ready);
+    return { rowWise: rowWise.every(Boolean) };
   }
 
-  /** Resolves when the worker has loaded the model; afterwards routes its messages. */
-  private watch(worker: PoolWorker): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  /** Resolves when the worker has loaded the model (with its `rowWise`); afterwards routes its messages. */
+  private watch(worker: PoolWorker): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
       let started = false;
       worker.child.on('message', (msg: FromWorker) => {
         if (msg.type === 'ready') {
           started = true;
-          resolve();
+          resolve(msg.rowWise);
         } else if (msg.type === 'result') {
           const p = worker.pending.get(msg.index);
           worker.pending.delete(msg.index);
           p?.resolve(msg.chunk);
         } else if (msg.index === undefined) {
-          reject(errorOf(`The model could not be loaded in a worker process: ${msg.message}`, msg.code));
+          const err = errorOf(`The model could not be loaded in a worker process: ${msg.message}`, msg.code);
+          this.failure ??= err;
+          reject(err);
         } else {
           const err = errorOf(msg.message, msg.code);
           this.failure ??= err;

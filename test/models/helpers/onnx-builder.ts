@@ -139,6 +139,42 @@ export function matrixModel(): Uint8Array {
   });
 }
 
+/**
+ * A small neural network over the inputs of `threeInputModel` (x1..x3, each [N, 1]): two dense
+ * ReLU layers of `hidden` units, then one output `score` [N, 1]. About `hidden² + 5·hidden`
+ * multiply-adds per row: a model whose own work per row outweighs reading and writing the row.
+ * Weights are fixed (a sine pattern), so every build is the same model.
+ */
+export function mlpModel(hidden: number): Uint8Array {
+  const inputs = ['x1', 'x2', 'x3'];
+  const weights = (n: number, seed: number): number[] =>
+    Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed * 78.233) * 0.3);
+  return buildOnnx({
+    inputs: inputs.map((name) => ({ name, type: 'float' as const, dims: ['N', 1] })),
+    outputs: [{ name: 'score', type: 'float', dims: ['N', 1] }],
+    initializers: [
+      ...inputs.map((_, i) => ({ name: `w1_${i}`, dims: [hidden], values: weights(hidden, i + 1) })),
+      { name: 'b1', dims: [hidden], values: weights(hidden, 4) },
+      { name: 'w2', dims: [hidden, hidden], values: weights(hidden * hidden, 5) },
+      { name: 'b2', dims: [hidden], values: weights(hidden, 6) },
+      { name: 'w3', dims: [hidden, 1], values: weights(hidden, 7) },
+      { name: 'b3', dims: [1], values: [0.1] },
+    ],
+    nodes: [
+      ...inputs.map((x, i) => ({ op: 'Mul', inputs: [x, `w1_${i}`], outputs: [`m${i}`] })),
+      { op: 'Add', inputs: ['m0', 'm1'], outputs: ['s0'] },
+      { op: 'Add', inputs: ['s0', 'm2'], outputs: ['s1'] },
+      { op: 'Add', inputs: ['s1', 'b1'], outputs: ['a1'] },
+      { op: 'Relu', inputs: ['a1'], outputs: ['h1'] },
+      { op: 'MatMul', inputs: ['h1', 'w2'], outputs: ['z2'] },
+      { op: 'Add', inputs: ['z2', 'b2'], outputs: ['a2'] },
+      { op: 'Relu', inputs: ['a2'], outputs: ['h2'] },
+      { op: 'MatMul', inputs: ['h2', 'w3'], outputs: ['z3'] },
+      { op: 'Add', inputs: ['z3', 'b3'], outputs: ['score'] },
+    ],
+  });
+}
+
 /** The expected score of `threeInputModel` in float32 arithmetic. */
 export function threeInputScore(x1: number, x2: number, x3: number): number {
   const f = Math.fround;

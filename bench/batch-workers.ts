@@ -1,0 +1,203 @@
+/**
+ * `cairn models predict --workers N` against one process, on a model whose own work per row
+ * matters: a small neural network (ONNX, 3 inputs, two dense ReLU layers of 128 units, ~17,000
+ * multiply-adds per row) over a CSV file. It runs the compiled CLI (`dist/`, as an installed
+ * package does: run `npm run build` first), since from the sources every worker process would
+ * compile Cairn again at start. Runs `--workers 1` and `--workers 2` in the order
+ * 1, 2, 2, 1 on the same file, so that a change in the machine's load during the runs hits both
+ * alike, and reports for each the whole command's wall time, the CPU time of the command and its
+ * worker processes (user + system, from /usr/bin/time: the parent's rusage includes its waited-for
+ * children), and the CPU time all processes of the machine used meanwhile (/proc/stat), since the
+ * machine is shared: a wall-time ratio means little when the cores were busy with other work.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { saveModel } from '../src/models/save.js';
+import { mlpModel, writeThreeInputCsv } from '../test/models/helpers/onnx-builder.js';
+import { machineLine } from './machine.js';
+
+const root = join(import.meta.dirname, '..');
+const CLI = join(root, 'dist', 'src', 'cli', 'main.js');
+const ROWS = 3_000_000;
+const HIDDEN = 128;
+
+/** Busy and total CPU seconds of the whole machine so far (all cores, /proc/stat). */
+async function machineCpu(): Promise<{ busy: number; total: number }> {
+  const fields = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number) as number[];
+  const busy = user! + nice! + system! + irq! + softirq! + steal!;
+  return { busy: busy / 100, total: (busy + idle! + iowait!) / 100 };
+}
+
+const loadAverage = async (): Promise<string> =>
+  (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+
+/** CPU seconds (user + system) of a process so far, and its child processes' ids (/proc). */
+async function processCpu(pid: number): Promise<{ cpu: number; children: number[] } | undefined> {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+    const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8'))
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+    return { cpu: (Number(fields[11]) + Number(fields[12])) / 100, children };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Samples, every 100 ms, the CPU time of the command (`root`'s child) and of each of its worker
+ * processes; the last sample of each is at most 100 ms short of its total.
+ */
+function watchTree(root: number): { stop(): { parent: number; workers: number[] } } {
+  let parent = 0;
+  const workers = new Map<number, number>();
+  const timer = setInterval(() => {
+    void (async () => {
+      const top = await processCpu(root);
+      for (const cmd of top?.children ?? []) {
+        const c = await processCpu(cmd);
+        if (!c) continue;
+        parent = Math.max(parent, c.cpu);
+        for (const w of c.children) {
+          const wc = await processCpu(w);
+          if (wc) workers.set(w, Math.max(workers.get(w) ?? 0, wc.cpu));
+        }
+      }
+    })();
+  }, 100);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return { parent, workers: [...workers.values()] };
+    },
+  };
+}
+
+interface Run {
+  workers: number;
+  /** Sampled CPU seconds of the command's own process and of each worker process. */
+  parentCpu: number;
+  workerCpu: number[];
+  wallSeconds: number;
+  cpuSeconds: number;
+  machineBusySeconds: number;
+  startupSeconds?: number;
+  load: string;
+}
+
+async function predict(modelDir: string, input: string, output: string, workers: number): Promise<Run> {
+  const before = await machineCpu();
+  const started = performance.now();
+  const child = spawn(
+    '/usr/bin/time',
+    [
+      '-f',
+      'cpu %U %S',
+      process.execPath,
+      CLI,
+      'models',
+      'predict',
+      '-m',
+      modelDir,
+      '-i',
+      input,
+      '-o',
+      output,
+      '--workers',
+      String(workers),
+      '--no-progress',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const tree = watchTree(child.pid!);
+  const [code] = (await once(child, 'exit')) as [number];
+  const sampled = tree.stop();
+  const wallSeconds = (performance.now() - started) / 1000;
+  const after = await machineCpu();
+  const cpu = /cpu ([\d.]+) ([\d.]+)/.exec(err);
+  if (code !== 0 || !cpu) throw new Error(`models predict --workers ${workers} failed: ${err}`);
+  const startup = /workers took ([\d.]+) s/.exec(err);
+  return {
+    workers,
+    parentCpu: sampled.parent,
+    workerCpu: sampled.workers,
+    wallSeconds,
+    cpuSeconds: Number(cpu[1]) + Number(cpu[2]),
+    machineBusySeconds: after.busy - before.busy,
+    ...(startup ? { startupSeconds: Number(startup[1]) } : {}),
+    load: await loadAverage(),
+  };
+}
+
+const f = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export async function run(): Promise<string> {
+  if (!(await stat(CLI).catch(() => undefined)))
+    throw new Error(`${CLI} is missing: run npm run build first.`);
+  const tmp = await mkdtemp(join(tmpdir(), 'cairn-bench-batch-workers-'));
+  try {
+    const modelDir = join(tmp, 'model');
+    await saveModel(modelDir, {
+      flavor: 'onnx',
+      onnxBytes: mlpModel(HIDDEN),
+      inputExample: [{ x1: 1.5, x2: 2.5, x3: 3.5 }],
+    });
+    const input = join(tmp, 'in.csv');
+    await writeThreeInputCsv(input, ROWS);
+    const loadBefore = await loadAverage();
+    const runs: Run[] = [];
+    for (const [i, workers] of [1, 2, 2, 1].entries())
+      runs.push(await predict(modelDir, input, join(tmp, `out-${i}-w${workers}.jsonl`), workers));
+    const outputs = await Promise.all(
+      runs.map((_, i) => readFile(join(tmp, `out-${i}-w${runs[i]!.workers}.jsonl`))),
+    );
+    const identical = outputs.every((o) => o.equals(outputs[0]!));
+    const mean = (w: number, pick: (r: Run) => number): number => {
+      const of = runs.filter((r) => r.workers === w);
+      return of.reduce((s, r) => s + pick(r), 0) / of.length;
+    };
+    const wall1 = mean(1, (r) => r.wallSeconds);
+    const wall2 = mean(2, (r) => r.wallSeconds);
+    // The longest path through the work on free cores: the command's own CPU plus its busiest
+    // worker's (the workers run side by side), against one process doing everything.
+    const path1 = mean(1, (r) => r.cpuSeconds);
+    const path2 = mean(2, (r) => r.parentCpu + Math.max(...r.workerCpu));
+    const rows = runs.map(
+      (r, i) =>
+        `| ${i + 1} | ${r.workers} | ${f(r.wallSeconds, 2)} s | ${f(ROWS / r.wallSeconds)} | ${f(r.cpuSeconds, 2)} s (${f((r.cpuSeconds / ROWS) * 1e6, 2)} µs/row) | ${r.workers > 1 ? `${f(r.parentCpu, 1)} s; workers ${r.workerCpu.map((c) => `${f(c, 1)} s`).join(', ')}` : `${f(r.parentCpu, 1)} s`} | ${r.startupSeconds !== undefined ? `${f(r.startupSeconds, 2)} s` : '—'} | ${f(r.machineBusySeconds, 1)} s of ${f(r.wallSeconds * cpus().length, 1)} s | ${r.load} |`,
+    );
+    return [
+      '## Batch prediction on several cores',
+      '',
+      `Machine: ${machineLine()}. Load average before the runs: ${loadBefore}; after: ${await loadAverage()}.`,
+      '',
+      `\`cairn models predict -i in.csv -o out.jsonl --workers N\` (the compiled CLI, \`dist/\`), ${f(ROWS)}-row CSV`,
+      `(${f(outputs[0]!.length / 1e6, 1)} MB of JSON Lines out), model: ONNX network of 3 inputs → ${HIDDEN} → ${HIDDEN} → 1 (ReLU), ~${f(HIDDEN * HIDDEN + 5 * HIDDEN)} multiply-adds per row,`,
+      'onnxruntime with one intra-op thread (the default), so one process uses one core. Order 1, 2, 2, 1 workers.',
+      '"CPU" is user + system time of the command and its worker processes; "machine busy" is the CPU time all',
+      'processes of the machine used during the run, against the wall time × cores available: what is not ours',
+      'belonged to other work on the shared machine.',
+      '',
+      '| run | workers | wall (whole command) | rows/s | CPU | workers ready after | machine busy | load average after |',
+      '|---|---|---|---|---|---|---|---|',
+      ...rows,
+      '',
+      `Mean wall time: ${f(wall1, 2)} s with 1 worker, ${f(wall2, 2)} s with 2: **${f(wall1 / wall2, 2)}×** the 1-worker rate. Output identical in all runs: ${identical ? 'yes' : '**NO**'}.`,
+      `CPU on the longest path (the command's process plus its busiest worker, which run side by side; with 1 worker all of it):`,
+      `${f(path1, 2)} s with 1 worker, ${f(path2, 2)} s with 2: **${f(path1 / path2, 2)}×**, what 2 free cores would give; the 2-worker runs spend`,
+      `${f(mean(2, (r) => r.cpuSeconds) - path1, 2)} s more CPU in all (a second process starting and loading the model, results passed between processes).`,
+      '',
+    ].join('\n');
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
