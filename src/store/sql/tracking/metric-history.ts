@@ -175,8 +175,8 @@ export async function getSampledMetricHistory(ctx: StoreContext, q: SampledHisto
       for (const r of rows) out.push(point(q.key, r, runId));
       continue;
     }
-    for (const r of await sampleBuckets(ctx, runPk, q.key, buckets, q.startStep, q.endStep)) {
-      out.push(point(q.key, r, runId));
+    for (const p of await sampleBuckets(ctx, runPk, q.key, buckets, q.startStep, q.endStep)) {
+      out.push({ key: q.key, value: p.nan ? NaN : p.value, timestamp: p.ts, step: p.step, run_id: runId });
     }
   }
   return out;
