@@ -7,9 +7,12 @@ import type { Migration } from '../migrations.js';
  * Each of the four points now keeps its step, timestamp, stored value and NaN flag in the cell,
  * so a sampled history is answered from the cells (and the few points at the ends of its range).
  *
- * The cells of 006 cannot be completed in place (they lack the timestamps): the table is
- * recreated empty and every history is marked stale over its whole step range (one grouping pass
- * over the step index), to be summarized again when first charted, as after 006.
+ * Levels are now 4× apart instead of 16× (tracking/metric-summaries.ts, SUMMARY_SHIFTS): a
+ * request reads at most 4 cells per bucket instead of 16.
+ *
+ * The cells of 006 cannot be completed in place (they lack the timestamps, and the levels
+ * changed): the table is recreated empty and every history is marked stale over its whole step
+ * range (one grouping pass over the step index), to be summarized again when first charted.
  */
 export const metricSummaryPoints: Migration = {
   version: 8,
