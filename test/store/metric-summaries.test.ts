@@ -5,15 +5,21 @@
  * every write path (single calls, concurrent group-committed calls of several runs, calls with
  * params or tags, PostgreSQL's one-statement array path), then queried over the whole range and
  * over random zoomed ranges, with sampled reads (which rebuild stale summaries) racing the writes.
- * Also: a run's summaries go when the run is purged, and an upgraded database (histories marked
- * stale by the migration) rebuilds the same cells as reads that extended them batch by batch.
+ * Also: a run's summaries go when the run is purged, an upgraded database (histories marked
+ * stale by the migrations) rebuilds the same cells as reads that extended them batch by batch,
+ * and a rebuild that pages through points and cells a few rows at a time (many points per step,
+ * so pages end inside a step and inside a cell) writes the same cells as one read whole.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Metric } from '../../src/entities/tracking.js';
 import { upgradeSchema } from '../../src/store/sql/migrations.js';
 import { bucketGrid } from '../../src/store/sql/tracking/sampled-history.js';
-import { SUMMARY_SHIFTS } from '../../src/store/sql/tracking/metric-summaries.js';
+import {
+  CELL_COLUMNS,
+  refreshSummaries,
+  SUMMARY_SHIFTS,
+} from '../../src/store/sql/tracking/metric-summaries.js';
 import { SqlGarbageStore } from '../../src/store/sql/tracking/gc-sql.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { prng } from '../helpers/prng.js';
@@ -289,7 +295,7 @@ for (const backend of BACKENDS) {
       await checkMany(rand, next, history(pts));
     });
 
-    it('an upgraded database (every history marked stale by migration 006) rebuilds the same cells as reads kept extending', async () => {
+    it('an upgraded database (every history marked stale by migrations 006 and 008) rebuilds the same cells as reads kept extending', async () => {
       const rand = prng(99);
       const runs = [await newRun(), await newRun()];
       const logged = new Map<string, Metric[]>();
@@ -313,17 +319,17 @@ for (const backend of BACKENDS) {
       assert.equal(Number(left[0]!.c), 0, 'reads rebuilt every stale range');
       // This test's runs only: the earlier tests' histories are not read again after the upgrade.
       const pks = await f.db.query('SELECT run_pk FROM runs WHERE run_uuid IN (?, ?)', runs);
-      const cells = `SELECT run_pk, metric_key, lvl, cell, first_step, last_step, min_step, min_value, max_step, max_value
+      const cells = `SELECT run_pk, metric_key, lvl, ${CELL_COLUMNS}
         FROM metric_summaries WHERE run_pk IN (${pks.map((r) => Number(r.run_pk)).join(', ')}) ORDER BY run_pk, metric_key, lvl, cell`;
       const kept = await f.db.query(cells);
       assert.ok(kept.length > 100);
       await f.db.run('DROP TABLE metric_summaries');
       await f.db.run('DROP TABLE metric_summary_stale');
-      await f.db.run('DELETE FROM cairn_schema_version WHERE version = 6');
+      await f.db.run('DELETE FROM cairn_schema_version WHERE version IN (6, 8)');
       const applied = await upgradeSchema(f.db);
       assert.deepEqual(
         applied.map((m) => m.version),
-        [6],
+        [6, 8],
       );
       // The first reads rebuild each history whole.
       for (const r of runs) await checkMany(rand, r, history(logged.get(r)!));
@@ -337,6 +343,45 @@ for (const backend of BACKENDS) {
             .join(','),
         );
       assert.deepEqual(norm(rebuilt), norm(kept));
+    });
+
+    it('a rebuild paging a few rows at a time writes the same cells as one reading them whole', async () => {
+      const rand = prng(123);
+      const runId = await newRun();
+      // ~20 points per step: pages of 7 rows end inside a step, inside a cell, at every level.
+      const pts = [
+        ...randomPoints(rand, { points: 3000, stepRange: 150, offset: -40 }, 4),
+        ...randomPoints(rand, { points: 1500, stepRange: 50_000_000, offset: 0 }, 5),
+      ];
+      await logAll(rand, new Map([[runId, calls(rand, pts)]]));
+      const runPk = Number(
+        (await f.db.query('SELECT run_pk FROM runs WHERE run_uuid = ?', [runId]))[0]!.run_pk,
+      );
+      const ctx = { db: f.db, defaultArtifactRoot: '' };
+      const cells = `SELECT lvl, ${CELL_COLUMNS} FROM metric_summaries WHERE run_pk = ${runPk} ORDER BY lvl, cell`;
+      const markAll = async (): Promise<void> => {
+        await f.db.run('DELETE FROM metric_summaries WHERE run_pk = ?', [runPk]);
+        await f.db.run('DELETE FROM metric_summary_stale WHERE run_pk = ?', [runPk]);
+        await f.db.run(
+          `INSERT INTO metric_summary_stale (run_pk, metric_key, lo_step, hi_step)
+           SELECT run_pk, metric_key, MIN(step), MAX(step) FROM metrics WHERE run_pk = ? GROUP BY run_pk, metric_key`,
+          [runPk],
+        );
+      };
+      await markAll();
+      await refreshSummaries(ctx, runPk, KEY, 7);
+      const paged = await f.db.query(cells);
+      await markAll();
+      await refreshSummaries(ctx, runPk, KEY);
+      const whole = await f.db.query(cells);
+      assert.ok(
+        whole.length > 7 * SUMMARY_SHIFTS.length,
+        `only ${whole.length} cells: pages were not exercised`,
+      );
+      assert.deepEqual(paged, whole, 'the paged rebuild wrote other cells');
+      await markAll();
+      await refreshSummaries(ctx, runPk, KEY, 7);
+      await checkMany(rand, runId, history(pts));
     });
   });
 }

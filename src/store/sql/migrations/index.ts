@@ -6,6 +6,7 @@ import { authSchema } from './004-auth.js';
 import { webhookOutbox } from './005-webhook-outbox.js';
 import { metricSummaries } from './006-metric-summaries.js';
 import { valueSortKeys } from './007-value-sort-keys.js';
+import { metricSummaryPoints } from './008-metric-summary-points.js';
 
 /** Every schema migration, in version order. Add a new file and one line here for a change. */
 export const MIGRATIONS: Migration[] = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: Migration[] = [
   webhookOutbox,
   metricSummaries,
   valueSortKeys,
+  metricSummaryPoints,
 ];

@@ -1,16 +1,17 @@
 /**
- * Multi-resolution summaries of metric histories (table `metric_summaries`, migration 006). Per
- * run and key, the step axis is cut into fixed cells of 16, 256, ..., 16,777,216 steps (`lvl` is
- * log2 of the width, `cell` = floor(step / width)); each cell keeps its first and last step and
- * its minimum and maximum value with the first step holding each (NaN points count for first and
- * last only). A sampled history reads whole cells instead of points (sampled-history.ts).
+ * Multi-resolution summaries of metric histories (table `metric_summaries`, migrations 006 and
+ * 008). Per run and key, the step axis is cut into fixed cells of 16, 64, 256, ..., 16,777,216 steps
+ * (`lvl` is log2 of the width, `cell` = floor(step / width)); each cell keeps four of its points
+ * whole (step, timestamp, value, NaN flag): its first and last in history order and its lowest
+ * and highest (NaN points count for first and last only). A sampled history reads whole cells
+ * instead of points, and returns the cells' points as they are (sampled-history.ts).
  *
- * Writing a point does not touch the cells: keeping six levels up to date on every write cost
+ * Writing a point does not touch the cells: keeping every level up to date on every write cost
  * 15–50% of the write throughput (measured). A write only widens the stale step range of its
  * (run, key) in `metric_summary_stale` — one small row per (run, key) per transaction (per
  * statement on PostgreSQL's array path) — and the first sampled read after it rebuilds the cells
  * over that range: the new points, the finest cells they fall in, and at each coarser level the
- * cells above, from the 16 cells below each. Appended points are thus summarized once, at the
+ * cells above, from the 4 cells below each. Appended points are thus summarized once, at the
  * cost of reading them once; a point logged far back (out of order) makes its whole range stale
  * and costs one rebuild of it. The rebuild holds the stale row's lock, so a write that lands
  * meanwhile waits and marks its range again; the row is removed only with the rebuild's commit.
@@ -19,43 +20,73 @@ import type { CombineColumn, Row, SqlValue } from '../database.js';
 import { chunks, type Exec, num, rowsPerStatement, type StoreContext } from './common.js';
 
 /**
- * log2 of the cell widths, finest first; each level's cells are 16 cells of the level below.
- * Changing it needs a migration that empties `metric_summaries` and marks every history stale.
+ * log2 of the cell widths, finest first; each level's cells are 4 cells of the level below, so
+ * that a sampled history reads between 1 and 4 cells per bucket (with 16 per level, up to 16:
+ * 6,250 cells for 1000 buckets over 100,000 steps, against 1,563 now). Changing it needs a
+ * migration that empties `metric_summaries` and marks every history stale (as 008 does).
  */
-export const SUMMARY_SHIFTS: readonly number[] = [4, 8, 12, 16, 20, 24];
+export const SUMMARY_SHIFTS: readonly number[] = [4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24];
 
-/** First/last step and the extremes of a stretch of history; ties go to the earliest step. */
-export interface Extremes {
-  first: number;
-  last: number;
-  min?: { value: number; step: number };
-  max?: { value: number; step: number };
+/** A stored point: `value` as stored (±Infinity as ±MAX_VALUE; 0 with `nan` for NaN). */
+export interface SummaryPoint {
+  step: number;
+  ts: number;
+  value: number;
+  nan: boolean;
 }
 
-/** Folds `from` into `into` (which it changes; the `min`/`max` objects are shared, never changed). */
+/** History order: step, then timestamp, value and NaN flag (the order sampled histories return). */
+export const comparePoints = (a: SummaryPoint, b: SummaryPoint): number =>
+  a.step - b.step || a.ts - b.ts || a.value - b.value || Number(a.nan) - Number(b.nan);
+
+/**
+ * The first and last points of a stretch of history (in history order) and its lowest and highest
+ * non-NaN points; ties between equal values go to the earliest point in history order.
+ */
+export interface Extremes {
+  first: SummaryPoint;
+  last: SummaryPoint;
+  min?: SummaryPoint;
+  max?: SummaryPoint;
+}
+
+/** Folds `from` into `into` (which it changes; the points are shared, never changed). */
 export function mergeExtremes(into: Extremes, from: Extremes): void {
-  if (from.first < into.first) into.first = from.first;
-  if (from.last > into.last) into.last = from.last;
+  if (comparePoints(from.first, into.first) < 0) into.first = from.first;
+  if (comparePoints(from.last, into.last) > 0) into.last = from.last;
   const lo = from.min;
   const hi = from.max;
   if (
     lo &&
-    (!into.min || lo.value < into.min.value || (lo.value === into.min.value && lo.step < into.min.step))
+    (!into.min ||
+      lo.value < into.min.value ||
+      (lo.value === into.min.value && comparePoints(lo, into.min) < 0))
   )
     into.min = lo;
   if (
     hi &&
-    (!into.max || hi.value > into.max.value || (hi.value === into.max.value && hi.step < into.max.step))
+    (!into.max ||
+      hi.value > into.max.value ||
+      (hi.value === into.max.value && comparePoints(hi, into.max) < 0))
   )
     into.max = hi;
 }
 
-/** The extremes of one stored point (`value` already encoded: NaN is `isNan = 1`). */
-export function pointExtremes(step: number, value: number, isNan: boolean): Extremes {
-  if (isNan) return { first: step, last: step };
-  const at = { value, step };
-  return { first: step, last: step, min: at, max: at };
+/** The extremes of one stored point. */
+export function pointExtremes(p: SummaryPoint): Extremes {
+  return p.nan ? { first: p, last: p } : { first: p, last: p, min: p, max: p };
 }
+
+/** The columns of a stored point, in `rowPoint`'s names. */
+export const POINT_COLUMNS = 'step, ts, metric_value, is_nan';
+
+/** A point read from `metrics` (POINT_COLUMNS). */
+export const rowPoint = (r: Row): SummaryPoint => ({
+  step: num(r.step),
+  ts: num(r.ts),
+  value: num(r.metric_value),
+  nan: num(r.is_nan) !== 0,
+});
 
 /** A stale step range per (owner, key), ordered by (owner, key): a fixed lock order. */
 export interface StaleRange<O> {
@@ -119,74 +150,162 @@ export async function markSummariesStale(
   }
 }
 
-const CELL_COLUMNS = 'cell, first_step, last_step, min_step, min_value, max_step, max_value';
+const CELL_POINTS = ['first', 'last', 'min', 'max'] as const;
 
-/** A stored cell as extremes. */
+/** The stored columns of a cell (after its key), four per point. */
+const CELL_DATA_COLUMNS = CELL_POINTS.flatMap((p) => [`${p}_step`, `${p}_ts`, `${p}_value`, `${p}_nan`]);
+
+/** The columns `cellExtremes` reads. */
+export const CELL_COLUMNS = `cell, ${CELL_DATA_COLUMNS.join(', ')}`;
+
+function cellPoint(r: Row, name: (typeof CELL_POINTS)[number]): SummaryPoint | undefined {
+  const step = r[`${name}_step`];
+  if (step === null || step === undefined) return undefined;
+  return {
+    step: num(step),
+    ts: num(r[`${name}_ts`]),
+    value: num(r[`${name}_value`]),
+    nan: num(r[`${name}_nan`]) !== 0,
+  };
+}
+
+/** A stored cell (CELL_COLUMNS) as extremes. */
 export function cellExtremes(r: Row): Extremes {
-  const e: Extremes = { first: num(r.first_step), last: num(r.last_step) };
-  if (r.min_value !== null && r.min_value !== undefined)
-    e.min = { value: num(r.min_value), step: num(r.min_step) };
-  if (r.max_value !== null && r.max_value !== undefined)
-    e.max = { value: num(r.max_value), step: num(r.max_step) };
+  const e: Extremes = { first: cellPoint(r, 'first')!, last: cellPoint(r, 'last')! };
+  const min = cellPoint(r, 'min');
+  const max = cellPoint(r, 'max');
+  if (min) e.min = min;
+  if (max) e.max = max;
   return e;
 }
 
-/** Replaces the cells [from, to] of one level by `cells`. */
-async function replaceCells(
-  tx: Exec,
-  runPk: number,
-  key: string,
-  shift: number,
-  from: number,
-  to: number,
-  cells: Map<number, Extremes>,
-): Promise<void> {
-  await tx.run(
-    'DELETE FROM metric_summaries WHERE run_pk = ? AND metric_key = ? AND lvl = ? AND cell >= ? AND cell <= ?',
-    [runPk, key, shift, from, to],
-  );
-  const cols = [
-    'run_pk',
-    'metric_key',
-    'lvl',
-    'cell',
-    'first_step',
-    'last_step',
-    'min_step',
-    'min_value',
-    'max_step',
-    'max_value',
-  ];
-  const rows = [...cells].sort((a, b) => a[0] - b[0]);
-  for (const part of chunks(rows, rowsPerStatement(cols.length))) {
-    const params: SqlValue[] = [];
-    for (const [cell, e] of part) {
-      params.push(
-        runPk,
-        key,
-        shift,
-        cell,
-        e.first,
-        e.last,
-        e.min?.step ?? null,
-        e.min?.value ?? null,
-        e.max?.step ?? null,
-        e.max?.value ?? null,
+/** Rows read per statement while rebuilding, and at most as many cells written per batch. */
+export const REBUILD_PAGE_ROWS = 10_000;
+
+/**
+ * The cells of one level as they are built from items in step order: the cell being filled
+ * stays open, finished ones wait in `done` until written. Memory: one page of cells at most.
+ */
+class LevelBuilder {
+  private open: [number, Extremes] | undefined;
+  private done: [number, Extremes][] = [];
+
+  constructor(
+    private readonly tx: Exec,
+    private readonly runPk: number,
+    private readonly key: string,
+    private readonly shift: number,
+  ) {}
+
+  add(cell: number, e: Extremes): void {
+    const open = this.open;
+    if (open && open[0] === cell) return mergeExtremes(open[1], e);
+    if (open) this.done.push(open);
+    this.open = [cell, { ...e }];
+  }
+
+  /** Writes the finished cells; with `last`, the open one too. */
+  async write(last = false): Promise<void> {
+    if (last && this.open) {
+      this.done.push(this.open);
+      this.open = undefined;
+    }
+    const cols = ['run_pk', 'metric_key', 'lvl', ...CELL_COLUMNS.split(', ')];
+    const one = `(${cols.map(() => '?').join(', ')})`;
+    for (const part of chunks(this.done, rowsPerStatement(cols.length))) {
+      const params: SqlValue[] = [];
+      for (const [cell, e] of part) {
+        params.push(this.runPk, this.key, this.shift, cell);
+        for (const name of CELL_POINTS) {
+          const p = e[name];
+          if (p) params.push(p.step, p.ts, p.value, p.nan ? 1 : 0);
+          else params.push(null, null, null, null);
+        }
+      }
+      await this.tx.run(
+        `INSERT INTO metric_summaries (${cols.join(', ')}) VALUES ${part.map(() => one).join(', ')}`,
+        params,
       );
     }
-    const one = `(${cols.map(() => '?').join(', ')})`;
-    await tx.run(
-      `INSERT INTO metric_summaries (${cols.join(', ')}) VALUES ${part.map(() => one).join(', ')}`,
+    this.done = [];
+  }
+}
+
+/**
+ * Rebuilds the finest cells over steps [from·width, (to+1)·width - 1] from the points, read in
+ * pages in history order (keyset on the whole point, which the step index holds in that order).
+ */
+async function buildFromPoints(
+  pageRows: number,
+  tx: Exec,
+  out: LevelBuilder,
+  runPk: number,
+  key: string,
+  lo: number,
+  hi: number,
+  width: number,
+): Promise<void> {
+  let after: SummaryPoint | undefined;
+  for (;;) {
+    const params: SqlValue[] = [runPk, key, after ? after.step : lo, hi];
+    let keyset = '';
+    if (after) {
+      keyset = ' AND (step, ts, metric_value, is_nan) > (?, ?, ?, ?)';
+      params.push(after.step, after.ts, after.value, after.nan ? 1 : 0);
+    }
+    const rows = await tx.query(
+      `SELECT ${POINT_COLUMNS} FROM metrics WHERE run_pk = ? AND metric_key = ? AND step >= ? AND step <= ?${keyset}
+       ORDER BY step, ts, metric_value, is_nan LIMIT ${pageRows}`,
       params,
     );
+    for (const r of rows) {
+      after = rowPoint(r);
+      out.add(Math.floor(after.step / width), pointExtremes(after));
+    }
+    if (rows.length < pageRows) return;
+    await out.write();
+  }
+}
+
+/** Rebuilds cells from the cells [from, to] of the level `below`, read in pages in cell order. */
+async function buildFromCells(
+  pageRows: number,
+  tx: Exec,
+  out: LevelBuilder,
+  runPk: number,
+  key: string,
+  below: number,
+  from: number,
+  to: number,
+  fan: number,
+): Promise<void> {
+  let next = from;
+  for (;;) {
+    const rows = await tx.query(
+      `SELECT ${CELL_COLUMNS} FROM metric_summaries WHERE run_pk = ? AND metric_key = ? AND lvl = ? AND cell >= ? AND cell <= ?
+       ORDER BY cell LIMIT ${pageRows}`,
+      [runPk, key, below, next, to],
+    );
+    for (const c of rows) out.add(Math.floor(num(c.cell) / fan), cellExtremes(c));
+    if (rows.length < pageRows) return;
+    next = num(rows[rows.length - 1]!.cell) + 1;
+    await out.write();
   }
 }
 
 /**
  * Brings the cells of one history up to date with its points: rebuilds them over the stale step
- * range, if any, and clears it, in one transaction that holds the stale row's lock.
+ * range, if any, and clears it, in one transaction that holds the stale row's lock. Points and
+ * cells are read a page at a time, so a rebuild holds about one page in memory however long the
+ * history (a 10,000,000-point history marked stale by an upgrade is summarized in pages too).
+ * `pageRows`: the rows per read and most cells per write batch.
  */
-export async function refreshSummaries(ctx: StoreContext, runPk: number, key: string): Promise<void> {
+export async function refreshSummaries(
+  ctx: StoreContext,
+  runPk: number,
+  key: string,
+  pageRows = REBUILD_PAGE_ROWS,
+): Promise<void> {
   const where = 'run_pk = ? AND metric_key = ?';
   const marked = await ctx.db.query(`SELECT lo_step FROM metric_summary_stale WHERE ${where}`, [runPk, key]);
   if (!marked.length) return;
@@ -203,30 +322,21 @@ export async function refreshSummaries(ctx: StoreContext, runPk: number, key: st
       const width = 2 ** shift;
       const from = Math.floor(lo / width);
       const to = Math.floor(hi / width);
-      const cells = new Map<number, Extremes>();
-      const add = (cell: number, e: Extremes): void => {
-        const cur = cells.get(cell);
-        if (cur) mergeExtremes(cur, e);
-        else cells.set(cell, { ...e });
-      };
-      if (!below) {
-        const points = await tx.query(
-          `SELECT step, metric_value, is_nan FROM metrics WHERE ${where} AND step >= ? AND step <= ?`,
-          [runPk, key, from * width, (to + 1) * width - 1],
-        );
-        for (const p of points) {
-          const step = num(p.step);
-          add(Math.floor(step / width), pointExtremes(step, num(p.metric_value), num(p.is_nan) !== 0));
-        }
-      } else {
+      await tx.run(`DELETE FROM metric_summaries WHERE ${where} AND lvl = ? AND cell >= ? AND cell <= ?`, [
+        runPk,
+        key,
+        shift,
+        from,
+        to,
+      ]);
+      const out = new LevelBuilder(tx, runPk, key, shift);
+      if (!below)
+        await buildFromPoints(pageRows, tx, out, runPk, key, from * width, (to + 1) * width - 1, width);
+      else {
         const fan = 2 ** (shift - below);
-        const children = await tx.query(
-          `SELECT ${CELL_COLUMNS} FROM metric_summaries WHERE ${where} AND lvl = ? AND cell >= ? AND cell <= ?`,
-          [runPk, key, below, from * fan, (to + 1) * fan - 1],
-        );
-        for (const c of children) add(Math.floor(num(c.cell) / fan), cellExtremes(c));
+        await buildFromCells(pageRows, tx, out, runPk, key, below, from * fan, (to + 1) * fan - 1, fan);
       }
-      await replaceCells(tx, runPk, key, shift, from, to, cells);
+      await out.write(true);
       below = shift;
     }
     await tx.run(`DELETE FROM metric_summary_stale WHERE ${where}`, [runPk, key]);

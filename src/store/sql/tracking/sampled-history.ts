@@ -5,17 +5,22 @@
  * several times, so a request reads about as many cells as it returns points, however long the
  * history. Bucket edges fall on that level's cell edges; only the cells that the ends of the
  * range cut through are read point by point, and a range too short for the finest level is read
- * whole (it holds fewer than 16 steps per bucket). Minima and maxima are exact.
+ * whole (it holds fewer than 16 steps per bucket). Minima and maxima are exact, and the points
+ * come from the cells themselves (migration 008): no second read of the chosen points.
  */
-import type { Row, SqlValue } from '../database.js';
-import { num, qs, type StoreContext } from './common.js';
+import { num, type StoreContext } from './common.js';
 import {
+  CELL_COLUMNS,
   cellExtremes,
+  comparePoints,
   type Extremes,
   mergeExtremes,
+  POINT_COLUMNS,
   pointExtremes,
   refreshSummaries,
+  rowPoint,
   SUMMARY_SHIFTS,
+  type SummaryPoint,
 } from './metric-summaries.js';
 
 /** Buckets of steps: bucket i holds steps [origin + i·width, origin + (i+1)·width - 1]. */
@@ -38,8 +43,6 @@ export function bucketGrid(lo: number, hi: number, buckets: number): BucketGrid 
   const origin = Math.floor(lo / cell) * cell;
   return { shift, origin, width: cell * Math.ceil((hi - origin + 1) / (buckets * cell)) };
 }
-
-const POINT = 'ts, step, metric_value, is_nan';
 
 async function stepBounds(
   ctx: StoreContext,
@@ -72,7 +75,7 @@ async function bucketExtremes(
 ): Promise<Map<number, Extremes>> {
   const found = new Map<number, Extremes>();
   const add = (e: Extremes): void => {
-    const b = Math.floor((e.first - grid.origin) / grid.width);
+    const b = Math.floor((e.first.step - grid.origin) / grid.width);
     const cur = found.get(b);
     if (cur) mergeExtremes(cur, e);
     else found.set(b, { ...e });
@@ -80,10 +83,10 @@ async function bucketExtremes(
   const points = async (from: number, to: number): Promise<void> => {
     if (from > to) return;
     const rows = await ctx.db.query(
-      'SELECT step, metric_value, is_nan FROM metrics WHERE run_pk = ? AND metric_key = ? AND step >= ? AND step <= ?',
+      `SELECT ${POINT_COLUMNS} FROM metrics WHERE run_pk = ? AND metric_key = ? AND step >= ? AND step <= ?`,
       [runPk, key, from, to],
     );
-    for (const r of rows) add(pointExtremes(num(r.step), num(r.metric_value), num(r.is_nan) !== 0));
+    for (const r of rows) add(pointExtremes(rowPoint(r)));
   };
   const cell = 2 ** grid.shift;
   // Cells [firstCell, endCell) lie wholly inside the range.
@@ -95,7 +98,7 @@ async function bucketExtremes(
   }
   await refreshSummaries(ctx, runPk, key);
   const rows = await ctx.db.query(
-    `SELECT first_step, last_step, min_step, min_value, max_step, max_value FROM metric_summaries
+    `SELECT ${CELL_COLUMNS} FROM metric_summaries
      WHERE run_pk = ? AND metric_key = ? AND lvl = ? AND cell >= ? AND cell < ?`,
     [runPk, key, grid.shift, firstCell, endCell],
   );
@@ -105,7 +108,7 @@ async function bucketExtremes(
   return found;
 }
 
-/** The first/last/min/max points of each bucket of steps, ordered by step then timestamp. */
+/** The first/last/min/max points of each bucket of steps, in history order (step, timestamp, value). */
 export async function sampleBuckets(
   ctx: StoreContext,
   runPk: number,
@@ -113,51 +116,16 @@ export async function sampleBuckets(
   buckets: number,
   startStep?: number,
   endStep?: number,
-): Promise<Row[]> {
+): Promise<SummaryPoint[]> {
   const [lo, hi] = await stepBounds(ctx, runPk, key, startStep, endStep);
-  const found = [...(await bucketExtremes(ctx, runPk, key, lo, hi, bucketGrid(lo, hi, buckets))).values()];
-
-  const steps = new Set<number>();
-  for (const b of found) {
-    steps.add(b.first).add(b.last);
-    if (b.min) steps.add(b.min.step);
-    if (b.max) steps.add(b.max.step);
+  const found = await bucketExtremes(ctx, runPk, key, lo, hi, bucketGrid(lo, hi, buckets));
+  // One point may be several of its bucket's four (read from a cell, as separate objects).
+  const picked: SummaryPoint[] = [];
+  for (const b of found.values()) {
+    const four = [b.first, b.last, b.min, b.max];
+    four.forEach((p, i) => {
+      if (p && !four.slice(0, i).some((q) => q && comparePoints(p, q) === 0)) picked.push(p);
+    });
   }
-  const atStep = new Map<number, Row[]>();
-  const list = [...steps];
-  for (let i = 0; i < list.length; i += 2000) {
-    const part = list.slice(i, i + 2000);
-    const rows = await ctx.db.query(
-      `SELECT ${POINT} FROM metrics WHERE run_pk = ? AND metric_key = ? AND step IN (${qs(part.length)}) ORDER BY step, ts, metric_value, is_nan`,
-      [runPk, key, ...(part as SqlValue[])],
-    );
-    for (const r of rows) {
-      const s = num(r.step);
-      const arr = atStep.get(s) ?? [];
-      arr.push(r);
-      atStep.set(s, arr);
-    }
-  }
-
-  const picked = new Set<Row>();
-  for (const b of found) {
-    const firstRows = atStep.get(b.first);
-    const lastRows = atStep.get(b.last);
-    if (firstRows?.length) picked.add(firstRows[0]!);
-    if (lastRows?.length) picked.add(lastRows[lastRows.length - 1]!);
-    for (const extreme of [b.min, b.max]) {
-      if (!extreme) continue;
-      const row = atStep
-        .get(extreme.step)
-        ?.find((r) => num(r.is_nan) === 0 && num(r.metric_value) === extreme.value);
-      if (row) picked.add(row);
-    }
-  }
-  return [...picked].sort(
-    (a, b) =>
-      num(a.step) - num(b.step) ||
-      num(a.ts) - num(b.ts) ||
-      num(a.metric_value) - num(b.metric_value) ||
-      num(a.is_nan) - num(b.is_nan),
-  );
+  return picked.sort(comparePoints);
 }
