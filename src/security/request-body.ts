@@ -37,13 +37,29 @@ const DRAIN_MAX_MS = 5000;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
-/** Follows JSON text byte by byte, tracking only what the limits need (strings, depth, members). */
+/** What a character means to the guard outside strings (ASCII; every other character is 0). */
+const OTHER = 0;
+const OPEN = 1; // `{` `[`
+const CLOSE = 2; // `}` `]`
+const MEMBER = 3; // `,` `:`
+const STRING = 4; // `"`
+const CLASS = new Uint8Array(256);
+CLASS[0x7b] = CLASS[0x5b] = OPEN;
+CLASS[0x7d] = CLASS[0x5d] = CLOSE;
+CLASS[0x2c] = CLASS[0x3a] = MEMBER;
+CLASS[QUOTE] = STRING;
+
+/**
+ * Follows JSON text byte by byte, tracking only what the limits need (strings, depth, members).
+ * The state lives in locals while a chunk is scanned (one table look-up per character outside
+ * strings, a tight loop to the closing quote inside them): it runs over every byte of every JSON
+ * body, 70 kB for a log-batch of 1,000 metrics.
+ */
 export class JsonShapeGuard {
   private depth = 0;
   private members = 0;
   private inString = false;
   private escaped = false;
-  /** Per open container: whether it holds a first member yet. */
   private readonly limits: JsonShapeLimits;
 
   constructor(limits: JsonShapeLimits) {
@@ -55,33 +71,90 @@ export class JsonShapeGuard {
    * bytes or an already decoded string (the characters that matter are all ASCII).
    */
   feed(chunk: Uint8Array | string): void {
+    if (typeof chunk === 'string') this.feedText(chunk);
+    else this.feedBytes(chunk);
+  }
+
+  private feedBytes(b: Uint8Array): void {
     const { maxDepth, maxMembers } = this.limits;
-    const text = typeof chunk === 'string';
-    for (let i = 0; i < chunk.length; i++) {
-      const c = text ? (chunk as string).charCodeAt(i) : (chunk as Uint8Array)[i]!;
-      if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (c === BACKSLASH) this.escaped = true;
-        else if (c === QUOTE) this.inString = false;
-        continue;
-      }
-      if (c === QUOTE) this.inString = true;
-      else if (c === 0x7b || c === 0x5b) {
-        // `{` or `[`: a new level, and (except at the top) a member of its parent.
-        if (++this.depth > maxDepth) {
-          throw badRequest(`The request body nests deeper than ${maxDepth} levels.`);
+    const n = b.length;
+    let { depth, members, inString, escaped } = this;
+    let i = 0;
+    try {
+      while (i < n) {
+        if (inString) {
+          if (escaped) {
+            escaped = false;
+            i++;
+          }
+          // To the closing quote or the next escape.
+          let c = 0;
+          while (i < n && (c = b[i]!) !== QUOTE && c !== BACKSLASH) i++;
+          if (i === n) break;
+          if (c === QUOTE) inString = false;
+          else escaped = true;
+          i++;
+          continue;
         }
-      } else if (c === 0x7d || c === 0x5d) this.depth--;
-      else if (c === 0x2c || c === 0x3a) {
-        // Every `,` separates two members and every `:` follows a key: together they bound the
-        // number of members from above without parsing anything.
-        if (++this.members > maxMembers) {
-          throw new PayloadTooLargeError(`The request body holds more than ${maxMembers} JSON members.`);
-        }
+        const k = CLASS[b[i++]!]!;
+        if (k === OTHER) continue;
+        if (k === STRING) inString = true;
+        else if (k === OPEN) {
+          if (++depth > maxDepth) throw tooDeep(maxDepth);
+        } else if (k === CLOSE) depth--;
+        else if (++members > maxMembers) throw tooManyMembers(maxMembers);
       }
+    } finally {
+      this.depth = depth;
+      this.members = members;
+      this.inString = inString;
+      this.escaped = escaped;
+    }
+  }
+
+  private feedText(t: string): void {
+    const { maxDepth, maxMembers } = this.limits;
+    const n = t.length;
+    let { depth, members, inString, escaped } = this;
+    let i = 0;
+    try {
+      while (i < n) {
+        if (inString) {
+          if (escaped) {
+            escaped = false;
+            i++;
+          }
+          let c = 0;
+          while (i < n && (c = t.charCodeAt(i)) !== QUOTE && c !== BACKSLASH) i++;
+          if (i === n) break;
+          if (c === QUOTE) inString = false;
+          else escaped = true;
+          i++;
+          continue;
+        }
+        const c = t.charCodeAt(i++);
+        const k = c < 128 ? CLASS[c]! : OTHER;
+        if (k === OTHER) continue;
+        if (k === STRING) inString = true;
+        else if (k === OPEN) {
+          if (++depth > maxDepth) throw tooDeep(maxDepth);
+        } else if (k === CLOSE) depth--;
+        else if (++members > maxMembers) throw tooManyMembers(maxMembers);
+      }
+    } finally {
+      this.depth = depth;
+      this.members = members;
+      this.inString = inString;
+      this.escaped = escaped;
     }
   }
 }
+
+// `{` or `[` opens a level; every `,` separates two members and every `:` follows a key: together
+// they bound the number of members from above without parsing anything.
+const tooDeep = (maxDepth: number) => badRequest(`The request body nests deeper than ${maxDepth} levels.`);
+const tooManyMembers = (maxMembers: number) =>
+  new PayloadTooLargeError(`The request body holds more than ${maxMembers} JSON members.`);
 
 /**
  * Reads and discards what is left of a body, within a bound, so that an answer sent before the

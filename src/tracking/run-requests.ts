@@ -24,7 +24,8 @@ import {
   noExperiment,
   validateBatchLimits,
   validateMaxResults,
-  validateMetric,
+  validateKey,
+  validateMetricPoint,
   validateParam,
   validateRunTag,
 } from './validation.js';
@@ -116,8 +117,17 @@ export function checkBatch(
   truncate: boolean,
 ): CheckedBatch {
   validateBatchLimits(metrics.length, params, tags.length);
+  // A batch repeats few keys over many points: each distinct key is checked once.
   const validKeys = new Set<string>();
-  const m = metrics.map((x, i) => validateMetric(x, `metrics[${i}].key`, validKeys));
+  const m: Metric[] = new Array(metrics.length);
+  for (let i = 0; i < metrics.length; i++) {
+    const x = metrics[i]!;
+    if (!validKeys.has(x.key)) {
+      validateKey(x.key, `metrics[${i}].key`);
+      validKeys.add(x.key);
+    }
+    m[i] = validateMetricPoint(x);
+  }
   const p = params.map((x) => validateParam(x, truncate));
   const t = tags.map((x) => validateRunTag(x, truncate));
   // The last mlflow.runName tag of the batch wins, as for any other tag.

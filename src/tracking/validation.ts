@@ -127,26 +127,32 @@ export function validateExperimentTag(t: Tag): Tag {
  * A metric point. `value` is already a number (NaN allowed); ±Infinity become ±DOUBLE_MAX as in
  * MLflow's SQL store. The timestamp must be a non-negative integer; the step an integer.
  */
-export function validateMetric(m: Metric, field = 'Metric name', validKeys?: Set<string>): Metric {
-  // A batch repeats few keys over many points: each distinct key is checked once.
-  if (!validKeys?.has(m.key)) {
-    validateKey(m.key, field);
-    validKeys?.add(m.key);
-  }
-  if (typeof m.value !== 'number')
-    throw invalidParam(`Metric value must be a number, got ${typeof m.value}.`);
-  if (!Number.isSafeInteger(m.timestamp) || m.timestamp < 0) {
+export function validateMetric(m: Metric, field = 'Metric name'): Metric {
+  validateKey(m.key, field);
+  return validateMetricPoint(m);
+}
+
+/**
+ * Everything of `validateMetric` but the key (a batch checks each distinct key once). A point
+ * with nothing to change or drop is returned as it is: a batch holds up to 1,000 of them.
+ */
+export function validateMetricPoint(m: Metric): Metric {
+  const { value, timestamp, step } = m;
+  if (typeof value !== 'number') throw invalidParam(`Metric value must be a number, got ${typeof value}.`);
+  if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
     throw invalidParam(
-      `Invalid value ${m.timestamp} for parameter 'timestamp' supplied: metric timestamp must be a non-negative integer (milliseconds since the epoch).`,
+      `Invalid value ${timestamp} for parameter 'timestamp' supplied: metric timestamp must be a non-negative integer (milliseconds since the epoch).`,
     );
   }
-  if (!Number.isSafeInteger(m.step)) {
+  if (!Number.isSafeInteger(step)) {
     throw invalidParam(
-      `Invalid value ${m.step} for parameter 'step' supplied: metric step must be an integer.`,
+      `Invalid value ${step} for parameter 'step' supplied: metric step must be an integer.`,
     );
   }
-  const value = m.value === Infinity ? DOUBLE_MAX : m.value === -Infinity ? -DOUBLE_MAX : m.value;
-  const out: Metric = { key: m.key, value, timestamp: m.timestamp, step: m.step };
+  const plain = m.model_id === undefined && m.dataset_name === undefined && m.dataset_digest === undefined;
+  if (plain && value !== Infinity && value !== -Infinity) return m;
+  const v = value === Infinity ? DOUBLE_MAX : value === -Infinity ? -DOUBLE_MAX : value;
+  const out: Metric = { key: m.key, value: v, timestamp, step };
   if (m.model_id) out.model_id = checkLength('model_id', m.model_id, LIMITS.modelId);
   if (m.dataset_name) out.dataset_name = checkLength('dataset_name', m.dataset_name, LIMITS.datasetName);
   if (m.dataset_digest)

@@ -25,10 +25,11 @@ const EMPTY = {};
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 
 /**
- * A metric object of log-batch (`prefix` names it in errors, e.g. `metrics[3]`). Well-formed
- * metrics (what clients send) take a direct path: a log-batch holds up to 1000 of them.
+ * A metric object of log-batch (`index` names it in errors, e.g. `metrics[3]`; none for the
+ * fields of log-metric). Well-formed metrics (what clients send) take a direct path: a log-batch
+ * holds up to 1000 of them.
  */
-function decodeMetric(f: Fields, prefix = ''): Metric {
+function decodeMetric(f: Fields, index?: number): Metric {
   const { key, value, timestamp, step } = f;
   if (
     typeof key === 'string' &&
@@ -42,7 +43,7 @@ function decodeMetric(f: Fields, prefix = ''): Metric {
   ) {
     return { key, value, timestamp, step: step ?? 0 };
   }
-  return decodeMetricFields(f, prefix);
+  return decodeMetricFields(f, index === undefined ? '' : `metrics[${index}]`);
 }
 
 /** The general path: every field through the decoders, with errors naming the field. */
@@ -195,7 +196,7 @@ const runs: Endpoint[] = [
   endpoint('POST', 'runs/log-batch', async ({ fields, ctx, request }) => {
     validateBatchBodySize(rawBodyLength(request));
     const runId = reqRunId(fields);
-    const metrics = (optObjectList(fields, 'metrics') ?? []).map((m, i) => decodeMetric(m, `metrics[${i}]`));
+    const metrics = (optObjectList(fields, 'metrics') ?? []).map(decodeMetric);
     await ctx.tracking.logBatch(
       runId,
       metrics,

@@ -7,8 +7,13 @@ import { SQLITE_SORT_NUMBER_FUNCTION } from './migrations/007-value-sort-keys.js
 import { sortNumber } from './tracking/sort-keys.js';
 
 type Bindable = Exclude<SqlValue, boolean>;
-const bind = (params: readonly SqlValue[]): Bindable[] =>
-  params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+/** better-sqlite3 takes no booleans; a list without any (a metric batch's 6,000) is not copied. */
+function bind(params: readonly SqlValue[]): readonly Bindable[] {
+  for (const p of params) {
+    if (typeof p === 'boolean') return params.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
+  }
+  return params as readonly Bindable[];
+}
 
 // How long awaited calls may run back to back before the event loop gets a turn.
 const SLICE_MS = 5;

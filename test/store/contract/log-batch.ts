@@ -48,6 +48,37 @@ export function logBatchContract(label: string, open: OpenTrackingStore): void {
       assert.equal((await f.store.getMetricHistory(id, 'big', undefined)).items.length, 1000);
     });
 
+    it("takes each key's latest value from anywhere in one call, with or without params", async () => {
+      // The greatest (step, timestamp, value) of each key sits neither first nor last.
+      const metrics: Metric[] = [
+        { key: 'a', value: 1, timestamp: 1, step: 5 },
+        { key: 'b', value: 5, timestamp: 1, step: 3 },
+        { key: 'a', value: 2, timestamp: 1, step: 9 },
+        { key: 'a', value: 0, timestamp: 3, step: 9 },
+        { key: 'b', value: Infinity, timestamp: 1, step: 3 },
+        { key: 'a', value: 4, timestamp: 3, step: 9 },
+        { key: 'b', value: -1, timestamp: 0, step: 3 },
+        { key: 'a', value: 8, timestamp: 9, step: 2 },
+      ];
+      for (const params of [[], [{ key: 'p', value: 'v' }]]) {
+        const id = (await newRun(`latest-in-call-${params.length}`)).info.run_id;
+        await f.store.logBatch(id, metrics, params, []);
+        const latest = new Map((await f.store.getRun(id)).data.metrics?.map((m) => [m.key, m]));
+        assert.deepEqual(latest.get('a'), { key: 'a', value: 4, timestamp: 3, step: 9 }, 'latest of a');
+        assert.deepEqual(
+          latest.get('b'),
+          { key: 'b', value: Number.MAX_VALUE, timestamp: 1, step: 3 },
+          'latest of b (Infinity is stored as the largest double)',
+        );
+        const steps = (await f.store.getMetricHistory(id, 'a', undefined)).items.map((m) => m.step);
+        assert.deepEqual(
+          [...steps].sort((x, y) => x - y),
+          [2, 5, 9, 9, 9],
+          'every point of a is kept',
+        );
+      }
+    });
+
     it('keeps every point of concurrent logBatch calls and the right latest value', async () => {
       const run = await newRun('concurrent');
       const id = run.info.run_id;

@@ -29,10 +29,10 @@ const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const byKey = <T extends { key: string }>(a: T, b: T): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /** (step, timestamp, value) ordering that picks a run's latest metric value (NaN counts as 0). */
-function isLater(a: EncodedPoint, b: EncodedPoint): boolean {
-  if (a.step !== b.step) return a.step > b.step;
-  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
-  return a.value > b.value;
+function isLater(step: number, timestamp: number, value: number, b: EncodedPoint): boolean {
+  if (step !== b.step) return step > b.step;
+  if (timestamp !== b.timestamp) return timestamp > b.timestamp;
+  return value > b.value;
 }
 
 /**
@@ -40,13 +40,21 @@ function isLater(a: EncodedPoint, b: EncodedPoint): boolean {
  * it and the stored one — in (run, key) order, a fixed lock order for concurrent writers.
  */
 export function latestPerRunKey<T extends EncodedPoint & { runId: string }>(points: readonly T[]): T[] {
-  const best = new Map<string, T>();
+  const byRun = new Map<string, Map<string, T>>();
+  let runId: string | undefined;
+  let best: Map<string, T> | undefined;
   for (const p of points) {
-    const k = `${p.runId}\u0000${p.key}`;
-    const cur = best.get(k);
-    if (!cur || isLater(p, cur)) best.set(k, p);
+    if (p.runId !== runId) {
+      runId = p.runId;
+      best = byRun.get(runId);
+      if (!best) byRun.set(runId, (best = new Map()));
+    }
+    const cur = best!.get(p.key);
+    if (!cur || isLater(p.step, p.timestamp, p.value, cur)) best!.set(p.key, p);
   }
-  return [...best.values()].sort((a, b) => byText(a.runId, b.runId) || byKey(a, b));
+  const out: T[] = [];
+  for (const id of [...byRun.keys()].sort(byText)) out.push(...[...byRun.get(id)!.values()].sort(byKey));
+  return out;
 }
 
 /** One logBatch call's writes. */
@@ -154,53 +162,85 @@ interface RunPoint extends EncodedPoint {
   experimentId: number;
 }
 
+const HISTORY_COLUMNS = ['run_pk', 'metric_key', 'ts', 'step', 'metric_value', 'is_nan'];
+const LATEST_COLUMNS = [
+  'run_uuid',
+  'metric_key',
+  'experiment_id',
+  'metric_value',
+  'ts',
+  'step',
+  'is_nan',
+  'pos',
+];
+const HISTORY_ROWS = rowsPerStatement(HISTORY_COLUMNS.length);
+
+/**
+ * Writes the metric points of several runs: history rows in multi-row statements, one stale
+ * step range per (run, key) for the summaries, and the latest value per (run, key). A batch
+ * holds up to 1,000 points per call, so each point costs only its six statement parameters and
+ * a look-up of its key: the latest candidate and the step range are kept per distinct key.
+ */
 async function insertMetrics(ctx: StoreContext, tx: Exec, writes: readonly RunWrites[]): Promise<void> {
-  const d = ctx.db.dialect;
-  const points: RunPoint[] = [];
+  const statements: SqlValue[][] = [];
+  let params: SqlValue[] = [];
+  let rows = 0;
+  /** Per written key: its latest point and its lowest and highest step. */
+  const keys: { latest: RunPoint; lo: number; hi: number }[] = [];
   for (const w of writes) {
     const runId = str(w.run.run_uuid);
     const runPk = num(w.run.run_pk);
     const experimentId = num(w.run.experiment_id);
+    const perKey = new Map<string, { latest: RunPoint; lo: number; hi: number }>();
     for (const m of w.metrics) {
-      const { value, isNan } = encodeMetricValue(m.value);
-      points.push({
-        runId,
-        runPk,
-        experimentId,
-        key: m.key,
-        value,
-        isNan,
-        timestamp: m.timestamp,
-        step: m.step ?? 0,
-      });
+      let value = m.value;
+      let isNan = 0;
+      if (!Number.isFinite(value)) ({ value, isNan } = encodeMetricValue(value));
+      const step = m.step ?? 0;
+      if (rows === HISTORY_ROWS) {
+        statements.push(params);
+        params = [];
+        rows = 0;
+      }
+      params.push(runPk, m.key, m.timestamp, step, value, isNan);
+      rows++;
+      const seen = perKey.get(m.key);
+      if (!seen) {
+        const latest = { runId, runPk, experimentId, key: m.key, value, isNan, timestamp: m.timestamp, step };
+        const entry = { latest, lo: step, hi: step };
+        perKey.set(m.key, entry);
+        keys.push(entry);
+        continue;
+      }
+      if (step < seen.lo) seen.lo = step;
+      else if (step > seen.hi) seen.hi = step;
+      const l = seen.latest;
+      if (isLater(step, m.timestamp, value, l)) {
+        l.value = value;
+        l.isNan = isNan;
+        l.timestamp = m.timestamp;
+        l.step = step;
+      }
     }
   }
+  if (rows) statements.push(params);
+  for (const part of statements)
+    await tx.run(historyInsertSql(ctx, part.length / HISTORY_COLUMNS.length), part);
 
-  const historyCols = ['run_pk', 'metric_key', 'ts', 'step', 'metric_value', 'is_nan'];
-  const historyKey = historyCols;
-  for (const part of chunks(points, rowsPerStatement(historyCols.length))) {
-    const params: SqlValue[] = [];
-    for (const p of part) params.push(p.runPk, p.key, p.timestamp, p.step, p.value, p.isNan);
-    await tx.run(d.insertIgnore('metrics', historyCols, historyKey, part.length), params);
+  // The lowest and highest step of each key stand for all its points.
+  const bounds: { runPk: number; key: string; step: number }[] = [];
+  for (const { latest, lo, hi } of keys) {
+    bounds.push({ runPk: latest.runPk, key: latest.key, step: lo });
+    if (hi !== lo) bounds.push({ runPk: latest.runPk, key: latest.key, step: hi });
   }
-  await markSummariesStale(ctx, tx, points);
+  await markSummariesStale(ctx, tx, bounds);
 
-  const candidates = latestPerRunKey(points);
-  const latestCols = [
-    'run_uuid',
-    'metric_key',
-    'experiment_id',
-    'metric_value',
-    'ts',
-    'step',
-    'is_nan',
-    'pos',
-  ];
-  for (const part of chunks(candidates, rowsPerStatement(latestCols.length))) {
+  const candidates = latestPerRunKey(keys.map((k) => k.latest));
+  for (const part of chunks(candidates, rowsPerStatement(LATEST_COLUMNS.length))) {
     const params: SqlValue[] = [];
     for (const p of part)
       params.push(p.runId, p.key, p.experimentId, p.value, p.timestamp, p.step, p.isNan, nextPos());
-    await tx.run(latestUpsertSql(ctx, latestCols, part.length), params);
+    await tx.run(latestUpsertSql(ctx, part.length), params);
   }
 
   for (const w of writes) {
@@ -209,26 +249,39 @@ async function insertMetrics(ctx: StoreContext, tx: Exec, writes: readonly RunWr
   }
 }
 
-const latestSqlCache = new Map<string, string>();
+/** Statement texts by dialect, shape and row count; cleared when full (row counts vary by group). */
+const sqlCache = new Map<string, string>();
+const SQL_CACHE_MAX = 256;
+
+function cachedSql(ctx: StoreContext, shape: string, rows: number, build: () => string): string {
+  const cacheKey = `${ctx.db.dialect.name}:${shape}:${rows}`;
+  let sql = sqlCache.get(cacheKey);
+  if (!sql) {
+    sql = build();
+    if (sqlCache.size >= SQL_CACHE_MAX) sqlCache.clear();
+    sqlCache.set(cacheKey, sql);
+  }
+  return sql;
+}
+
+/** The history insert of `rows` rows (a statement of 1,000 rows is 25 kB of text). */
+const historyInsertSql = (ctx: StoreContext, rows: number): string =>
+  cachedSql(ctx, 'history', rows, () =>
+    ctx.db.dialect.insertIgnore('metrics', HISTORY_COLUMNS, HISTORY_COLUMNS, rows),
+  );
 
 /**
  * Upsert that replaces a latest_metrics row only with a greater (step, timestamp, value); the
  * row keeps its experiment and the position where the key was first logged.
  */
-function latestUpsertSql(ctx: StoreContext, cols: readonly string[], rows: number): string {
-  const d = ctx.db.dialect;
-  const cacheKey = `${d.name}:${rows}`;
-  let sql = latestSqlCache.get(cacheKey);
-  if (!sql) {
-    sql = d.upsert('latest_metrics', cols, ['run_uuid', 'metric_key'], {
+const latestUpsertSql = (ctx: StoreContext, rows: number): string =>
+  cachedSql(ctx, 'latest', rows, () =>
+    ctx.db.dialect.upsert('latest_metrics', LATEST_COLUMNS, ['run_uuid', 'metric_key'], {
       rows,
       keep: ['experiment_id', 'pos'],
       whenGreater: ['step', 'ts', 'metric_value'],
-    });
-    latestSqlCache.set(cacheKey, sql);
-  }
-  return sql;
-}
+    }),
+  );
 
 export async function insertModelMetrics(
   ctx: StoreContext,
