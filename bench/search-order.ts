@@ -17,7 +17,6 @@ import { seedSearchRunsBulk } from './seed-runs.js';
 import { createTestDatabase, type BackendKind } from '../test/helpers/backends.js';
 import { openDatabase } from '../src/store/sql/open-database.js';
 import { upgradeSchema } from '../src/store/sql/migrations.js';
-import { MIGRATIONS } from '../src/store/sql/migrations/index.js';
 import { SqlTrackingStore } from '../src/store/sql/sql-tracking-store.js';
 import type { SqlDatabase } from '../src/store/sql/database.js';
 import { parseOrderByList, parseSearchFilter } from '../src/search/index.js';
@@ -56,12 +55,17 @@ const CASES: Case[] = [
 interface Timing {
   first: number;
   second: number;
+  /** Node CPU (user + system) per call, p50 over first and second pages. */
+  cpu: number;
   returned: number;
 }
+
+const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
 
 async function timeCase(store: SqlTrackingStore, experimentId: string, c: Case): Promise<Timing> {
   const firsts: number[] = [];
   const seconds: number[] = [];
+  const cpus: number[] = [];
   let returned = 0;
   for (let i = 0; i < c.calls; i++) {
     const q = {
@@ -72,14 +76,23 @@ async function timeCase(store: SqlTrackingStore, experimentId: string, c: Case):
       maxResults: 100,
     };
     let t0 = performance.now();
+    let c0 = process.cpuUsage();
     const page = await store.searchRuns(q);
     firsts.push(performance.now() - t0);
+    cpus.push(cpuMs(process.cpuUsage(c0)));
     t0 = performance.now();
+    c0 = process.cpuUsage();
     const next = await store.searchRuns({ ...q, pageToken: page.next_page_token });
     seconds.push(performance.now() - t0);
+    cpus.push(cpuMs(process.cpuUsage(c0)));
     returned = page.items.length + next.items.length;
   }
-  return { first: percentile(firsts, 50), second: percentile(seconds, 50), returned };
+  return {
+    first: percentile(firsts, 50),
+    second: percentile(seconds, 50),
+    cpu: percentile(cpus, 50),
+    returned,
+  };
 }
 
 async function analyze(db: SqlDatabase): Promise<void> {
@@ -87,19 +100,20 @@ async function analyze(db: SqlDatabase): Promise<void> {
   else await db.run('ANALYZE');
 }
 
+/** An existing database to reuse (seeded by an earlier run, kept afterwards), per backend. */
+function reuseUri(kind: BackendKind): string | undefined {
+  if (kind === 'sqlite')
+    return process.env.BENCH_SORT_SQLITE_FILE ? `sqlite:///${process.env.BENCH_SORT_SQLITE_FILE}` : undefined;
+  return kind === 'postgresql' ? process.env.BENCH_SORT_PG_URI : process.env.BENCH_SORT_MYSQL_URI;
+}
+
 async function benchBackend(kind: BackendKind, wanted: number): Promise<string[]> {
   const tmp = await mkdtemp(join(tmpdir(), 'cairn-bench-order-'));
-  // A SQLite file seeded by an earlier, interrupted run (still at schema version 5) is reused.
-  const reuse = kind === 'sqlite' ? process.env.BENCH_SORT_SQLITE_FILE : undefined;
-  const target = reuse
-    ? { uri: `sqlite:///${reuse}`, drop: async () => {} }
-    : await createTestDatabase(kind, tmp);
+  const reuse = reuseUri(kind);
+  const target = reuse ? { uri: reuse, drop: async () => {} } : await createTestDatabase(kind, tmp);
   const db = openDatabase(target.uri);
   try {
-    await upgradeSchema(
-      db,
-      MIGRATIONS.filter((m) => m.version < 7),
-    );
+    await upgradeSchema(db);
     const store = new SqlTrackingStore(db, { defaultArtifactRoot: 'mlflow-artifacts:/' });
     await store.init();
     const [found] = await db.query(`SELECT experiment_id FROM experiments WHERE name = 'order-bench'`);
@@ -109,43 +123,41 @@ async function benchBackend(kind: BackendKind, wanted: number): Promise<string[]
     const [counted] = await db.query('SELECT COUNT(*) AS n FROM runs WHERE experiment_id = ?', [
       Number(experimentId),
     ]);
-    const runs = reuse ? Number(counted?.n) : wanted;
-    let t0 = performance.now();
+    const seeded = Number(counted?.n);
+    const runs = seeded > 0 ? seeded : wanted;
+    const t0 = performance.now();
     let reported = 0;
-    if (!reuse)
+    if (seeded === 0) {
       await seedSearchRunsBulk(db, experimentId, runs, Date.now(), (done) => {
         if (done - reported >= 100_000) {
           reported = done;
           process.stderr.write(
-            `  ${kind}: ${done} runs seeded (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
+            `  ${kind}: ${done} runs seeded (${((performance.now() - t0) / 1000).toFixed(0)} s, load ${os.loadavg()[0]!.toFixed(1)})\n`,
           );
         }
       });
+      await analyze(db);
+    }
     const seedSeconds = (performance.now() - t0) / 1000;
-    t0 = performance.now();
-    await upgradeSchema(db);
-    const migrateSeconds = (performance.now() - t0) / 1000;
-    await analyze(db);
-    process.stderr.write(
-      `  ${kind}: seeded in ${seedSeconds.toFixed(0)} s, migration 007 ${migrateSeconds.toFixed(0)} s\n`,
-    );
+    if (reuse) process.stderr.write(`  ${kind}: kept at ${target.uri}\n`);
+    process.stderr.write(`  ${kind}: ${runs} runs, seeded in ${seedSeconds.toFixed(0)} s\n`);
     const lines = [
-      `| ${kind} | ${runs.toLocaleString('en-US')} | ${reuse ? 'seeded by an earlier run' : `seeding (bulk SQL) ${seedSeconds.toFixed(0)} s`}; migration 007 on them ${migrateSeconds.toFixed(0)} s | — | — |`,
+      `| ${kind} | ${runs.toLocaleString('en-US')} | ${seeded > 0 ? 'seeded by an earlier run' : `seeding (bulk SQL, with ANALYZE) ${seedSeconds.toFixed(0)} s`} | — | — | — |`,
     ];
     for (const c of CASES) {
       const t = await timeCase(store, experimentId, c);
       process.stderr.write(
-        `  ${kind}: ${c.label}: p50 ${t.first.toFixed(1)} ms / ${t.second.toFixed(1)} ms\n`,
+        `  ${kind}: ${c.label}: p50 ${t.first.toFixed(1)} ms / ${t.second.toFixed(1)} ms, CPU ${t.cpu.toFixed(1)} ms\n`,
       );
       lines.push(
-        `| ${kind} | ${runs.toLocaleString('en-US')} | ${c.label} | ${t.first.toFixed(1)} ms | ${t.second.toFixed(1)} ms (${t.returned} runs over both) |`,
+        `| ${kind} | ${runs.toLocaleString('en-US')} | ${c.label} | ${t.first.toFixed(1)} ms | ${t.second.toFixed(1)} ms (${t.returned} runs over both) | ${t.cpu.toFixed(1)} ms |`,
       );
     }
     lines.push(
       `| ${kind} | | load average after: ${os
         .loadavg()
         .map((l) => l.toFixed(1))
-        .join(' / ')} | | |`,
+        .join(' / ')} | | | |`,
     );
     await store.close();
     return lines;

@@ -2,7 +2,7 @@
 import type { Metric } from '../src/entities/tracking.js';
 import type { SqlTrackingStore } from '../src/store/sql/sql-tracking-store.js';
 import type { SqlDatabase, SqlExecutor, SqlValue } from '../src/store/sql/database.js';
-import { chunks, rowsPerStatement } from '../src/store/sql/tracking/common.js';
+import { SORT_COLUMNS, sortValues } from '../src/store/sql/tracking/sort-keys.js';
 
 /**
  * The params and tags of run `i`: `p1` is `x` for every third run, else `y`; `p2` is a number
@@ -78,9 +78,11 @@ export async function seedLossHistory(
 
 /**
  * The same runs as seedSearchRuns (latest metric values only, no metric history) written with
- * multi-row INSERTs straight into the tables of schema version 5, for sizes the store's own write
- * path would take an hour to build. Run ids count up (`i` in hex), so every insert appends.
- * Params and tags get their sort keys from migration 007, run afterwards.
+ * multi-row INSERTs straight into the tables at the current schema, for sizes the store's own
+ * write path would take hours to build. Param and tag rows carry their sort keys (sort-keys.ts)
+ * in the same insert. Run ids count up (`i` in hex) and start times with them, so the primary
+ * keys and the sort indexes are appended to, not scattered into. Every statement of a table has
+ * the same shape (a fixed number of rows), so each is prepared once.
  */
 export async function seedSearchRunsBulk(
   db: SqlDatabase,
@@ -89,22 +91,46 @@ export async function seedSearchRunsBulk(
   now: number,
   onProgress?: (done: number) => void,
 ): Promise<void> {
-  const insert = async (
-    ex: SqlExecutor,
-    table: string,
-    cols: string[],
-    rows: SqlValue[][],
-  ): Promise<void> => {
-    for (const part of chunks(rows, rowsPerStatement(cols.length))) {
-      const one = `(${cols.map(() => '?').join(', ')})`;
-      await ex.run(
-        `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${part.map(() => one).join(', ')}`,
-        part.flat(),
-      );
+  const tables = {
+    runs: [
+      'run_uuid',
+      'experiment_id',
+      'name',
+      'user_id',
+      'status',
+      'start_time',
+      'lifecycle_stage',
+      'artifact_uri',
+    ],
+    latest_metrics: [
+      'run_uuid',
+      'metric_key',
+      'experiment_id',
+      'metric_value',
+      'ts',
+      'step',
+      'is_nan',
+      'pos',
+    ],
+    params: ['run_uuid', 'param_key', 'param_value', 'pos', ...SORT_COLUMNS],
+    tags: ['run_uuid', 'tag_key', 'tag_value', 'pos', ...SORT_COLUMNS],
+  } as const;
+  // Rows per statement: within every database's parameter limit, small enough to prepare fast.
+  const perStatement = 500;
+  const sqlOf = (table: keyof typeof tables, rows: number): string => {
+    const cols = tables[table];
+    const one = `(${cols.map(() => '?').join(', ')})`;
+    return `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${Array.from({ length: rows }, () => one).join(', ')}`;
+  };
+  const insert = async (ex: SqlExecutor, table: keyof typeof tables, rows: SqlValue[][]): Promise<void> => {
+    for (let i = 0; i < rows.length; i += perStatement) {
+      const part = rows.slice(i, i + perStatement);
+      await ex.run(sqlOf(table, part.length), part.flat());
     }
   };
   const exp = Number(experimentId);
-  const perTransaction = 2000;
+  // SQLite writes one transaction per 20,000 runs (its WAL stays small); the servers per 1,000.
+  const perTransaction = db.dialect.name === 'sqlite' ? 20_000 : 1000;
   for (let from = 0; from < count; from += perTransaction) {
     const runs: SqlValue[][] = [];
     const latest: SqlValue[][] = [];
@@ -112,36 +138,18 @@ export async function seedSearchRunsBulk(
     const tags: SqlValue[][] = [];
     for (let i = from; i < Math.min(count, from + perTransaction); i++) {
       const id = i.toString(16).padStart(32, '0');
+      const facts = { runId: id, experimentId: exp, startTime: now + i };
       runs.push([id, exp, `run-${i}`, 'bench', 'RUNNING', now + i, 'active', `mlflow-artifacts:/${id}`]);
       for (let k = 1; k <= 10; k++) latest.push([id, `m${k}`, exp, Math.random(), now, 0, 0, k]);
       const v = seedValues(i);
-      v.params.forEach((p, k) => params.push([id, p.key, p.value, k]));
-      v.tags.forEach((t, k) => tags.push([id, t.key, t.value, k]));
+      v.params.forEach((p, k) => params.push([id, p.key, p.value, k, ...sortValues(facts, p.value)]));
+      v.tags.forEach((t, k) => tags.push([id, t.key, t.value, k, ...sortValues(facts, t.value)]));
     }
     await db.transaction(async (tx) => {
-      await insert(
-        tx,
-        'runs',
-        [
-          'run_uuid',
-          'experiment_id',
-          'name',
-          'user_id',
-          'status',
-          'start_time',
-          'lifecycle_stage',
-          'artifact_uri',
-        ],
-        runs,
-      );
-      await insert(
-        tx,
-        'latest_metrics',
-        ['run_uuid', 'metric_key', 'experiment_id', 'metric_value', 'ts', 'step', 'is_nan', 'pos'],
-        latest,
-      );
-      await insert(tx, 'params', ['run_uuid', 'param_key', 'param_value', 'pos'], params);
-      await insert(tx, 'tags', ['run_uuid', 'tag_key', 'tag_value', 'pos'], tags);
+      await insert(tx, 'runs', runs);
+      await insert(tx, 'latest_metrics', latest);
+      await insert(tx, 'params', params);
+      await insert(tx, 'tags', tags);
     });
     onProgress?.(Math.min(count, from + perTransaction));
   }
