@@ -103,6 +103,9 @@ async function timeCase(store: SqlTrackingStore, experimentId: string, c: Case):
 
 async function analyze(db: SqlDatabase): Promise<void> {
   if (db.dialect.name === 'mysql') await db.run('ANALYZE TABLE runs, params, tags, latest_metrics');
+  // VACUUM sets PostgreSQL's visibility map, which autovacuum would set on a store in use:
+  // without it every index-only read of freshly loaded rows also visits the table.
+  else if (db.dialect.name === 'postgresql') await db.run('VACUUM ANALYZE');
   else await db.run('ANALYZE');
 }
 
