@@ -1,8 +1,8 @@
 /** The data the store and server benchmarks both query: a population of runs and a long metric history. */
 import type { Metric } from '../src/entities/tracking.js';
 import type { SqlTrackingStore } from '../src/store/sql/sql-tracking-store.js';
-import type { SqlDatabase, SqlExecutor, SqlValue } from '../src/store/sql/database.js';
-import { chunks, rowsPerStatement } from '../src/store/sql/tracking/common.js';
+import type { SqlDatabase, SqlValue } from '../src/store/sql/database.js';
+import { sortValues } from '../src/store/sql/tracking/sort-keys.js';
 
 /**
  * The params and tags of run `i`: `p1` is `x` for every third run, else `y`; `p2` is a number
@@ -77,10 +77,13 @@ export async function seedLossHistory(
 }
 
 /**
- * The same runs as seedSearchRuns (latest metric values only, no metric history) written with
- * multi-row INSERTs straight into the tables of schema version 5, for sizes the store's own write
- * path would take an hour to build. Run ids count up (`i` in hex), so every insert appends.
- * Params and tags get their sort keys from migration 007, run afterwards.
+ * The same runs as seedSearchRuns (latest metric values only, no metric history) written straight
+ * into the tables at the current schema, for sizes the store's own write path would take hours to
+ * build: each statement generates 10,000 runs' rows inside the database (INSERT ... SELECT from a
+ * cross join of digits, the values of seedValues and their sort keys spelled in SQL), so nothing
+ * crosses the connection but the statement. Run ids count up (`i` in hex) and start times with
+ * them, so the primary keys and the sort indexes are appended to. A sample run is read back and
+ * compared with seedValues / sortValues, so the SQL cannot drift from them unnoticed.
  */
 export async function seedSearchRunsBulk(
   db: SqlDatabase,
@@ -89,60 +92,110 @@ export async function seedSearchRunsBulk(
   now: number,
   onProgress?: (done: number) => void,
 ): Promise<void> {
-  const insert = async (
-    ex: SqlExecutor,
-    table: string,
-    cols: string[],
-    rows: SqlValue[][],
-  ): Promise<void> => {
-    for (const part of chunks(rows, rowsPerStatement(cols.length))) {
-      const one = `(${cols.map(() => '?').join(', ')})`;
-      await ex.run(
-        `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${part.map(() => one).join(', ')}`,
-        part.flat(),
-      );
-    }
-  };
+  const d = db.dialect;
+  const digits = (from: number, to: number): string =>
+    `(${Array.from({ length: to - from + 1 }, (_, k) => `SELECT ${from + k} AS d`).join(' UNION ALL ')})`;
+  const perStatement = 10_000;
+  const int = d.pick({ sqlite: 'INTEGER', postgresql: 'BIGINT', mysql: 'SIGNED' });
+  // i = ? + the four digits; k = 1..10, the key's number.
+  const series = `(SELECT CAST(? AS ${int}) + a.d + 10 * b.d + 100 * c.d + 1000 * e.d AS i
+    FROM ${digits(0, 9)} a CROSS JOIN ${digits(0, 9)} b CROSS JOIN ${digits(0, 9)} c CROSS JOIN ${digits(0, 9)} e) s`;
+  const keys = `${digits(1, 10)} k`;
+  const id = d.pick({
+    sqlite: `printf('%032x', s.i)`,
+    postgresql: `LPAD(TO_HEX(s.i), 32, '0')`,
+    mysql: `LPAD(LOWER(HEX(s.i)), 32, '0')`,
+  });
+  const random = d.pick({
+    sqlite: '(random() / 18446744073709551616.0 + 0.5)',
+    postgresql: 'random()',
+    mysql: 'RAND()',
+  });
+  const text = d.pick({ sqlite: 'TEXT', postgresql: 'TEXT', mysql: 'CHAR' });
+  const number = d.pick({
+    sqlite: 'CAST((s.i * 7919) % 100000 AS REAL)',
+    postgresql: 'CAST((s.i * 7919) % 100000 AS DOUBLE PRECISION)',
+    mysql: '((s.i * 7919) % 100000) + 0E0',
+  });
+  const p2 = `CAST((s.i * 7919) % 100000 AS ${text})`;
+  const paramValue = `CASE WHEN k.d = 1 THEN (CASE WHEN s.i % 3 = 0 THEN 'x' ELSE 'y' END) WHEN k.d = 2 THEN ${p2} ELSE CONCAT('v', s.i % 50) END`;
+  const tagValue = `CONCAT('tag-', s.i % 20)`;
   const exp = Number(experimentId);
-  const perTransaction = 2000;
-  for (let from = 0; from < count; from += perTransaction) {
-    const runs: SqlValue[][] = [];
-    const latest: SqlValue[][] = [];
-    const params: SqlValue[][] = [];
-    const tags: SqlValue[][] = [];
-    for (let i = from; i < Math.min(count, from + perTransaction); i++) {
-      const id = i.toString(16).padStart(32, '0');
-      runs.push([id, exp, `run-${i}`, 'bench', 'RUNNING', now + i, 'active', `mlflow-artifacts:/${id}`]);
-      for (let k = 1; k <= 10; k++) latest.push([id, `m${k}`, exp, Math.random(), now, 0, 0, k]);
-      const v = seedValues(i);
-      v.params.forEach((p, k) => params.push([id, p.key, p.value, k]));
-      v.tags.forEach((t, k) => tags.push([id, t.key, t.value, k]));
-    }
+  const where = 's.i < ?';
+  const statements: [string, (from: number) => SqlValue[]][] = [
+    [
+      `INSERT INTO runs (run_uuid, experiment_id, name, user_id, status, start_time, lifecycle_stage, artifact_uri)
+       SELECT ${id}, CAST(? AS ${int}), CONCAT('run-', s.i), 'bench', 'RUNNING', CAST(? AS ${int}) + s.i, 'active', CONCAT('mlflow-artifacts:/', ${id})
+       FROM ${series} WHERE ${where} ORDER BY s.i`,
+      (from) => [exp, now, from, count],
+    ],
+    [
+      `INSERT INTO latest_metrics (run_uuid, metric_key, experiment_id, metric_value, ts, step, is_nan, pos)
+       SELECT ${id}, CONCAT('m', k.d), CAST(? AS ${int}), ${random}, CAST(? AS ${int}), 0, 0, k.d
+       FROM ${series} CROSS JOIN ${keys} WHERE ${where} ORDER BY s.i, k.d`,
+      (from) => [exp, now, from, count],
+    ],
+    [
+      `INSERT INTO params (run_uuid, param_key, param_value, pos, experiment_id, start_time, sort_text, sort_num)
+       SELECT ${id}, CONCAT('p', k.d), ${paramValue}, k.d - 1, CAST(? AS ${int}), CAST(? AS ${int}) + s.i, ${paramValue},
+         CASE WHEN k.d = 2 THEN ${number} END
+       FROM ${series} CROSS JOIN ${keys} WHERE ${where} ORDER BY s.i, k.d`,
+      (from) => [exp, now, from, count],
+    ],
+    [
+      `INSERT INTO tags (run_uuid, tag_key, tag_value, pos, experiment_id, start_time, sort_text, sort_num)
+       SELECT ${id}, CONCAT('t', k.d), ${tagValue}, k.d - 1, CAST(? AS ${int}), CAST(? AS ${int}) + s.i, ${tagValue}, NULL
+       FROM ${series} CROSS JOIN ${keys} WHERE ${where} ORDER BY s.i, k.d`,
+      (from) => [exp, now, from, count],
+    ],
+  ];
+  // SQLite: the secondary indexes are dropped and built again afterwards (one sort each instead
+  // of millions of scattered inserts into B-trees larger than the page cache).
+  const rebuild =
+    d.name === 'sqlite'
+      ? await db.query(
+          `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('runs', 'latest_metrics', 'params', 'tags')`,
+        )
+      : [];
+  for (const index of rebuild) await db.run(`DROP INDEX ${String(index.name)}`);
+  for (let from = 0; from < count; from += perStatement) {
     await db.transaction(async (tx) => {
-      await insert(
-        tx,
-        'runs',
-        [
-          'run_uuid',
-          'experiment_id',
-          'name',
-          'user_id',
-          'status',
-          'start_time',
-          'lifecycle_stage',
-          'artifact_uri',
-        ],
-        runs,
-      );
-      await insert(
-        tx,
-        'latest_metrics',
-        ['run_uuid', 'metric_key', 'experiment_id', 'metric_value', 'ts', 'step', 'is_nan', 'pos'],
-        latest,
-      );
-      await insert(tx, 'params', ['run_uuid', 'param_key', 'param_value', 'pos'], params);
-      await insert(tx, 'tags', ['run_uuid', 'tag_key', 'tag_value', 'pos'], tags);
+      for (const [sql, params] of statements) await tx.run(sql, params(from));
     });
-    onProgress?.(Math.min(count, from + perTransaction));
+    onProgress?.(Math.min(count, from + perStatement));
+  }
+  for (const index of rebuild) await db.run(String(index.sql));
+  await checkSeeded(db, Math.min(count - 1, 12_345), now);
+}
+
+/** Compares run `i` as seeded with seedValues and sortValues. */
+async function checkSeeded(db: SqlDatabase, i: number, now: number): Promise<void> {
+  const id = i.toString(16).padStart(32, '0');
+  const [run] = await db.query('SELECT experiment_id, start_time FROM runs WHERE run_uuid = ?', [id]);
+  const facts = { runId: id, experimentId: Number(run?.experiment_id), startTime: now + i };
+  if (Number(run?.start_time) !== facts.startTime) throw new Error(`seeded run ${i}: wrong start time`);
+  const text = (v: unknown): unknown => (Buffer.isBuffer(v) ? v.toString('utf8') : v);
+  const want = seedValues(i);
+  for (const [table, key, value, rows] of [
+    ['params', 'param_key', 'param_value', want.params],
+    ['tags', 'tag_key', 'tag_value', want.tags],
+  ] as const) {
+    const got = await db.query(
+      `SELECT ${key} AS k, ${value} AS v, pos, experiment_id, start_time, sort_text, sort_num FROM ${table} WHERE run_uuid = ? ORDER BY pos`,
+      [id],
+    );
+    const actual = JSON.stringify(
+      got.map((r) => [
+        r.k,
+        r.v,
+        Number(r.pos),
+        Number(r.experiment_id),
+        Number(r.start_time),
+        text(r.sort_text),
+        r.sort_num === null ? null : Number(r.sort_num),
+      ]),
+    );
+    const expected = JSON.stringify(rows.map((r, k) => [r.key, r.value, k, ...sortValues(facts, r.value)]));
+    if (actual !== expected) throw new Error(`seeded ${table} of run ${i} differ:\n${actual}\n${expected}`);
   }
 }

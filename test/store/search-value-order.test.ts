@@ -26,6 +26,8 @@ interface Logged {
   id: string;
   start: number;
   values: Record<string, string>;
+  /** Latest value of the metric `score` (NaN sorts with the missing ones). */
+  score?: number;
   deleted?: boolean;
 }
 
@@ -34,6 +36,8 @@ const UNITS = ['128', '256', '32', '512', '64', '1e2', '-3.5', '.5', '5.', '0032
 // `mixed` has text among numbers: text order.
 const MIXED = ['10', '9', 'abc', 'a', 'a ', 'B', '', '9', undefined, 'abc', '-1', undefined];
 const GROUPS = ['b', 'a', 'c', 'a', undefined, 'b', 'a', 'c', 'b', undefined, 'a', 'a'];
+// `score` (a metric) has ties, NaN, negative values and runs without it.
+const SCORES = [0.5, -1, 0.5, NaN, undefined, 2, 0.5, -1, 7, undefined, 0.25];
 
 const cmp = (a: number | string, b: number | string): number => (a < b ? -1 : a > b ? 1 : 0);
 const byDefault = (a: Logged, b: Logged): number => b.start - a.start || cmp(a.id, b.id);
@@ -48,6 +52,15 @@ function expectedOrder(all: Logged[], runs: Logged[], key: string, ascending: bo
     .sort((a, b) => (ascending ? 1 : -1) * cmp(sortKey(a), sortKey(b)) || byDefault(a, b));
   const without = runs.filter((r) => r.values[key] === undefined).sort(byDefault);
   return [...withValue, ...without].map((r) => r.id);
+}
+
+/** The expected order of `runs` by the metric `score`: NaN and missing last, in the default order. */
+function expectedScoreOrder(runs: Logged[], ascending: boolean): string[] {
+  const has = (r: Logged): boolean => r.score !== undefined && !Number.isNaN(r.score);
+  const withValue = runs
+    .filter(has)
+    .sort((a, b) => (ascending ? 1 : -1) * (a.score! - b.score!) || byDefault(a, b));
+  return [...withValue, ...runs.filter((r) => !has(r)).sort(byDefault)].map((r) => r.id);
 }
 
 for (const backend of BACKENDS) {
@@ -75,15 +88,16 @@ for (const backend of BACKENDS) {
       if (units !== undefined) values.units = units;
       if (mixed !== undefined) values.mixed = mixed;
       if (group !== undefined) values.grp = group;
+      const score = SCORES[i % SCORES.length];
       await f.store.logBatch(
         run.info.run_id,
-        [],
+        score === undefined ? [] : [{ key: 'score', value: score, timestamp: 1, step: 0 }],
         Object.entries(values)
           .filter(([k]) => k !== 'grp')
           .map(([key, value]) => ({ key, value })),
         group === undefined ? [] : [{ key: 'grp', value: group }],
       );
-      into.push({ id: run.info.run_id, start, values });
+      into.push({ id: run.info.run_id, start, values, score });
     };
 
     before(async () => {
@@ -218,6 +232,55 @@ for (const backend of BACKENDS) {
         assert.deepEqual(await ids(q2), want2, orderBy[0]);
         assert.deepEqual(await paged(q2, 4), want2, orderBy[0]);
       }
+    });
+
+    it('orders by one metric from its index: ties by start time then run id, NaN and missing last, filtered too', async () => {
+      for (const ascending of [true, false]) {
+        const orderBy = [`metrics.score ${ascending ? 'ASC' : 'DESC'}`];
+        const want = expectedScoreOrder(active(), ascending);
+        assert.deepEqual(await ids({ experimentIds: [exp], orderBy }), want, orderBy[0]);
+        for (const size of [1, 2, 3, 5, 7])
+          assert.deepEqual(
+            await paged({ experimentIds: [exp], orderBy }, size),
+            want,
+            `${orderBy[0]} ${size}`,
+          );
+        // A clause on the metric drops the runs without it; one on something else keeps them.
+        for (const c of [
+          { filter: 'metrics.score >= 0.5', keep: (r: Logged) => r.score !== undefined && r.score >= 0.5 },
+          { filter: "tags.grp = 'a'", keep: (r: Logged) => r.values.grp === 'a' },
+        ]) {
+          const wantFiltered = expectedScoreOrder(active().filter(c.keep), ascending);
+          const q = { experimentIds: [exp], filter: c.filter, orderBy };
+          assert.deepEqual(await ids(q), wantFiltered, `${c.filter} ${orderBy[0]}`);
+          assert.deepEqual(await paged(q, 2), wantFiltered, `${c.filter} ${orderBy[0]} paged`);
+        }
+      }
+    });
+
+    it('treats trailing start_time DESC (and run_id ASC) as the default tie-break they are', async () => {
+      for (const head of ['params.units ASC', 'tags.grp DESC', 'metrics.score DESC']) {
+        const alone = await paged({ experimentIds: [exp], orderBy: [head] }, 3);
+        assert.equal(alone.length, active().length, `${head}: every active run`);
+        for (const tail of [['start_time DESC'], ['attributes.start_time DESC', 'attributes.run_id ASC']]) {
+          const orderBy = [head, ...tail];
+          assert.deepEqual(await ids({ experimentIds: [exp], orderBy }), alone, orderBy.join(', '));
+          assert.deepEqual(
+            await paged({ experimentIds: [exp], orderBy }, 4),
+            alone,
+            `${orderBy.join(', ')} paged`,
+          );
+        }
+      }
+      // start_time ASC is a different order: ties of `units` newest last.
+      const units = (id: string): number | null => {
+        const v = runs.find((r) => r.id === id)?.values.units;
+        return v === undefined ? null : sortNumber(v);
+      };
+      const asc = await ids({ experimentIds: [exp], orderBy: ['params.units ASC', 'start_time ASC'] });
+      const desc = await ids({ experimentIds: [exp], orderBy: ['params.units ASC', 'start_time DESC'] });
+      assert.deepEqual(asc.map(units), desc.map(units), 'same numbers in the same order');
+      assert.notDeepEqual(asc, desc, 'ties in the other direction');
     });
 
     it('switches to text order once a value of the key is not a number; an open page token keeps its order', async () => {

@@ -1,10 +1,11 @@
 /**
- * Run search ordered by one param or tag (`params.x` / `tags.x`, ASC or DESC): read from the
- * (experiment, key, sort key, start_time DESC, run_uuid) index of the param or tag rows
- * (migration 007) instead of sorting the whole experiment.
+ * Run search ordered by one param, tag or metric (`params.x` / `tags.x` / `metrics.x`, ASC or
+ * DESC): read from the (experiment, key, sort key, start_time DESC, run_uuid) index of the param
+ * or tag rows (migration 007), or the (experiment, key, value, run_uuid) index of the latest
+ * metric values, instead of sorting the whole experiment.
  *
- * The index holds each value's runs in the default tie-break order, so ascending order is one
- * forward walk. Descending order walks the values backwards, and within one value the runs must
+ * The param and tag indexes hold each value's runs in the default tie-break order, so ascending
+ * order is one forward walk. Descending order walks the values backwards, and within one value the runs must
  * still come newest first: a page reads the next rows by value alone (a backward walk that stops
  * after the page), orders the values it saw completely in memory, and reads the last, possibly
  * cut, value's runs with a second walk in index order. Either way a page costs a few index walks
@@ -90,16 +91,74 @@ function orderWithinKeys(rows: Row[]): Row[] {
   return out;
 }
 
+/**
+ * Where an ordered walk reads its runs from: one row per run with a value of the ordering key,
+ * in an index on (experiment, key, sort key, ...), joined to the run.
+ */
+interface OrderedSource {
+  /** `FROM <rows> o <join> runs r ON ...`. */
+  from: string;
+  /** The rows of the ordering key (`?` is the key). */
+  keyCond: string;
+  /** The sort key column of `o`. */
+  col: string;
+  /** A value no sort key is below: the walk starts from a range, not from IS NOT NULL. */
+  lowest: SqlValue;
+  /** Alias holding start_time for the tie-break (`o` when the index holds it, else `r`). */
+  tieAlias: 'o' | 'r';
+  /** A condition on `r` true when the run has no value of the key (`?` is the key). */
+  missing: string;
+  /** Whether a filter clause already excludes the runs without a value. */
+  excludesMissing: (c: Parsed['filter'][number]) => boolean;
+  /** Kept in the page token (param and tag orders: the order they started with). */
+  numeric?: boolean;
+}
+
+/** A param or tag order: the sort-key indexes of migration 007. */
 export async function searchByValue(ctx: StoreContext, p: Parsed, first: ValueOrder): Promise<Found> {
-  const n = p.maxResults;
   const { table, key } = VALUE_TABLES[first.type];
   const numeric = p.cursor.numeric ?? (await sortsNumerically(ctx, p.experimentIds, first));
-  const col = `o.${numeric ? 'sort_num' : 'sort_text'}`;
-  // The param or tag index must stay the driving table.
-  const from = `FROM ${table} o ${ctx.db.dialect.orderedJoin} runs r ON r.run_uuid = o.run_uuid`;
+  const sortCol = numeric ? 'sort_num' : 'sort_text';
+  return walkInOrder(ctx, p, first, {
+    from: `FROM ${table} o ${ctx.db.dialect.orderedJoin} runs r ON r.run_uuid = o.run_uuid`,
+    keyCond: `o.${key} = ?`,
+    col: `o.${sortCol}`,
+    lowest: numeric ? -Number.MAX_VALUE : '',
+    tieAlias: 'o',
+    missing: `NOT EXISTS (SELECT 1 FROM ${table} x WHERE x.run_uuid = r.run_uuid AND x.${key} = ? AND x.${sortCol} IS NOT NULL)`,
+    // A clause on the ordering key (`params.x = '1'`) already excludes runs without a value.
+    excludesMissing: (c) => c.type === first.type && c.key === first.key,
+    numeric,
+  });
+}
+
+/**
+ * A metric as the only order key: the (experiment, key, value) index of the latest values. Its
+ * rows do not hold the start time, so the runs of one value are put in the default order by a
+ * sort of that value's runs alone (ties of a metric are few; a page costs the same however large
+ * the experiment). MySQL sorted the whole experiment for ORDER BY value, start_time, run id.
+ */
+export function searchByMetricValue(ctx: StoreContext, p: Parsed, first: OrderBy): Promise<Found> {
+  return walkInOrder(ctx, p, first, {
+    from: `FROM latest_metrics o ${ctx.db.dialect.orderedJoin} runs r ON r.run_uuid = o.run_uuid`,
+    keyCond: 'o.metric_key = ? AND o.is_nan = 0',
+    col: 'o.metric_value',
+    // Stored values are finite (±Infinity is kept as ±MAX_VALUE).
+    lowest: -Number.MAX_VALUE,
+    tieAlias: 'r',
+    missing:
+      'NOT EXISTS (SELECT 1 FROM latest_metrics x WHERE x.run_uuid = r.run_uuid AND x.metric_key = ? AND x.is_nan = 0)',
+    // A clause like `metrics.k > 0` on the ordering key already excludes runs without it.
+    excludesMissing: (c) => c.type === 'metric' && c.key === first.key && c.comparator !== '!=',
+  });
+}
+
+async function walkInOrder(ctx: StoreContext, p: Parsed, first: OrderBy, src: OrderedSource): Promise<Found> {
+  const n = p.maxResults;
+  const { col, numeric } = src;
   const where = whereSql(ctx, p, 'o.experiment_id');
-  const select = `SELECT ${RUN_SELECT}, ${col} AS order_value ${from}
-     WHERE o.${key} = ? AND ${where.sql}`;
+  const select = `SELECT ${RUN_SELECT}, ${col} AS order_value ${src.from}
+     WHERE ${src.keyCond} AND ${where.sql}`;
   const query = (extra: SqlFragment, order: string, limit: number): Promise<Row[]> =>
     ctx.db.query(`${select} AND ${extra.sql} ORDER BY ${order} LIMIT ${limit}`, [
       first.key,
@@ -112,7 +171,7 @@ export async function searchByValue(ctx: StoreContext, p: Parsed, first: ValueOr
       bound === undefined
         ? // A range (every text >= '', every number >= the lowest double) rather than IS NOT NULL:
           // MySQL otherwise left the index and sorted the matching runs (14.8 s at 200,000 runs).
-          { sql: `${col} >= ?`, params: [numeric ? -Number.MAX_VALUE : ''] }
+          { sql: `${col} >= ?`, params: [src.lowest] }
         : { sql: `${col} ${first.ascending ? '>' : '<'} ?`, params: [bound] },
       `${col} ${first.ascending ? 'ASC' : 'DESC'}`,
       limit,
@@ -123,10 +182,10 @@ export async function searchByValue(ctx: StoreContext, p: Parsed, first: ValueOr
     after: (number | string)[] | undefined,
     limit: number,
   ): Promise<Row[]> => {
-    const a = afterDefault(after, 'o');
+    const a = afterDefault(after, src.tieAlias);
     return query(
       { sql: `${col} = ? AND ${a.sql}`, params: [value, ...a.params] },
-      'o.start_time DESC, o.run_uuid ASC',
+      `${src.tieAlias}.start_time DESC, ${src.tieAlias}.run_uuid ASC`,
       limit,
     );
   };
@@ -162,14 +221,13 @@ export async function searchByValue(ctx: StoreContext, p: Parsed, first: ValueOr
     }
   }
 
-  // A clause on the ordering key (`params.x = '1'`) already excludes runs without a value.
-  if (p.filter.some((c) => c.type === first.type && c.key === first.key)) return { rows };
+  if (p.filter.some(src.excludesMissing)) return { rows };
   const need = n - rows.length;
   const all = whereSql(ctx, p);
   const after = p.cursor.phase === 'missing' ? afterDefault(p.cursor.after) : { sql: '1 = 1', params: [] };
   const missing = await ctx.db.query(
     `SELECT ${RUN_SELECT} FROM runs r
-     WHERE ${all.sql} AND ${after.sql} AND NOT EXISTS (SELECT 1 FROM ${table} x WHERE x.run_uuid = r.run_uuid AND x.${key} = ? AND x.${numeric ? 'sort_num' : 'sort_text'} IS NOT NULL)
+     WHERE ${all.sql} AND ${after.sql} AND ${src.missing}
      ORDER BY r.start_time DESC, r.run_uuid ASC LIMIT ${need + 1}`,
     [...all.params, ...after.params, first.key],
   );

@@ -16,7 +16,12 @@ import {
   type Parsed,
   whereSql,
 } from './search-runs-query.js';
-import { isValueOrder, numericOrderKeys, searchByValue } from './search-runs-by-value.js';
+import {
+  isValueOrder,
+  numericOrderKeys,
+  searchByMetricValue,
+  searchByValue,
+} from './search-runs-by-value.js';
 
 export { lifecycleStages } from './search-runs-sql.js';
 
@@ -27,7 +32,7 @@ export { lifecycleStages } from './search-runs-sql.js';
 export async function searchRuns(ctx: StoreContext, q: SearchRunsQuery): Promise<Page<Run>> {
   const p: Parsed = {
     filter: q.filter ?? [],
-    orderBy: q.orderBy ?? [],
+    orderBy: withoutDefaultTieBreak(q.orderBy ?? []),
     cursor: decodePageToken<Cursor>(q.pageToken, isCursor) ?? { offset: 0 },
     maxResults: Math.max(1, Math.floor(q.maxResults)),
     experimentIds: [
@@ -38,15 +43,34 @@ export async function searchRuns(ctx: StoreContext, q: SearchRunsQuery): Promise
   if (!p.experimentIds.length) return { items: [] };
   const first = p.orderBy[0];
   const single = p.experimentIds.length === 1;
+  const alone = single && p.orderBy.length === 1;
   const { rows, next } =
-    first?.type === 'metric' && single
-      ? await searchByMetric(ctx, p, first)
-      : isValueOrder(first) && single && p.orderBy.length === 1
-        ? await searchByValue(ctx, p, first)
-        : await searchGeneric(ctx, p);
+    first?.type === 'metric' && alone
+      ? await searchByMetricValue(ctx, p, first)
+      : first?.type === 'metric' && single
+        ? await searchByMetric(ctx, p, first)
+        : isValueOrder(first) && alone
+          ? await searchByValue(ctx, p, first)
+          : await searchGeneric(ctx, p);
   const page: Page<Run> = { items: await loadRuns(ctx.db, rows) };
   if (next) page.next_page_token = encodePageToken({ ...next });
   return page;
+}
+
+const isDefaultTerm = (o: OrderBy | undefined, key: string, ascending: boolean): boolean =>
+  o?.type === 'attribute' && o.key === key && o.ascending === ascending;
+
+/**
+ * The order without trailing terms that the default tie-break (start_time DESC, run_id ASC) adds
+ * anyway: `params.x ASC, start_time DESC` is `params.x ASC`, and takes its index walk.
+ */
+export function withoutDefaultTieBreak(orderBy: OrderBy[]): OrderBy[] {
+  const out = [...orderBy];
+  const n = out.length;
+  if (n >= 2 && isDefaultTerm(out[n - 2], 'start_time', false) && isDefaultTerm(out[n - 1], 'run_id', true))
+    out.splice(n - 2);
+  else if (isDefaultTerm(out[n - 1], 'start_time', false)) out.splice(n - 1);
+  return out;
 }
 
 async function searchGeneric(ctx: StoreContext, p: Parsed): Promise<Found> {
