@@ -1,6 +1,6 @@
 /**
  * One log line per request, written when the answer is complete: method, route, path, status,
- * duration, client address, the user (once authentication has set `request.principal`) and the
+ * duration, client address, the user (once authentication has set the request's principal) and the
  * request id, which every answer also carries as `X-Request-Id`. The query string is left out: it
  * may hold values a log must not keep.
  *
@@ -12,10 +12,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { REQUEST_ID_LABEL } from './logger.js';
 
-/** The authenticated user's name, when the authentication stage has set `request.principal`. */
+/** The authenticated user's name, once the authentication stage has set the request's principal. */
 function userOf(request: FastifyRequest): string | null {
-  const principal = (request as FastifyRequest & { principal?: { name?: unknown } }).principal;
-  return typeof principal?.name === 'string' ? principal.name : null;
+  const state = (request as FastifyRequest & { cairn?: { principal?: { username?: unknown } | null } }).cairn;
+  const username = state?.principal?.username;
+  return typeof username === 'string' ? username : null;
 }
 
 /** The request's path: without the query string, at most 500 characters. */
