@@ -6,8 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Writable } from 'node:stream';
-import { LogController, type FastifyServerOptions } from 'fastify';
+import { LogController, type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
+import type { Bindings, ChildLoggerOptions, DestinationStream } from 'pino';
 import type { LogConfig } from '../config/network-config.js';
+import { standardOutput } from './log-destination.js';
 
 /** Paths of values that must never reach a log line. */
 export const REDACTED_PATHS = [
@@ -66,7 +68,7 @@ export function formatTextLine(line: string): string {
 }
 
 /** A stream that writes pino's lines to `out` in the text format. */
-function textStream(out: NodeJS.WritableStream): Writable {
+function textStream(out: DestinationStream): Writable {
   return new Writable({
     write(chunk: Buffer | string, _enc, done) {
       const lines = String(chunk).split('\n').filter(Boolean);
@@ -75,6 +77,9 @@ function textStream(out: NodeJS.WritableStream): Writable {
     },
   });
 }
+
+/** The field that carries the request id in every line about a request. */
+export const REQUEST_ID_LABEL = 'req_id';
 
 /** An incoming `X-Request-Id` is kept when it is a plain token (so a proxy's id links both logs). */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
@@ -85,13 +90,70 @@ export function requestIdOf(req: IncomingMessage): string {
 }
 
 /**
+ * A request's logger (`request.log`): the pino child carrying the request id is made only when
+ * something logs through it. Most requests log nothing but their request line, which is written
+ * by the request log hook without one, so they are spared making a child logger.
+ */
+class RequestLogger implements FastifyBaseLogger {
+  private made: FastifyBaseLogger | undefined;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  private get logger(): FastifyBaseLogger {
+    return (this.made ??= this.parent.child(this.bindings, this.options));
+  }
+
+  get level(): string {
+    return this.made?.level ?? this.options.level ?? this.parent.level;
+  }
+
+  set level(level: string) {
+    this.logger.level = level;
+  }
+
+  fatal(...args: unknown[]): void {
+    (this.logger.fatal as (...a: unknown[]) => void)(...args);
+  }
+
+  error(...args: unknown[]): void {
+    (this.logger.error as (...a: unknown[]) => void)(...args);
+  }
+
+  warn(...args: unknown[]): void {
+    (this.logger.warn as (...a: unknown[]) => void)(...args);
+  }
+
+  info(...args: unknown[]): void {
+    (this.logger.info as (...a: unknown[]) => void)(...args);
+  }
+
+  debug(...args: unknown[]): void {
+    (this.logger.debug as (...a: unknown[]) => void)(...args);
+  }
+
+  trace(...args: unknown[]): void {
+    (this.logger.trace as (...a: unknown[]) => void)(...args);
+  }
+
+  silent(): void {}
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.logger.child(bindings, options);
+  }
+}
+
+/**
  * The Fastify options for logging: level, format, redaction and request ids. `destination`
- * defaults to standard output.
+ * defaults to standard output (written asynchronously, see log-destination.ts).
  */
 export function loggerOptions(
   log: LogConfig,
-  destination: NodeJS.WritableStream = process.stdout,
-): Pick<FastifyServerOptions, 'logger' | 'genReqId' | 'logController'> {
+  destination: DestinationStream = standardOutput(),
+): Pick<FastifyServerOptions, 'logger' | 'genReqId' | 'logController' | 'childLoggerFactory'> {
   return {
     logger: {
       level: log.level,
@@ -102,6 +164,7 @@ export function loggerOptions(
     },
     genReqId: requestIdOf,
     // One line per request is written by the request log hook instead of Fastify's two.
-    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'req_id' }),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: REQUEST_ID_LABEL }),
+    childLoggerFactory: (logger, bindings, options) => new RequestLogger(logger, bindings, options),
   };
 }

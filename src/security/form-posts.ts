@@ -25,17 +25,21 @@ function hasBody(headers: Record<string, string | string[] | undefined>): boolea
 }
 
 export function registerFormPostGuard(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.method !== 'POST' || request.routeOptions.config?.jsonOnly) return;
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.method !== 'POST') return done();
     // An origin has passed the cross-origin guard already (it runs first): the server's own pages.
-    if (request.headers['x-requested-with'] !== undefined || request.headers.origin !== undefined) return;
-    const media = String(request.headers['content-type'] ?? '')
+    const headers = request.headers;
+    if (headers['x-requested-with'] !== undefined || headers.origin !== undefined) return done();
+    const media = String(headers['content-type'] ?? '')
       .split(';', 1)[0]!
       .trim()
       .toLowerCase();
-    const formLike = media === '' ? hasBody(request.headers) : FORM_TYPES.has(media);
-    if (!formLike) return;
-    return sendGuardError(
+    // JSON (every API call) and uploads' own types are no form; routes taking only JSON refuse
+    // the rest themselves.
+    if (media === 'application/json' || request.routeOptions.config?.jsonOnly) return done();
+    const formLike = media === '' ? hasBody(headers) : FORM_TYPES.has(media);
+    if (!formLike) return done();
+    sendGuardError(
       reply,
       new MlflowError(
         `Bad Request. Content-Type '${media || '(none)'}' is refused here because any web page can send it ` +

@@ -79,12 +79,17 @@ export function registerHostGuard(
   opts: { allowedHosts?: string[]; listenHost: string },
 ): void {
   const allowed = hostMatcher(opts.allowedHosts, opts.listenHost);
-  app.addHook('onRequest', async (request, reply) => {
-    if (PROBE_PATHS.has(request.url.split('?', 1)[0]!)) return;
+  // Clients send the same Host header request after request: the last verdict is kept.
+  let lastAllowedHost: string | undefined;
+  app.addHook('onRequest', (request, reply, done) => {
     const host = request.headers.host ?? '';
-    if (allowed(host)) return;
+    if (host === lastAllowedHost || isProbe(request.url)) return done();
+    if (allowed(host)) {
+      lastAllowedHost = host;
+      return done();
+    }
     request.log.warn({ host: host.slice(0, 200) }, 'refused a request with an unknown Host header');
-    return sendGuardError(
+    sendGuardError(
       reply,
       new MlflowError(
         `Invalid Host header '${host.slice(0, 200)}': this server is not known by that name ` +
@@ -93,4 +98,9 @@ export function registerHostGuard(
       ),
     );
   });
+}
+
+function isProbe(url: string): boolean {
+  const q = url.indexOf('?');
+  return PROBE_PATHS.has(q < 0 ? url : url.slice(0, q));
 }

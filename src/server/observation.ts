@@ -19,12 +19,30 @@ export const READY_ROUTE = '/ready';
 /** Operator routes that carry no user data (for the access-control table). */
 export const OPERATOR_ROUTES = [METRICS_ROUTE, READY_ROUTE] as const;
 
+interface RequestObserver {
+  requests: { inc(): void };
+  duration: { observe(seconds: number): void };
+}
+
 export function registerObservation(app: FastifyInstance, ctx: ServerContext): void {
-  app.addHook('onResponse', async (request, reply) => {
+  const observers = new Map<string, RequestObserver>();
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const method = request.method;
-    httpMetrics.requests.inc({ method, route, status: String(reply.statusCode) });
-    httpMetrics.duration.observe({ method, route }, reply.elapsedTime / 1000);
+    const status = reply.statusCode;
+    // A handful of (method, route, status) combinations recur: their label sets are made once.
+    const key = `${status} ${method} ${route}`;
+    let observer = observers.get(key);
+    if (!observer) {
+      observer = {
+        requests: httpMetrics.requests.labels({ method, route, status: String(status) }),
+        duration: httpMetrics.duration.labels({ method, route }),
+      };
+      observers.set(key, observer);
+    }
+    observer.requests.inc();
+    observer.duration.observe(reply.elapsedTime / 1000);
+    done();
   });
 
   app.get(METRICS_ROUTE, async (_request, reply) =>

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { api, startTestServer } from '../helpers/server.js';
 import { rawRequest } from '../server/helpers.js';
 import { LogCapture } from './helpers.js';
+import { defaultAuthConfig } from '../../src/config/auth-config.js';
+import { ADMIN } from '../auth/helpers.js';
 
 describe('request log', () => {
   it('writes one line per request with its id, and never a credential', async () => {
@@ -65,6 +67,36 @@ describe('request log', () => {
       for (const secret of ['sk-live-abcdef', 'cookie-secret', 'query-secret', 'body-secret']) {
         assert.ok(!all.includes(secret), `${secret} must not be logged`);
       }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('names the authenticated user', async () => {
+    const logs = new LogCapture();
+    const server = await startTestServer(
+      'sqlite',
+      { log: { level: 'info', format: 'json' }, auth: defaultAuthConfig({ bootstrapAdmin: ADMIN }) },
+      { logDestination: logs },
+    );
+    try {
+      const credentials = Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64');
+      const res = await fetch(`${server.url}/api/2.0/mlflow/experiments/get?experiment_id=0`, {
+        headers: { Authorization: `Basic ${credentials}` },
+      });
+      assert.equal(res.status, 200, await res.text());
+      const anonymous = await fetch(`${server.url}/api/2.0/mlflow/experiments/get?experiment_id=0`);
+      assert.equal(anonymous.status, 401, 'without credentials the call is refused');
+      await new Promise((r) => setTimeout(r, 50));
+      const lines = logs.requestLines().filter((l) => l.route === '/api/2.0/mlflow/experiments/get');
+      assert.deepEqual(
+        lines.map((l) => [l.status, l.user]),
+        [
+          [200, ADMIN.username],
+          [401, null],
+        ],
+        'the user is logged once authenticated, null otherwise',
+      );
     } finally {
       await server.stop();
     }
