@@ -121,32 +121,6 @@ for (const backend of BACKENDS) {
       await page.mouse.move(0, 0);
     });
 
-    test('a grouped table with every group collapsed loads one page of runs, more on request', async () => {
-      const searches: string[] = [];
-      const onRequest = (r: { url(): string }) => {
-        if (r.url().includes('runs/search')) searches.push(r.url());
-      };
-      page.on('request', onRequest);
-      await page.goto(`${base}/experiments/${exp}?group=param:optimizer&gfold=adam,rmsprop,sgd`);
-      const groups = page.locator('[data-testid=group-row]');
-      await eventually(async () => assert.equal(await groups.count(), 3, 'three group headers'));
-      const count = page.locator('[data-testid=runs-count]');
-      assert.match((await count.textContent()) ?? '', /^200 runs loaded — scroll for more/);
-      // Nothing else to wait for: the three header rows must not page through the experiment.
-      await page.waitForTimeout(1500);
-      assert.equal(searches.length, 1, `runs/search calls: ${searches.length}`);
-      assert.equal(
-        await page.locator('[data-testid=load-more]').getAttribute('title'),
-        'Group counts and aggregates cover the loaded runs',
-      );
-      await page.locator('[data-testid=load-more]').click();
-      await eventually(async () => assert.match((await count.textContent()) ?? '', /^205 runs loaded$/));
-      assert.equal(await page.locator('[data-testid=load-more]').count(), 0, 'nothing more to load');
-      const counts = await groups.locator('[data-testid=group-count]').allTextContents();
-      assert.deepEqual(counts, ['69 runs', '68 runs', '68 runs']);
-      page.off('request', onRequest);
-    });
-
     test('a long legend starts collapsed, expands, is searchable and hides a run on click', async () => {
       const legend = page.locator('[data-testid=chart-legend]');
       const items = legend.locator('[data-testid=legend-item]');
@@ -285,6 +259,35 @@ for (const backend of BACKENDS) {
       assert.match((await bars.first().textContent()) ?? '', /^trial-204204\.2$/);
       assert.match((await bars.nth(1).textContent()) ?? '', /^trial-203203\.2$/);
       await screenshotViews(page, 'charts-last-value-bars');
+    });
+
+    test('a grouped table with every group collapsed loads one page of runs, more on request', async () => {
+      const searches: string[] = [];
+      const onRequest = (r: { url(): string }) => {
+        if (r.url().includes('runs/search')) searches.push(r.url());
+      };
+      page.on('request', onRequest);
+      await page.goto(`${base}/experiments/${exp}?group=param:optimizer&gfold=adam,rmsprop,sgd`);
+      const groups = page.locator('[data-testid=group-row]');
+      await eventually(async () => assert.equal(await groups.count(), 3, 'three group headers'), 15_000);
+      const count = page.locator('[data-testid=runs-count]');
+      assert.match((await count.textContent()) ?? '', /^200 runs loaded — scroll for more/);
+      // Nothing else to wait for: the three header rows must not page through the experiment.
+      await page.waitForTimeout(1500);
+      assert.equal(searches.length, 1, `runs/search calls: ${searches.length}`);
+      assert.equal(
+        await page.locator('[data-testid=load-more]').getAttribute('title'),
+        'Group counts and aggregates cover the loaded runs',
+      );
+      await page.locator('[data-testid=load-more]').click();
+      await eventually(
+        async () => assert.match((await count.textContent()) ?? '', /^205 runs loaded$/),
+        15_000,
+      );
+      assert.equal(await page.locator('[data-testid=load-more]').count(), 0, 'nothing more to load');
+      const counts = await groups.locator('[data-testid=group-count]').allTextContents();
+      assert.deepEqual(counts, ['69 runs', '68 runs', '68 runs']);
+      page.off('request', onRequest);
     });
   });
 }
