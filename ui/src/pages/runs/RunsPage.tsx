@@ -203,7 +203,7 @@ export function RunsPage({ params }: { params: Record<string, string> }) {
         </Suspense>
       ) : search.loading && !search.rows.length ? (
         <Loading label="Loading runs…" />
-      ) : display.length === 0 && (!search.error || search.badQuery) ? (
+      ) : tableRows.length === 0 && (!search.error || search.badQuery) ? (
         <RunsEmpty
           filter={filter}
           deleted={deleted}
