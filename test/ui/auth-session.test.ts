@@ -235,6 +235,32 @@ for (const backend of BACKENDS) {
         await deleteSelected.getAttribute('title'),
         'You have READ on this experiment; MANAGE is needed.',
       );
+
+      // In the experiments list the permission is asked for the row pointed at, not for every row.
+      const asked: string[] = [];
+      page.on('request', (r) => {
+        if (r.url().includes('permissions/current')) asked.push(r.url());
+      });
+      await page.goto(`${ctx.base}/experiments`);
+      const row = page.locator('tr', { has: page.locator(`a[href="/experiments/${exp}"]`) });
+      await row.waitFor();
+      assert.ok((await page.locator('[data-testid=experiment-actions]').count()) >= 2, 'several rows listed');
+      assert.deepEqual(asked, [], 'no permission asked before a row is pointed at');
+      await row.locator('[data-testid=experiment-actions]').hover();
+      const renameExp = row.locator('[data-testid=rename-experiment]');
+      await eventually(async () => assert.equal(await renameExp.isDisabled(), true, 'rename disabled'));
+      assert.equal(await renameExp.getAttribute('title'), reason);
+      assert.equal(
+        await row.locator('[data-testid=delete-experiment]').getAttribute('title'),
+        'You have READ on this experiment; MANAGE is needed.',
+      );
+      assert.equal(
+        await row.locator('[data-testid=delete-experiment]').isDisabled(),
+        true,
+        'delete disabled',
+      );
+      assert.equal(asked.length, 1, `permission requests: ${asked.join(' ')}`);
+      assert.match(asked[0]!, new RegExp(`experiment_id=${exp}(&|$)`));
       await page.context().close();
 
       const admin = await signIn(ctx, ADMIN.username, '/models/churn');
@@ -245,6 +271,18 @@ for (const backend of BACKENDS) {
       await admin.locator(`[data-run-id="${runId}"] input[type=checkbox]`).check();
       await admin.locator('[data-testid=delete-selected]').waitFor();
       assert.equal(await admin.locator('[data-testid=delete-selected]').isEnabled(), true);
+      await admin.goto(`${ctx.base}/experiments`);
+      const adminRow = admin.locator('tr', { has: admin.locator(`a[href="/experiments/${exp}"]`) });
+      await adminRow.locator('[data-testid=experiment-actions]').hover();
+      await eventually(async () =>
+        assert.equal(
+          await adminRow.locator('[data-testid=experiment-actions]').getAttribute('data-permission'),
+          'MANAGE',
+          'the permission arrived',
+        ),
+      );
+      assert.equal(await adminRow.locator('[data-testid=rename-experiment]').isEnabled(), true, 'rename on');
+      assert.equal(await adminRow.locator('[data-testid=delete-experiment]').isEnabled(), true, 'delete on');
       await admin.context().close();
     });
   });

@@ -67,21 +67,48 @@ for (const backend of BACKENDS) {
 
     test(`${RUNS} selected runs chart in every panel: history requests carry at most 100 ids`, async () => {
       const sampled: string[] = [];
+      const runGets: string[] = [];
+      let inFlight = 0;
+      let maxInFlight = 0;
       const onRequest = (r: { url(): string }) => {
-        if (r.url().includes('get-history-sampled')) sampled.push(r.url());
+        if (r.url().includes('get-history-sampled')) {
+          sampled.push(r.url());
+          maxInFlight = Math.max(maxInFlight, ++inFlight);
+        }
+        if (r.url().includes('/runs/get?')) runGets.push(r.url());
+      };
+      const onDone = (r: { url(): string }) => {
+        if (r.url().includes('get-history-sampled')) inFlight--;
       };
       page.on('request', onRequest);
+      page.on('requestfinished', onDone);
+      page.on('requestfailed', onDone);
       await page.goto(`${base}/experiments/${exp}?view=charts&sel=${ids.join(',')}`);
       const canvas = page.locator('[data-metric=loss] [data-testid=chart-canvas]');
       await eventually(async () => assert.equal(Number(await canvas.getAttribute('data-points')), 3), 15_000);
-      assert.equal(await page.locator('[data-metric=loss] .error').count(), 0);
+      assert.equal(await page.locator('[data-metric=loss] .error').count(), 0, 'no error in the panel');
       page.off('request', onRequest);
+      page.off('requestfinished', onDone);
+      page.off('requestfailed', onDone);
       const perCall = sampled.map((u) => new URL(u).searchParams.getAll('run_ids'));
       assert.ok(
         perCall.every((list) => list.length <= 100),
         `sizes ${perCall.map((l) => l.length)}`,
       );
       assert.deepEqual(new Set(perCall.flat()), new Set(ids));
+      // The whole selection is fetched once: not again when the names of the runs beyond the
+      // table's first page (200 rows) arrive, and those come from one search, not a runs/get each.
+      assert.equal(perCall.length, Math.ceil(RUNS / 100), `history calls: ${perCall.map((l) => l.length)}`);
+      assert.deepEqual(runGets, [], 'no runs/get per run');
+      assert.ok(maxInFlight <= 2, `${maxInFlight} history calls in flight at once`);
+      // Hundreds of runs share one panel's budget of 20,000 buckets instead of 1,000 each.
+      const maxPoints = sampled.map((u) => Number(new URL(u).searchParams.get('max_points')));
+      assert.deepEqual(new Set(maxPoints), new Set([Math.floor(20_000 / RUNS)]), `max_points ${maxPoints}`);
+      assert.equal(
+        await page.locator('[data-metric=loss]').getAttribute('data-max-points'),
+        String(Math.floor(20_000 / RUNS)),
+        'the panel shows its per-run budget',
+      );
       // The tooltip lists runs by value, highest first, with their full names.
       const box = (await canvas.boundingBox())!;
       await page.mouse.move(box.x + box.width / 2, box.y + 100);
@@ -232,6 +259,35 @@ for (const backend of BACKENDS) {
       assert.match((await bars.first().textContent()) ?? '', /^trial-204204\.2$/);
       assert.match((await bars.nth(1).textContent()) ?? '', /^trial-203203\.2$/);
       await screenshotViews(page, 'charts-last-value-bars');
+    });
+
+    test('a grouped table with every group collapsed loads one page of runs, more on request', async () => {
+      const searches: string[] = [];
+      const onRequest = (r: { url(): string }) => {
+        if (r.url().includes('runs/search')) searches.push(r.url());
+      };
+      page.on('request', onRequest);
+      await page.goto(`${base}/experiments/${exp}?group=param:optimizer&gfold=adam,rmsprop,sgd`);
+      const groups = page.locator('[data-testid=group-row]');
+      await eventually(async () => assert.equal(await groups.count(), 3, 'three group headers'), 15_000);
+      const count = page.locator('[data-testid=runs-count]');
+      assert.match((await count.textContent()) ?? '', /^200 runs loaded — scroll for more/);
+      // Nothing else to wait for: the three header rows must not page through the experiment.
+      await page.waitForTimeout(1500);
+      assert.equal(searches.length, 1, `runs/search calls: ${searches.length}`);
+      assert.equal(
+        await page.locator('[data-testid=load-more]').getAttribute('title'),
+        'Group counts and aggregates cover the loaded runs',
+      );
+      await page.locator('[data-testid=load-more]').click();
+      await eventually(
+        async () => assert.match((await count.textContent()) ?? '', /^205 runs loaded$/),
+        15_000,
+      );
+      assert.equal(await page.locator('[data-testid=load-more]').count(), 0, 'nothing more to load');
+      const counts = await groups.locator('[data-testid=group-count]').allTextContents();
+      assert.deepEqual(counts, ['69 runs', '68 runs', '68 runs']);
+      page.off('request', onRequest);
     });
   });
 }

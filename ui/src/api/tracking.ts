@@ -1,5 +1,6 @@
 /** Typed calls to the tracking endpoints the UI uses. */
 import { ApiError, apiGet, apiGetAll, apiPost, fetchText, toQuery } from './client';
+import { createLimiter } from './limiter';
 import type { ArtifactFile, Experiment, HistoryPoint, Run, SearchArgs, ViewType } from './types';
 
 export interface SearchExperimentsArgs extends SearchArgs {
@@ -61,6 +62,36 @@ export async function searchRuns(
     signal,
   );
   return { runs: res.runs ?? [], nextPageToken: res.next_page_token || undefined };
+}
+
+/** The most run ids one `attributes.run_id IN (...)` clause of runsByIds holds. */
+export const RUN_IDS_PER_SEARCH = 100;
+
+/**
+ * The runs with these ids among `experimentIds` (those elsewhere or deleted are simply absent),
+ * RUN_IDS_PER_SEARCH ids per runs/search call instead of one runs/get per run. `filter` narrows
+ * them further.
+ */
+export async function runsByIds(
+  args: SearchRunsArgs & { runIds: string[] },
+  signal?: AbortSignal,
+): Promise<Run[]> {
+  const { runIds, ...query } = args;
+  const out: Run[] = [];
+  for (let i = 0; i < runIds.length; i += RUN_IDS_PER_SEARCH) {
+    const part = runIds.slice(i, i + RUN_IDS_PER_SEARCH);
+    const clause = `attributes.run_id IN (${part.map((id) => `'${id}'`).join(',')})`;
+    const page = await searchRuns(
+      {
+        ...query,
+        filter: query.filter ? `${query.filter} AND ${clause}` : clause,
+        maxResults: RUN_IDS_PER_SEARCH,
+      },
+      signal,
+    );
+    out.push(...page.runs);
+  }
+  return out;
 }
 
 /**
@@ -128,6 +159,15 @@ let sampledEndpointMissing = false;
 export const SAMPLED_RUN_IDS_LIMIT = 100;
 
 /**
+ * Sampled-history calls in flight at once, the others wait in order. A view of six panels of 300
+ * runs makes 24 calls; sent together they share the server and the browser's six connections, so
+ * every panel finishes late. Two at a time, the first panel (mounted first) is drawn first while
+ * the next call is already being answered.
+ */
+export const SAMPLED_CONCURRENCY = 2;
+const sampledCalls = createLimiter(SAMPLED_CONCURRENCY);
+
+/**
  * A metric's history for several runs, downsampled by the server to at most `maxPoints` buckets
  * (first/min/max/last per bucket, so spikes stay visible). Falls back to the plain paged history
  * when the server has no sampling endpoint.
@@ -138,21 +178,25 @@ export async function getSampledHistory(
 ): Promise<HistoryPoint[]> {
   if (!sampledEndpointMissing) {
     try {
-      // The server takes at most SAMPLED_RUN_IDS_LIMIT runs per call: larger selections go in parallel chunks.
+      // The server takes at most SAMPLED_RUN_IDS_LIMIT runs per call: larger selections go in chunks.
       const chunks: string[][] = [];
       for (let i = 0; i < args.runIds.length; i += SAMPLED_RUN_IDS_LIMIT)
         chunks.push(args.runIds.slice(i, i + SAMPLED_RUN_IDS_LIMIT));
       const parts = await Promise.all(
         chunks.map((runIds) =>
-          apiGet<{ metrics?: HistoryPoint[] }>(
-            'metrics/get-history-sampled',
-            {
-              run_ids: runIds,
-              metric_key: args.key,
-              max_points: args.maxPoints,
-              start_step: args.startStep,
-              end_step: args.endStep,
-            },
+          sampledCalls.run(
+            () =>
+              apiGet<{ metrics?: HistoryPoint[] }>(
+                'metrics/get-history-sampled',
+                {
+                  run_ids: runIds,
+                  metric_key: args.key,
+                  max_points: args.maxPoints,
+                  start_step: args.startStep,
+                  end_step: args.endStep,
+                },
+                signal,
+              ),
             signal,
           ),
         ),

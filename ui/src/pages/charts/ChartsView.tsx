@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useAsync } from '../../app/hooks';
 import { useQuery, useSetQuery } from '../../app/router';
-import { getRun } from '../../api/tracking';
+import { getRun, runsByIds } from '../../api/tracking';
 import { GroupBySelect } from '../../components/GroupBySelect';
 import { EmptyState, ErrorBox } from '../../components/States';
 import { toRow, type RunRow } from '../runs/columns';
@@ -34,12 +34,31 @@ function placeholderRow(id: string): RunRow {
   });
 }
 
+/**
+ * Selected runs that are not among the loaded rows: those of the page's experiments by a few
+ * searches (100 ids each), any others (a link to runs of another experiment) one by one.
+ */
+async function fetchRuns(experimentIds: string[], ids: string[], signal: AbortSignal): Promise<RunRow[]> {
+  if (!ids.length) return [];
+  // Only plain ids go into a search filter; anything else is looked up on its own.
+  const plain = ids.filter((id) => /^[\w-]+$/.test(id));
+  const found = experimentIds.length
+    ? await runsByIds({ experimentIds, runIds: plain, viewType: 'ALL' }, signal)
+    : [];
+  const foundIds = new Set(found.map((r) => r.info.run_id));
+  const rest = await Promise.all(ids.filter((id) => !foundIds.has(id)).map((id) => getRun(id, signal)));
+  return [...found, ...rest].map(toRow);
+}
+
 export function ChartsView({
+  experimentIds,
   rows,
   selected,
   rowsLoading,
   onSelect,
 }: {
+  /** The experiments of the page (selected runs outside its loaded rows are searched there first). */
+  experimentIds: string[];
   rows: RunRow[];
   selected: string[];
   rowsLoading: boolean;
@@ -58,18 +77,21 @@ export function ChartsView({
   // the table's first page is still loading, selected runs are charted right away under their ids
   // (histories need only the ids), and get their names when the page arrives.
   const byId = useMemo(() => new Map(rows.map((r) => [r.id, r])), [rows]);
+  // They are charted under their ids until they arrive too, so that the panels fetch the whole
+  // selection once instead of again when the names come.
   const missing = rowsLoading ? [] : selected.filter((id) => !byId.has(id));
   const extra = useAsync(
-    (signal) => Promise.all(missing.map((id) => getRun(id, signal).then(toRow))),
-    [missing.join(',')],
+    (signal) => fetchRuns(experimentIds, missing, signal),
+    [experimentIds.join(','), missing.join(',')],
   );
   const chartRows: RunRow[] = useMemo(() => {
     if (!selected.length) return rows.slice(0, DEFAULT_RUNS);
     const extraById = new Map((extra.data ?? []).map((r) => [r.id, r]));
+    const waiting = rowsLoading || extra.loading;
     return selected
-      .map((id) => byId.get(id) ?? extraById.get(id) ?? (rowsLoading ? placeholderRow(id) : undefined))
+      .map((id) => byId.get(id) ?? extraById.get(id) ?? (waiting ? placeholderRow(id) : undefined))
       .filter((r): r is RunRow => Boolean(r));
-  }, [rows, selected.join(','), byId, extra.data, rowsLoading]);
+  }, [rows, selected.join(','), byId, extra.data, extra.loading, rowsLoading]);
 
   const choices = useMemo(() => groupChoices(chartRows), [chartRows]);
   const groupParam = query.get('group');

@@ -23,12 +23,12 @@ import {
   robustRange,
   logTickLabels,
   nearestIndex,
+  pointsPerRun,
   yAxisSize,
   type ChartRun,
   type XMode,
 } from './chart-data';
 
-export const MAX_POINTS = 1000;
 const HEIGHT = 240;
 
 interface Props {
@@ -109,7 +109,7 @@ export function MetricChart(props: Props) {
       {
         runIds: runIds.split(','),
         key: metricKey,
-        maxPoints: MAX_POINTS,
+        maxPoints: pointsPerRun(allRuns.length),
         startStep: stepZoom ? Math.floor(stepZoom[0]) : undefined,
         endStep: stepZoom ? Math.ceil(stepZoom[1]) : undefined,
       },
@@ -320,7 +320,12 @@ export function MetricChart(props: Props) {
         : formatRelativeSeconds(x);
 
   return (
-    <div className="chart-panel panel" data-testid="metric-chart" data-metric={metricKey}>
+    <div
+      className="chart-panel panel"
+      data-testid="metric-chart"
+      data-metric={metricKey}
+      data-max-points={pointsPerRun(allRuns.length)}
+    >
       <div className="chart-head">
         <strong className="mono">{metricKey}</strong>
         <span className="muted small">

@@ -52,6 +52,24 @@ export function smooth(ys: (number | null)[], weight: number): (number | null)[]
   });
 }
 
+/** Buckets per run of a panel with few runs: a long history is drawn at about this resolution. */
+export const MAX_POINTS = 1000;
+/** Buckets per panel, shared by its runs: a sweep of 300 runs gets 66 per run, not 1,000. */
+export const PANEL_BUCKETS = 20_000;
+/** Buckets per run however many runs a panel charts (each bucket keeps its minimum and maximum). */
+export const MIN_RUN_POINTS = 50;
+
+/**
+ * The `max_points` a panel asks for per run: MAX_POINTS for up to 20 runs, then PANEL_BUCKETS shared
+ * by the runs (at least MIN_RUN_POINTS each). Hundreds of overlapping lines cannot show more
+ * detail than that in a panel some 700 px wide, and asking 1,000 buckets of each of 300 runs
+ * fetched, parsed and aligned every point of the sweep (2.2 million, some 290 MB of JSON).
+ * Zooming re-fetches the range at the same per-run budget, so details come back.
+ */
+export function pointsPerRun(runs: number): number {
+  return Math.max(MIN_RUN_POINTS, Math.min(MAX_POINTS, Math.floor(PANEL_BUCKETS / Math.max(1, runs))));
+}
+
 export function buildSeries(
   points: HistoryPoint[],
   runs: ChartRun[],

@@ -18,6 +18,7 @@ import { SearchBox } from '../../components/SearchBox';
 import { EmptyState, FirstRunSnippet } from '../../components/States';
 import { markdownExcerpt } from '../../components/Markdown';
 import { isSystemTag } from '../../app/tags';
+import { ExperimentRowActions } from './ExperimentRowActions';
 
 type Dialog =
   | { kind: 'create' }
@@ -196,22 +197,13 @@ export function ExperimentsPage() {
                   >
                     {exp.artifact_location}
                   </td>
-                  <td style={{ textAlign: 'right' }} className="nowrap">
-                    {deleted ? (
-                      <button className="small" onClick={() => setDialog({ kind: 'restore', exp })}>
-                        Restore
-                      </button>
-                    ) : (
-                      <>
-                        <button className="small ghost" onClick={() => setDialog({ kind: 'rename', exp })}>
-                          Rename
-                        </button>{' '}
-                        <button className="small ghost" onClick={() => setDialog({ kind: 'delete', exp })}>
-                          Delete
-                        </button>
-                      </>
-                    )}
-                  </td>
+                  <ExperimentRowActions
+                    exp={exp}
+                    deleted={deleted}
+                    onRename={() => setDialog({ kind: 'rename', exp })}
+                    onDelete={() => setDialog({ kind: 'delete', exp })}
+                    onRestore={() => setDialog({ kind: 'restore', exp })}
+                  />
                 </tr>
               ))}
             </tbody>

@@ -194,6 +194,7 @@ export function RunsPage({ params }: { params: Record<string, string> }) {
       {view === 'charts' && (selectedIds.length > 0 || !search.loading) ? (
         <Suspense fallback={<Loading label="Loading charts…" />}>
           <ChartsView
+            experimentIds={ids}
             rows={search.rows}
             selected={selectedIds}
             rowsLoading={search.loading}
@@ -202,7 +203,7 @@ export function RunsPage({ params }: { params: Record<string, string> }) {
         </Suspense>
       ) : search.loading && !search.rows.length ? (
         <Loading label="Loading runs…" />
-      ) : display.length === 0 && (!search.error || search.badQuery) ? (
+      ) : tableRows.length === 0 && (!search.error || search.badQuery) ? (
         <RunsEmpty
           filter={filter}
           deleted={deleted}
@@ -236,6 +237,17 @@ export function RunsPage({ params }: { params: Record<string, string> }) {
               {search.rows.length.toLocaleString('en-US')} runs loaded
               {search.hasMore ? ' — scroll for more' : ''}
             </div>
+            {search.hasMore && (
+              <button
+                className="small"
+                onClick={search.loadMore}
+                disabled={search.loadingMore}
+                title={groupBy ? 'Group counts and aggregates cover the loaded runs' : undefined}
+                data-testid="load-more"
+              >
+                {search.loadingMore ? 'Loading…' : 'Load more runs'}
+              </button>
+            )}
           </>
         )
       )}

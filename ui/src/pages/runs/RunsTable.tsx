@@ -106,11 +106,14 @@ export function RunsTable(props: Props) {
   const { onVisibleRange } = props;
   useEffect(() => onVisibleRange?.(first, last), [first, last, onVisibleRange]);
 
-  // Fetch the next page when the user gets near the end of what is loaded.
+  // Fetch the next page when the user scrolls near the end of what is loaded. Rows that all fit
+  // on screen (collapsed groups or parent runs) do not page on their own: that would fetch the
+  // whole experiment for a few header rows. The page then offers to load more.
   const { hasMore, loadingMore, onEndReached } = props;
+  const overflows = total > viewport;
   useEffect(() => {
-    if (hasMore && !loadingMore && last >= rows.length - OVERSCAN * 3) onEndReached();
-  }, [last, rows.length, hasMore, loadingMore, onEndReached]);
+    if (hasMore && !loadingMore && overflows && last >= rows.length - OVERSCAN * 3) onEndReached();
+  }, [last, rows.length, hasMore, loadingMore, overflows, onEndReached]);
 
   const template = `${CHECK_WIDTH}px ${columns.map((c) => `${c.width}px`).join(' ')}`;
   const width = CHECK_WIDTH + columns.reduce((s, c) => s + c.width, 0);

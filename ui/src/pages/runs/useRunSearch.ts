@@ -4,7 +4,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, errorMessage, isAbort } from '../../api/client';
-import { searchRuns } from '../../api/tracking';
+import { runsByIds, searchRuns } from '../../api/tracking';
 import type { ViewType } from '../../api/types';
 import { useInterval } from '../../app/hooks';
 import { toRow, type RunRow } from './columns';
@@ -119,19 +119,7 @@ export function useRunSearch(query: Query, visibleIds: () => string[]): RunSearc
       const running = rowsRef.current
         .filter((r) => inView.has(r.id) && r.run.info.status === 'RUNNING' && !fresh.has(r.id))
         .map((r) => r.id);
-      for (let i = 0; i < running.length; i += 100) {
-        const ids = running
-          .slice(i, i + 100)
-          .map((id) => `'${id}'`)
-          .join(',');
-        const clause = `attributes.run_id IN (${ids})`;
-        const page = await searchRuns({
-          ...query,
-          filter: query.filter ? `${query.filter} AND ${clause}` : clause,
-          maxResults: 100,
-        });
-        for (const r of page.runs) fresh.set(r.info.run_id, r);
-      }
+      for (const r of await runsByIds({ ...query, runIds: running })) fresh.set(r.info.run_id, r);
       if (gen !== generation.current) return;
       setRows((old) => {
         const firstIds = new Set(first.runs.map((r) => r.info.run_id));
