@@ -157,12 +157,8 @@ export interface Dialect {
   like(expr: string): string;
   /** A case-insensitive LIKE of `expr` against a placeholder. */
   ilike(expr: string): string;
-  /** `numerator / denominator` in floating point, whatever the operand types. */
-  realDivision(numerator: string, denominator: string): string;
   /** A join keyword that keeps the left table as the driving table of the plan. */
   readonly orderedJoin: string;
-  /** Whether GROUP BY can aggregate by hashing (otherwise it sorts every row). */
-  readonly hashAggregation: boolean;
   /**
    * Whether all writes go through one connection, so concurrent small writes are best grouped
    * into one transaction (one commit) instead of each taking its own.

@@ -113,11 +113,8 @@ export const mysqlDialect: Dialect = {
   // Tables use a binary collation, so plain LIKE is case-sensitive.
   like: (expr) => `${expr} LIKE ?`,
   ilike: (expr) => `LOWER(${expr}) LIKE LOWER(?)`,
-  // `/` is always a decimal/float division on MySQL.
-  realDivision: (a, b) => `${a} / ${b}`,
   // Plain JOIN lets the optimizer start from runs (and sort) when a filter is an EXISTS.
   orderedJoin: 'STRAIGHT_JOIN',
-  hashAggregation: true,
   singleWriter: false,
   // MySQL 8 and MariaDB 10.6+.
   lockSkipLocked: ' FOR UPDATE SKIP LOCKED',

@@ -38,10 +38,7 @@ export const postgresDialect: Dialect = {
   arrayParam: (element) => `?::${{ text: 'text', bigint: 'int8', double: 'float8', int: 'int4' }[element]}[]`,
   like: (expr) => `${expr} LIKE ?`,
   ilike: (expr) => `${expr} ILIKE ?`,
-  // `/` of two integers truncates on PostgreSQL.
-  realDivision: (a, b) => `${a} / CAST(${b} AS DOUBLE PRECISION)`,
   orderedJoin: 'JOIN',
-  hashAggregation: true,
   singleWriter: false,
   lockSkipLocked: ' FOR UPDATE SKIP LOCKED',
   lockForUpdate: ' FOR UPDATE',

@@ -22,10 +22,8 @@ export const sqliteDialect: Dialect = {
   releaseMigrationLock: async () => {},
   like: (expr) => `${expr} LIKE ? ESCAPE '\\'`,
   ilike: (expr) => `LOWER(${expr}) LIKE LOWER(?) ESCAPE '\\'`,
-  realDivision: (a, b) => `${a} / CAST(${b} AS REAL)`,
   // SQLite's planner keeps the left table of a CROSS JOIN as the outer loop.
   orderedJoin: 'CROSS JOIN',
-  hashAggregation: false,
   singleWriter: true,
   lockSkipLocked: '',
   lockForUpdate: '',
