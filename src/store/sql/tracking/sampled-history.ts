@@ -8,7 +8,8 @@
  * whole (it holds fewer than 16 steps per bucket). Minima and maxima are exact, and the points
  * come from the cells themselves (migration 008): no second read of the chosen points.
  */
-import { num, type StoreContext } from './common.js';
+import type { Row, SqlValue } from '../database.js';
+import { chunks, num, type StoreContext } from './common.js';
 import {
   CELL_COLUMNS,
   cellExtremes,
@@ -44,81 +45,98 @@ export function bucketGrid(lo: number, hi: number, buckets: number): BucketGrid 
   return { shift, origin, width: cell * Math.ceil((hi - origin + 1) / (buckets * cell)) };
 }
 
-async function stepBounds(
-  ctx: StoreContext,
-  runPk: number,
-  key: string,
-  startStep?: number,
-  endStep?: number,
-): Promise<[number, number]> {
-  if (startStep !== undefined && endStep !== undefined) return [startStep, endStep];
-  // Two single-aggregate queries: each is one seek on the step index.
-  const lo = await ctx.db.query('SELECT MIN(step) AS s FROM metrics WHERE run_pk = ? AND metric_key = ?', [
-    runPk,
-    key,
-  ]);
-  const hi = await ctx.db.query('SELECT MAX(step) AS s FROM metrics WHERE run_pk = ? AND metric_key = ?', [
-    runPk,
-    key,
-  ]);
-  return [num(lo[0]!.s), num(hi[0]!.s)];
+/** One history of a request, as the first statement of sampleHistories finds it. */
+interface Probe {
+  runPk: number;
+  /** Its lowest and highest steps in the range; undefined: no point in the range. */
+  lo?: number;
+  hi?: number;
+  /** It holds more points in the range than there are buckets. */
+  long: boolean;
+  /** Its summaries are behind its points. */
+  stale: boolean;
 }
 
-/** The extremes of each bucket of the grid over [lo, hi], by bucket number. */
-async function bucketExtremes(
-  ctx: StoreContext,
-  runPk: number,
-  key: string,
-  lo: number,
-  hi: number,
-  grid: BucketGrid,
-): Promise<Map<number, Extremes>> {
-  const found = new Map<number, Extremes>();
-  const add = (e: Extremes): void => {
-    const b = Math.floor((e.first.step - grid.origin) / grid.width);
-    const cur = found.get(b);
-    if (cur) mergeExtremes(cur, e);
-    else found.set(b, { ...e });
-  };
-  const points = async (from: number, to: number): Promise<void> => {
-    if (from > to) return;
-    const rows = await ctx.db.query(
-      `SELECT ${POINT_COLUMNS} FROM metrics WHERE run_pk = ? AND metric_key = ? AND step >= ? AND step <= ?`,
-      [runPk, key, from, to],
-    );
-    for (const r of rows) add(pointExtremes(rowPoint(r)));
-  };
-  const cell = 2 ** grid.shift;
-  // Cells [firstCell, endCell) lie wholly inside the range.
-  const firstCell = Math.ceil(lo / cell);
-  const endCell = Math.floor((hi + 1) / cell);
-  if (!grid.shift || firstCell >= endCell) {
-    await points(lo, hi);
-    return found;
-  }
-  await refreshSummaries(ctx, runPk, key);
-  const rows = await ctx.db.query(
-    `SELECT ${CELL_COLUMNS} FROM metric_summaries
-     WHERE run_pk = ? AND metric_key = ? AND lvl = ? AND cell >= ? AND cell < ?`,
-    [runPk, key, grid.shift, firstCell, endCell],
-  );
-  for (const r of rows) add(cellExtremes(r));
-  await points(lo, firstCell * cell - 1);
-  await points(endCell * cell, hi);
-  return found;
-}
+/** Histories, or reads, per statement (a request asks for at most 100 runs). */
+const BRANCHES_PER_STATEMENT = 100;
 
-/** The first/last/min/max points of each bucket of steps, in history order (step, timestamp, value). */
-export async function sampleBuckets(
+const isSet = (v: unknown): boolean => v !== null && v !== undefined;
+
+/**
+ * One statement for all the histories: per run, its step bounds in the range (one seek each on
+ * the step index), whether it holds more than `buckets` points there (its (buckets+1)-th point
+ * exists) and whether its summaries are stale. Each run is a branch of a UNION ALL tagged with
+ * its position.
+ */
+async function probe(
   ctx: StoreContext,
-  runPk: number,
+  runPks: readonly number[],
   key: string,
   buckets: number,
-  startStep?: number,
-  endStep?: number,
-): Promise<SummaryPoint[]> {
-  const [lo, hi] = await stepBounds(ctx, runPk, key, startStep, endStep);
-  const found = await bucketExtremes(ctx, runPk, key, lo, hi, bucketGrid(lo, hi, buckets));
+  range: readonly number[],
+): Promise<Probe[]> {
+  const probes: Probe[] = [];
+  const where = `FROM metrics WHERE run_pk = ? AND metric_key = ?${range.length ? ' AND step >= ? AND step <= ?' : ''}`;
+  for (const part of chunks(runPks, BRANCHES_PER_STATEMENT)) {
+    const params: SqlValue[] = [];
+    const branches = part.map((pk, i) => {
+      const base = [pk, key, ...range];
+      params.push(...base, ...base, ...base, pk, key);
+      return `SELECT ${i} AS i, (SELECT MIN(step) ${where}) AS lo, (SELECT MAX(step) ${where}) AS hi,
+        (SELECT 1 ${where} LIMIT 1 OFFSET ${buckets}) AS more,
+        (SELECT 1 FROM metric_summary_stale WHERE run_pk = ? AND metric_key = ?) AS stale`;
+    });
+    const found = new Array<Probe>(part.length);
+    for (const r of await ctx.db.query(branches.join(' UNION ALL '), params)) {
+      const i = num(r.i);
+      found[i] = {
+        runPk: part[i]!,
+        ...(isSet(r.lo) ? { lo: num(r.lo), hi: num(r.hi) } : {}),
+        long: isSet(r.more),
+        stale: isSet(r.stale),
+      };
+    }
+    probes.push(...found);
+  }
+  return probes;
+}
+
+/** A read of one history's points (steps [from, to]) or cells (of level `shift`, [from, to]). */
+interface Read {
+  /** Position of the history in the request. */
+  at: number;
+  runPk: number;
+  from: number;
+  to: number;
+  shift?: number;
+}
+
+/**
+ * Reads of points or of cells (not mixed: their columns differ), a UNION ALL of them per
+ * statement, each branch tagged with its read; `use` gets every row with its read.
+ */
+async function readAll(
+  ctx: StoreContext,
+  key: string,
+  reads: readonly Read[],
+  use: (read: Read, row: Row) => void,
+): Promise<void> {
+  for (const part of chunks(reads, BRANCHES_PER_STATEMENT)) {
+    const params: SqlValue[] = [];
+    const branches = part.map((r, i) => {
+      if (r.shift === undefined) {
+        params.push(r.runPk, key, r.from, r.to);
+        return `SELECT ${i} AS i, ${POINT_COLUMNS} FROM metrics WHERE run_pk = ? AND metric_key = ? AND step >= ? AND step <= ?`;
+      }
+      params.push(r.runPk, key, r.shift, r.from, r.to);
+      return `SELECT ${i} AS i, ${CELL_COLUMNS} FROM metric_summaries WHERE run_pk = ? AND metric_key = ? AND lvl = ? AND cell >= ? AND cell <= ?`;
+    });
+    for (const row of await ctx.db.query(branches.join(' UNION ALL '), params)) use(part[num(row.i)]!, row);
+  }
+}
+
+/** The points of each bucket in history order: first, last, min and max, each point once. */
+function bucketPoints(found: Map<number, Extremes>): SummaryPoint[] {
   // One point may be several of its bucket's four (read from a cell, as separate objects).
   const picked: SummaryPoint[] = [];
   for (const b of found.values()) {
@@ -128,4 +146,68 @@ export async function sampleBuckets(
     });
   }
   return picked.sort(comparePoints);
+}
+
+/**
+ * Sampled histories of one key for several runs (by run_pk), in the order given: a history with at
+ * most `buckets` points in the range whole, a longer one as the first/last/min/max points of each
+ * bucket of steps, in history order (step, timestamp, value). A bounded number of statements
+ * whatever the number of runs: one probe, one read of the short histories, one of the cells and
+ * one of the points at the ends of the ranges (plus a rebuild of the summaries that are stale).
+ */
+export async function sampleHistories(
+  ctx: StoreContext,
+  runPks: readonly number[],
+  key: string,
+  buckets: number,
+  startStep?: number,
+  endStep?: number,
+): Promise<SummaryPoint[][]> {
+  const range = startStep !== undefined && endStep !== undefined ? [startStep, endStep] : [];
+  const probes = await probe(ctx, runPks, key, buckets, range);
+  const out = probes.map((): SummaryPoint[] => []);
+  const found = probes.map(() => new Map<number, Extremes>());
+  const grids: (BucketGrid | undefined)[] = [];
+  const pointReads: Read[] = [];
+  const cellReads: Read[] = [];
+  for (const [at, p] of probes.entries()) {
+    if (p.lo === undefined || p.hi === undefined) continue;
+    const [lo, hi] = range.length ? [startStep!, endStep!] : [p.lo, p.hi];
+    if (!p.long) {
+      pointReads.push({ at, runPk: p.runPk, from: lo, to: hi });
+      continue;
+    }
+    const grid = bucketGrid(lo, hi, buckets);
+    grids[at] = grid;
+    const cell = 2 ** grid.shift;
+    // Cells [firstCell, endCell) lie wholly inside the range; the rest is read point by point.
+    const firstCell = Math.ceil(lo / cell);
+    const endCell = Math.floor((hi + 1) / cell);
+    if (!grid.shift || firstCell >= endCell) {
+      pointReads.push({ at, runPk: p.runPk, from: lo, to: hi });
+      continue;
+    }
+    if (p.stale) await refreshSummaries(ctx, p.runPk, key);
+    cellReads.push({ at, runPk: p.runPk, from: firstCell, to: endCell - 1, shift: grid.shift });
+    if (lo < firstCell * cell) pointReads.push({ at, runPk: p.runPk, from: lo, to: firstCell * cell - 1 });
+    if (endCell * cell <= hi) pointReads.push({ at, runPk: p.runPk, from: endCell * cell, to: hi });
+  }
+  const add = (at: number, e: Extremes): void => {
+    const grid = grids[at]!;
+    const b = Math.floor((e.first.step - grid.origin) / grid.width);
+    const cur = found[at]!.get(b);
+    if (cur) mergeExtremes(cur, e);
+    else found[at]!.set(b, { ...e });
+  };
+  await readAll(ctx, key, pointReads, (r, row) => {
+    const p = rowPoint(row);
+    if (grids[r.at]) add(r.at, pointExtremes(p));
+    else out[r.at]!.push(p);
+  });
+  await readAll(ctx, key, cellReads, (r, row) => add(r.at, cellExtremes(row)));
+  for (const [at, points] of out.entries()) {
+    if (grids[at]) out[at] = bucketPoints(found[at]!);
+    else points.sort(comparePoints);
+  }
+  return out;
 }
