@@ -109,6 +109,33 @@ interface Read {
   from: number;
   to: number;
   shift?: number;
+  /** About how many rows it returns (the points of a short history, the steps or cells of a range). */
+  rows: number;
+}
+
+/**
+ * Rows read per statement, about: all the rows of a request at once (200,000 for 100 histories
+ * of 2,000 points) outlive the young generation, and collecting them cost more than the reads
+ * (measured: twice the CPU of reading one history at a time). A few statements per request.
+ */
+const ROWS_PER_STATEMENT = 10_000;
+
+/** The reads in groups of at most ROWS_PER_STATEMENT rows (or one read) and 100 branches. */
+function statementGroups(reads: readonly Read[]): Read[][] {
+  const groups: Read[][] = [];
+  let group: Read[] = [];
+  let rows = 0;
+  for (const r of reads) {
+    if (group.length && (rows + r.rows > ROWS_PER_STATEMENT || group.length >= BRANCHES_PER_STATEMENT)) {
+      groups.push(group);
+      group = [];
+      rows = 0;
+    }
+    group.push(r);
+    rows += r.rows;
+  }
+  if (group.length) groups.push(group);
+  return groups;
 }
 
 /**
@@ -121,7 +148,7 @@ async function readAll(
   reads: readonly Read[],
   use: (read: Read, row: Row) => void,
 ): Promise<void> {
-  for (const part of chunks(reads, BRANCHES_PER_STATEMENT)) {
+  for (const part of statementGroups(reads)) {
     const params: SqlValue[] = [];
     const branches = part.map((r, i) => {
       if (r.shift === undefined) {
@@ -174,7 +201,7 @@ export async function sampleHistories(
     if (p.lo === undefined || p.hi === undefined) continue;
     const [lo, hi] = range.length ? [startStep!, endStep!] : [p.lo, p.hi];
     if (!p.long) {
-      pointReads.push({ at, runPk: p.runPk, from: lo, to: hi });
+      pointReads.push({ at, runPk: p.runPk, from: lo, to: hi, rows: buckets });
       continue;
     }
     const grid = bucketGrid(lo, hi, buckets);
@@ -184,13 +211,17 @@ export async function sampleHistories(
     const firstCell = Math.ceil(lo / cell);
     const endCell = Math.floor((hi + 1) / cell);
     if (!grid.shift || firstCell >= endCell) {
-      pointReads.push({ at, runPk: p.runPk, from: lo, to: hi });
+      pointReads.push({ at, runPk: p.runPk, from: lo, to: hi, rows: hi - lo + 1 });
       continue;
     }
     if (p.stale) await refreshSummaries(ctx, p.runPk, key);
-    cellReads.push({ at, runPk: p.runPk, from: firstCell, to: endCell - 1, shift: grid.shift });
-    if (lo < firstCell * cell) pointReads.push({ at, runPk: p.runPk, from: lo, to: firstCell * cell - 1 });
-    if (endCell * cell <= hi) pointReads.push({ at, runPk: p.runPk, from: endCell * cell, to: hi });
+    const cells = { from: firstCell, to: endCell - 1, rows: endCell - firstCell };
+    cellReads.push({ at, runPk: p.runPk, shift: grid.shift, ...cells });
+    const head = { from: lo, to: firstCell * cell - 1 };
+    const tail = { from: endCell * cell, to: hi };
+    for (const r of [head, tail]) {
+      if (r.from <= r.to) pointReads.push({ at, runPk: p.runPk, ...r, rows: r.to - r.from + 1 });
+    }
   }
   const add = (at: number, e: Extremes): void => {
     const grid = grids[at]!;
