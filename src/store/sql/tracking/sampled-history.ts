@@ -6,7 +6,8 @@
  * history. Bucket edges fall on that level's cell edges; only the cells that the ends of the
  * range cut through are read point by point, and a range too short for the finest level is read
  * whole (it holds fewer than 16 steps per bucket). Minima and maxima are exact, and the points
- * come from the cells themselves (migration 008): no second read of the chosen points.
+ * come from the cells themselves (migrations 008 and 009): no second read of the chosen points.
+ * The histories of all the runs of a request are read together, in a few statements.
  */
 import type { Row, SqlValue } from '../database.js';
 import { chunks, num, type StoreContext } from './common.js';
@@ -178,9 +179,10 @@ function bucketPoints(found: Map<number, Extremes>): SummaryPoint[] {
 /**
  * Sampled histories of one key for several runs (by run_pk), in the order given: a history with at
  * most `buckets` points in the range whole, a longer one as the first/last/min/max points of each
- * bucket of steps, in history order (step, timestamp, value). A bounded number of statements
- * whatever the number of runs: one probe, one read of the short histories, one of the cells and
- * one of the points at the ends of the ranges (plus a rebuild of the summaries that are stale).
+ * bucket of steps, in history order (step, timestamp, value). The statements do not grow with
+ * the number of runs but with the rows returned: one probe of all the runs, then the points (of
+ * the short histories and at the ends of the long ones' ranges) and the cells, each a UNION ALL
+ * of per-run reads of about 10,000 rows; plus a rebuild of the summaries that are stale.
  */
 export async function sampleHistories(
   ctx: StoreContext,
