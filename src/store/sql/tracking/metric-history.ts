@@ -158,20 +158,20 @@ export async function getSampledMetricHistory(ctx: StoreContext, q: SampledHisto
   if (!q.runIds.length) return [];
   const runs = await runHandles(ctx, q.runIds);
   const buckets = Math.max(1, Math.floor(q.maxPoints));
-  const sampled = await sampleHistories(
+  const out: Metric[] = [];
+  await sampleHistories(
     ctx,
     runs.map(([, pk]) => pk),
     q.key,
     buckets,
+    (at, points) => {
+      const runId = runs[at]![0];
+      for (const p of points) {
+        out.push({ key: q.key, value: p.nan ? NaN : p.value, timestamp: p.ts, step: p.step, run_id: runId });
+      }
+    },
     q.startStep,
     q.endStep,
   );
-  const out: Metric[] = [];
-  for (const [i, points] of sampled.entries()) {
-    const runId = runs[i]![0];
-    for (const p of points) {
-      out.push({ key: q.key, value: p.nan ? NaN : p.value, timestamp: p.ts, step: p.step, run_id: runId });
-    }
-  }
   return out;
 }

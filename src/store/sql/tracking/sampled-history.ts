@@ -121,19 +121,31 @@ interface Read {
  */
 const ROWS_PER_STATEMENT = 10_000;
 
-/** The reads in groups of at most ROWS_PER_STATEMENT rows (or one read) and 100 branches. */
-function statementGroups(reads: readonly Read[]): Read[][] {
-  const groups: Read[][] = [];
-  let group: Read[] = [];
+/**
+ * Items in groups of at most ROWS_PER_STATEMENT rows (or one item) and `branches` reads, in order.
+ */
+function statementGroups<T>(
+  items: readonly T[],
+  branchesOf: (item: T) => number,
+  rowsOf: (item: T) => number,
+  branches = BRANCHES_PER_STATEMENT,
+): T[][] {
+  const groups: T[][] = [];
+  let group: T[] = [];
   let rows = 0;
-  for (const r of reads) {
-    if (group.length && (rows + r.rows > ROWS_PER_STATEMENT || group.length >= BRANCHES_PER_STATEMENT)) {
+  let reads = 0;
+  for (const item of items) {
+    const r = rowsOf(item);
+    const b = branchesOf(item);
+    if (group.length && (rows + r > ROWS_PER_STATEMENT || reads + b > branches)) {
       groups.push(group);
       group = [];
       rows = 0;
+      reads = 0;
     }
-    group.push(r);
-    rows += r.rows;
+    group.push(item);
+    rows += r;
+    reads += b;
   }
   if (group.length) groups.push(group);
   return groups;
@@ -149,7 +161,11 @@ async function readAll(
   reads: readonly Read[],
   use: (read: Read, row: Row) => void,
 ): Promise<void> {
-  for (const part of statementGroups(reads)) {
+  for (const part of statementGroups(
+    reads,
+    () => 1,
+    (r) => r.rows,
+  )) {
     const params: SqlValue[] = [];
     const branches = part.map((r, i) => {
       if (r.shift === undefined) {
@@ -189,58 +205,89 @@ export async function sampleHistories(
   runPks: readonly number[],
   key: string,
   buckets: number,
+  emit: (at: number, points: SummaryPoint[]) => void,
   startStep?: number,
   endStep?: number,
-): Promise<SummaryPoint[][]> {
+): Promise<void> {
   const range = startStep !== undefined && endStep !== undefined ? [startStep, endStep] : [];
   const probes = await probe(ctx, runPks, key, buckets, range);
-  const out = probes.map((): SummaryPoint[] => []);
-  const found = probes.map(() => new Map<number, Extremes>());
-  const grids: (BucketGrid | undefined)[] = [];
-  const pointReads: Read[] = [];
-  const cellReads: Read[] = [];
+  // Per run with points: its grid (none: returned whole) and its reads.
+  const plans: { at: number; grid?: BucketGrid; reads: Read[] }[] = [];
   for (const [at, p] of probes.entries()) {
     if (p.lo === undefined || p.hi === undefined) continue;
     const [lo, hi] = range.length ? [startStep!, endStep!] : [p.lo, p.hi];
     if (!p.long) {
-      pointReads.push({ at, runPk: p.runPk, from: lo, to: hi, rows: buckets });
+      plans.push({ at, reads: [{ at, runPk: p.runPk, from: lo, to: hi, rows: buckets }] });
       continue;
     }
     const grid = bucketGrid(lo, hi, buckets);
-    grids[at] = grid;
     const cell = 2 ** grid.shift;
     // Cells [firstCell, endCell) lie wholly inside the range; the rest is read point by point.
     const firstCell = Math.ceil(lo / cell);
     const endCell = Math.floor((hi + 1) / cell);
     if (!grid.shift || firstCell >= endCell) {
-      pointReads.push({ at, runPk: p.runPk, from: lo, to: hi, rows: hi - lo + 1 });
+      plans.push({ at, grid, reads: [{ at, runPk: p.runPk, from: lo, to: hi, rows: hi - lo + 1 }] });
       continue;
     }
     if (p.stale) await refreshSummaries(ctx, p.runPk, key);
-    const cells = { from: firstCell, to: endCell - 1, rows: endCell - firstCell };
-    cellReads.push({ at, runPk: p.runPk, shift: grid.shift, ...cells });
-    const head = { from: lo, to: firstCell * cell - 1 };
-    const tail = { from: endCell * cell, to: hi };
-    for (const r of [head, tail]) {
-      if (r.from <= r.to) pointReads.push({ at, runPk: p.runPk, ...r, rows: r.to - r.from + 1 });
+    const reads: Read[] = [
+      { at, runPk: p.runPk, shift: grid.shift, from: firstCell, to: endCell - 1, rows: endCell - firstCell },
+    ];
+    for (const r of [
+      { from: lo, to: firstCell * cell - 1 },
+      { from: endCell * cell, to: hi },
+    ]) {
+      if (r.from <= r.to) reads.push({ at, runPk: p.runPk, ...r, rows: r.to - r.from + 1 });
+    }
+    plans.push({ at, grid, reads });
+  }
+  // A few runs at a time (about ROWS_PER_STATEMENT rows), each returned as soon as it is read:
+  // the rows and buckets of a whole request never wait in memory together.
+  for (const group of statementGroups(
+    plans,
+    (p) => p.reads.length,
+    (p) => sum(p.reads),
+  )) {
+    const whole = new Map<number, SummaryPoint[]>();
+    const found = new Map<number, Map<number, Extremes>>();
+    const grids = new Map<number, BucketGrid>();
+    for (const p of group) {
+      if (p.grid) {
+        grids.set(p.at, p.grid);
+        found.set(p.at, new Map());
+      } else whole.set(p.at, []);
+    }
+    const add = (at: number, e: Extremes): void => {
+      const grid = grids.get(at)!;
+      const buckets = found.get(at)!;
+      const b = Math.floor((e.first.step - grid.origin) / grid.width);
+      const cur = buckets.get(b);
+      if (cur) mergeExtremes(cur, e);
+      else buckets.set(b, { ...e });
+    };
+    const reads = group.flatMap((p) => p.reads);
+    await readAll(
+      ctx,
+      key,
+      reads.filter((r) => r.shift === undefined),
+      (r, row) => {
+        const p = rowPoint(row);
+        const list = whole.get(r.at);
+        if (list) list.push(p);
+        else add(r.at, pointExtremes(p));
+      },
+    );
+    await readAll(
+      ctx,
+      key,
+      reads.filter((r) => r.shift !== undefined),
+      (r, row) => add(r.at, cellExtremes(row)),
+    );
+    for (const p of group) {
+      const list = whole.get(p.at);
+      emit(p.at, list ? list.sort(comparePoints) : bucketPoints(found.get(p.at)!));
     }
   }
-  const add = (at: number, e: Extremes): void => {
-    const grid = grids[at]!;
-    const b = Math.floor((e.first.step - grid.origin) / grid.width);
-    const cur = found[at]!.get(b);
-    if (cur) mergeExtremes(cur, e);
-    else found[at]!.set(b, { ...e });
-  };
-  await readAll(ctx, key, pointReads, (r, row) => {
-    const p = rowPoint(row);
-    if (grids[r.at]) add(r.at, pointExtremes(p));
-    else out[r.at]!.push(p);
-  });
-  await readAll(ctx, key, cellReads, (r, row) => add(r.at, cellExtremes(row)));
-  for (const [at, points] of out.entries()) {
-    if (grids[at]) out[at] = bucketPoints(found[at]!);
-    else points.sort(comparePoints);
-  }
-  return out;
 }
+
+const sum = (reads: readonly Read[]): number => reads.reduce((n, r) => n + r.rows, 0);
