@@ -2,7 +2,7 @@ import type { Metric, Page } from '../../../entities/tracking.js';
 import { invalidParam } from '../../../errors.js';
 import { decodePageToken, encodePageToken } from '../../../search/page-token.js';
 import type { Row, SqlValue } from '../database.js';
-import { sampleHistories } from './sampled-history.js';
+import { sampleBuckets } from './sampled-history.js';
 import type { SampledHistoryQuery } from '../../tracking-store.js';
 import { decodeMetricValue, num, qs, type StoreContext, str } from './common.js';
 import { runRow } from './runs.js';
@@ -146,32 +146,53 @@ export async function getMetricHistoryBulkInterval(
   return out;
 }
 
+/** Runs of one sampled-history request read at once: a few of the pool's connections, not all. */
+const SAMPLED_RUNS_AT_ONCE = 4;
+
 /**
  * Downsampled history for charts: over [startStep, endStep] split into `maxPoints` buckets of
  * steps, each bucket contributes its first, last, minimum and maximum points (so spikes stay
  * visible). Aggregated by the database; a history with at most `maxPoints` points is returned whole.
- * All the runs are read together, in a few statements however many they are (sampled-history.ts),
- * and returned in the order asked.
+ * The runs are read a few at a time (on PostgreSQL and MySQL, on as many connections), and
+ * returned in the order asked.
  */
 export async function getSampledMetricHistory(ctx: StoreContext, q: SampledHistoryQuery): Promise<Metric[]> {
-  stepRange(q.startStep, q.endStep);
+  const range = stepRange(q.startStep, q.endStep);
   if (!q.runIds.length) return [];
   const runs = await runHandles(ctx, q.runIds);
   const buckets = Math.max(1, Math.floor(q.maxPoints));
-  const out: Metric[] = [];
-  await sampleHistories(
-    ctx,
-    runs.map(([, pk]) => pk),
-    q.key,
-    buckets,
-    (at, points) => {
-      const runId = runs[at]![0];
-      for (const p of points) {
-        out.push({ key: q.key, value: p.nan ? NaN : p.value, timestamp: p.ts, step: p.step, run_id: runId });
-      }
-    },
-    q.startStep,
-    q.endStep,
-  );
-  return out;
+  const sampleRun = async ([runId, runPk]: [string, number]): Promise<Metric[]> => {
+    const out: Metric[] = [];
+    const base = [runPk, q.key, ...range.params];
+    const where = `run_pk = ? AND metric_key = ?${range.sql}`;
+    // Only whether there are more points than buckets matters: count at most buckets + 1.
+    const counted = await ctx.db.query(
+      `SELECT COUNT(*) AS c FROM (SELECT 1 AS one FROM metrics WHERE ${where} LIMIT ${buckets + 1}) x`,
+      base,
+    );
+    const count = num(counted[0]?.c ?? 0);
+    if (!count) return out;
+    if (count <= buckets) {
+      const rows = await ctx.db.query(
+        `SELECT ts, step, metric_value, is_nan FROM metrics WHERE ${where} ORDER BY step, ts, metric_value`,
+        base,
+      );
+      for (const r of rows) out.push(point(q.key, r, runId));
+      return out;
+    }
+    for (const p of await sampleBuckets(ctx, runPk, q.key, buckets, q.startStep, q.endStep)) {
+      out.push({ key: q.key, value: p.nan ? NaN : p.value, timestamp: p.ts, step: p.step, run_id: runId });
+    }
+    return out;
+  };
+  const perRun: Metric[][] = new Array<Metric[]>(runs.length);
+  let next = 0;
+  const reader = async (): Promise<void> => {
+    while (next < runs.length) {
+      const i = next++;
+      perRun[i] = await sampleRun(runs[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SAMPLED_RUNS_AT_ONCE, runs.length) }, reader));
+  return perRun.flat();
 }
