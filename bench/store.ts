@@ -7,6 +7,8 @@
  *     first page of 100
  *   - downsampled history of a 1,000,000-point metric (1000 buckets), and of 10 runs of 100,000
  *     steps each (one call, 1000 buckets per run, as a chart of 10 runs asks)
+ *   - downsampled histories of 100 runs in one call (the most a request may ask, as a sweep's
+ *     chart panel does): 1,000 steps each (returned whole) and 2,000 steps each (bucketed)
  * BENCH_RUNS, BENCH_HISTORY_POINTS and BENCH_CHART_STEPS override the sizes for a quick try.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -25,6 +27,7 @@ const SEARCH_RUNS = Number(process.env.BENCH_RUNS ?? 100_000);
 const HISTORY_POINTS = Number(process.env.BENCH_HISTORY_POINTS ?? 1_000_000);
 const CHART_RUNS = 10;
 const CHART_STEPS = Number(process.env.BENCH_CHART_STEPS ?? 100_000);
+const MANY_RUNS = 100;
 
 /** CPU time (user + system) of this process in ms: under a loaded machine, a fairer cost. */
 function cpuMs(since: NodeJS.CpuUsage): number {
@@ -172,6 +175,17 @@ async function benchChart(f: Fixture): Promise<Sampled> {
   return timeSampled(f, runIds);
 }
 
+/** 100 runs of `steps` steps each, sampled in one call. */
+async function benchManyRuns(f: Fixture, steps: number): Promise<Sampled> {
+  const runIds: string[] = [];
+  for (let i = 0; i < MANY_RUNS; i++) {
+    const runId = await newRun(f.store, '0', `sweep-${steps}-${i}`);
+    await seedLossHistory(f.store, runId, steps, Date.now());
+    runIds.push(runId);
+  }
+  return timeSampled(f, runIds);
+}
+
 export async function run(): Promise<string> {
   const f = await open();
   try {
@@ -188,6 +202,9 @@ export async function run(): Promise<string> {
     const sampled = await benchSampled(f);
     process.stderr.write(`  store: ${CHART_RUNS} x ${CHART_STEPS}-step histories...\n`);
     const chart = await benchChart(f);
+    process.stderr.write(`  store: ${MANY_RUNS} runs x 1,000 and 2,000 steps...\n`);
+    const many1k = await benchManyRuns(f, 1000);
+    const many2k = await benchManyRuns(f, 2000);
     const n = (x: number): string => Math.round(x).toLocaleString('en-US');
     const runs = SEARCH_RUNS.toLocaleString('en-US');
     const load = os.loadavg()[0]!.toFixed(1);
@@ -207,6 +224,8 @@ export async function run(): Promise<string> {
       `| same filter, order by metrics.m2 DESC | p50 ${byM2.p50.toFixed(1)} ms, p95 ${byM2.p95.toFixed(1)} ms | p50 ${byM2.cpu50.toFixed(1)} ms | p50 ≤ 50 ms |`,
       `| sampled history of a ${HISTORY_POINTS.toLocaleString('en-US')}-point metric, 1000 buckets (${sampled.points} points returned) | p50 ${sampled.p50.toFixed(1)} ms | p50 ${sampled.cpu50.toFixed(1)} ms | p50 ≤ 50 ms |`,
       `| sampled histories of ${CHART_RUNS} runs × ${CHART_STEPS.toLocaleString('en-US')} steps, one call, 1000 buckets per run (${chart.points} points returned) | p50 ${chart.p50.toFixed(1)} ms | p50 ${chart.cpu50.toFixed(1)} ms | — |`,
+      `| sampled histories of ${MANY_RUNS} runs × 1,000 steps, one call, 1000 buckets per run (${many1k.points} points returned) | p50 ${many1k.p50.toFixed(1)} ms | p50 ${many1k.cpu50.toFixed(1)} ms | — |`,
+      `| sampled histories of ${MANY_RUNS} runs × 2,000 steps, one call, 1000 buckets per run (${many2k.points} points returned) | p50 ${many2k.p50.toFixed(1)} ms | p50 ${many2k.cpu50.toFixed(1)} ms | — |`,
       '',
     ].join('\n');
   } finally {

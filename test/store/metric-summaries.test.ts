@@ -1,5 +1,5 @@
 /**
- * Sampled histories read from the metric summaries (migration 006) against a brute-force answer
+ * Sampled histories read from the metric summaries (migrations 006, 008, 009) against a brute-force answer
  * computed here from every logged point: random histories with out-of-order and negative steps,
  * repeated steps, points logged twice, NaN and ±Inf values and tied extremes, written through
  * every write path (single calls, concurrent group-committed calls of several runs, calls with
@@ -325,11 +325,11 @@ for (const backend of BACKENDS) {
       assert.ok(kept.length > 100);
       await f.db.run('DROP TABLE metric_summaries');
       await f.db.run('DROP TABLE metric_summary_stale');
-      await f.db.run('DELETE FROM cairn_schema_version WHERE version IN (6, 8)');
+      await f.db.run('DELETE FROM cairn_schema_version WHERE version IN (6, 8, 9)');
       const applied = await upgradeSchema(f.db);
       assert.deepEqual(
         applied.map((m) => m.version),
-        [6, 8],
+        [6, 8, 9],
       );
       // The first reads rebuild each history whole.
       for (const r of runs) await checkMany(rand, r, history(logged.get(r)!));
@@ -338,7 +338,11 @@ for (const backend of BACKENDS) {
         rows.map((r) =>
           Object.values(r)
             .map((v) =>
-              v === null ? 'null' : typeof v === 'string' && Number.isNaN(Number(v)) ? v : String(Number(v)),
+              v instanceof Uint8Array
+                ? Buffer.from(v).toString('hex')
+                : typeof v === 'string' && Number.isNaN(Number(v))
+                  ? v
+                  : String(Number(v)),
             )
             .join(','),
         );

@@ -7,6 +7,7 @@ import { webhookOutbox } from './005-webhook-outbox.js';
 import { metricSummaries } from './006-metric-summaries.js';
 import { valueSortKeys } from './007-value-sort-keys.js';
 import { metricSummaryPoints } from './008-metric-summary-points.js';
+import { metricSummaryPacked } from './009-metric-summary-packed.js';
 
 /** Every schema migration, in version order. Add a new file and one line here for a change. */
 export const MIGRATIONS: Migration[] = [
@@ -18,4 +19,5 @@ export const MIGRATIONS: Migration[] = [
   metricSummaries,
   valueSortKeys,
   metricSummaryPoints,
+  metricSummaryPacked,
 ];

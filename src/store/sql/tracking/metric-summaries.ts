@@ -1,10 +1,11 @@
 /**
- * Multi-resolution summaries of metric histories (table `metric_summaries`, migrations 006 and
- * 008). Per run and key, the step axis is cut into fixed cells of 16, 64, 256, ..., 16,777,216 steps
- * (`lvl` is log2 of the width, `cell` = floor(step / width)); each cell keeps four of its points
- * whole (step, timestamp, value, NaN flag): its first and last in history order and its lowest
- * and highest (NaN points count for first and last only). A sampled history reads whole cells
- * instead of points, and returns the cells' points as they are (sampled-history.ts).
+ * Multi-resolution summaries of metric histories (table `metric_summaries`, migrations 006, 008
+ * and 009). Per run and key, the step axis is cut into fixed cells of 16, 64, 256, ...,
+ * 16,777,216 steps (`lvl` is log2 of the width, `cell` = floor(step / width)); each cell keeps
+ * four of its points whole (step, timestamp, value, NaN flag), packed into one binary column: its
+ * first and last in history order and its lowest and highest (NaN points count for first and
+ * last only). A sampled history reads whole cells instead of points, and returns the cells'
+ * points as they are (sampled-history.ts).
  *
  * Writing a point does not touch the cells: keeping every level up to date on every write cost
  * 15–50% of the write throughput (measured). A write only widens the stale step range of its
@@ -150,32 +151,52 @@ export async function markSummariesStale(
   }
 }
 
-const CELL_POINTS = ['first', 'last', 'min', 'max'] as const;
-
-/** The stored columns of a cell (after its key), four per point. */
-const CELL_DATA_COLUMNS = CELL_POINTS.flatMap((p) => [`${p}_step`, `${p}_ts`, `${p}_value`, `${p}_nan`]);
-
 /** The columns `cellExtremes` reads. */
-export const CELL_COLUMNS = `cell, ${CELL_DATA_COLUMNS.join(', ')}`;
+export const CELL_COLUMNS = 'cell, points';
 
-function cellPoint(r: Row, name: (typeof CELL_POINTS)[number]): SummaryPoint | undefined {
-  const step = r[`${name}_step`];
-  if (step === null || step === undefined) return undefined;
-  return {
-    step: num(step),
-    ts: num(r[`${name}_ts`]),
-    value: num(r[`${name}_value`]),
-    nan: num(r[`${name}_nan`]) !== 0,
-  };
+/**
+ * A cell's points packed into one binary value (column `points`, migration 009): its first, last,
+ * lowest and highest points in that order, the last two only if the cell has a non-NaN point
+ * (both or neither). Each point is 25 bytes: step, timestamp and stored value as little-endian
+ * float64 (exact for every step and timestamp a JavaScript number holds), then 1 if NaN, else 0.
+ */
+const POINT_BYTES = 25;
+
+function packPoint(buf: Buffer, at: number, p: SummaryPoint): void {
+  buf.writeDoubleLE(p.step, at);
+  buf.writeDoubleLE(p.ts, at + 8);
+  buf.writeDoubleLE(p.value, at + 16);
+  buf[at + 24] = p.nan ? 1 : 0;
 }
+
+/** The stored value of a cell's `points` column. */
+export function packCell(e: Extremes): Buffer {
+  const buf = Buffer.allocUnsafe((e.min && e.max ? 4 : 2) * POINT_BYTES);
+  packPoint(buf, 0, e.first);
+  packPoint(buf, POINT_BYTES, e.last);
+  if (e.min && e.max) {
+    packPoint(buf, 2 * POINT_BYTES, e.min);
+    packPoint(buf, 3 * POINT_BYTES, e.max);
+  }
+  return buf;
+}
+
+const unpackPoint = (buf: Uint8Array, view: DataView, at: number): SummaryPoint => ({
+  step: view.getFloat64(at, true),
+  ts: view.getFloat64(at + 8, true),
+  value: view.getFloat64(at + 16, true),
+  nan: buf[at + 24] !== 0,
+});
 
 /** A stored cell (CELL_COLUMNS) as extremes. */
 export function cellExtremes(r: Row): Extremes {
-  const e: Extremes = { first: cellPoint(r, 'first')!, last: cellPoint(r, 'last')! };
-  const min = cellPoint(r, 'min');
-  const max = cellPoint(r, 'max');
-  if (min) e.min = min;
-  if (max) e.max = max;
+  const buf = r.points as Uint8Array;
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const e: Extremes = { first: unpackPoint(buf, view, 0), last: unpackPoint(buf, view, POINT_BYTES) };
+  if (buf.byteLength >= 4 * POINT_BYTES) {
+    e.min = unpackPoint(buf, view, 2 * POINT_BYTES);
+    e.max = unpackPoint(buf, view, 3 * POINT_BYTES);
+  }
   return e;
 }
 
@@ -215,12 +236,7 @@ class LevelBuilder {
     for (const part of chunks(this.done, rowsPerStatement(cols.length))) {
       const params: SqlValue[] = [];
       for (const [cell, e] of part) {
-        params.push(this.runPk, this.key, this.shift, cell);
-        for (const name of CELL_POINTS) {
-          const p = e[name];
-          if (p) params.push(p.step, p.ts, p.value, p.nan ? 1 : 0);
-          else params.push(null, null, null, null);
-        }
+        params.push(this.runPk, this.key, this.shift, cell, packCell(e));
       }
       await this.tx.run(
         `INSERT INTO metric_summaries (${cols.join(', ')}) VALUES ${part.map(() => one).join(', ')}`,

@@ -6,7 +6,7 @@
  * history. Bucket edges fall on that level's cell edges; only the cells that the ends of the
  * range cut through are read point by point, and a range too short for the finest level is read
  * whole (it holds fewer than 16 steps per bucket). Minima and maxima are exact, and the points
- * come from the cells themselves (migration 008): no second read of the chosen points.
+ * come from the cells themselves (migrations 008 and 009): no second read of the chosen points.
  */
 import { num, type StoreContext } from './common.js';
 import {
