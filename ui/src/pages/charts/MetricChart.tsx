@@ -28,6 +28,7 @@ import {
   type ChartRun,
   type XMode,
 } from './chart-data';
+import { takeEarlyHistory } from './early-charts';
 
 const HEIGHT = 240;
 
@@ -105,16 +106,16 @@ export function MetricChart(props: Props) {
   const fetchRef = useRef(0);
   const load = (signal?: AbortSignal) => {
     const ticket = ++fetchRef.current;
-    return getSampledHistory(
-      {
-        runIds: runIds.split(','),
-        key: metricKey,
-        maxPoints: pointsPerRun(allRuns.length),
-        startStep: stepZoom ? Math.floor(stepZoom[0]) : undefined,
-        endStep: stepZoom ? Math.ceil(stepZoom[1]) : undefined,
-      },
-      signal,
-    ).then(
+    const args = {
+      runIds: runIds.split(','),
+      key: metricKey,
+      maxPoints: pointsPerRun(allRuns.length),
+      startStep: stepZoom ? Math.floor(stepZoom[0]) : undefined,
+      endStep: stepZoom ? Math.ceil(stepZoom[1]) : undefined,
+    };
+    // The answer asked for while the app was starting (a charts link), else a new request.
+    const early = takeEarlyHistory(args, signal)?.catch(() => getSampledHistory(args, signal));
+    return (early ?? getSampledHistory(args, signal)).then(
       (pts) => {
         if (ticket !== fetchRef.current) return;
         setPoints(pts);
