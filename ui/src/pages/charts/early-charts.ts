@@ -27,7 +27,8 @@ export function startChartsEarly(location: { pathname: string; search: string })
   if (!/^\/experiments\/[^/]+\/?$/.test(location.pathname)) return;
   const query = new URLSearchParams(location.search);
   if (query.get('view') !== 'charts') return;
-  void import('./ChartsView');
+  // A failed download shows when the page itself imports the charts.
+  import('./ChartsView').catch(() => undefined);
   // Bar and scatter panels read the runs' last values, not histories.
   if (query.get('panel')) return;
   const runIds = [...new Set(list(query.get('sel')))];
