@@ -28,6 +28,7 @@ import {
   type ChartRun,
   type XMode,
 } from './chart-data';
+import { takeEarlyHistory } from './early-charts';
 
 const HEIGHT = 240;
 
@@ -96,25 +97,28 @@ export function MetricChart(props: Props) {
         .sort((a, b) => Number(Boolean(a.pinned)) - Number(Boolean(b.pinned))),
     [allRuns, hiddenKey],
   );
-  const runsKey =
-    runs.map((r) => `${r.id}:${r.name}:${r.color}:${r.group ?? ''}:${r.pinned ? 1 : 0}`).join('|') +
-    String(grouped);
+  // What the plot's structure depends on (its series, their colours and widths)…
+  const plotKey =
+    runs.map((r) => `${r.id}:${r.color}:${r.group ?? ''}:${r.pinned ? 1 : 0}`).join('|') + String(grouped);
+  // …and what the series also carry: a run's name arriving after its points (a charts link
+  // draws the runs under their ids until the run search answers) only updates the data.
+  const runsKey = `${plotKey}|${runs.map((r) => `${r.name}:${r.startTime}`).join('|')}`;
   // Zoomed step ranges are fetched at full resolution; time axes zoom within the loaded data.
   const stepZoom = xMode === 'step' ? zoom : null;
 
   const fetchRef = useRef(0);
   const load = (signal?: AbortSignal) => {
     const ticket = ++fetchRef.current;
-    return getSampledHistory(
-      {
-        runIds: runIds.split(','),
-        key: metricKey,
-        maxPoints: pointsPerRun(allRuns.length),
-        startStep: stepZoom ? Math.floor(stepZoom[0]) : undefined,
-        endStep: stepZoom ? Math.ceil(stepZoom[1]) : undefined,
-      },
-      signal,
-    ).then(
+    const args = {
+      runIds: runIds.split(','),
+      key: metricKey,
+      maxPoints: pointsPerRun(allRuns.length),
+      startStep: stepZoom ? Math.floor(stepZoom[0]) : undefined,
+      endStep: stepZoom ? Math.ceil(stepZoom[1]) : undefined,
+    };
+    // The answer asked for while the app was starting (a charts link), else a new request.
+    const early = takeEarlyHistory(args, signal)?.catch(() => getSampledHistory(args, signal));
+    return (early ?? getSampledHistory(args, signal)).then(
       (pts) => {
         if (ticket !== fetchRef.current) return;
         setPoints(pts);
@@ -295,7 +299,7 @@ export function MetricChart(props: Props) {
       u.destroy();
       plot.current = null;
     };
-  }, [width > 0, xMode, log, runsKey, groupsKey, dark]);
+  }, [width > 0, xMode, log, plotKey, groupsKey, dark]);
 
   useEffect(() => {
     plot.current?.setSize({ width, height: HEIGHT });

@@ -84,8 +84,10 @@ export function buildSeries(
     else byRun.set(p.run_id, [p]);
   }
   return runs.map((run) => {
-    const pts = (byRun.get(run.id) ?? []).slice();
-    pts.sort((a, b) => xOf(a, mode, run.startTime) - xOf(b, mode, run.startTime) || a.step - b.step);
+    const pts = byRun.get(run.id) ?? [];
+    // The server sends each run's points in step order; sorted again only when needed.
+    if (!inOrder(pts, mode, run.startTime))
+      pts.sort((a, b) => xOf(a, mode, run.startTime) - xOf(b, mode, run.startTime) || a.step - b.step);
     const xs: number[] = [];
     const raw: (number | null)[] = [];
     const steps: number[] = [];
@@ -109,19 +111,44 @@ export function buildSeries(
   });
 }
 
-/** Joins every run's series onto one shared x column (gaps are null and spanned when drawn). */
+/** Whether points are already in the order buildSeries draws them (x, then step). */
+function inOrder(pts: HistoryPoint[], mode: XMode, startTime: number): boolean {
+  for (let i = 1; i < pts.length; i++) {
+    const d = xOf(pts[i]!, mode, startTime) - xOf(pts[i - 1]!, mode, startTime);
+    if (d < 0 || (d === 0 && pts[i]!.step < pts[i - 1]!.step) || Number.isNaN(d)) return false;
+  }
+  return true;
+}
+
+const sameXs = (a: number[], b: number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * Joins every run's series onto one shared x column (gaps are null and spanned when drawn). Each
+ * series' xs are ascending and unique (buildSeries), so the column is their sorted union and each
+ * series is placed by walking both in step, without a lookup per point; runs that share their x
+ * values (the usual case) are used as they are.
+ */
 export function alignSeries(series: RunSeries[]): uPlot.AlignedData {
-  const xsSet = new Set<number>();
-  for (const s of series) for (const x of s.xs) xsSet.add(x);
-  const xs = Float64Array.from(xsSet).sort();
-  const index = new Map<number, number>();
-  xs.forEach((x, i) => index.set(x, i));
+  if (series.length && series.every((s) => sameXs(s.xs, series[0]!.xs)))
+    return [series[0]!.xs.slice(), ...series.map((s) => s.ys.slice())] as uPlot.AlignedData;
+  let n = 0;
+  for (const s of series) n += s.xs.length;
+  const all = new Float64Array(n);
+  n = 0;
+  for (const s of series) for (const x of s.xs) all[n++] = x;
+  all.sort();
+  const xs: number[] = [];
+  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) xs.push(all[i]!);
   const cols: (number | null)[][] = series.map((s) => {
     const col: (number | null)[] = new Array(xs.length).fill(null);
-    for (let i = 0; i < s.xs.length; i++) col[index.get(s.xs[i]!)!] = s.ys[i]!;
+    let j = 0;
+    for (let i = 0; i < s.xs.length; i++) {
+      while (xs[j]! < s.xs[i]!) j++;
+      col[j] = s.ys[i]!;
+    }
     return col;
   });
-  return [Array.from(xs), ...cols] as uPlot.AlignedData;
+  return [xs, ...cols] as uPlot.AlignedData;
 }
 
 /** Index of the point of `xs` closest to `x` (binary search; xs sorted ascending). */

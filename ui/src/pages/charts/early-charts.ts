@@ -1,0 +1,71 @@
+/**
+ * Opening a charts link (`/experiments/1?view=charts&sel=a,b&metrics=loss`) starts its slow parts
+ * while the app itself is still starting: the charts code is fetched, and the sampled histories of
+ * the first panels are asked for, because the link already names the runs and the metrics. Without
+ * this the history requests wait for the page to render, the charts code to arrive and the panels
+ * to mount. A panel takes its early answer once (later refreshes and zooms fetch as usual); an
+ * answer nobody took is dropped after a few seconds.
+ */
+import { getSampledHistory, type SampledHistoryArgs } from '../../api/tracking';
+import type { HistoryPoint } from '../../api/types';
+import { pointsPerRun } from './chart-data';
+
+/** Panels fetched early: those on the first screen. */
+const FIRST_PANELS = 2;
+/** An early answer is kept this long for its panel. */
+const KEEP_MS = 15_000;
+
+const early = new Map<string, Promise<HistoryPoint[]>>();
+
+const keyOf = (runIds: string[], metricKey: string, maxPoints: number): string =>
+  `${[...runIds].sort().join(',')}\n${metricKey}\n${maxPoints}`;
+
+const list = (value: string | null): string[] => (value ?? '').split(',').filter(Boolean);
+
+/** Called once when the app starts, with the address it was opened at. */
+export function startChartsEarly(location: { pathname: string; search: string }): void {
+  if (!/^\/experiments\/[^/]+\/?$/.test(location.pathname)) return;
+  const query = new URLSearchParams(location.search);
+  if (query.get('view') !== 'charts') return;
+  // A failed download shows when the page itself imports the charts.
+  import('./ChartsView').catch(() => undefined);
+  // Bar and scatter panels read the runs' last values, not histories.
+  if (query.get('panel')) return;
+  const runIds = [...new Set(list(query.get('sel')))];
+  const metrics = list(query.get('metrics'))
+    .filter((k) => !k.startsWith('system/'))
+    .slice(0, FIRST_PANELS);
+  if (!runIds.length) return;
+  const maxPoints = pointsPerRun(runIds.length);
+  for (const metricKey of metrics) {
+    const key = keyOf(runIds, metricKey, maxPoints);
+    const answer = getSampledHistory({ runIds, key: metricKey, maxPoints });
+    // A failed early request is not reported: the panel then asks again and shows its own error.
+    answer.catch(() => early.delete(key));
+    early.set(key, answer);
+    setTimeout(() => early.delete(key), KEEP_MS);
+  }
+}
+
+/**
+ * The early answer for exactly these arguments (whole range), once; undefined when there is none.
+ * If the panel gives up (its signal aborts) before the answer arrives, the answer is kept for the
+ * next asker.
+ */
+export function takeEarlyHistory(
+  args: SampledHistoryArgs,
+  signal?: AbortSignal,
+): Promise<HistoryPoint[]> | undefined {
+  if (args.startStep !== undefined || args.endStep !== undefined) return undefined;
+  const key = keyOf(args.runIds, args.key, args.maxPoints);
+  const answer = early.get(key);
+  if (!answer) return undefined;
+  early.delete(key);
+  let settled = false;
+  answer.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  signal?.addEventListener('abort', () => settled || early.set(key, answer), { once: true });
+  return answer;
+}
