@@ -158,9 +158,16 @@ for (const backend of BACKENDS) {
     test('log-scale y axis labels powers of ten only and fits 1e-5', async () => {
       await page.goto(`${base}/experiments/${tinyExp}?view=charts&sel=${tinyRun}&log=1`);
       const canvas = page.locator('[data-metric=grad_norm] [data-testid=chart-canvas]');
-      await eventually(async () => assert.ok(Number(await canvas.getAttribute('data-points')) > 0));
-      const ticks = ((await canvas.getAttribute('data-y-ticks')) ?? '').split('|');
-      assert.deepEqual(ticks, ['1e-5', '1e-4', '0.001', '0.01', '0.1', '1']);
+      await eventually(async () =>
+        assert.ok(Number(await canvas.getAttribute('data-points')) > 0, 'grad_norm drawn'),
+      );
+      // The axis may be laid out once more after the points arrive (its width follows the labels).
+      const expected = ['1e-5', '1e-4', '0.001', '0.01', '0.1', '1'];
+      let ticks: string[] = [];
+      await eventually(async () => {
+        ticks = ((await canvas.getAttribute('data-y-ticks')) ?? '').split('|');
+        assert.deepEqual(ticks, expected);
+      });
       // The axis is at least as wide as its longest label as drawn (11 px system font) plus tick marks.
       const size = Number(await canvas.getAttribute('data-y-axis-size'));
       const textWidth = await page.evaluate<number>(`(() => {
@@ -173,7 +180,10 @@ for (const backend of BACKENDS) {
       // Without log scale the same values get ordinary linear ticks.
       await page.locator('[data-testid=log-scale]').uncheck();
       await eventually(async () =>
-        assert.ok(!((await canvas.getAttribute('data-y-ticks')) ?? '').includes('1e-5')),
+        assert.ok(
+          !((await canvas.getAttribute('data-y-ticks')) ?? '').includes('1e-5'),
+          'linear ticks once the log scale is off',
+        ),
       );
     });
 
