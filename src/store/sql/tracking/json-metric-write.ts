@@ -1,22 +1,10 @@
 import type { Row } from '../database.js';
 import { nextPos, qs, type StoreContext } from './common.js';
 import { groupPoints } from './array-metric-write.js';
-import type { BatchWrite } from './log-batch.js';
+import { HISTORY_COLUMNS, LATEST_COLUMNS, type BatchWrite } from './log-batch.js';
 import { STALE_COLUMNS, STALE_KEY, STALE_MERGE, staleRanges } from './metric-summaries.js';
 import { RUN_COLUMNS } from './run-loader.js';
 import { activeRunsFrom } from './runs.js';
-
-const HISTORY_COLUMNS = ['run_pk', 'metric_key', 'ts', 'step', 'metric_value', 'is_nan'];
-const LATEST_COLUMNS = [
-  'run_uuid',
-  'metric_key',
-  'experiment_id',
-  'metric_value',
-  'ts',
-  'step',
-  'is_nan',
-  'pos',
-];
 
 /**
  * Writes the metrics of many metric-only calls in ONE round trip on databases that read rows

@@ -162,8 +162,9 @@ interface RunPoint extends EncodedPoint {
   experimentId: number;
 }
 
-const HISTORY_COLUMNS = ['run_pk', 'metric_key', 'ts', 'step', 'metric_value', 'is_nan'];
-const LATEST_COLUMNS = [
+/** The columns of a history row and of a latest-value row, in the order the writers bind them. */
+export const HISTORY_COLUMNS = ['run_pk', 'metric_key', 'ts', 'step', 'metric_value', 'is_nan'];
+export const LATEST_COLUMNS = [
   'run_uuid',
   'metric_key',
   'experiment_id',
