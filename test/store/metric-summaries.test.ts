@@ -18,6 +18,7 @@ import { bucketGrid } from '../../src/store/sql/tracking/sampled-history.js';
 import {
   CELL_COLUMNS,
   refreshSummaries,
+  STALE_BLOCK_STEPS,
   SUMMARY_SHIFTS,
 } from '../../src/store/sql/tracking/metric-summaries.js';
 import { SqlGarbageStore } from '../../src/store/sql/tracking/gc-sql.js';
@@ -271,6 +272,99 @@ for (const backend of BACKENDS) {
         const next = SUMMARY_SHIFTS.find((s) => s > g.shift);
         assert.ok(next === undefined || 2 ** next * buckets > span, label);
       }
+    });
+
+    const staleRow = async (runId: string): Promise<{ range: string; version?: string } | undefined> => {
+      const [run] = await f.db.query('SELECT run_pk FROM runs WHERE run_uuid = ?', [runId]);
+      // PostgreSQL: xmin names the transaction that wrote the row's current version.
+      const version = backend === 'postgresql' ? ', xmin::text AS version' : '';
+      const [row] = await f.db.query(
+        `SELECT lo_step, hi_step${version} FROM metric_summary_stale WHERE run_pk = ? AND metric_key = ?`,
+        [Number(run!.run_pk), KEY],
+      );
+      if (!row) return undefined;
+      const range = `[${Number(row.lo_step)}, ${Number(row.hi_step)}]`;
+      return row.version === undefined ? { range } : { range, version: String(row.version) };
+    };
+
+    it('steps logged in order rewrite the stale row only when they pass the end of its block; sampled reads stay exact', async () => {
+      const runId = await newRun();
+      const logged: Metric[] = [];
+      const log = async (...steps: number[]): Promise<void> => {
+        const pts = steps.map((step) => ({
+          key: KEY,
+          value: step * 0.5,
+          timestamp: 1_700_000_000_000 + step,
+          step,
+        }));
+        logged.push(...pts);
+        await f.store.logBatch(runId, pts, [], []);
+      };
+      await log(5);
+      const first = await staleRow(runId);
+      assert.equal(first?.range, `[5, ${STALE_BLOCK_STEPS - 1}]`, 'the range ends with its block');
+      await log(6, 7);
+      await log(8);
+      const inside = await staleRow(runId);
+      assert.equal(inside?.range, first.range, 'steps inside the range leave it as it is');
+      assert.equal(inside?.version, first.version, 'steps inside the range do not write a new row version');
+      await log(STALE_BLOCK_STEPS);
+      const next = await staleRow(runId);
+      assert.equal(
+        next?.range,
+        `[5, ${2 * STALE_BLOCK_STEPS - 1}]`,
+        'a step past the block widens the range',
+      );
+      if (backend === 'postgresql')
+        assert.notEqual(next?.version, first.version, 'the widened range is written');
+      await log(3);
+      assert.equal(
+        (await staleRow(runId))?.range,
+        `[3, ${2 * STALE_BLOCK_STEPS - 1}]`,
+        'an earlier step widens it',
+      );
+      await check(runId, history(logged), 4);
+      assert.equal(
+        await staleRow(runId),
+        undefined,
+        'a sampled read rebuilds the summaries and clears the range',
+      );
+      await log(2 * STALE_BLOCK_STEPS + 1);
+      assert.equal(
+        (await staleRow(runId))?.range,
+        `[${2 * STALE_BLOCK_STEPS + 1}, ${3 * STALE_BLOCK_STEPS - 1}]`,
+        'a write after the rebuild marks its own block again',
+      );
+      await checkMany(prng(5), runId, history(logged));
+    });
+
+    it('a training loop (steps in order, a few per call, several runs at once, reads racing the writes) keeps every sampled read exact', async () => {
+      const rand = prng(2024);
+      const runs = [await newRun(), await newRun(), await newRun()];
+      const logged = new Map<string, Metric[]>(runs.map((r) => [r, []]));
+      for (let step = 0; step < 3 * STALE_BLOCK_STEPS;) {
+        const n = 1 + Math.floor(rand() * 3);
+        const reader = runs[Math.floor(rand() * runs.length)]!;
+        await Promise.all([
+          ...runs.map((r) => {
+            const pts = Array.from({ length: n }, (_, k) => ({
+              key: KEY,
+              value: rand() < 0.02 ? NaN : Math.round(rand() * 100) / 4,
+              timestamp: 1_700_000_000_000 + step + k,
+              step: step + k,
+            }));
+            logged.get(r)!.push(...pts);
+            return f.store.logBatch(r, pts, [], []);
+          }),
+          rand() < 0.05
+            ? f.store.getSampledMetricHistory({ runIds: [reader], key: KEY, maxPoints: 20 })
+            : undefined,
+        ]);
+        step += n;
+      }
+      let summarized = 0;
+      for (const r of runs) summarized += await checkMany(rand, r, history(logged.get(r)!));
+      assert.ok(summarized > 10, `only ${summarized} queries were answered from summaries`);
     });
 
     it("purging a run removes its summaries; a later run's history is answered from its own points", async () => {

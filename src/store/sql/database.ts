@@ -84,6 +84,14 @@ export interface UpsertOptions {
    * `whenGreater`.
    */
   combine?: Readonly<Record<string, CombineColumn>>;
+  /**
+   * With `combine`: an existing row is written only where this condition on the stored and the
+   * incoming rows holds (an SQL expression, built like a `combine` one). It must be false only
+   * where the combined values equal the stored ones: it saves writing a row that would not change
+   * (on PostgreSQL a new row version, on SQLite a rewrite). MySQL has no condition on its update;
+   * there the unchanged values are written, which it detects and does not store again.
+   */
+  combineWhen?: CombineColumn;
 }
 
 /** The new value of a column from the stored and the incoming rows (see `UpsertOptions.combine`). */

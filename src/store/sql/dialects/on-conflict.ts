@@ -27,7 +27,9 @@ function upsert(
   const order = options.whenGreater;
   const where = order?.length
     ? ` WHERE ${tuple('excluded', order, id)} > ${tuple(id(table), order, id)}`
-    : '';
+    : options.combineWhen
+      ? ` WHERE ${options.combineWhen(stored, incoming)}`
+      : '';
   return `${head} DO UPDATE SET ${set}${where}`;
 }
 

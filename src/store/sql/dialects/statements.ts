@@ -21,6 +21,9 @@ export function updatedColumns(
   for (const c of [...(options.keep ?? []), ...(options.whenGreater ?? []), ...combined]) {
     if (!columns.includes(c)) throw new Error(`upsert of ${columns.join(', ')}: unknown column ${c}`);
   }
+  if (options.combineWhen && !combined.length) {
+    throw new Error(`upsert of ${columns.join(', ')}: combineWhen needs combine`);
+  }
   if (combined.length && options.whenGreater?.length) {
     throw new Error(`upsert of ${columns.join(', ')}: combine and whenGreater do not go together`);
   }

@@ -1,7 +1,7 @@
 import type { BulkElement, Row, SqlValue } from '../database.js';
 import { encodeMetricValue, nextPos, type StoreContext } from './common.js';
 import { type BatchWrite, type EncodedPoint, latestPerRunKey } from './log-batch.js';
-import { STALE_COLUMNS, STALE_KEY, STALE_MERGE, staleRanges } from './metric-summaries.js';
+import { STALE_COLUMNS, STALE_KEY, STALE_MERGE, STALE_WIDENS, staleRanges } from './metric-summaries.js';
 import { RUN_COLUMNS } from './run-loader.js';
 import { activeRunsFrom } from './runs.js';
 
@@ -31,16 +31,14 @@ export function groupPoints(writes: readonly BatchWrite[]): GroupPoints {
   return { runIds: [...new Set(writes.map((w) => w.runId))], points, latest: latestPerRunKey(points) };
 }
 
-// The stale-range merge of metric-summaries.ts, as PostgreSQL's ON CONFLICT assignments.
-const staleMerge = STALE_COLUMNS.slice(2)
-  .map(
-    (c) =>
-      `${c} = ${STALE_MERGE[c]!(
-        (x) => `metric_summary_stale.${x}`,
-        (x) => `excluded.${x}`,
-      )}`,
-  )
-  .join(', ');
+// The stale-range merge of metric-summaries.ts, as PostgreSQL's ON CONFLICT assignments and
+// condition (a range inside the stored one leaves the row unwritten).
+const staleStored = (x: string): string => `metric_summary_stale.${x}`;
+const staleIncoming = (x: string): string => `excluded.${x}`;
+const staleMerge = `${STALE_COLUMNS.slice(2)
+  .map((c) => `${c} = ${STALE_MERGE[c]!(staleStored, staleIncoming)}`)
+  .join(', ')}
+  WHERE ${STALE_WIDENS(staleStored, staleIncoming)}`;
 
 /**
  * The group statement (see `writeMetricsWithArrays`). `ignoreDuplicates` adds `ON CONFLICT DO

@@ -2,7 +2,7 @@ import type { Row } from '../database.js';
 import { nextPos, qs, type StoreContext } from './common.js';
 import { groupPoints } from './array-metric-write.js';
 import { HISTORY_COLUMNS, LATEST_COLUMNS, type BatchWrite } from './log-batch.js';
-import { STALE_COLUMNS, STALE_KEY, STALE_MERGE, staleRanges } from './metric-summaries.js';
+import { STALE_COLUMNS, STALE_KEY, STALE_MERGE, STALE_WIDENS, staleRanges } from './metric-summaries.js';
 import { RUN_COLUMNS } from './run-loader.js';
 import { activeRunsFrom } from './runs.js';
 
@@ -52,6 +52,7 @@ export async function writeMetricsWithJson(
   });
   const markStale = d.upsert('metric_summary_stale', STALE_COLUMNS, STALE_KEY, {
     combine: STALE_MERGE,
+    combineWhen: STALE_WIDENS,
     source: `SELECT r.run_pk, p.metric_key, p.lo_step, p.hi_step
   FROM ${d.jsonRows([
     ['run_uuid', 'text'],

@@ -9,8 +9,9 @@
  *
  * Writing a point does not touch the cells: keeping every level up to date on every write cost
  * 15–50% of the write throughput (measured). A write only widens the stale step range of its
- * (run, key) in `metric_summary_stale` — one small row per (run, key) per transaction (per
- * statement on PostgreSQL's array path) — and the first sampled read after it rebuilds the cells
+ * (run, key) in `metric_summary_stale` — one small row per (run, key), rewritten only when a
+ * write reaches beyond it (ranges end on block boundaries, `STALE_BLOCK_STEPS`, so appending
+ * steps rewrites it once per block) — and the first sampled read after it rebuilds the cells
  * over that range: the new points, the finest cells they fall in, and at each coarser level the
  * cells above, from the 4 cells below each. Appended points are thus summarized once, at the
  * cost of reading them once; a point logged far back (out of order) makes its whole range stale
@@ -97,6 +98,24 @@ export interface StaleRange<O> {
   hi: number;
 }
 
+/**
+ * A stale range ends at the last step of its block of this many steps (its upper end is rounded
+ * up). A history logged step by step then widens its stale row once per block instead of on
+ * every write, and the writes in between leave the row as it is (`STALE_WIDENS`): on PostgreSQL,
+ * one new version of the row per (run, key) per group was most of what marking cost, and those
+ * versions pile up until a vacuum. The rounding costs a rebuild nothing where no points lie beyond
+ * the last one logged (the steps up to the block's end hold no points to read and no cells to
+ * delete); a point logged before the end of a longer history costs at most this many more steps
+ * of points to summarize again.
+ */
+export const STALE_BLOCK_STEPS = 1024;
+
+/** The last step of `step`'s block (the step itself where the arithmetic would not be exact). */
+export function staleBlockEnd(step: number): number {
+  const end = (Math.floor(step / STALE_BLOCK_STEPS) + 1) * STALE_BLOCK_STEPS - 1;
+  return Number.isSafeInteger(end) && end >= step ? end : step;
+}
+
 export function staleRanges<P extends { key: string; step: number }, O extends string | number>(
   points: readonly P[],
   ownerOf: (p: P) => O,
@@ -110,6 +129,7 @@ export function staleRanges<P extends { key: string; step: number }, O extends s
     else if (p.step < r.lo) r.lo = p.step;
     else if (p.step > r.hi) r.hi = p.step;
   }
+  for (const r of ranges.values()) r.hi = staleBlockEnd(r.hi);
   return [...ranges.values()].sort((a, b) =>
     a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
   );
@@ -124,6 +144,13 @@ export const STALE_MERGE: Readonly<Record<string, CombineColumn>> = {
   hi_step: (s, i) =>
     `CASE WHEN ${i('hi_step')} > ${s('hi_step')} THEN ${i('hi_step')} ELSE ${s('hi_step')} END`,
 };
+/**
+ * Whether the incoming range widens the stored one (`UpsertOptions.combineWhen`): a range
+ * inside the stored one leaves the row unwritten. The row is still locked, so a write waits
+ * for a rebuild holding it and marks its range again once the rebuild has removed the row.
+ */
+export const STALE_WIDENS: CombineColumn = (s, i) =>
+  `(${i('lo_step')} < ${s('lo_step')} OR ${i('hi_step')} > ${s('hi_step')})`;
 
 const staleSqlCache = new Map<string, string>();
 
@@ -142,6 +169,7 @@ export async function markSummariesStale(
       sql = d.upsert('metric_summary_stale', STALE_COLUMNS, STALE_KEY, {
         rows: part.length,
         combine: STALE_MERGE,
+        combineWhen: STALE_WIDENS,
       });
       staleSqlCache.set(cacheKey, sql);
     }
