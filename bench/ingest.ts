@@ -3,8 +3,9 @@
  * a load generator in a second process (bench/_ingest-load.ts, raw keep-alive sockets):
  * log-metric with 1 and 16 clients, log-batch of 1,000 points with 1 and 8 clients. Reports
  * throughput, the server process's CPU time per call (user + system from /proc, so the figures
- * mean something on a shared machine), the database server processes' CPU time per call (PostgreSQL
- * or MariaDB/MySQL, all their processes) and each database's ratio to SQLite in the same run.
+ * mean something on a shared machine), the database server's CPU time per call (the PostgreSQL
+ * backends of the benchmark's database, or the whole MariaDB/MySQL process) and each database's
+ * ratio to SQLite in the same run.
  * BENCH_SECONDS sets each phase's length (default 10); BENCH_BACKENDS narrows the databases.
  */
 import { execFile } from 'node:child_process';
@@ -15,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { cpuSeconds, machineLine, processesCpuSeconds } from './machine.js';
 import { startServer, stopServer } from './server.js';
-import { createTestDatabase, type BackendKind } from '../test/helpers/backends.js';
+import pg from 'pg';
+import { createTestDatabase, PG_ADMIN_URI, type BackendKind } from '../test/helpers/backends.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -50,16 +52,40 @@ interface Measured {
   dbCpuUsPerCall: number;
 }
 
-/** Command names of the database server processes per store; SQLite runs inside the server. */
-const DATABASE_PROCESSES: Record<BackendKind, readonly string[]> = {
-  sqlite: [],
-  postgresql: ['postgres'],
-  mysql: ['mariadbd', 'mysqld'],
-};
+/**
+ * CPU seconds the database server has used so far for the benchmark's database (NaN for SQLite,
+ * which runs in the server). PostgreSQL: its backends connected to that database (one process per
+ * connection), so other databases' work on a shared machine does not count; its background
+ * processes (WAL writer, checkpointer) are left out. MariaDB/MySQL run every connection as a
+ * thread of one process: the whole process counts, other clients included.
+ */
+async function databaseCpuSeconds(kind: BackendKind, uri: string): Promise<number> {
+  if (kind === 'sqlite') return NaN;
+  if (kind === 'mysql') return processesCpuSeconds(['mariadbd', 'mysqld']);
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URI });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = $1',
+      [new URL(uri).pathname.slice(1)],
+    );
+    let total = 0;
+    // A backend may end between the query and the read.
+    for (const r of rows) total += await cpuSeconds(r.pid).catch(() => 0);
+    return total;
+  } finally {
+    await admin.end();
+  }
+}
 
-async function measure(url: string, pid: number, phase: Phase, kind: BackendKind): Promise<Measured> {
-  const dbNames = DATABASE_PROCESSES[kind];
-  const db0 = dbNames.length ? await processesCpuSeconds(dbNames) : NaN;
+async function measure(
+  url: string,
+  pid: number,
+  phase: Phase,
+  kind: BackendKind,
+  storeUri: string,
+): Promise<Measured> {
+  const db0 = await databaseCpuSeconds(kind, storeUri);
   const cpu0 = await cpuSeconds(pid);
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -75,7 +101,7 @@ async function measure(url: string, pid: number, phase: Phase, kind: BackendKind
     { cwd: join(here, '..') },
   );
   const cpu = (await cpuSeconds(pid)) - cpu0;
-  const dbCpu = dbNames.length ? (await processesCpuSeconds(dbNames)) - db0 : NaN;
+  const dbCpu = (await databaseCpuSeconds(kind, storeUri)) - db0;
   const r = JSON.parse(stdout) as { calls: number; points: number; seconds: number; errors: number };
   const amount = phase.mode === 'batch' ? r.points : r.calls;
   return {
@@ -96,7 +122,7 @@ async function benchBackend(kind: BackendKind): Promise<Measured[]> {
       const out: Measured[] = [];
       for (const phase of PHASES) {
         process.stderr.write(`  ${kind}: ${phase.label}\n`);
-        out.push(await measure(server.url, server.proc.pid!, phase, kind));
+        out.push(await measure(server.url, server.proc.pid!, phase, kind, db.uri));
       }
       return out;
     } finally {
@@ -133,7 +159,7 @@ export async function run(): Promise<string> {
     '## Server database ingestion',
     '',
     `Machine: ${machineLine()}. Load average (1/5/15 min) before: ${load0.map((l) => l.toFixed(1)).join(' / ')}, after: ${load1.map((l) => l.toFixed(1)).join(' / ')}.`,
-    `One \`cairn server\` process per database (fresh database, default settings); the load comes from a second Node process over raw keep-alive sockets, each client counting its own acknowledged calls, ${SECONDS} s per phase. "server CPU" is the server process's user + system time divided by the calls it acknowledged in that phase; "database CPU" is the same for all processes of the database server (PostgreSQL, MariaDB; other clients of it count too); the ratio compares with SQLite in the same run.`,
+    `One \`cairn server\` process per database (fresh database, default settings); the load comes from a second Node process over raw keep-alive sockets, each client counting its own acknowledged calls, ${SECONDS} s per phase. "server CPU" is the server process's user + system time divided by the calls it acknowledged in that phase; "database CPU" is the same for the database server: on PostgreSQL its backends serving the benchmark's database (background writers not included), on MariaDB the whole server process (other clients of it count too); the ratio compares with SQLite in the same run.`,
     '',
     '| store | workload | throughput | server CPU per call | database CPU per call | ratio to SQLite | errors | target |',
     '|---|---|---:|---:|---:|---:|---:|---|',
