@@ -1,6 +1,6 @@
 /**
  * The database pieces of the bulk metric write path, on the real databases: array parameters
- * (PostgreSQL, literals built by the adapter), rows read from one JSON parameter (MySQL), an
+ * (PostgreSQL: numbers in the binary array format, text as literals, both built by the adapter), rows read from one JSON parameter (MySQL), an
  * upsert whose rows come from a SELECT (all three), multi-statement scripts (MySQL) and the
  * connection pool size.
  */
@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/backends.js';
 import { openDatabase } from '../../src/store/sql/open-database.js';
 import type { SqlDatabase, SqlValue } from '../../src/store/sql/database.js';
-import { pgArrayLiteral } from '../../src/store/sql/postgres-database.js';
+import { pgArrayLiteral, pgBinaryArray } from '../../src/store/sql/postgres-database.js';
 
 /** Strings a literal or JSON encoding could get wrong. */
 const AWKWARD = [
@@ -38,6 +38,34 @@ describe('pgArrayLiteral', () => {
     assert.equal(pgArrayLiteral([NaN]), undefined);
     assert.equal(pgArrayLiteral([[1]]), undefined);
     assert.equal(pgArrayLiteral([true]), undefined);
+  });
+});
+
+describe('pgBinaryArray', () => {
+  it('writes one-dimensional arrays of numbers in the binary array format', () => {
+    const int4 = pgBinaryArray([7, null, -2], 'int4')!;
+    // dimensions 1, has nulls 1, type 23 (int4), length 3, lower bound 1; then per element its
+    // byte length (-1: NULL) and bytes.
+    assert.equal(
+      int4.toString('hex'),
+      ['00000001', '00000001', '00000017', '00000003', '00000001']
+        .concat(['00000004', '00000007', 'ffffffff', '00000004', 'fffffffe'])
+        .join(''),
+    );
+    const int8 = pgBinaryArray([-(2 ** 32) - 1], 'int8')!;
+    assert.equal(int8.subarray(20).toString('hex'), '00000008fffffffeffffffff', 'two-complement int8');
+    const float8 = pgBinaryArray([0.5], 'float8')!;
+    assert.equal(float8.subarray(8, 12).toString('hex'), '000002bd', 'element type 701 (float8)');
+    assert.equal(float8.subarray(20).toString('hex'), '000000083fe0000000000000');
+    assert.equal(pgBinaryArray([], 'int8')!.toString('hex'), '000000000000000000000014', 'no dimensions');
+  });
+
+  it('leaves to the text literal what the type cannot hold exactly', () => {
+    assert.equal(pgBinaryArray([1.5], 'int8'), undefined);
+    assert.equal(pgBinaryArray([2 ** 53], 'int8'), undefined);
+    assert.equal(pgBinaryArray([2 ** 31], 'int4'), undefined);
+    assert.equal(pgBinaryArray(['1'], 'float8'), undefined);
+    assert.equal(pgBinaryArray([[1]], 'float8'), undefined);
   });
 });
 
@@ -115,6 +143,28 @@ for (const backend of BACKENDS) {
       assert.deepEqual(
         rows.map((r) => r.b),
         AWKWARD.map((_, i) => BIGINTS[i % BIGINTS.length]),
+      );
+    });
+
+    it('binds numeric arrays with nulls, negative and non-finite values, and refuses a fraction in a bigint array', async (t) => {
+      const arr = db.dialect.arrayParam;
+      if (!arr) return t.skip('this database takes no array parameters');
+      const ints = [0, -1, null, 2 ** 31 - 1, -(2 ** 31)];
+      const doubles = [NaN, Infinity, -Infinity, -0, null];
+      const bigints = [null, -(2 ** 32) - 1, 2 ** 32, -Number.MAX_SAFE_INTEGER, 5];
+      const rows = await db.query(
+        `SELECT i, d, b FROM unnest(${arr('int')}, ${arr('double')}, ${arr('bigint')}) WITH ORDINALITY AS x(i, d, b, o) ORDER BY o`,
+        [ints, doubles, bigints] as unknown as SqlValue[],
+      );
+      assert.deepEqual(
+        rows.map((r) => [r.i, r.d, r.b]),
+        ints.map((v, k) => [v, doubles[k], bigints[k]]),
+        'every value comes back as it went in',
+      );
+      await assert.rejects(
+        db.query(`SELECT * FROM unnest(${arr('bigint')})`, [[1, 1.5]] as unknown as SqlValue[]),
+        /bigint/,
+        'a fraction is sent as text, which the database refuses as a bigint',
       );
     });
 

@@ -69,10 +69,82 @@ export function pgArrayLiteral(values: readonly unknown[]): string | undefined {
   return `${out}}`;
 }
 
+/** The element types whose arrays are sent in PostgreSQL's binary format, by type OID. */
+const BINARY_ELEMENTS = { int4: 23, int8: 20, float8: 701 } as const;
+type BinaryElement = keyof typeof BINARY_ELEMENTS;
+const TWO_TO_32 = 2 ** 32;
+
+const fits = (v: unknown, element: BinaryElement): boolean =>
+  typeof v === 'number' &&
+  (element === 'float8' ||
+    (element === 'int8' ? Number.isSafeInteger(v) : Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31));
+
+/**
+ * An array of numbers in PostgreSQL's binary array format, for a placeholder cast to
+ * `element[]`: 4 or 8 bytes per number instead of decimal text that the server parses back (a
+ * 1,000-point batch binds four such columns; writing a double as text was most of the cost of
+ * building the parameters, measured). Text arrays stay literals, which cost less to build than
+ * their binary form. Only flat arrays of numbers that fit the type (integers for int4 and int8)
+ * and nulls; anything else is undefined, for the literal to carry.
+ */
+export function pgBinaryArray(values: readonly unknown[], element: BinaryElement): Buffer | undefined {
+  const width = element === 'int4' ? 4 : 8;
+  let size = 20; // dimensions, null flag, element type, then length and lower bound of the one dimension
+  let hasNull = 0;
+  for (const v of values) {
+    if (v === null) hasNull = 1;
+    else if (!fits(v, element)) return undefined;
+    size += v === null ? 4 : 4 + width;
+  }
+  if (!values.length) size = 12; // no dimensions
+  const buf = Buffer.allocUnsafe(size);
+  // DataView writes compile to plain stores; Buffer's write methods check their arguments each call.
+  const view = new DataView(buf.buffer, buf.byteOffset, size);
+  view.setInt32(0, values.length ? 1 : 0);
+  view.setInt32(4, hasNull);
+  view.setUint32(8, BINARY_ELEMENTS[element]);
+  if (!values.length) return buf;
+  view.setInt32(12, values.length);
+  view.setInt32(16, 1);
+  let at = 20;
+  for (const v of values) {
+    if (v === null) {
+      view.setInt32(at, -1);
+      at += 4;
+      continue;
+    }
+    const n = v as number;
+    view.setInt32(at, width);
+    if (element === 'float8') view.setFloat64(at + 4, n);
+    else if (element === 'int4') view.setInt32(at + 4, n);
+    else {
+      const high = Math.floor(n / TWO_TO_32);
+      view.setInt32(at + 4, high);
+      view.setUint32(at + 8, n - high * TWO_TO_32);
+    }
+    at += 4 + width;
+  }
+  return buf;
+}
+
+/** Per placeholder of a statement, the element type its `$n::element[]` cast names, if any. */
+const castsByText = new Map<string, (BinaryElement | undefined)[]>();
+function arrayCasts(text: string): (BinaryElement | undefined)[] {
+  let casts = castsByText.get(text);
+  if (casts === undefined) {
+    casts = [];
+    for (const m of text.matchAll(/\$(\d+)::(int4|int8|float8)\[\]/g))
+      casts[Number(m[1]) - 1] = m[2] as BinaryElement;
+    if (castsByText.size > 1000) castsByText.clear();
+    castsByText.set(text, casts);
+  }
+  return casts;
+}
+
 /** The statement to send: with array parameters, a named (prepared) one, see below. */
 function pgQuery(sql: string, params: readonly SqlValue[]): pg.QueryConfig {
   const text = translate(sql);
-  const values = driverParams(params);
+  const values = driverParams(text, params);
   // Statements that bind whole arrays have one text per shape (bulk writes run them over and
   // over): each connection parses and plans them once. Other statements, whose texts vary
   // with list lengths and filters, stay unnamed so connections do not collect thousands.
@@ -91,15 +163,19 @@ function statementName(text: string): string {
   return name;
 }
 
-function driverParams(params: readonly SqlValue[]): unknown[] {
+/** Array parameters as binary arrays where the statement names their type, else as literals. */
+function driverParams(text: string, params: readonly SqlValue[]): unknown[] {
   let out: unknown[] | undefined;
+  let casts: (BinaryElement | undefined)[] | undefined;
   for (let i = 0; i < params.length; i++) {
     const v: unknown = params[i];
     if (!Array.isArray(v)) continue;
-    const literal = pgArrayLiteral(v);
-    if (literal === undefined) continue;
+    casts ??= arrayCasts(text);
+    const element = casts[i];
+    const encoded = (element && pgBinaryArray(v, element)) ?? pgArrayLiteral(v);
+    if (encoded === undefined) continue;
     out ??= [...params];
-    out[i] = literal;
+    out[i] = encoded;
   }
   return out ?? (params as unknown[]);
 }
