@@ -53,15 +53,16 @@ interface Measured {
 }
 
 /**
- * CPU seconds the database server has used so far for the benchmark's database (NaN for SQLite,
- * which runs in the server). PostgreSQL: its backends connected to that database (one process per
- * connection), so other databases' work on a shared machine does not count; its background
- * processes (WAL writer, checkpointer) are left out. MariaDB/MySQL run every connection as a
- * thread of one process: the whole process counts, other clients included.
+ * CPU seconds the database server has used so far for the benchmark's database, per process (none
+ * for SQLite, which runs in the server). PostgreSQL: its backends connected to that database (one
+ * process per connection), so other databases' work on a shared machine does not count; its
+ * background processes (WAL writer, checkpointer) are left out. MariaDB/MySQL run every connection
+ * as a thread of one process: the whole process counts, other clients included.
  */
-async function databaseCpuSeconds(kind: BackendKind, uri: string): Promise<number> {
-  if (kind === 'sqlite') return NaN;
-  if (kind === 'mysql') return processesCpuSeconds(['mariadbd', 'mysqld']);
+async function databaseCpuSeconds(kind: BackendKind, uri: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (kind === 'sqlite') return out;
+  if (kind === 'mysql') return out.set('mysql', await processesCpuSeconds(['mariadbd', 'mysqld']));
   const admin = new pg.Client({ connectionString: PG_ADMIN_URI });
   await admin.connect();
   try {
@@ -69,13 +70,27 @@ async function databaseCpuSeconds(kind: BackendKind, uri: string): Promise<numbe
       'SELECT pid FROM pg_stat_activity WHERE datname = $1',
       [new URL(uri).pathname.slice(1)],
     );
-    let total = 0;
     // A backend may end between the query and the read.
-    for (const r of rows) total += await cpuSeconds(r.pid).catch(() => 0);
-    return total;
+    for (const r of rows)
+      await cpuSeconds(r.pid).then(
+        (s) => out.set(String(r.pid), s),
+        () => undefined,
+      );
+    return out;
   } finally {
     await admin.end();
   }
+}
+
+/**
+ * CPU used between two readings by the processes alive at the second: a backend started meanwhile
+ * counts whole; one that ended (the pool closes idle connections) counts nothing, instead of
+ * taking its earlier time off the total.
+ */
+function cpuBetween(before: Map<string, number>, now: Map<string, number>): number {
+  let total = 0;
+  for (const [pid, s] of now) total += s - (before.get(pid) ?? 0);
+  return total;
 }
 
 async function measure(
@@ -101,7 +116,7 @@ async function measure(
     { cwd: join(here, '..') },
   );
   const cpu = (await cpuSeconds(pid)) - cpu0;
-  const dbCpu = (await databaseCpuSeconds(kind, storeUri)) - db0;
+  const dbCpu = kind === 'sqlite' ? NaN : cpuBetween(db0, await databaseCpuSeconds(kind, storeUri));
   const r = JSON.parse(stdout) as { calls: number; points: number; seconds: number; errors: number };
   const amount = phase.mode === 'batch' ? r.points : r.calls;
   return {
