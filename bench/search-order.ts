@@ -7,6 +7,7 @@
  *   BENCH_BACKENDS         sqlite,postgresql,mysql (default all three)
  *   BENCH_SORT_RUNS        runs on SQLite (default 1,000,000)
  *   BENCH_SORT_SERVER_RUNS runs on PostgreSQL and MySQL (default 1,000,000)
+ *   BENCH_SORT_ONLY        run only the cases whose label contains this text (e.g. `metrics.m1`)
  *   BENCH_SORT_SQLITE_FILE, BENCH_SORT_PG_URI, BENCH_SORT_MYSQL_URI: a database to use and keep
  *     instead of a fresh one; seeded only when it has no `order-bench` runs yet.
  */
@@ -137,11 +138,11 @@ async function benchBackend(kind: BackendKind, wanted: number): Promise<string[]
     const t0 = performance.now();
     let reported = 0;
     if (seeded === 0) {
-      await seedSearchRunsBulk(db, experimentId, runs, Date.now(), (done) => {
-        if (done - reported >= 100_000) {
+      await seedSearchRunsBulk(db, experimentId, runs, Date.now(), (done, phase) => {
+        if (done - reported >= 100_000 || phase === 'indexes') {
           reported = done;
           process.stderr.write(
-            `  ${kind}: ${done} runs seeded (${((performance.now() - t0) / 1000).toFixed(0)} s, load ${os.loadavg()[0]!.toFixed(1)})\n`,
+            `  ${kind}: ${phase === 'rows' ? `${done} runs written` : 'indexes built'} (${((performance.now() - t0) / 1000).toFixed(0)} s, load ${os.loadavg()[0]!.toFixed(1)})\n`,
           );
         }
       });
@@ -153,7 +154,8 @@ async function benchBackend(kind: BackendKind, wanted: number): Promise<string[]
     const lines = [
       `| ${kind} | ${runs.toLocaleString('en-US')} | ${seeded > 0 ? 'seeded by an earlier run' : `seeding (bulk SQL, with ANALYZE) ${seedSeconds.toFixed(0)} s`} | — | — | — |`,
     ];
-    for (const c of CASES) {
+    const only = process.env.BENCH_SORT_ONLY;
+    for (const c of CASES.filter((x) => !only || x.label.includes(only))) {
       const t = await timeCase(store, experimentId, c);
       process.stderr.write(
         `  ${kind}: ${c.label}: p50 ${t.first.toFixed(1)} ms / ${t.second.toFixed(1)} ms, CPU ${t.cpu.toFixed(1)} ms\n`,
