@@ -2,11 +2,13 @@
  * Run search ordered by a param or tag in one large experiment (10 params, 10 tags, 10 metrics
  * per run; seed-runs.ts), the store called directly (no HTTP): first page of 100 and the page
  * after it (by its token), p50 of 15 calls each and the Node CPU per call, beside metric order,
- * beside a param order that names the default tie-break, and beside an order that still sorts the
- * whole experiment (a param, then a metric). The runs are written in bulk at the current schema.
+ * beside a param order that names the default tie-break, and orders of two keys (a param or metric,
+ * then another key: a page sorts the runs sharing its last first-key value, so the size of those tie
+ * groups is in the labels). The runs are written in bulk at the current schema.
  *   BENCH_BACKENDS         sqlite,postgresql,mysql (default all three)
  *   BENCH_SORT_RUNS        runs on SQLite (default 1,000,000)
  *   BENCH_SORT_SERVER_RUNS runs on PostgreSQL and MySQL (default 1,000,000)
+ *   BENCH_SORT_ONLY        run only the cases whose label contains this text (e.g. `metrics.m1`)
  *   BENCH_SORT_SQLITE_FILE, BENCH_SORT_PG_URI, BENCH_SORT_MYSQL_URI: a database to use and keep
  *     instead of a fresh one; seeded only when it has no `order-bench` runs yet.
  */
@@ -52,9 +54,24 @@ const CASES: Case[] = [
     calls: 15,
   },
   {
-    label: '`params.p3 ASC, metrics.m1 DESC` (sorts the whole experiment)',
+    label: '`params.p3 ASC, metrics.m1 DESC` (two keys; 20,000 runs share each `p3` value)',
     orderBy: ['params.p3 ASC', 'metrics.m1 DESC'],
-    calls: 3,
+    calls: 5,
+  },
+  {
+    label: '`params.p2 DESC, metrics.m1 DESC` (two keys; 10 runs share each `p2` value)',
+    orderBy: ['params.p2 DESC', 'metrics.m1 DESC'],
+    calls: 15,
+  },
+  {
+    label: '`metrics.m1 DESC, params.p3 ASC` (two keys, a metric first)',
+    orderBy: ['metrics.m1 DESC', 'params.p3 ASC'],
+    calls: 15,
+  },
+  {
+    label: '`params.p1 ASC, metrics.m1 DESC` (two keys; 333,334 runs share `p1` = `x`)',
+    orderBy: ['params.p1 ASC', 'metrics.m1 DESC'],
+    calls: 1,
   },
 ];
 
@@ -137,11 +154,11 @@ async function benchBackend(kind: BackendKind, wanted: number): Promise<string[]
     const t0 = performance.now();
     let reported = 0;
     if (seeded === 0) {
-      await seedSearchRunsBulk(db, experimentId, runs, Date.now(), (done) => {
-        if (done - reported >= 100_000) {
+      await seedSearchRunsBulk(db, experimentId, runs, Date.now(), (done, phase) => {
+        if (done - reported >= 100_000 || phase === 'indexes') {
           reported = done;
           process.stderr.write(
-            `  ${kind}: ${done} runs seeded (${((performance.now() - t0) / 1000).toFixed(0)} s, load ${os.loadavg()[0]!.toFixed(1)})\n`,
+            `  ${kind}: ${phase === 'rows' ? `${done} runs written` : 'indexes built'} (${((performance.now() - t0) / 1000).toFixed(0)} s, load ${os.loadavg()[0]!.toFixed(1)})\n`,
           );
         }
       });
@@ -153,7 +170,8 @@ async function benchBackend(kind: BackendKind, wanted: number): Promise<string[]
     const lines = [
       `| ${kind} | ${runs.toLocaleString('en-US')} | ${seeded > 0 ? 'seeded by an earlier run' : `seeding (bulk SQL, with ANALYZE) ${seedSeconds.toFixed(0)} s`} | — | — | — |`,
     ];
-    for (const c of CASES) {
+    const only = process.env.BENCH_SORT_ONLY;
+    for (const c of CASES.filter((x) => !only || x.label.includes(only))) {
       const t = await timeCase(store, experimentId, c);
       process.stderr.write(
         `  ${kind}: ${c.label}: p50 ${t.first.toFixed(1)} ms / ${t.second.toFixed(1)} ms, CPU ${t.cpu.toFixed(1)} ms\n`,
@@ -185,7 +203,7 @@ export async function run(): Promise<string> {
   return [
     '## Search ordered by a param or tag',
     '',
-    `SqlTrackingStore called directly (no HTTP). ${machineLine()}. One experiment of N runs, each with 10 params, 10 tags and 10 latest metric values (bench/seed-runs.ts, generated in SQL at the current schema). Page of 100 runs, p50 of 15 calls (3 for the whole-experiment sort); the second page is read with the first page's token; CPU is the Node process's per call (p50 over both pages; the database's own CPU is not in it on PostgreSQL and MySQL). Target: first page p50 ≤ 100 ms at 1,000,000 runs.`,
+    `SqlTrackingStore called directly (no HTTP). ${machineLine()}. One experiment of N runs, each with 10 params, 10 tags and 10 latest metric values (bench/seed-runs.ts, generated in SQL at the current schema). Page of 100 runs, p50 of 15 calls (5 for the order with tie groups of 20,000 runs, 1 for the one whose tie group is a third of the experiment); the second page is read with the first page's token; CPU is the Node process's per call (p50 over both pages; the database's own CPU is not in it on PostgreSQL and MySQL). Target: first page p50 ≤ 100 ms at 1,000,000 runs.`,
     '',
     '| database | runs | order | first page p50 | second page p50 | Node CPU per call |',
     '| -------- | ---- | ----- | -------------- | --------------- | ----------------- |',

@@ -63,6 +63,57 @@ function expectedScoreOrder(runs: Logged[], ascending: boolean): string[] {
   return [...withValue, ...runs.filter((r) => !has(r)).sort(byDefault)].map((r) => r.id);
 }
 
+/**
+ * The expected order of `runs` by several keys (`params.units ASC`, `metrics.score DESC`,
+ * `attributes.start_time ASC` ...): each param or tag numeric when every value of it in `all` is
+ * a number, missing values (and NaN) last in either direction, then start_time DESC and run id
+ * ASC unless the order names them.
+ */
+function expectedMultiOrder(all: Logged[], runs: Logged[], orderBy: string[]): string[] {
+  const keys = orderBy.map((o) => {
+    const [name, dir] = o.split(' ') as [string, string];
+    const [entity, key] = name.split('.') as [string, string];
+    return { entity, key, ascending: dir === 'ASC' };
+  });
+  const named = (key: string): boolean => keys.some((k) => k.entity === 'attributes' && k.key === key);
+  const missingLast = (
+    a: number | string | undefined,
+    b: number | string | undefined,
+    asc: boolean,
+  ): number =>
+    a === undefined ? (b === undefined ? 0 : 1) : b === undefined ? -1 : (asc ? 1 : -1) * cmp(a, b);
+  const terms = keys.map(({ entity, key, ascending }) => {
+    if (entity === 'attributes') {
+      const v = (r: Logged): number | string => (key === 'start_time' ? r.start : r.id);
+      return (a: Logged, b: Logged): number => (ascending ? 1 : -1) * cmp(v(a), v(b));
+    }
+    if (entity === 'metrics') {
+      const v = (r: Logged): number | undefined =>
+        r.score === undefined || Number.isNaN(r.score) ? undefined : r.score;
+      return (a: Logged, b: Logged): number => missingLast(v(a), v(b), ascending);
+    }
+    const numeric = all.every((r) => r.values[key] === undefined || sortNumber(r.values[key]!) !== null);
+    const v = (r: Logged): number | string | undefined =>
+      r.values[key] === undefined
+        ? undefined
+        : numeric
+          ? sortNumber(r.values[key]!)!
+          : sortText(r.values[key]!)!;
+    return (a: Logged, b: Logged): number => missingLast(v(a), v(b), ascending);
+  });
+  if (!named('start_time')) terms.push((a, b) => b.start - a.start);
+  if (!named('run_id')) terms.push((a, b) => cmp(a.id, b.id));
+  return [...runs]
+    .sort((a, b) => {
+      for (const t of terms) {
+        const c = t(a, b);
+        if (c) return c;
+      }
+      return 0;
+    })
+    .map((r) => r.id);
+}
+
 for (const backend of BACKENDS) {
   describe(`run search ordered by a param or tag (${backend})`, () => {
     let f: SqlStoreFixture;
@@ -255,6 +306,133 @@ for (const backend of BACKENDS) {
           assert.deepEqual(await ids(q), wantFiltered, `${c.filter} ${orderBy[0]}`);
           assert.deepEqual(await paged(q, 2), wantFiltered, `${c.filter} ${orderBy[0]} paged`);
         }
+      }
+    });
+
+    /** Every page of `size` runs, read with the previous page's token. */
+    const pages = async (q: Omit<RunsQueryText, 'maxResults'>, size: number): Promise<string[][]> => {
+      const out: string[][] = [];
+      let token: string | undefined;
+      do {
+        const page = await search({ ...q, maxResults: size, pageToken: token });
+        out.push(page.items.map((r) => r.info.run_id));
+        token = page.next_page_token;
+        assert.ok(out.length <= 60, 'paging terminates');
+      } while (token);
+      return out;
+    };
+
+    /** The full result and every page of each size equal the reference order and its slices. */
+    const checkPaged = async (q: Omit<RunsQueryText, 'maxResults'>, want: string[], label: string) => {
+      assert.deepEqual(
+        (await search({ ...q, maxResults: 1000 })).items.map((r) => r.info.run_id),
+        want,
+        `${label}: one page`,
+      );
+      for (const size of [1, 2, 3, 5, 7]) {
+        const got = await pages(q, size);
+        got.forEach((page, i) =>
+          assert.deepEqual(
+            page,
+            want.slice(i * size, (i + 1) * size),
+            `${label}: page ${i + 1} of size ${size}`,
+          ),
+        );
+        assert.equal(got.flat().length, want.length, `${label}: size ${size} returns every run once`);
+      }
+    };
+
+    it('orders by two and three keys led by a param, tag or metric: every page is its slice of the full sort', async () => {
+      const orders = [
+        ['params.units ASC', 'metrics.score DESC'],
+        ['params.units DESC', 'params.mixed ASC'],
+        ['params.mixed DESC', 'tags.grp ASC'],
+        ['tags.grp ASC', 'params.units DESC'],
+        ['tags.grp DESC', 'metrics.score ASC', 'params.mixed DESC'],
+        ['metrics.score ASC', 'params.mixed ASC'],
+        ['metrics.score DESC', 'tags.grp DESC', 'params.units ASC'],
+        ['tags.grp ASC', 'attributes.start_time ASC'],
+        ['tags.grp ASC', 'attributes.run_id DESC'],
+        ['params.mixed ASC', 'attributes.start_time DESC', 'metrics.score DESC'],
+      ];
+      for (const orderBy of orders) {
+        const want = expectedMultiOrder(runs, active(), orderBy);
+        assert.equal(want.length, active().length);
+        await checkPaged(
+          { experimentIds: [exp], viewType: 'ACTIVE_ONLY', orderBy },
+          want,
+          orderBy.join(', '),
+        );
+      }
+      // Spot check of the reference: grp ties ordered by units descending, numerically (512 before 64).
+      const order = expectedMultiOrder(runs, active(), ['tags.grp ASC', 'params.units DESC']);
+      const of = (id: string): Logged => runs.find((r) => r.id === id)!;
+      const firstGroup = order.map(of).filter((r) => r.values.grp === 'a');
+      assert.deepEqual(
+        firstGroup.map((r) => r.values.units),
+        [...firstGroup.map((r) => r.values.units)].sort((a, b) =>
+          a === undefined ? (b === undefined ? 0 : 1) : b === undefined ? -1 : Number(b) - Number(a),
+        ),
+      );
+      assert.equal(of(order[0]!).values.grp, 'a');
+    });
+
+    it('applies filters, view types and several experiments to orders of several keys', async () => {
+      const cases: { filter?: string; keep: (r: Logged) => boolean; orderBy: string[] }[] = [
+        // A clause on the first key leaves out the runs without it.
+        {
+          filter: "params.units != '64'",
+          keep: (r) => r.values.units !== undefined && r.values.units !== '64',
+          orderBy: ['params.units DESC', 'metrics.score ASC'],
+        },
+        {
+          filter: "tags.grp = 'a'",
+          keep: (r) => r.values.grp === 'a',
+          orderBy: ['metrics.score DESC', 'params.mixed ASC'],
+        },
+        {
+          filter: 'metrics.score >= 0.5',
+          keep: (r) => r.score !== undefined && r.score >= 0.5,
+          orderBy: ['metrics.score ASC', 'tags.grp DESC'],
+        },
+        {
+          filter: 'attributes.start_time >= 1020',
+          keep: (r) => r.start >= 1020,
+          orderBy: ['tags.grp DESC', 'params.units ASC'],
+        },
+      ];
+      for (const c of cases) {
+        const want = expectedMultiOrder(runs, active().filter(c.keep), c.orderBy);
+        const label = `${c.filter} ${c.orderBy.join(', ')}`;
+        await checkPaged(
+          { experimentIds: [exp], viewType: 'ACTIVE_ONLY', filter: c.filter, orderBy: c.orderBy },
+          want,
+          label,
+        );
+      }
+      const orderBy = ['params.units ASC', 'metrics.score DESC'];
+      await checkPaged(
+        { experimentIds: [exp], viewType: 'ALL', orderBy },
+        expectedMultiOrder(runs, runs, orderBy),
+        'ALL',
+      );
+      await checkPaged(
+        { experimentIds: [exp], viewType: 'DELETED_ONLY', orderBy },
+        [runs[4]!.id],
+        'DELETED_ONLY',
+      );
+      // Two experiments take the generic path: the same order.
+      const both = [...runs, ...others];
+      for (const order of [orderBy, ['tags.grp DESC', 'params.mixed ASC']]) {
+        await checkPaged(
+          { experimentIds: [exp, otherExp], viewType: 'ACTIVE_ONLY', orderBy: order },
+          expectedMultiOrder(
+            both,
+            both.filter((r) => !r.deleted),
+            order,
+          ),
+          `two experiments ${order.join(', ')}`,
+        );
       }
     });
 

@@ -69,7 +69,7 @@ export async function numericOrderKeys(
 }
 
 /** A sort key as read back: MySQL returns its VARBINARY text key as bytes. */
-const keyOf = (row: Row): number | string => {
+export const keyOf = (row: Row): number | string => {
   const v = row.order_value;
   if (Buffer.isBuffer(v)) return v.toString('utf8');
   return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : str(v);
@@ -95,7 +95,7 @@ function orderWithinKeys(rows: Row[]): Row[] {
  * Where an ordered walk reads its runs from: one row per run with a value of the ordering key,
  * in an index on (experiment, key, sort key, ...), joined to the run.
  */
-interface OrderedSource {
+export interface OrderedSource {
   /** `FROM <rows> o <join> runs r ON ...`. */
   from: string;
   /** The rows of the ordering key (`?` is the key). */
@@ -116,10 +116,18 @@ interface OrderedSource {
 
 /** A param or tag order: the sort-key indexes of migration 007. */
 export async function searchByValue(ctx: StoreContext, p: Parsed, first: ValueOrder): Promise<Found> {
+  return walkInOrder(ctx, p, first, await valueSource(ctx, p, first));
+}
+
+/**
+ * Where a param or tag order reads its runs: the text or numeric sort-key index, numeric when
+ * every value of the key is a number (or as the page token says the search started).
+ */
+export async function valueSource(ctx: StoreContext, p: Parsed, first: ValueOrder): Promise<OrderedSource> {
   const { table, key } = VALUE_TABLES[first.type];
   const numeric = p.cursor.numeric ?? (await sortsNumerically(ctx, p.experimentIds, first));
   const sortCol = numeric ? 'sort_num' : 'sort_text';
-  return walkInOrder(ctx, p, first, {
+  return {
     from: `FROM ${table} o ${ctx.db.dialect.orderedJoin} runs r ON r.run_uuid = o.run_uuid`,
     keyCond: `o.${key} = ?`,
     col: `o.${sortCol}`,
@@ -129,7 +137,7 @@ export async function searchByValue(ctx: StoreContext, p: Parsed, first: ValueOr
     // A clause on the ordering key (`params.x = '1'`) already excludes runs without a value.
     excludesMissing: (c) => c.type === first.type && c.key === first.key,
     numeric,
-  });
+  };
 }
 
 /**
@@ -139,7 +147,12 @@ export async function searchByValue(ctx: StoreContext, p: Parsed, first: ValueOr
  * the experiment). MySQL sorted the whole experiment for ORDER BY value, start_time, run id.
  */
 export function searchByMetricValue(ctx: StoreContext, p: Parsed, first: OrderBy): Promise<Found> {
-  return walkInOrder(ctx, p, first, {
+  return walkInOrder(ctx, p, first, metricSource(ctx, first));
+}
+
+/** Where a metric order reads its runs: the (experiment, key, value) index of the latest values. */
+export function metricSource(ctx: StoreContext, first: OrderBy): OrderedSource {
+  return {
     from: `FROM latest_metrics o ${ctx.db.dialect.orderedJoin} runs r ON r.run_uuid = o.run_uuid`,
     keyCond: 'o.metric_key = ? AND o.is_nan = 0',
     col: 'o.metric_value',
@@ -150,7 +163,7 @@ export function searchByMetricValue(ctx: StoreContext, p: Parsed, first: OrderBy
       'NOT EXISTS (SELECT 1 FROM latest_metrics x WHERE x.run_uuid = r.run_uuid AND x.metric_key = ? AND x.is_nan = 0)',
     // A clause like `metrics.k > 0` on the ordering key already excludes runs without it.
     excludesMissing: (c) => c.type === 'metric' && c.key === first.key && c.comparator !== '!=',
-  });
+  };
 }
 
 async function walkInOrder(ctx: StoreContext, p: Parsed, first: OrderBy, src: OrderedSource): Promise<Found> {

@@ -11,7 +11,9 @@ import { runClauseSql } from './search-runs-sql.js';
  * other orders resume at an offset. Searches ordered by a metric, param or tag first say whether
  * the position is among the runs that have a value or among those without it (`phase:
  * 'missing'`); param and tag orders also keep the order they started with (`numeric`), so that
- * a value logged between pages cannot switch text and numeric order halfway.
+ * a value logged between pages cannot switch text and numeric order halfway. Orders of several
+ * keys led by a param, tag or metric resume after the first key's value (`after` of one element)
+ * and `offset` runs into the runs that share it.
  */
 export interface Cursor {
   offset?: number;
@@ -25,7 +27,8 @@ export const isCursor = (v: Record<string, unknown>): boolean =>
     (typeof v.offset === 'number' && Number.isSafeInteger(v.offset) && v.offset >= 0)) &&
   (v.after === undefined ||
     (Array.isArray(v.after) &&
-      (v.after.length === 2 || v.after.length === 3) &&
+      v.after.length >= 1 &&
+      v.after.length <= 3 &&
       v.after.every((x) => typeof x === 'number' || typeof x === 'string'))) &&
   (v.phase === undefined || v.phase === 'missing') &&
   (v.numeric === undefined || typeof v.numeric === 'boolean');
