@@ -52,10 +52,22 @@ export class TurnBufferedLines {
   /** Writes every gathered line now. */
   flush(): void {
     if (!this.pending) return;
-    const bytes = Buffer.from(this.pending, 'utf8');
+    const text = this.pending;
     this.pending = '';
     if (this.closed) return;
     let start = 0;
+    // A turn's lines usually fit one atomic write: written as they are, without a copy into a
+    // buffer first. A failed or partial write continues below, from the bytes written.
+    const size = Buffer.byteLength(text, 'utf8');
+    if (size <= PIPE_BUF) {
+      try {
+        start = writeSync(this.fd, text);
+      } catch {
+        start = 0;
+      }
+      if (start === size) return;
+    }
+    const bytes = Buffer.from(text, 'utf8');
     while (start < bytes.length) {
       let end = bytes.length;
       if (end - start > PIPE_BUF) {

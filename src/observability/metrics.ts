@@ -162,32 +162,49 @@ export function registerLiveGauges(sources: LiveSources): () => void {
 
 /**
  * Wraps every method of `target` that returns a promise so its duration is recorded under
- * `store` and the method name.
+ * `store` and the method name. Each method is wrapped once, and its labelled series are made on
+ * first use: a store call (one or more per request) only reads the clock twice and observes.
  */
 export function timedStore<T extends object>(target: T, store: string): T {
+  const wrapped = new Map<string, { method: unknown; timed: unknown }>();
   return new Proxy(target, {
     get(obj, prop, receiver) {
       const value: unknown = Reflect.get(obj, prop, receiver);
       if (typeof value !== 'function' || typeof prop !== 'string') return value;
-      return (...args: unknown[]) => {
-        const end = storeMetrics.operations.startTimer({ store, operation: prop });
-        const result: unknown = (value as (...a: unknown[]) => unknown).apply(obj, args);
-        if (result instanceof Promise) {
-          return result.then(
-            (v: unknown) => {
-              end({ outcome: 'ok' });
-              return v;
-            },
-            (err: unknown) => {
-              end({ outcome: 'error' });
-              throw err;
-            },
-          );
-        }
-        return result;
-      };
+      const known = wrapped.get(prop);
+      if (known?.method === value) return known.timed;
+      const timed = timedMethod(obj, value as (...a: unknown[]) => unknown, store, prop);
+      wrapped.set(prop, { method: value, timed });
+      return timed;
     },
   });
+}
+
+function timedMethod(
+  obj: object,
+  method: (...a: unknown[]) => unknown,
+  store: string,
+  operation: string,
+): (...args: unknown[]) => unknown {
+  let ok: { observe(seconds: number): void } | undefined;
+  let failed: { observe(seconds: number): void } | undefined;
+  return (...args: unknown[]) => {
+    const start = performance.now();
+    const result: unknown = method.apply(obj, args);
+    if (!(result instanceof Promise)) return result;
+    return result.then(
+      (v: unknown) => {
+        ok ??= storeMetrics.operations.labels({ store, operation, outcome: 'ok' });
+        ok.observe((performance.now() - start) / 1000);
+        return v;
+      },
+      (err: unknown) => {
+        failed ??= storeMetrics.operations.labels({ store, operation, outcome: 'error' });
+        failed.observe((performance.now() - start) / 1000);
+        throw err;
+      },
+    );
+  };
 }
 
 /** Passes `source` through, counting its bytes as artifact traffic in `direction`. */

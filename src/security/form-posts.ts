@@ -29,6 +29,7 @@ export function registerFormPostGuard(app: FastifyInstance): void {
     if (request.method !== 'POST') return done();
     // An origin has passed the cross-origin guard already (it runs first): the server's own pages.
     const headers = request.headers;
+    if (headers['content-type'] === 'application/json') return done();
     if (headers['x-requested-with'] !== undefined || headers.origin !== undefined) return done();
     const media = String(headers['content-type'] ?? '')
       .split(';', 1)[0]!

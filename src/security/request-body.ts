@@ -189,6 +189,64 @@ const tooLarge = (limit: number) =>
   new PayloadTooLargeError(`Request body exceeds the limit of ${limit} bytes.`);
 
 /**
+ * A body being read by `readLimitedBody`. Its listeners are module functions that find this
+ * state on the request, so reading a body makes no closures (it runs for every API call).
+ */
+interface BodyRead {
+  limit: number;
+  guard: JsonShapeGuard | undefined;
+  chunks: Buffer[];
+  size: number;
+  resolve(result: Buffer | MlflowError): void;
+  reject(err: Error): void;
+}
+
+const BODY_READ = Symbol('cairn.bodyRead');
+type ReadingRequest = IncomingMessage & { [BODY_READ]?: BodyRead };
+
+function finishRead(req: ReadingRequest, result: Buffer | Error): void {
+  const read = req[BODY_READ];
+  if (!read) return;
+  req[BODY_READ] = undefined;
+  req.off('data', onBodyData);
+  req.off('end', onBodyEnd);
+  req.off('error', onBodyError);
+  req.off('close', onBodyClose);
+  if (result instanceof Error && !(result instanceof MlflowError)) read.reject(result);
+  else read.resolve(result);
+}
+
+function onBodyData(this: ReadingRequest, buf: Buffer): void {
+  const read = this[BODY_READ];
+  if (!read) return;
+  read.size += buf.length;
+  try {
+    if (read.size > read.limit) throw tooLarge(read.limit);
+    read.guard?.feed(buf);
+  } catch (err) {
+    this.pause();
+    read.chunks.length = 0;
+    finishRead(this, err as Error);
+    return;
+  }
+  read.chunks.push(buf);
+}
+
+function onBodyEnd(this: ReadingRequest): void {
+  const read = this[BODY_READ];
+  if (read)
+    finishRead(this, read.chunks.length === 1 ? read.chunks[0]! : Buffer.concat(read.chunks, read.size));
+}
+
+function onBodyError(this: ReadingRequest, err: Error): void {
+  finishRead(this, err);
+}
+
+function onBodyClose(this: ReadingRequest): void {
+  if (!this.readableEnded) finishRead(this, new ClientAbortError());
+}
+
+/**
  * Reads a whole body of at most `limit` bytes; with `shape`, also checks JSON depth and members
  * while reading. Throws `PayloadTooLargeError` (413) or a 400, leaving the rest of the body
  * unread (the error reply drains it; see `discardRest`).
@@ -200,42 +258,23 @@ export async function readLimitedBody(
 ): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  const guard = shape ? new JsonShapeGuard(shape) : undefined;
+  const reading = req as ReadingRequest;
+  if (reading[BODY_READ]) throw new Error('The request body is already being read.');
   // Events rather than `for await`: leaving an async iterator early destroys the request, and
   // with it the socket, before the refusal could be drained and answered.
   const refusal = await new Promise<Buffer | MlflowError>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const finish = (result: Buffer | MlflowError | Error) => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-      if (result instanceof Error && !(result instanceof MlflowError)) reject(result);
-      else resolve(result);
+    reading[BODY_READ] = {
+      limit,
+      guard: shape ? new JsonShapeGuard(shape) : undefined,
+      chunks: [],
+      size: 0,
+      resolve,
+      reject,
     };
-    const onData = (buf: Buffer) => {
-      size += buf.length;
-      try {
-        if (size > limit) throw tooLarge(limit);
-        guard?.feed(buf);
-      } catch (err) {
-        req.pause();
-        chunks.length = 0;
-        finish(err as Error);
-        return;
-      }
-      chunks.push(buf);
-    };
-    const onEnd = () => finish(Buffer.concat(chunks, size));
-    const onError = (err: Error) => finish(err);
-    const onClose = () => {
-      if (!req.readableEnded) finish(new ClientAbortError());
-    };
-    req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('error', onError);
-    req.once('close', onClose);
+    req.on('data', onBodyData);
+    req.on('end', onBodyEnd);
+    req.on('error', onBodyError);
+    req.on('close', onBodyClose);
   });
   if (refusal instanceof MlflowError) throw refusal;
   return refusal;

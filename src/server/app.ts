@@ -165,7 +165,8 @@ async function decodeFields(request: FastifyRequest, bodyLimit: number): Promise
     const type = String(request.headers['content-type'] ?? '');
     const raw = await readLimitedBody(request.raw, bodyLimit, JSON_SHAPE_LIMITS);
     recordRawBodyLength(request, raw.length);
-    if (raw.length > 0 || type) {
+    // What API clients send, taken without parsing the header.
+    if (type !== 'application/json' && (raw.length > 0 || type)) {
       const media = type.split(';', 1)[0]!.trim().toLowerCase();
       if (media === '')
         throw new MlflowError('Bad Request. Content-Type header is missing.', 'INVALID_PARAMETER_VALUE');
@@ -217,7 +218,8 @@ function withoutNul(fields: Fields, raw?: Buffer): Fields {
   return fields;
 }
 
-const NUL_ESCAPE = '\\u0000';
+/** As bytes: searching a buffer for a string would encode the string on every call. */
+const NUL_ESCAPE = Buffer.from('\\u0000', 'latin1');
 
 const badRequestNul = (): MlflowError =>
   new MlflowError('Request fields must not contain NUL (\\u0000) characters.', 'INVALID_PARAMETER_VALUE');

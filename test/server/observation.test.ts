@@ -69,6 +69,11 @@ for (const backend of BACKENDS) {
       assert.equal(put.status, 200);
       const got = await fetch(`${s.url}/api/2.0/mlflow-artifacts/artifacts/obs/file.bin`);
       assert.equal((await got.arrayBuffer()).byteLength, payload.length);
+      // Twice: the second call goes through the timing wrapper made by the first.
+      for (let i = 0; i < 2; i++) {
+        const missing = await fetch(`${s.url}/api/2.0/mlflow/runs/get?run_id=${'f'.repeat(32)}`);
+        assert.equal(missing.status, 404, await missing.text());
+      }
 
       const { type, text } = await metrics(s.url);
       assert.match(type, /^text\/plain; version=0\.0\.4/);
@@ -87,6 +92,15 @@ for (const backend of BACKENDS) {
           outcome: 'ok',
         }),
         1,
+      );
+      assert.equal(
+        delta('cairn_store_operation_duration_seconds_count', {
+          store: 'tracking',
+          operation: 'getRun',
+          outcome: 'error',
+        }),
+        2,
+        'a failing store call is timed under outcome="error", each time',
       );
       assert.equal(delta('cairn_artifact_bytes_total', { direction: 'in' }), payload.length);
       assert.equal(delta('cairn_artifact_bytes_total', { direction: 'out' }), payload.length);
