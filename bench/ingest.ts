@@ -174,7 +174,7 @@ export async function run(): Promise<string> {
     '## Server database ingestion',
     '',
     `Machine: ${machineLine()}. Load average (1/5/15 min) before: ${load0.map((l) => l.toFixed(1)).join(' / ')}, after: ${load1.map((l) => l.toFixed(1)).join(' / ')}.`,
-    `One \`cairn server\` process per database (fresh database, default settings); the load comes from a second Node process over raw keep-alive sockets, each client counting its own acknowledged calls, ${SECONDS} s per phase. "server CPU" is the server process's user + system time divided by the calls it acknowledged in that phase; "database CPU" is the same for the database server: on PostgreSQL its backends serving the benchmark's database (background writers not included), on MariaDB the whole server process (other clients of it count too); the ratio compares with SQLite in the same run.`,
+    `One \`cairn server\` process per database (the compiled package, \`dist/\`; fresh database, default settings); the load comes from a second Node process over raw keep-alive sockets, each client counting its own acknowledged calls, ${SECONDS} s per phase. "server CPU" is the server process's user + system time divided by the calls it acknowledged in that phase; "database CPU" is the same for the database server: on PostgreSQL its backends serving the benchmark's database (background writers not included), on MariaDB the whole server process (other clients of it count too); the ratio compares with SQLite in the same run.`,
     '',
     '| store | workload | throughput | server CPU per call | database CPU per call | ratio to SQLite | errors | target |',
     '|---|---|---:|---:|---:|---:|---:|---|',

@@ -15,8 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { machineLine, percentile } from './machine.js';
 import { seedLossHistory, seedSearchRuns } from './seed-runs.js';
@@ -24,8 +23,8 @@ import { createTestDatabase, type BackendKind } from '../test/helpers/backends.j
 import { openDatabase } from '../src/store/sql/open-database.js';
 import { upgradeSchema } from '../src/store/sql/migrations.js';
 import { SqlTrackingStore } from '../src/store/sql/sql-tracking-store.js';
+import { compiledCli } from './compiled-cli.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SEARCH_RUNS = Number(process.env.BENCH_RUNS ?? 100_000);
 const HISTORY_POINTS = Number(process.env.BENCH_HISTORY_POINTS ?? 1_000_000);
 const CHART_RUNS = 10;
@@ -57,7 +56,7 @@ export async function startServer(storeUri: string, artifacts: string): Promise<
   const proc = spawn(
     process.execPath,
     [
-      join(root, 'bin', 'cairn.js'),
+      await compiledCli(),
       'server',
       '--port',
       String(port),
@@ -69,7 +68,7 @@ export async function startServer(storeUri: string, artifacts: string): Promise<
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const url = `http://127.0.0.1:${port}`;
-  // A loaded machine can take tens of seconds to start a server from the sources.
+  // A loaded machine can take tens of seconds to start a server.
   for (let i = 0; i < 1200 && proc.exitCode === null; i++) {
     try {
       if ((await fetch(`${url}/health`)).ok) return { url, proc };
