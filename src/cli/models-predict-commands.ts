@@ -1,10 +1,15 @@
 /** `cairn models predict` (one process, several worker processes, or a Kubernetes Indexed Job) and `predict-shard`. */
 import { Command, Option } from 'commander';
-import { invalidParam } from '../errors.js';
+import { MlflowError, invalidParam } from '../errors.js';
 import { resolveModelDir } from '../client/models.js';
 import { predictOnKubernetes } from '../models/batch/kubernetes-shards.js';
 import { batchPredictInWorkers } from '../models/batch/parallel-predict.js';
-import { batchPredict, type BatchPredictOptions, type BatchPredictResult } from '../models/batch/predict.js';
+import {
+  batchPredict,
+  interrupted,
+  type BatchPredictOptions,
+  type BatchPredictResult,
+} from '../models/batch/predict.js';
 import type { InputFormat } from '../models/batch/readers.js';
 import { predictShard } from '../models/batch/shards.js';
 import type { OutputFormat } from '../models/batch/writers.js';
@@ -83,15 +88,36 @@ async function predictLocally(opts: PredictCliOptions): Promise<void> {
       params: parseParams(opts.params),
       progress: opts.progress && process.stderr.isTTY === true,
     };
+    // Ctrl-C (or a plain kill) stops the prediction cleanly: the workers are stopped and the
+    // parts and the unfinished output file removed before the command exits.
+    const abort = new AbortController();
+    const signals: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+    let exitCode = 1;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      exitCode = signals[signal] ?? 1;
+      abort.abort();
+    };
+    for (const s of Object.keys(signals)) process.once(s, onSignal);
     let result: BatchPredictResult;
-    if (opts.workers > 1) result = await batchPredictInWorkers(dir, { ...options, workers: opts.workers });
-    else {
-      const model = await loadModelFromDir(dir);
-      try {
-        result = await batchPredict(model, options);
-      } finally {
-        await model.close();
+    try {
+      options.signal = abort.signal;
+      if (opts.workers > 1) result = await batchPredictInWorkers(dir, { ...options, workers: opts.workers });
+      else {
+        const model = await loadModelFromDir(dir);
+        try {
+          result = await batchPredict(model, options);
+        } finally {
+          await model.close();
+        }
       }
+    } catch (err) {
+      if (!abort.signal.aborted) throw err;
+      const e = err instanceof MlflowError ? err : interrupted();
+      process.stderr.write(`cairn: ${e.errorCode}: ${e.message}\n`);
+      process.exitCode = exitCode;
+      return;
+    } finally {
+      for (const s of Object.keys(signals)) process.off(s, onSignal);
     }
     if (opts.outputPath) {
       process.stderr.write(

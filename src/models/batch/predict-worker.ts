@@ -1,7 +1,7 @@
 /**
  * Entry point of one batch-prediction worker process (forked by worker-pool.ts). It loads the
- * model once, then scores the chunks it is sent, one at a time, and sends back their rendered
- * predictions. It ends when the parent closes the channel.
+ * model once, then scores the chunks it is sent, one at a time, each into the part file the
+ * task names, and tells the parent the part is written. It ends when the parent closes the channel.
  */
 import { MlflowError } from '../../errors.js';
 import { loadModelFromDir, type Model } from '../model.js';
@@ -35,12 +35,16 @@ process.on('message', (msg: ToWorker) => {
   queue = queue.then(async () => {
     try {
       if (!scorer) throw new Error('the model is not loaded');
-      send({ type: 'result', index: msg.index, chunk: await scorer.score(msg.task) });
+      send({ type: 'result', index: msg.index, part: await scorer.score(msg.task, msg.part) });
     } catch (err) {
       send({ type: 'error', index: msg.index, ...failure(err) });
     }
   });
 });
+
+// Ctrl-C reaches the whole process group: the parent decides what happens (it stops the workers
+// and removes the parts), so that a worker's death is not reported as a crash.
+process.on('SIGINT', () => undefined);
 
 process.once('disconnect', () => {
   void queue.then(() => model?.close()).finally(() => process.exit(0));
