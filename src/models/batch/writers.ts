@@ -275,11 +275,15 @@ export class PredictionWriter {
   async close(): Promise<void> {
     if (this.format === 'json') await this.write(this.first ? `${JSON_OPEN}${JSON_CLOSE}` : JSON_CLOSE);
     if (this.stream === process.stdout) {
-      if (this.failed) throw this.failed;
+      // Standard output is not ours to end; wait until what was written has gone (or failed).
+      await new Promise<void>((resolve) => this.stream.write('', () => resolve()));
       this.stream.off('error', this.onError);
+      if (this.failed) throw this.failed;
       return;
     }
     await this.opened;
+    // A stream that failed is destroyed and would never finish.
+    if (this.failed) throw this.failed;
     this.stream.end();
     try {
       await once(this.stream, 'finish');
