@@ -1,19 +1,9 @@
 /** `cairn models predict` (one process, several worker processes, or a Kubernetes Indexed Job) and `predict-shard`. */
 import { Command, Option } from 'commander';
 import { MlflowError, invalidParam } from '../errors.js';
-import { resolveModelDir } from '../client/models.js';
-import { predictOnKubernetes } from '../models/batch/kubernetes-shards.js';
-import { batchPredictInWorkers } from '../models/batch/parallel-predict.js';
-import {
-  batchPredict,
-  interrupted,
-  type BatchPredictOptions,
-  type BatchPredictResult,
-} from '../models/batch/predict.js';
+import type { BatchPredictOptions, BatchPredictResult } from '../models/batch/predict.js';
 import type { InputFormat } from '../models/batch/readers.js';
-import { predictShard } from '../models/batch/shards.js';
 import type { OutputFormat } from '../models/batch/writers.js';
-import { loadModelFromDir } from '../models/model.js';
 import { positiveInt, withTrackingUri } from './cli-client.js';
 
 export const MODEL_URI_HELP = 'model: local path, file:, runs:/, models:/ or mlflow-artifacts: URI';
@@ -77,6 +67,10 @@ async function predictLocally(opts: PredictCliOptions): Promise<void> {
   if (opts.workers > MAX_WORKERS) throw invalidParam(`--workers is at most ${MAX_WORKERS}.`);
   if ((opts.inputPath?.length ?? 0) > 1)
     throw invalidParam('One input file (-i) at a time; several files are for --backend kubernetes.');
+  // Loaded here, not at the top: the command's process with workers never loads the model (nor
+  // the flavors' native code), and starts sooner without it.
+  const { resolveModelDir } = await import('../client/models.js');
+  const { batchPredict, interrupted } = await import('../models/batch/predict.js');
   const { dir, cleanup } = await resolveModelDir(opts.modelUri, { trackingUri: opts.trackingUri });
   try {
     const options: BatchPredictOptions = {
@@ -101,8 +95,11 @@ async function predictLocally(opts: PredictCliOptions): Promise<void> {
     let result: BatchPredictResult;
     try {
       options.signal = abort.signal;
-      if (opts.workers > 1) result = await batchPredictInWorkers(dir, { ...options, workers: opts.workers });
-      else {
+      if (opts.workers > 1) {
+        const { batchPredictInWorkers } = await import('../models/batch/parallel-predict.js');
+        result = await batchPredictInWorkers(dir, { ...options, workers: opts.workers });
+      } else {
+        const { loadModelFromDir } = await import('../models/model.js');
         const model = await loadModelFromDir(dir);
         try {
           result = await batchPredict(model, options);
@@ -148,6 +145,7 @@ async function predictWithKubernetes(opts: PredictCliOptions): Promise<void> {
   const onSignal = (): void => abort.abort();
   process.once('SIGINT', onSignal);
   try {
+    const { predictOnKubernetes } = await import('../models/batch/kubernetes-shards.js');
     await predictOnKubernetes({
       modelUri: opts.modelUri,
       inputs: opts.inputPath,
@@ -278,6 +276,11 @@ Examples:
     }) => {
       if (opts.shards > MAX_SHARDS) throw invalidParam(`--shards is at most ${MAX_SHARDS}.`);
       const params = parseParams(opts.params);
+      const [{ resolveModelDir }, { loadModelFromDir }, { predictShard }] = await Promise.all([
+        import('../client/models.js'),
+        import('../models/model.js'),
+        import('../models/batch/shards.js'),
+      ]);
       const { dir, cleanup } = await resolveModelDir(opts.modelUri, { trackingUri: opts.trackingUri });
       try {
         const model = await loadModelFromDir(dir);

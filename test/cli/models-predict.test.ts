@@ -165,6 +165,9 @@ describe('cairn models predict --workers', () => {
       inputExample: [{ x1: 1, x2: 2, x3: 3 }],
       rowWise: true,
     });
+    // Saving ran the model once (to infer its signature) in this process: forget that one.
+    await rm(pids, { recursive: true });
+    await mkdir(pids);
     const outDir = join(tmp, 'interrupted');
     await mkdir(outDir);
     const child = spawn(

@@ -214,6 +214,7 @@ describe('batch prediction in worker processes', () => {
         const text = await readFile(out, 'utf8');
         assert.equal(text, expected, `${input} → ${outputFormat}, ${workers} workers`);
         assert.deepEqual(await readdir(outDir), [`out.${outputFormat}`], 'the parts are removed');
+        await rm(out);
         if (outputFormat === 'jsonl')
           assert.deepEqual(
             text

@@ -213,12 +213,15 @@ export async function batchPredictInWorkers(
     if (pool.error) throw pool.error;
     await writer.close();
   } catch (err) {
+    // A failure in a worker is the cause; a later one in this process may just follow from it.
+    // Otherwise this process's failure is, and the workers are stopped without being asked.
+    const cause = pool.error ?? err;
+    pool.fail(cause as Error);
     // The workers are stopped before their parts are removed: a killed worker writes no more.
     await pool.close();
     await writer?.abort();
     if (folder) await rm(folder, { recursive: true, force: true });
-    // A failure in a worker is the cause; a later one in this process may just follow from it.
-    throw pool.error ?? err;
+    throw cause;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }

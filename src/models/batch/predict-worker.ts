@@ -8,7 +8,11 @@ import { loadModelFromDir, type Model } from '../model.js';
 import { ChunkScorer } from './chunk-task.js';
 import type { ToWorker, FromWorker } from './worker-pool.js';
 
-const send = (msg: FromWorker): void => void process.send?.(msg);
+// After a failure the parent may close the channel while this process still finishes a task:
+// what it would send then has no reader (the callback takes the error instead of an 'error' event).
+const send = (msg: FromWorker): void => {
+  if (process.connected) process.send?.(msg, undefined, {}, () => undefined);
+};
 let model: Model | undefined;
 let scorer: ChunkScorer | undefined;
 // Tasks are scored in arrival order; the parent pipelines a few so this process never waits.

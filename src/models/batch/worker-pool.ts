@@ -150,8 +150,8 @@ export class PredictionWorkerPool {
   }
 
   /**
-   * Fails the pool with `reason` (an interruption): every task is refused with it, and `close()`
-   * then kills the workers at once.
+   * Fails the pool with `reason` (an interruption, or a failure in the caller) unless it failed
+   * already: every task is refused with it, and `close()` then kills the workers at once.
    */
   fail(reason: Error): void {
     this.failure ??= reason;
