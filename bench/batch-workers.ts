@@ -214,7 +214,7 @@ export async function run(): Promise<string> {
       '',
       `\`cairn models predict -i in.csv -o out.jsonl --workers N\` (the compiled CLI, \`dist/\`), ${f(ROWS)}-row CSV`,
       `(${f(outputs[0]!.length / 1e6, 1)} MB of JSON Lines out), model: ONNX network of 3 inputs → ${HIDDEN} → ${HIDDEN} → 1 (ReLU), ~${f(HIDDEN * HIDDEN + 5 * HIDDEN)} multiply-adds per row,`,
-      'onnxruntime with one intra-op thread (the default), so one process uses one core. Order 1, 2, 2, 1 workers.',
+      `onnxruntime with one intra-op thread (the default), so one process uses one core. Order: ${plan.map(([, build, w]) => (build === 'this' ? `${w}` : `${build} ${w}`)).join(', ')} workers.`,
       '"CPU" is user + system time of the command and its worker processes; "machine busy" is the CPU time all',
       'processes of the machine used during the run, against the wall time × cores available: what is not ours',
       'belonged to other work on the shared machine.',
