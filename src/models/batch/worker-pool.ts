@@ -49,6 +49,12 @@ class PoolWorker {
   ) {}
 }
 
+/**
+ * A message to a worker that has just died fails (EPIPE) before its exit is seen; the task stays
+ * pending, and the exit handler fails it with the exit code or signal, which says what happened.
+ */
+const sendFailed = (): void => undefined;
+
 const errorOf = (message: string, code: string): MlflowError =>
   new MlflowError(message, isErrorCode(code) ? code : 'INTERNAL_ERROR');
 
@@ -93,7 +99,7 @@ export class PredictionWorkerPool {
       const worker = new PoolWorker(id, child);
       this.workers.push(worker);
       ready.push(this.watch(worker));
-      child.send(init);
+      child.send(init, sendFailed);
     }
     const rowWise = await Promise.all(ready);
     return { rowWise: rowWise.every(Boolean) };
@@ -145,7 +151,7 @@ export class PredictionWorkerPool {
     for (const w of this.workers) if (w.pending.size < worker.pending.size) worker = w;
     return new Promise<PartInfo>((resolve, reject) => {
       worker.pending.set(index, { resolve, reject });
-      worker.child.send({ type: 'task', index, task, part } satisfies ToWorker);
+      worker.child.send({ type: 'task', index, task, part } satisfies ToWorker, sendFailed);
     });
   }
 
