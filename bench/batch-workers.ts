@@ -9,6 +9,10 @@
  * worker processes (user + system, from /usr/bin/time: the parent's rusage includes its waited-for
  * children), and the CPU time all processes of the machine used meanwhile (/proc/stat), since the
  * machine is shared: a wall-time ratio means little when the cores were busy with other work.
+ *
+ * `CAIRN_BENCH_BASELINE=/path/to/other/dist/src/cli/main.js` also runs another build (e.g. a
+ * checkout of an earlier commit, built) with 2 workers between those runs (order 1, 2, baseline 2,
+ * baseline 2, 2, 1), so that a change is compared in one run on the same machine load.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -80,6 +84,8 @@ function watchTree(root: number): { stop(): { parent: number; workers: number[] 
 }
 
 interface Run {
+  /** 'this' or 'baseline' (CAIRN_BENCH_BASELINE). */
+  build: string;
   workers: number;
   /** Sampled CPU seconds of the command's own process and of each worker process. */
   parentCpu: number;
@@ -91,7 +97,14 @@ interface Run {
   load: string;
 }
 
-async function predict(modelDir: string, input: string, output: string, workers: number): Promise<Run> {
+async function predict(
+  cli: string,
+  build: string,
+  modelDir: string,
+  input: string,
+  output: string,
+  workers: number,
+): Promise<Run> {
   const before = await machineCpu();
   const started = performance.now();
   const child = spawn(
@@ -100,7 +113,7 @@ async function predict(modelDir: string, input: string, output: string, workers:
       '-f',
       'cpu %U %S',
       process.execPath,
-      CLI,
+      cli,
       'models',
       'predict',
       '-m',
@@ -126,6 +139,7 @@ async function predict(modelDir: string, input: string, output: string, workers:
   if (code !== 0 || !cpu) throw new Error(`models predict --workers ${workers} failed: ${err}`);
   const startup = /workers took ([\d.]+) s/.exec(err);
   return {
+    build,
     workers,
     parentCpu: sampled.parent,
     workerCpu: sampled.workers,
@@ -154,15 +168,33 @@ export async function run(): Promise<string> {
     const input = join(tmp, 'in.csv');
     await writeThreeInputCsv(input, ROWS);
     const loadBefore = await loadAverage();
+    const baseline = process.env.CAIRN_BENCH_BASELINE;
+    const plan: [string, string, number][] = baseline
+      ? [
+          [CLI, 'this', 1],
+          [CLI, 'this', 2],
+          [baseline, 'baseline', 2],
+          [baseline, 'baseline', 2],
+          [CLI, 'this', 2],
+          [CLI, 'this', 1],
+        ]
+      : [
+          [CLI, 'this', 1],
+          [CLI, 'this', 2],
+          [CLI, 'this', 2],
+          [CLI, 'this', 1],
+        ];
     const runs: Run[] = [];
-    for (const [i, workers] of [1, 2, 2, 1].entries())
-      runs.push(await predict(modelDir, input, join(tmp, `out-${i}-w${workers}.jsonl`), workers));
-    const outputs = await Promise.all(
-      runs.map((_, i) => readFile(join(tmp, `out-${i}-w${runs[i]!.workers}.jsonl`))),
-    );
+    const outputs: Buffer[] = [];
+    for (const [i, [cli, build, workers]] of plan.entries()) {
+      const out = join(tmp, `out-${i}.jsonl`);
+      runs.push(await predict(cli, build, modelDir, input, out, workers));
+      outputs.push(await readFile(out));
+      await rm(out);
+    }
     const identical = outputs.every((o) => o.equals(outputs[0]!));
-    const mean = (w: number, pick: (r: Run) => number): number => {
-      const of = runs.filter((r) => r.workers === w);
+    const mean = (w: number, pick: (r: Run) => number, build = 'this'): number => {
+      const of = runs.filter((r) => r.workers === w && r.build === build);
       return of.reduce((s, r) => s + pick(r), 0) / of.length;
     };
     const wall1 = mean(1, (r) => r.wallSeconds);
@@ -173,7 +205,7 @@ export async function run(): Promise<string> {
     const path2 = mean(2, (r) => r.parentCpu + Math.max(...r.workerCpu));
     const rows = runs.map(
       (r, i) =>
-        `| ${i + 1} | ${r.workers} | ${f(r.wallSeconds, 2)} s | ${f(ROWS / r.wallSeconds)} | ${f(r.cpuSeconds, 2)} s (${f((r.cpuSeconds / ROWS) * 1e6, 2)} µs/row) | ${r.workers > 1 ? `${f(r.parentCpu, 1)} s; workers ${r.workerCpu.map((c) => `${f(c, 1)} s`).join(', ')}` : `${f(r.parentCpu, 1)} s`} | ${r.startupSeconds !== undefined ? `${f(r.startupSeconds, 2)} s` : '—'} | ${f(r.machineBusySeconds, 1)} s of ${f(r.wallSeconds * cpus().length, 1)} s | ${r.load} |`,
+        `| ${i + 1} | ${r.build} | ${r.workers} | ${f(r.wallSeconds, 2)} s | ${f(ROWS / r.wallSeconds)} | ${f(r.cpuSeconds, 2)} s (${f((r.cpuSeconds / ROWS) * 1e6, 2)} µs/row) | ${r.workers > 1 ? `${f(r.parentCpu, 1)} s; workers ${r.workerCpu.map((c) => `${f(c, 1)} s`).join(', ')}` : `${f(r.parentCpu, 1)} s`} | ${r.startupSeconds !== undefined ? `${f(r.startupSeconds, 2)} s` : '—'} | ${f(r.machineBusySeconds, 1)} s of ${f(r.wallSeconds * cpus().length, 1)} s | ${r.load} |`,
     );
     return [
       '## Batch prediction on several cores',
@@ -182,19 +214,38 @@ export async function run(): Promise<string> {
       '',
       `\`cairn models predict -i in.csv -o out.jsonl --workers N\` (the compiled CLI, \`dist/\`), ${f(ROWS)}-row CSV`,
       `(${f(outputs[0]!.length / 1e6, 1)} MB of JSON Lines out), model: ONNX network of 3 inputs → ${HIDDEN} → ${HIDDEN} → 1 (ReLU), ~${f(HIDDEN * HIDDEN + 5 * HIDDEN)} multiply-adds per row,`,
-      'onnxruntime with one intra-op thread (the default), so one process uses one core. Order 1, 2, 2, 1 workers.',
+      `onnxruntime with one intra-op thread (the default), so one process uses one core. Order: ${plan.map(([, build, w]) => (build === 'this' ? `${w}` : `${build} ${w}`)).join(', ')} workers.`,
       '"CPU" is user + system time of the command and its worker processes; "machine busy" is the CPU time all',
       'processes of the machine used during the run, against the wall time × cores available: what is not ours',
       'belonged to other work on the shared machine.',
       '',
-      '| run | workers | wall (whole command) | rows/s | CPU | workers ready after | machine busy | load average after |',
-      '|---|---|---|---|---|---|---|---|',
+      "| run | build | workers | wall (whole command) | rows/s | CPU (all processes) | CPU of the command's process; of each worker | workers ready after | machine busy | load average after |",
+      '|---|---|---|---|---|---|---|---|---|---|',
       ...rows,
       '',
       `Mean wall time: ${f(wall1, 2)} s with 1 worker, ${f(wall2, 2)} s with 2: **${f(wall1 / wall2, 2)}×** the 1-worker rate. Output identical in all runs: ${identical ? 'yes' : '**NO**'}.`,
       `CPU on the longest path (the command's process plus its busiest worker, which run side by side; with 1 worker all of it):`,
       `${f(path1, 2)} s with 1 worker, ${f(path2, 2)} s with 2: **${f(path1 / path2, 2)}×**, what 2 free cores would give; the 2-worker runs spend`,
-      `${f(mean(2, (r) => r.cpuSeconds) - path1, 2)} s more CPU in all (a second process starting and loading the model, results passed between processes).`,
+      `${f(mean(2, (r) => r.cpuSeconds) - path1, 2)} s more CPU in all (a second process starting and loading the model, parts written and joined).`,
+      ...(baseline
+        ? [
+            `Baseline build (${baseline}), 2 workers: wall ${f(
+              mean(2, (r) => r.wallSeconds, 'baseline'),
+              2,
+            )} s, CPU on the longest path`,
+            `${f(
+              mean(2, (r) => r.parentCpu + Math.max(...r.workerCpu), 'baseline'),
+              2,
+            )} s (**${f(path1 / mean(2, (r) => r.parentCpu + Math.max(...r.workerCpu), 'baseline'), 2)}×** against this build's 1 worker),`,
+            `its command's process ${f(
+              mean(2, (r) => r.parentCpu, 'baseline'),
+              2,
+            )} s of CPU against ${f(
+              mean(2, (r) => r.parentCpu),
+              2,
+            )} s for this build.`,
+          ]
+        : []),
       '',
     ].join('\n');
   } finally {

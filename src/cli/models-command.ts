@@ -6,10 +6,7 @@ import { Command, Option } from 'commander';
 import { integer, setting } from '../config/env-values.js';
 import { readLogConfig } from '../config/network-config.js';
 import { SERVER_DEFAULTS } from '../config/server-config.js';
-import { resolveModelDir } from '../client/models.js';
-import { buildDocker, generateDockerfile } from '../serving/dockerfile.js';
 import { DEFAULT_MAX_REQUEST_ROWS } from '../serving/invocations.js';
-import { serveModelDir } from '../serving/server.js';
 import { positiveInt, withTrackingUri } from './cli-client.js';
 import { MODEL_URI_HELP, predictCommand, predictShardCommand } from './models-predict-commands.js';
 import { addRegistryCommands } from './models-registry-commands.js';
@@ -102,6 +99,10 @@ Examples:
       const port = integer(setting(opts.port, 'PORT', env), 'Port', 0, 65535) ?? SERVER_DEFAULTS.port;
       const host = setting(opts.host, 'HOST', env) ?? SERVER_DEFAULTS.host;
       const workers = integer(setting(opts.workers, 'MODELS_WORKERS', env), 'Workers', 1, 64) ?? 1;
+      const [{ resolveModelDir }, { serveModelDir }] = await Promise.all([
+        import('../client/models.js'),
+        import('../serving/server.js'),
+      ]);
       const { dir, cleanup } = await resolveModelDir(opts.modelUri, { trackingUri: opts.trackingUri });
       process.once('exit', () => void cleanup());
       await serveModelDir(dir, {
@@ -143,6 +144,10 @@ Examples:
     async (
       opts: RemoteCliOptions & { outputDirectory: string; cairnPackage?: string; baseImage: string },
     ) => {
+      const [{ resolveModelDir }, { generateDockerfile }] = await Promise.all([
+        import('../client/models.js'),
+        import('../serving/dockerfile.js'),
+      ]);
       const { dir, cleanup } = await resolveModelDir(opts.modelUri, { trackingUri: opts.trackingUri });
       try {
         const out = await generateDockerfile({
@@ -175,6 +180,10 @@ Examples:
   );
   withTrackingUri(cmd);
   cmd.action(async (opts: RemoteCliOptions & { name: string; cairnPackage?: string; baseImage: string }) => {
+    const [{ resolveModelDir }, { buildDocker, generateDockerfile }] = await Promise.all([
+      import('../client/models.js'),
+      import('../serving/dockerfile.js'),
+    ]);
     const { dir, cleanup } = await resolveModelDir(opts.modelUri, { trackingUri: opts.trackingUri });
     const ctx = await mkdtemp(join(tmpdir(), 'cairn-docker-'));
     try {

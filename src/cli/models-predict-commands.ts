@@ -1,14 +1,9 @@
 /** `cairn models predict` (one process, several worker processes, or a Kubernetes Indexed Job) and `predict-shard`. */
 import { Command, Option } from 'commander';
-import { invalidParam } from '../errors.js';
-import { resolveModelDir } from '../client/models.js';
-import { predictOnKubernetes } from '../models/batch/kubernetes-shards.js';
-import { batchPredictInWorkers } from '../models/batch/parallel-predict.js';
-import { batchPredict, type BatchPredictOptions, type BatchPredictResult } from '../models/batch/predict.js';
+import { MlflowError, invalidParam } from '../errors.js';
+import type { BatchPredictOptions, BatchPredictResult } from '../models/batch/predict.js';
 import type { InputFormat } from '../models/batch/readers.js';
-import { predictShard } from '../models/batch/shards.js';
 import type { OutputFormat } from '../models/batch/writers.js';
-import { loadModelFromDir } from '../models/model.js';
 import { positiveInt, withTrackingUri } from './cli-client.js';
 
 export const MODEL_URI_HELP = 'model: local path, file:, runs:/, models:/ or mlflow-artifacts: URI';
@@ -72,6 +67,10 @@ async function predictLocally(opts: PredictCliOptions): Promise<void> {
   if (opts.workers > MAX_WORKERS) throw invalidParam(`--workers is at most ${MAX_WORKERS}.`);
   if ((opts.inputPath?.length ?? 0) > 1)
     throw invalidParam('One input file (-i) at a time; several files are for --backend kubernetes.');
+  // Loaded here, not at the top: the command's process with workers never loads the model (nor
+  // the flavors' native code), and starts sooner without it.
+  const { resolveModelDir } = await import('../client/models.js');
+  const { batchPredict, interrupted } = await import('../models/batch/predict.js');
   const { dir, cleanup } = await resolveModelDir(opts.modelUri, { trackingUri: opts.trackingUri });
   try {
     const options: BatchPredictOptions = {
@@ -83,15 +82,39 @@ async function predictLocally(opts: PredictCliOptions): Promise<void> {
       params: parseParams(opts.params),
       progress: opts.progress && process.stderr.isTTY === true,
     };
+    // Ctrl-C (or a plain kill) stops the prediction cleanly: the workers are stopped and the
+    // parts and the unfinished output file removed before the command exits.
+    const abort = new AbortController();
+    const signals: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+    let exitCode = 1;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      exitCode = signals[signal] ?? 1;
+      abort.abort();
+    };
+    for (const s of Object.keys(signals)) process.once(s, onSignal);
     let result: BatchPredictResult;
-    if (opts.workers > 1) result = await batchPredictInWorkers(dir, { ...options, workers: opts.workers });
-    else {
-      const model = await loadModelFromDir(dir);
-      try {
-        result = await batchPredict(model, options);
-      } finally {
-        await model.close();
+    try {
+      options.signal = abort.signal;
+      if (opts.workers > 1) {
+        const { batchPredictInWorkers } = await import('../models/batch/parallel-predict.js');
+        result = await batchPredictInWorkers(dir, { ...options, workers: opts.workers });
+      } else {
+        const { loadModelFromDir } = await import('../models/model.js');
+        const model = await loadModelFromDir(dir);
+        try {
+          result = await batchPredict(model, options);
+        } finally {
+          await model.close();
+        }
       }
+    } catch (err) {
+      if (!abort.signal.aborted) throw err;
+      const e = err instanceof MlflowError ? err : interrupted();
+      process.stderr.write(`cairn: ${e.errorCode}: ${e.message}\n`);
+      process.exitCode = exitCode;
+      return;
+    } finally {
+      for (const s of Object.keys(signals)) process.off(s, onSignal);
     }
     if (opts.outputPath) {
       process.stderr.write(
@@ -122,6 +145,7 @@ async function predictWithKubernetes(opts: PredictCliOptions): Promise<void> {
   const onSignal = (): void => abort.abort();
   process.once('SIGINT', onSignal);
   try {
+    const { predictOnKubernetes } = await import('../models/batch/kubernetes-shards.js');
     await predictOnKubernetes({
       modelUri: opts.modelUri,
       inputs: opts.inputPath,
@@ -252,6 +276,11 @@ Examples:
     }) => {
       if (opts.shards > MAX_SHARDS) throw invalidParam(`--shards is at most ${MAX_SHARDS}.`);
       const params = parseParams(opts.params);
+      const [{ resolveModelDir }, { loadModelFromDir }, { predictShard }] = await Promise.all([
+        import('../client/models.js'),
+        import('../models/model.js'),
+        import('../models/batch/shards.js'),
+      ]);
       const { dir, cleanup } = await resolveModelDir(opts.modelUri, { trackingUri: opts.trackingUri });
       try {
         const model = await loadModelFromDir(dir);

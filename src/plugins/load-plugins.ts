@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { registerPlugin, PluginLoadError } from './plugin.js';
+import { PluginLoadError } from './plugin-load-error.js';
 
 /** npm package names (optionally scoped); refuses paths and URLs so only installed packages load. */
 const PACKAGE_NAME = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
@@ -74,6 +74,9 @@ export async function loadPlugins(names: readonly string[], cwd: string): Promis
       throw new PluginLoadError(`Plugin '${name}' failed to load: ${(err as Error).message}`);
     }
     loaded.add(name);
+    // The registries (and the built-in extensions they hold) load only when there is a plugin:
+    // without one, a command does not pay for extension points it does not use.
+    const { registerPlugin } = await import('./plugin.js');
     registerPlugin(name, mod.cairnPlugin ?? mod.default);
     done.push(name);
   }

@@ -5,6 +5,7 @@
  * same registries (models/flavors/builtin.ts, artifacts/repository-registry.ts,
  * projects/backends/builtin.ts, store/sql/builtin-stores.ts).
  */
+import { PluginLoadError } from './plugin-load-error.js';
 import {
   registerArtifactRepository,
   type ArtifactRepositoryProvider,
@@ -25,6 +26,8 @@ import {
 } from '../store/store-registry.js';
 import { registerDeploymentTarget, type DeploymentTarget } from './deployment-target.js';
 import { registerAuthenticationProvider, type AuthenticationProvider } from '../auth/provider-registry.js';
+
+export { PluginLoadError };
 
 export interface CairnPlugin {
   flavors?: readonly Flavor[];
@@ -76,9 +79,4 @@ export function registerPlugin(pluginName: string, plugin: unknown): void {
       }
     }
   }
-}
-
-/** A plugin that cannot be found, loaded or registered. */
-export class PluginLoadError extends Error {
-  override readonly name = 'PluginLoadError';
 }

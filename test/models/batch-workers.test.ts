@@ -10,6 +10,7 @@ import { batchPredict } from '../../src/models/batch/predict.js';
 import { readJsonLines } from '../../src/models/batch/readers.js';
 import { RecordSplitter } from '../../src/models/batch/record-splitter.js';
 import { loadModelFromDir, type Model } from '../../src/models/model.js';
+import { saveModel } from '../../src/models/save.js';
 import { prng } from '../helpers/prng.js';
 import { saveThreeInputModel, threeInputScore } from './helpers/onnx-builder.js';
 import { writeParquet } from './helpers/parquet-writer.js';
@@ -157,7 +158,7 @@ describe('batch prediction in worker processes', () => {
     }
   });
 
-  it('writes the same bytes with 2 workers as with 1, for CSV, JSON Lines, Parquet and JSON input and every output format', async () => {
+  it('writes the same bytes with 1, 2 and 3 workers as one process, for CSV, JSON Lines, Parquet and JSON input and every output format', async () => {
     const n = 5003;
     const xs = Array.from({ length: n }, (_, i) => [(i % 101) / 4, i % 37, -(i % 13)] as const);
     const csv = join(tmp, 'in.csv');
@@ -177,44 +178,90 @@ describe('batch prediction in worker processes', () => {
     await writeParquet(manyGroups, cols, 1000);
     const oneGroup = join(tmp, 'one-group.parquet');
     await writeParquet(oneGroup, cols, n);
-    const cases: [string, 'jsonl' | 'csv' | 'json'][] = [
-      [csv, 'jsonl'],
-      [csv, 'csv'],
-      [quoted, 'jsonl'],
-      [jsonl, 'json'],
-      [manyGroups, 'csv'],
-      [oneGroup, 'jsonl'],
-      [json, 'jsonl'],
+    // CSV, JSON Lines and Parquet (the inputs the workers read themselves) with 1, 2 and 3
+    // workers; the others (cut by this process, or parsed here) with 2.
+    const cases: [string, 'jsonl' | 'csv' | 'json', number[]][] = [
+      [csv, 'jsonl', [1, 2, 3]],
+      [csv, 'csv', [2]],
+      [quoted, 'jsonl', [2]],
+      [jsonl, 'json', [1, 2, 3]],
+      [manyGroups, 'csv', [1, 2, 3]],
+      [oneGroup, 'jsonl', [2]],
+      [json, 'jsonl', [2]],
     ];
     const expectedScores = xs.map(([a, b, c]) => threeInputScore(a, b, c));
-    for (const [input, outputFormat] of cases) {
+    const outDir = await mkdtemp(join(tmp, 'identical-'));
+    for (const [input, outputFormat, counts] of cases) {
       const one = join(tmp, `one.${outputFormat}`);
-      const two = join(tmp, `two.${outputFormat}`);
       const r1 = await batchPredict(model, {
         inputPath: input,
         outputPath: one,
         outputFormat,
         chunkSize: 300,
       });
-      const r2 = await batchPredictInWorkers(modelDir, {
-        inputPath: input,
-        outputPath: two,
-        outputFormat,
-        chunkSize: 300,
-        workers: 2,
-      });
       assert.equal(r1.rows, n);
-      assert.equal(r2.rows, n);
-      const text = await readFile(two, 'utf8');
-      assert.equal(text, await readFile(one, 'utf8'), `${input} → ${outputFormat}`);
-      if (outputFormat === 'jsonl')
-        assert.deepEqual(
-          text
-            .trim()
-            .split('\n')
-            .map((l) => (JSON.parse(l) as { score: number }).score),
-          expectedScores,
-        );
+      const expected = await readFile(one, 'utf8');
+      for (const workers of counts) {
+        const out = join(outDir, `out.${outputFormat}`);
+        const r = await batchPredictInWorkers(modelDir, {
+          inputPath: input,
+          outputPath: out,
+          outputFormat,
+          chunkSize: 300,
+          workers,
+        });
+        assert.equal(r.rows, n, `rows with ${workers} workers`);
+        const text = await readFile(out, 'utf8');
+        assert.equal(text, expected, `${input} → ${outputFormat}, ${workers} workers`);
+        assert.deepEqual(await readdir(outDir), [`out.${outputFormat}`], 'the parts are removed');
+        await rm(out);
+        if (outputFormat === 'jsonl')
+          assert.deepEqual(
+            text
+              .trim()
+              .split('\n')
+              .map((l) => (JSON.parse(l) as { score: number }).score),
+            expectedScores,
+          );
+      }
+    }
+  });
+
+  it('reports a worker process that dies (SIGKILL) with the chunk it was scoring, and leaves no output', async () => {
+    // A model that kills its own process when it meets x1 = 4242, as a crash in native code would.
+    const code = join(tmp, 'crash.mjs');
+    await writeFile(
+      code,
+      [
+        'export function predict(_, input) {',
+        '  const rows = input.toRecords();',
+        "  if (rows.some((r) => r.x1 === 4242)) process.kill(process.pid, 'SIGKILL');",
+        '  return rows.map((r) => r.x1 + r.x2 + r.x3);',
+        '}',
+      ].join('\n'),
+    );
+    const crashing = join(tmp, 'crash-model');
+    await saveModel(crashing, {
+      flavor: 'js_function',
+      code,
+      inputExample: [{ x1: 1, x2: 2, x3: 3 }],
+      rowWise: true,
+    });
+    const input = join(tmp, 'crash.csv');
+    await writeFile(input, `x1,x2,x3\n${Array.from({ length: 6000 }, (_, i) => `${i},1,2`).join('\n')}\n`);
+    const outDir = await mkdtemp(join(tmp, 'crash-out-'));
+    for (const workers of [2, 3]) {
+      await assert.rejects(
+        batchPredictInWorkers(crashing, {
+          inputPath: input,
+          outputPath: join(outDir, 'scores.csv'),
+          chunkSize: 100,
+          workers,
+        }),
+        /A prediction worker process stopped unexpectedly \(signal SIGKILL\) while scoring chunk \d+\./,
+        `${workers} workers`,
+      );
+      assert.deepEqual(await readdir(outDir), [], 'no output, no partial file, no parts');
     }
   });
 

@@ -1,17 +1,18 @@
 /**
  * One chunk of a batch prediction as work for a worker process: the bytes or rows to read, and
- * how to read them. The worker parses, scores and renders the chunk; the parent only writes the
- * text in chunk order.
+ * how to read them. The worker parses, scores and writes the chunk's predictions to a part file
+ * of its own; the parent only joins the parts in chunk order.
  */
 import { createReadStream } from 'node:fs';
 import { MlflowError } from '../../errors.js';
 import { asyncBufferFromFile, parquetMetadataAsync, type FileMetaData } from 'hyparquet';
-import { DataFrame, type ColumnValues } from '../data.js';
+import { DataFrame, type ColumnValues, type ModelData } from '../data.js';
 import type { Model } from '../model.js';
 import { readCsv } from './csv.js';
 import { lineNumberAt, readLineRange, type OpenAt } from './line-ranges.js';
 import { chunksOfFrame, readJsonLines, readParquetRows, type ParquetFile } from './readers.js';
-import { formatChunk, mergeFormatted, type FormattedChunk, type OutputFormat } from './writers.js';
+import { writePart } from './parts.js';
+import type { OutputFormat, PartInfo } from './writers.js';
 
 export type ChunkTask =
   /** A CSV header and a slice of whole records that follows it in the file. */
@@ -37,6 +38,15 @@ export function numericColumns(model: Model): ((column: string) => boolean) | un
     const spec = schema.inputs.find((c) => c.name === col);
     return spec ? typeof spec.type === 'string' && numericTypes.has(spec.type) : false;
   };
+}
+
+/** The model's predictions for each frame, in order (`params` already prepared). */
+export async function* predictFrames(
+  model: Model,
+  frames: AsyncIterable<DataFrame>,
+  params: Record<string, unknown>,
+): AsyncGenerator<ModelData> {
+  for await (const frame of frames) yield await model.predictPrepared(model.prepareInput(frame), params);
 }
 
 const openLocal =
@@ -101,24 +111,20 @@ export class ChunkScorer {
     }
   }
 
-  async score(task: ChunkTask): Promise<FormattedChunk> {
+  /** Scores one task into the part file at `part`. */
+  async score(task: ChunkTask, part: string): Promise<PartInfo> {
     try {
-      return await this.scoreFrames(this.frames(task));
+      return await this.scoreFrames(this.frames(task), part);
     } catch (err) {
       if (task.kind !== 'lines' || task.start === 0 || !isBadInput(err)) throw err;
       // Bad input in a range: count the lines before it (only now, it means reading the file up
       // to there) and read the range again, so that the error names the line in the whole file.
       const firstLine = await lineNumberAt(openLocal(task.path), task.start, task.format === 'csv');
-      return await this.scoreFrames(this.frames(task, firstLine));
+      return await this.scoreFrames(this.frames(task, firstLine), part);
     }
   }
 
-  private async scoreFrames(frames: AsyncGenerator<DataFrame>): Promise<FormattedChunk> {
-    const parts: FormattedChunk[] = [];
-    for await (const frame of frames) {
-      const out = await this.model.predictPrepared(this.model.prepareInput(frame), this.params);
-      parts.push(formatChunk(out, this.opts.format));
-    }
-    return mergeFormatted(parts, this.opts.format);
+  private scoreFrames(frames: AsyncGenerator<DataFrame>, part: string): Promise<PartInfo> {
+    return writePart(part, this.opts.format, predictFrames(this.model, frames, this.params));
   }
 }

@@ -1,9 +1,12 @@
 /**
  * Batch prediction on several cores. The workers start and load the model while this process
  * looks at the input; then the input is cut into tasks, worker processes read, parse, score and
- * render them, and this process writes the rendered results back in task order. At most
- * `4 × workers` tasks are in flight (sent but not yet written), so memory stays bounded whatever
- * the input size, and the output is byte for byte the one-worker output.
+ * render them, each task into a part file of its own (in a folder beside the output), and this
+ * process appends the parts to the output in task order, file to file, removing each once
+ * appended. At most `4 × workers` tasks are in flight (sent but not yet appended), so memory and
+ * the disk the parts take stay bounded whatever the input size, and the output is byte for byte
+ * the one-worker output. A failure or an interruption stops the workers, then removes the parts
+ * and the unfinished output.
  *
  * - A CSV or JSON Lines file, for a row-wise model (its predictions do not depend on how rows
  *   are grouped into model calls): byte ranges of the file, each worker reading its ranges
@@ -14,12 +17,14 @@
  *   their bytes.
  * - Parquet: row ranges, read by the workers; a JSON document is parsed here and sent as tables.
  */
-import { open } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdtemp, open, rm, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 import { invalidParam } from '../../errors.js';
 import type { ChunkTask } from './chunk-task.js';
-import type { BatchPredictOptions, BatchPredictResult } from './predict.js';
+import { partName } from './parts.js';
+import { interrupted, type BatchPredictOptions, type BatchPredictResult } from './predict.js';
 import { ProgressBar } from './progress.js';
 import { RecordSplitter } from './record-splitter.js';
 import {
@@ -30,7 +35,7 @@ import {
   readInput,
   type InputFormat,
 } from './readers.js';
-import { PredictionWriter, detectOutputFormat, type FormattedChunk } from './writers.js';
+import { PredictionWriter, detectOutputFormat, type PartInfo } from './writers.js';
 import { PredictionWorkerPool } from './worker-pool.js';
 
 /** The chunks of the input as tasks for the workers, in input order. */
@@ -131,6 +136,19 @@ async function lineRangeTasks(
   return tasks;
 }
 
+/**
+ * The folder of the part files: beside the output file (the same file system, and removed with
+ * it), or a temporary folder when the output is standard output.
+ */
+function partsFolder(outputPath: string | undefined): Promise<string> {
+  if (!outputPath) return mkdtemp(join(tmpdir(), 'cairn-predict-parts-'));
+  return mkdtemp(join(dirname(resolve(outputPath)), `.${basename(outputPath)}.parts-`)).catch(
+    (err: NodeJS.ErrnoException) => {
+      throw invalidParam(`Cannot write beside the output file '${outputPath}' (${err.code ?? err.message}).`);
+    },
+  );
+}
+
 export async function batchPredictInWorkers(
   modelDir: string,
   opts: BatchPredictOptions & { workers: number },
@@ -139,6 +157,7 @@ export async function batchPredictInWorkers(
   const inputFormat = opts.inputFormat ?? (opts.inputPath ? detectInputFormat(opts.inputPath) : 'json');
   const outputFormat = opts.outputFormat ?? detectOutputFormat(opts.outputPath);
   const chunkSize = opts.chunkSize ?? 10_000;
+  if (opts.signal?.aborted) throw interrupted();
   // The workers start (and load the model) while this process looks at the input.
   const pool = PredictionWorkerPool.start(opts.workers, {
     type: 'init',
@@ -150,19 +169,27 @@ export async function batchPredictInWorkers(
     () => (startupSeconds = (performance.now() - started) / 1000),
     () => undefined,
   );
+  const onAbort = (): void => pool.fail(interrupted());
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   let writer: PredictionWriter | undefined;
+  let folder: string | undefined;
   let progress: ProgressBar | undefined;
   let done = 0;
   const window = opts.workers * 4;
-  const inFlight: { result: Promise<FormattedChunk>; done?: number }[] = [];
+  const inFlight: { index: number; result: Promise<PartInfo>; done?: number }[] = [];
+  // Each part is appended to the output as soon as the parts before it are, then removed, so
+  // the parts on disk at any time are those of the tasks in flight.
   const writeOldest = async (): Promise<void> => {
     const next = inFlight.shift()!;
-    const chunk = await next.result;
+    const part = await next.result;
     if (next.done !== undefined) done = next.done;
-    await writer!.writeFormatted(chunk);
+    const path = join(folder!, partName(next.index, outputFormat));
+    await writer!.appendPart(path, part);
+    await unlink(path);
     progress?.update(done, writer!.rows);
   };
   try {
+    folder = await partsFolder(opts.outputPath);
     const total = await inputSize(opts.inputPath, inputFormat);
     const ranges = await lineRangeTasks(opts.inputPath, inputFormat, total, opts.workers, chunkSize);
     // Ranges change how rows are grouped into model calls: only for a row-wise model.
@@ -175,22 +202,31 @@ export async function batchPredictInWorkers(
     let index = 0;
     for await (const task of tasks) {
       if (pool.error) throw pool.error;
-      const result = pool.run(index++, task);
+      const result = pool.run(index, task, join(folder, partName(index, outputFormat)));
       // Awaited in order below; marked handled now so a failure is not reported twice.
       result.catch(() => undefined);
-      inFlight.push({ result, done: task.kind === 'lines' ? task.end : undefined });
+      inFlight.push({ index: index++, result, done: task.kind === 'lines' ? task.end : undefined });
       if (inFlight.length >= window) await writeOldest();
     }
     while (inFlight.length) await writeOldest();
     await pool.ready;
+    if (pool.error) throw pool.error;
     await writer.close();
   } catch (err) {
+    // A failure in a worker is the cause; a later one in this process may just follow from it.
+    // Otherwise this process's failure is, and the workers are stopped without being asked.
+    const cause = pool.error ?? err;
+    pool.fail(cause as Error);
+    // The workers are stopped before their parts are removed: a killed worker writes no more.
     await pool.close();
     await writer?.abort();
-    // A failure in a worker is the cause; a later one in this process may just follow from it.
-    throw pool.error ?? err;
+    if (folder) await rm(folder, { recursive: true, force: true });
+    throw cause;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
   }
   await pool.close();
+  await rm(folder, { recursive: true, force: true });
   progress?.finish(writer.rows);
   return { rows: writer.rows, seconds: (performance.now() - started) / 1000, startupSeconds };
 }

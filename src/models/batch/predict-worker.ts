@@ -1,14 +1,18 @@
 /**
  * Entry point of one batch-prediction worker process (forked by worker-pool.ts). It loads the
- * model once, then scores the chunks it is sent, one at a time, and sends back their rendered
- * predictions. It ends when the parent closes the channel.
+ * model once, then scores the chunks it is sent, one at a time, each into the part file the
+ * task names, and tells the parent the part is written. It ends when the parent closes the channel.
  */
 import { MlflowError } from '../../errors.js';
 import { loadModelFromDir, type Model } from '../model.js';
 import { ChunkScorer } from './chunk-task.js';
 import type { ToWorker, FromWorker } from './worker-pool.js';
 
-const send = (msg: FromWorker): void => void process.send?.(msg);
+// After a failure the parent may close the channel while this process still finishes a task:
+// what it would send then has no reader (the callback takes the error instead of an 'error' event).
+const send = (msg: FromWorker): void => {
+  if (process.connected) process.send?.(msg, undefined, {}, () => undefined);
+};
 let model: Model | undefined;
 let scorer: ChunkScorer | undefined;
 // Tasks are scored in arrival order; the parent pipelines a few so this process never waits.
@@ -35,12 +39,16 @@ process.on('message', (msg: ToWorker) => {
   queue = queue.then(async () => {
     try {
       if (!scorer) throw new Error('the model is not loaded');
-      send({ type: 'result', index: msg.index, chunk: await scorer.score(msg.task) });
+      send({ type: 'result', index: msg.index, part: await scorer.score(msg.task, msg.part) });
     } catch (err) {
       send({ type: 'error', index: msg.index, ...failure(err) });
     }
   });
 });
+
+// Ctrl-C reaches the whole process group: the parent decides what happens (it stops the workers
+// and removes the parts), so that a worker's death is not reported as a crash.
+process.on('SIGINT', () => undefined);
 
 process.once('disconnect', () => {
   void queue.then(() => model?.close()).finally(() => process.exit(0));

@@ -2,10 +2,11 @@
  * Batch prediction: stream an input file through a model in fixed-size chunks and stream the
  * predictions out, so memory stays bounded whatever the input size.
  */
+import { MlflowError } from '../../errors.js';
 import type { Model } from '../model.js';
 import { ProgressBar } from './progress.js';
 import { detectInputFormat, inputSize, readInput, type InputFormat } from './readers.js';
-import { numericColumns } from './chunk-task.js';
+import { numericColumns, predictFrames } from './chunk-task.js';
 import { PredictionWriter, detectOutputFormat, type OutputFormat } from './writers.js';
 
 export interface BatchPredictOptions {
@@ -20,7 +21,13 @@ export interface BatchPredictOptions {
   params?: Record<string, unknown>;
   /** Show the progress bar (default: when stderr is a terminal). */
   progress?: boolean;
+  /** Stops the prediction (Ctrl-C): it fails with `interrupted()` and leaves no output file. */
+  signal?: AbortSignal;
 }
+
+/** The error of a prediction stopped by its signal. */
+export const interrupted = (): MlflowError =>
+  new MlflowError('Interrupted: the prediction was stopped and its unfinished output removed.', 'CANCELLED');
 
 export interface BatchPredictResult {
   rows: number;
@@ -41,15 +48,17 @@ export async function batchPredict(model: Model, opts: BatchPredictOptions): Pro
   const params = model.prepareParams(opts.params);
   const writer = new PredictionWriter(opts.outputPath, outputFormat);
   try {
-    for await (const chunk of readInput(opts.inputPath, inputFormat, {
+    const frames = readInput(opts.inputPath, inputFormat, {
       chunkSize,
       numeric,
       onProgress: (n) => (done = n),
-    })) {
-      const out = await model.predictPrepared(model.prepareInput(chunk), params);
+    });
+    for await (const out of predictFrames(model, frames, params)) {
+      if (opts.signal?.aborted) throw interrupted();
       await writer.writeChunk(out);
       bar.update(done, writer.rows);
     }
+    if (opts.signal?.aborted) throw interrupted();
     await writer.close();
   } catch (err) {
     await writer.abort();

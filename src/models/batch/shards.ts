@@ -18,7 +18,7 @@ import { artifactRepositoryFor, uriScheme } from '../../artifacts/repository-reg
 import { badRequest, invalidParam } from '../../errors.js';
 import type { DataFrame } from '../data.js';
 import type { Model } from '../model.js';
-import { numericColumns } from './chunk-task.js';
+import { numericColumns, predictFrames } from './chunk-task.js';
 import { readLineRange } from './line-ranges.js';
 import {
   chunksOfFrame,
@@ -28,7 +28,8 @@ import {
   type InputFormat,
 } from './readers.js';
 import { expandInputs, parquetBuffer, readByteRange, type InputFile } from './shard-input.js';
-import { PredictionWriter, type OutputFormat } from './writers.js';
+import { partName, writePart } from './parts.js';
+import type { OutputFormat } from './writers.js';
 
 /** Part of one input file: whole, a byte range (text formats) or a row range (Parquet). */
 export interface ShardPiece {
@@ -110,9 +111,6 @@ export interface ShardPredictOptions {
   params?: Record<string, unknown>;
 }
 
-export const partName = (index: number, format: OutputFormat): string =>
-  `part-${String(index).padStart(5, '0')}.${format}`;
-
 /** Scores shard `index` of the input into its part; returns the rows written and the part's URI. */
 export async function predictShard(
   model: Model,
@@ -128,25 +126,19 @@ export async function predictShard(
   try {
     if (!remote) await mkdir(localDir, { recursive: true });
     const path = join(localDir, name);
-    const writer = new PredictionWriter(path, opts.outputFormat);
     const params = model.prepareParams(opts.params);
     const read = { chunkSize: opts.chunkSize ?? 10_000, numeric: numericColumns(model) };
-    try {
-      for (const piece of pieces)
-        for await (const frame of readPiece(piece, format, read))
-          await writer.writeChunk(await model.predictPrepared(model.prepareInput(frame), params));
-      await writer.close();
-    } catch (err) {
-      await writer.abort();
-      throw err;
+    async function* frames(): AsyncGenerator<DataFrame> {
+      for (const piece of pieces) yield* readPiece(piece, format, read);
     }
+    const { rows } = await writePart(path, opts.outputFormat, predictFrames(model, frames(), params));
     let part = path;
     if (remote) {
       // The part is uploaded whole once written: an object store has no partial objects.
       await artifactRepositoryFor(opts.output).write(name, () => createReadStream(path));
       part = `${opts.output.replace(/\/+$/, '')}/${name}`;
     }
-    return { rows: writer.rows, seconds: (performance.now() - started) / 1000, part };
+    return { rows, seconds: (performance.now() - started) / 1000, part };
   } finally {
     if (remote) await rm(localDir, { recursive: true, force: true });
   }

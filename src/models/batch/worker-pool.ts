@@ -7,14 +7,16 @@
  * process gets its own copy of each, exactly as a one-worker run has, and a crash or an
  * out-of-memory in the native code ends one worker with an exit code the parent reports,
  * instead of taking the whole command down. The scoring server's `--workers` uses processes for
- * the same reasons. Chunks travel over the IPC channel with the structured-clone serialization
- * (raw bytes in, rendered text out), so parsing and rendering are spread over the cores too.
+ * the same reasons. A task names what to read (a byte or row range of the input file, or the
+ * bytes themselves for standard input) and the part file to write; the worker reads, parses,
+ * scores, renders and writes it, so all of that is spread over the cores, and only the part's
+ * row count comes back over the IPC channel.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MlflowError, isErrorCode } from '../../errors.js';
 import type { ChunkTask } from './chunk-task.js';
-import type { FormattedChunk, OutputFormat } from './writers.js';
+import type { OutputFormat, PartInfo } from './writers.js';
 
 export type ToWorker =
   | {
@@ -22,16 +24,18 @@ export type ToWorker =
       modelDir: string;
       options: { format: OutputFormat; chunkSize: number; params?: Record<string, unknown> };
     }
-  | { type: 'task'; index: number; task: ChunkTask };
+  /** Score `task` into the part file at `part`. */
+  | { type: 'task'; index: number; task: ChunkTask; part: string };
 
 export type FromWorker =
   /** The model is loaded; `rowWise`: its predictions do not depend on how rows are grouped. */
   | { type: 'ready'; rowWise: boolean }
-  | { type: 'result'; index: number; chunk: FormattedChunk }
+  /** The part of task `index` is written. */
+  | { type: 'result'; index: number; part: PartInfo }
   | { type: 'error'; index?: number; message: string; code: string };
 
 interface Pending {
-  resolve: (chunk: FormattedChunk) => void;
+  resolve: (part: PartInfo) => void;
   reject: (err: Error) => void;
 }
 
@@ -44,6 +48,12 @@ class PoolWorker {
     readonly child: ChildProcess,
   ) {}
 }
+
+/**
+ * A message to a worker that has just died fails (EPIPE) before its exit is seen; the task stays
+ * pending, and the exit handler fails it with the exit code or signal, which says what happened.
+ */
+const sendFailed = (): void => undefined;
 
 const errorOf = (message: string, code: string): MlflowError =>
   new MlflowError(message, isErrorCode(code) ? code : 'INTERNAL_ERROR');
@@ -89,7 +99,7 @@ export class PredictionWorkerPool {
       const worker = new PoolWorker(id, child);
       this.workers.push(worker);
       ready.push(this.watch(worker));
-      child.send(init);
+      child.send(init, sendFailed);
     }
     const rowWise = await Promise.all(ready);
     return { rowWise: rowWise.every(Boolean) };
@@ -106,7 +116,7 @@ export class PredictionWorkerPool {
         } else if (msg.type === 'result') {
           const p = worker.pending.get(msg.index);
           worker.pending.delete(msg.index);
-          p?.resolve(msg.chunk);
+          p?.resolve(msg.part);
         } else if (msg.index === undefined) {
           const err = errorOf(`The model could not be loaded in a worker process: ${msg.message}`, msg.code);
           this.failure ??= err;
@@ -134,15 +144,27 @@ export class PredictionWorkerPool {
     });
   }
 
-  /** Scores chunk `index` on the least busy worker. */
-  run(index: number, task: ChunkTask): Promise<FormattedChunk> {
+  /** Scores chunk `index` into the part file `part` on the least busy worker. */
+  run(index: number, task: ChunkTask, part: string): Promise<PartInfo> {
     if (this.failure) return Promise.reject(this.failure);
     let worker = this.workers[this.next++ % this.workers.length]!;
     for (const w of this.workers) if (w.pending.size < worker.pending.size) worker = w;
-    return new Promise<FormattedChunk>((resolve, reject) => {
+    return new Promise<PartInfo>((resolve, reject) => {
       worker.pending.set(index, { resolve, reject });
-      worker.child.send({ type: 'task', index, task } satisfies ToWorker);
+      worker.child.send({ type: 'task', index, task, part } satisfies ToWorker, sendFailed);
     });
+  }
+
+  /**
+   * Fails the pool with `reason` (an interruption, or a failure in the caller) unless it failed
+   * already: every task is refused with it, and `close()` then kills the workers at once.
+   */
+  fail(reason: Error): void {
+    this.failure ??= reason;
+    for (const w of this.workers) {
+      for (const p of w.pending.values()) p.reject(this.failure);
+      w.pending.clear();
+    }
   }
 
   /** Why the pool failed, if it did. */

@@ -4,12 +4,12 @@
  * `mlflow models predict`), all written incrementally with backpressure.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, stat, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { basename, dirname, extname, join } from 'node:path';
-import { invalidParam } from '../../errors.js';
+import { MlflowError, invalidParam } from '../../errors.js';
 import {
   cellValue,
   isDataFrame,
@@ -107,11 +107,8 @@ function predictionTable(out: ModelData): { columns: string[]; rows: (r: number)
   return { columns: ['prediction'], count: list.length, rows: (r) => csvCell(list[r]) };
 }
 
-/**
- * One chunk of predictions rendered as output text. Rendering is separate from writing so that
- * worker processes can render their chunks and the writer only appends text in chunk order.
- */
-export interface FormattedChunk {
+/** One chunk of predictions rendered as output text. */
+interface FormattedChunk {
   /** Prediction rows in `body`. */
   count: number;
   /** CSV only: the header line (with its newline), written once, from the first chunk. */
@@ -120,7 +117,7 @@ export interface FormattedChunk {
   body: string;
 }
 
-export function formatChunk(out: ModelData, format: OutputFormat): FormattedChunk {
+function formatChunk(out: ModelData, format: OutputFormat): FormattedChunk {
   if (format === 'csv') {
     const table = predictionTable(out);
     let body = '';
@@ -132,18 +129,35 @@ export function formatChunk(out: ModelData, format: OutputFormat): FormattedChun
   return { count: lines.length, body: lines.join(', ') };
 }
 
-/** Several consecutive chunks as one (the first header is kept), as the writer would append them. */
-export function mergeFormatted(parts: FormattedChunk[], format: OutputFormat): FormattedChunk {
-  const count = parts.reduce((n, p) => n + p.count, 0);
-  const header = parts[0]?.header;
-  const body =
-    format === 'json'
-      ? parts
-          .filter((p) => p.count > 0)
-          .map((p) => p.body)
-          .join(', ')
-      : parts.map((p) => p.body).join('');
-  return { count, ...(header !== undefined ? { header } : {}), body };
+/** JSON output: what comes before the first prediction and after the last. */
+const JSON_OPEN = '{"predictions": [';
+const JSON_CLOSE = ']}\n';
+
+/** What a write error means to the user: which file, and why, without a stack trace. */
+function writeFailure(path: string | undefined, err: NodeJS.ErrnoException): MlflowError {
+  const where = path ? `the output file '${path}'` : 'standard output';
+  if (err.code === 'ENOSPC' || err.code === 'EDQUOT')
+    return new MlflowError(
+      `Cannot write ${where}: no space left on the device (${err.code}).`,
+      'RESOURCE_EXHAUSTED',
+    );
+  if (err.code === 'EFBIG')
+    return new MlflowError(
+      `Cannot write ${where}: the file would exceed the size allowed (EFBIG).`,
+      'RESOURCE_EXHAUSTED',
+    );
+  return invalidParam(`Cannot write ${where} (${err.code ?? err.message}).`);
+}
+
+/**
+ * Where one part's predictions lie in its file (written by a `PredictionWriter` of its own): the
+ * rows it holds and the bytes of its CSV header. A part is a whole output file on its own (CSV
+ * with its header, JSON with its braces), as the part files of sharded prediction are.
+ */
+export interface PartInfo {
+  rows: number;
+  /** CSV: bytes of the header line at the start of the part (0 when the part has no header). */
+  headerBytes: number;
 }
 
 /**
@@ -156,7 +170,11 @@ export class PredictionWriter {
   private readonly partial: string | undefined;
   private headerWritten = false;
   private first = true;
+  /** A write error the stream reported between writes; the next write or `close()` throws it. */
+  private failed: MlflowError | undefined;
   rows = 0;
+  /** CSV: bytes of the header line written (0 until it is). */
+  headerBytes = 0;
 
   constructor(
     private readonly path: string | undefined,
@@ -176,26 +194,40 @@ export class PredictionWriter {
       );
       this.opened.catch(() => undefined);
     } else this.stream = process.stdout;
+    // Without a listener a write error (a full disk) would end the process with a stack trace.
+    this.onError = (err: NodeJS.ErrnoException) => (this.failed ??= writeFailure(path, err));
+    this.stream.on('error', this.onError);
   }
 
   private readonly opened: Promise<void> = Promise.resolve();
+  private readonly onError: (err: NodeJS.ErrnoException) => void;
 
-  private async write(text: string): Promise<void> {
+  private async write(text: string | Buffer): Promise<void> {
     await this.opened;
-    if (!this.stream.write(text)) await once(this.stream, 'drain');
+    if (this.failed) throw this.failed;
+    if (!this.stream.write(text)) await this.drained();
+  }
+
+  private async drained(): Promise<void> {
+    try {
+      await once(this.stream, 'drain');
+    } catch (err) {
+      throw this.failed ?? writeFailure(this.path, err as NodeJS.ErrnoException);
+    }
   }
 
   async writeChunk(out: ModelData): Promise<void> {
     await this.writeFormatted(formatChunk(out, this.format));
   }
 
-  async writeFormatted(chunk: FormattedChunk): Promise<void> {
+  private async writeFormatted(chunk: FormattedChunk): Promise<void> {
     this.rows += chunk.count;
     if (this.format === 'csv') {
       let text = '';
       if (!this.headerWritten && chunk.header !== undefined) {
         text += chunk.header;
         this.headerWritten = true;
+        this.headerBytes = Buffer.byteLength(chunk.header);
       }
       await this.write(text + chunk.body);
       return;
@@ -204,25 +236,70 @@ export class PredictionWriter {
       if (chunk.body) await this.write(chunk.body);
       return;
     }
-    let text = this.first ? '{"predictions": [' : '';
+    let text = this.first ? JSON_OPEN : '';
     if (chunk.count) text += (this.first ? '' : ', ') + chunk.body;
     if (chunk.count || this.first) this.first = false;
     await this.write(text);
   }
 
+  /**
+   * Appends the predictions of a part file written by another `PredictionWriter` of the same
+   * format, as if they had been written here: its CSV header only if none was written yet, its
+   * JSON items without their braces. The bytes go from file to file; nothing is parsed.
+   */
+  async appendPart(path: string, part: PartInfo): Promise<void> {
+    let range: { start: number; end?: number } | undefined = { start: 0 };
+    let before = '';
+    if (this.format === 'csv' && this.headerWritten) range.start = part.headerBytes;
+    else if (this.format === 'csv' && part.headerBytes > 0) {
+      this.headerWritten = true;
+      this.headerBytes = part.headerBytes;
+    } else if (this.format === 'json') {
+      before = this.first ? JSON_OPEN : '';
+      if (part.rows) {
+        if (!this.first) before = ', ';
+        const size = (await stat(path)).size;
+        // `end` is inclusive: the part's items end where its closing brackets start.
+        range = { start: JSON_OPEN.length, end: size - JSON_CLOSE.length - 1 };
+      } else range = undefined;
+      this.first = false;
+    }
+    this.rows += part.rows;
+    if (before) await this.write(before);
+    if (!range) return;
+    for await (const bytes of createReadStream(path, { ...range, highWaterMark: 1 << 20 }))
+      await this.write(bytes as Buffer);
+  }
+
   /** Finishes the output; a file appears at its path only now. */
   async close(): Promise<void> {
-    if (this.format === 'json') await this.write(this.first ? '{"predictions": []}\n' : ']}\n');
-    if (this.stream === process.stdout) return;
+    if (this.format === 'json') await this.write(this.first ? `${JSON_OPEN}${JSON_CLOSE}` : JSON_CLOSE);
+    if (this.stream === process.stdout) {
+      // Standard output is not ours to end; wait until what was written has gone (or failed).
+      await new Promise<void>((resolve) => this.stream.write('', () => resolve()));
+      this.stream.off('error', this.onError);
+      if (this.failed) throw this.failed;
+      return;
+    }
     await this.opened;
+    // A stream that failed is destroyed and would never finish.
+    if (this.failed) throw this.failed;
     this.stream.end();
-    await once(this.stream, 'finish');
+    try {
+      await once(this.stream, 'finish');
+    } catch (err) {
+      throw this.failed ?? writeFailure(this.path, err as NodeJS.ErrnoException);
+    }
+    if (this.failed) throw this.failed;
     await rename(this.partial!, this.path!);
   }
 
   /** Gives up: the temporary file is removed and nothing appears at the output path. */
   async abort(): Promise<void> {
-    if (this.stream === process.stdout) return;
+    if (this.stream === process.stdout) {
+      this.stream.off('error', this.onError);
+      return;
+    }
     this.stream.destroy();
     await unlink(this.partial!).catch(() => undefined);
   }
