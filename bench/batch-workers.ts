@@ -16,15 +16,14 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saveModel } from '../src/models/save.js';
 import { mlpModel, writeThreeInputCsv } from '../test/models/helpers/onnx-builder.js';
 import { machineLine } from './machine.js';
+import { compiledCli } from './compiled-cli.js';
 
-const root = join(import.meta.dirname, '..');
-const CLI = join(root, 'dist', 'src', 'cli', 'main.js');
 const ROWS = 3_000_000;
 const HIDDEN = 128;
 
@@ -155,8 +154,7 @@ const f = (n: number, digits = 0): string =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export async function run(): Promise<string> {
-  if (!(await stat(CLI).catch(() => undefined)))
-    throw new Error(`${CLI} is missing: run npm run build first.`);
+  const CLI = await compiledCli();
   const tmp = await mkdtemp(join(tmpdir(), 'cairn-bench-batch-workers-'));
   try {
     const modelDir = join(tmp, 'model');
