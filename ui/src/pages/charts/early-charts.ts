@@ -1,8 +1,9 @@
 /**
  * Opening a charts link (`/experiments/1?view=charts&sel=a,b&metrics=loss`) starts its slow parts
- * while the app itself is still starting: the charts code is fetched, and the sampled histories of
- * the first panels are asked for, because the link already names the runs and the metrics. Without
- * this the history requests wait for the page to render, the charts code to arrive and the panels
+ * while the app itself is still downloading and starting (the entry module calls this before it
+ * loads the app): the charts code is fetched, and the sampled histories of the first panels are
+ * asked for, because the link already names the runs and the metrics. Without this the history
+ * requests wait for the app's code, the page to render, the charts code to arrive and the panels
  * to mount. A panel takes its early answer once (later refreshes and zooms fetch as usual); an
  * answer nobody took is dropped after a few seconds.
  */
