@@ -83,17 +83,36 @@ export function buildSeries(
     if (list) list.push(p);
     else byRun.set(p.run_id, [p]);
   }
+  // Each point's x is computed once (checking the order used to compute it twice more).
   return runs.map((run) => {
     const pts = byRun.get(run.id) ?? [];
-    // The server sends each run's points in step order; sorted again only when needed.
-    if (!inOrder(pts, mode, run.startTime))
-      pts.sort((a, b) => xOf(a, mode, run.startTime) - xOf(b, mode, run.startTime) || a.step - b.step);
+    const n = pts.length;
+    const xOfPoint = new Float64Array(n);
+    let sorted = true;
+    for (let i = 0; i < n; i++) {
+      const p = pts[i]!;
+      const x = xOf(p, mode, run.startTime);
+      xOfPoint[i] = x;
+      // The server sends each run's points in step order; sorted again only when needed.
+      if (i > 0 && sorted) {
+        const d = x - xOfPoint[i - 1]!;
+        if (d < 0 || (d === 0 && p.step < pts[i - 1]!.step) || Number.isNaN(d)) sorted = false;
+      }
+    }
+    let order: HistoryPoint[] = pts;
+    if (!sorted) {
+      order = pts
+        .slice()
+        .sort((a, b) => xOf(a, mode, run.startTime) - xOf(b, mode, run.startTime) || a.step - b.step);
+      for (let i = 0; i < n; i++) xOfPoint[i] = xOf(order[i]!, mode, run.startTime);
+    }
     const xs: number[] = [];
     const raw: (number | null)[] = [];
     const steps: number[] = [];
     let prevX = NaN;
-    for (const p of pts) {
-      const x = xOf(p, mode, run.startTime);
+    for (let i = 0; i < n; i++) {
+      const p = order[i]!;
+      const x = xOfPoint[i]!;
       let y: number | null = toNumber(p.value);
       if (!Number.isFinite(y) || Math.abs(y) >= MAX_FLOAT) y = null;
       else if (log && y <= 0) y = null;
@@ -109,15 +128,6 @@ export function buildSeries(
     }
     return { run, xs, ys: smooth(raw, smoothing), steps };
   });
-}
-
-/** Whether points are already in the order buildSeries draws them (x, then step). */
-function inOrder(pts: HistoryPoint[], mode: XMode, startTime: number): boolean {
-  for (let i = 1; i < pts.length; i++) {
-    const d = xOf(pts[i]!, mode, startTime) - xOf(pts[i - 1]!, mode, startTime);
-    if (d < 0 || (d === 0 && pts[i]!.step < pts[i - 1]!.step) || Number.isNaN(d)) return false;
-  }
-  return true;
 }
 
 const sameXs = (a: number[], b: number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
