@@ -9,7 +9,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { errorMessage, isAbort } from '../../api/client';
 import { getSampledHistory } from '../../api/tracking';
-import type { HistoryPoint } from '../../api/types';
+import type { HistoryColumns } from '../../api/history-columns';
 import { formatNumber, formatTime } from '../../app/format';
 import { useInterval, useWidth } from '../../app/hooks';
 import { cssVar, useIsDark } from '../../app/theme';
@@ -80,7 +80,7 @@ export function MetricChart(props: Props) {
   const onZoomRef = useRef(setZoom);
   onZoomRef.current = setZoom;
   const hovered = useRef(false);
-  const [points, setPoints] = useState<HistoryPoint[] | null>(null);
+  const [points, setPoints] = useState<HistoryColumns[] | null>(null);
   const [error, setError] = useState<string>();
   const [hover, setHover] = useState<Hover | null>(null);
   const [wrapRef, width] = useWidth<HTMLDivElement>();

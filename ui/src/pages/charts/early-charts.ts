@@ -8,7 +8,7 @@
  * answer nobody took is dropped after a few seconds.
  */
 import { getSampledHistory, type SampledHistoryArgs } from '../../api/tracking';
-import type { HistoryPoint } from '../../api/types';
+import type { HistoryColumns } from '../../api/history-columns';
 import { pointsPerRun } from './chart-data';
 
 /** Panels fetched early: those on the first screen. */
@@ -16,7 +16,7 @@ const FIRST_PANELS = 2;
 /** An early answer is kept this long for its panel. */
 const KEEP_MS = 15_000;
 
-const early = new Map<string, Promise<HistoryPoint[]>>();
+const early = new Map<string, Promise<HistoryColumns[]>>();
 
 const keyOf = (runIds: string[], metricKey: string, maxPoints: number): string =>
   `${[...runIds].sort().join(',')}\n${metricKey}\n${maxPoints}`;
@@ -56,7 +56,7 @@ export function startChartsEarly(location: { pathname: string; search: string })
 export function takeEarlyHistory(
   args: SampledHistoryArgs,
   signal?: AbortSignal,
-): Promise<HistoryPoint[]> | undefined {
+): Promise<HistoryColumns[]> | undefined {
   if (args.startStep !== undefined || args.endStep !== undefined) return undefined;
   const key = keyOf(args.runIds, args.key, args.maxPoints);
   const answer = early.get(key);
