@@ -56,10 +56,12 @@ function historyWorker(): Worker | null {
 /** The columns of the sampled-history answer at `url` (an API address with its query). */
 export async function fetchHistoryColumns(url: string, signal?: AbortSignal): Promise<HistoryColumns[]> {
   // Started first, so that it is up by the time the answer has arrived.
-  const parser = historyWorker();
+  historyWorker();
   const res = await fetch(url, { signal });
   if (!res.ok) return parseResponse(res);
   const bytes = await res.arrayBuffer();
+  // Asked again: the worker may have failed to start meanwhile.
+  const parser = historyWorker();
   if (!parser) return parseHere(bytes);
   return new Promise((resolve) => {
     const id = nextId++;
