@@ -114,6 +114,47 @@ for (const backend of BACKENDS) {
       await page.context().close();
     });
 
+    test('sampled histories are parsed by a worker, and by the page when the worker cannot load', async () => {
+      const url = `${base}/experiments/${exp}?view=charts&sel=${ids.join(',')}&metrics=acc`;
+      // acc: 30 steps in every run (the test above adds a step to loss).
+      const drawn = async (page: Page): Promise<string | null> => {
+        const acc = page.locator('[data-metric=acc] [data-testid=chart-canvas]');
+        await eventually(
+          async () => assert.equal(Number(await acc.getAttribute('data-points')), 30, 'acc drawn'),
+          15_000,
+        );
+        return acc.getAttribute('data-y-range');
+      };
+      const page = await newPage(browser);
+      await page.goto(url);
+      const withWorker = await drawn(page);
+      assert.deepEqual(
+        page.workers().map((w) => new URL(w.url()).pathname.startsWith('/assets/history-worker-')),
+        [true],
+        `one history worker: ${page.workers().map((w) => w.url())}`,
+      );
+      await page.context().close();
+
+      const blocked = await newPage(browser);
+      let refused = 0;
+      await blocked.route('**/assets/history-worker-*', (route) => {
+        refused++;
+        return route.abort();
+      });
+      await blocked.goto(url);
+      const withoutWorker = await drawn(blocked);
+      assert.equal(refused, 1, 'the worker script was asked for once, and refused');
+      assert.equal(blocked.workers().length, 0, 'no worker runs');
+      assert.ok(withWorker, 'a y range drawn');
+      assert.equal(withoutWorker, withWorker, 'the same y range drawn by the page itself');
+      assert.equal(
+        await blocked.locator('[data-testid=metric-chart] .error').count(),
+        0,
+        'no error in the panel',
+      );
+      await blocked.context().close();
+    });
+
     test('a bars panel link and a table link ask for no history', async () => {
       const page = await newPage(browser);
       const calls = recordApiCalls(page);

@@ -1,15 +1,15 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
+/**
+ * The app's entry, kept small: it starts what the address it was opened at needs most and then
+ * loads the app itself (React and the pages). A charts link's histories and charts code are
+ * asked for while the app downloads and starts, instead of after it has rendered.
+ */
 import './styles.css';
-import { App } from './app/App';
-import { startSession } from './auth/session';
 import { startChartsEarly } from './pages/charts/early-charts';
 
-startSession();
+// The app first, so that the server sends it before it works on the histories.
+const app = import('./app/start');
 startChartsEarly(window.location);
-
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <App />
-  </StrictMode>,
-);
+app.catch(() => {
+  document.getElementById('root')!.textContent =
+    'The web UI could not be loaded. Reload the page to try again.';
+});

@@ -75,12 +75,16 @@ export async function parseResponse<T>(res: Response): Promise<T> {
   return body as T;
 }
 
+/** The address of a GET endpoint with its query. */
+export const apiUrl = (path: string, params: Record<string, QueryValue> = {}): string =>
+  API_BASE + path + toQuery(params);
+
 export async function apiGet<T>(
   path: string,
   params: Record<string, QueryValue> = {},
   signal?: AbortSignal,
 ): Promise<T> {
-  const res = await fetch(API_BASE + path + toQuery(params), { signal });
+  const res = await fetch(apiUrl(path, params), { signal });
   return parseResponse<T>(res);
 }
 

@@ -1,5 +1,7 @@
 /** Typed calls to the tracking endpoints the UI uses. */
-import { ApiError, apiGet, apiGetAll, apiPost, fetchText, toQuery } from './client';
+import { ApiError, apiGet, apiGetAll, apiPost, apiUrl, fetchText, toQuery } from './client';
+import { fetchHistoryColumns } from './history-fetch';
+import { toHistoryColumns, type HistoryColumns } from './history-columns';
 import { createLimiter } from './limiter';
 import type { ArtifactFile, Experiment, HistoryPoint, Run, SearchArgs, ViewType } from './types';
 
@@ -169,13 +171,13 @@ const sampledCalls = createLimiter(SAMPLED_CONCURRENCY);
 
 /**
  * A metric's history for several runs, downsampled by the server to at most `maxPoints` buckets
- * (first/min/max/last per bucket, so spikes stay visible). Falls back to the plain paged history
- * when the server has no sampling endpoint.
+ * (first/min/max/last per bucket, so spikes stay visible), as columns per run. Falls back to the
+ * plain paged history when the server has no sampling endpoint.
  */
 export async function getSampledHistory(
   args: SampledHistoryArgs,
   signal?: AbortSignal,
-): Promise<HistoryPoint[]> {
+): Promise<HistoryColumns[]> {
   if (!sampledEndpointMissing) {
     try {
       // The server takes at most SAMPLED_RUN_IDS_LIMIT runs per call: larger selections go in chunks.
@@ -186,35 +188,36 @@ export async function getSampledHistory(
         chunks.map((runIds) =>
           sampledCalls.run(
             () =>
-              apiGet<{ metrics?: HistoryPoint[] }>(
-                'metrics/get-history-sampled',
-                {
+              fetchHistoryColumns(
+                apiUrl('metrics/get-history-sampled', {
                   run_ids: runIds,
                   metric_key: args.key,
                   max_points: args.maxPoints,
                   start_step: args.startStep,
                   end_step: args.endStep,
-                },
+                }),
                 signal,
               ),
             signal,
           ),
         ),
       );
-      return parts.flatMap((res) => res.metrics ?? []);
+      return parts.flat();
     } catch (e) {
       if (!(e instanceof ApiError && e.code === 'ENDPOINT_NOT_FOUND')) throw e;
       sampledEndpointMissing = true;
     }
   }
   const all = await Promise.all(args.runIds.map((id) => fullHistory(id, args.key, signal)));
-  return all
-    .flat()
-    .filter(
-      (p) =>
-        (args.startStep === undefined || p.step >= args.startStep) &&
-        (args.endStep === undefined || p.step <= args.endStep),
-    );
+  return toHistoryColumns(
+    all
+      .flat()
+      .filter(
+        (p) =>
+          (args.startStep === undefined || p.step >= args.startStep) &&
+          (args.endStep === undefined || p.step <= args.endStep),
+      ),
+  );
 }
 
 async function fullHistory(runId: string, key: string, signal?: AbortSignal): Promise<HistoryPoint[]> {

@@ -9,7 +9,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { errorMessage, isAbort } from '../../api/client';
 import { getSampledHistory } from '../../api/tracking';
-import type { HistoryPoint } from '../../api/types';
+import type { HistoryColumns } from '../../api/history-columns';
 import { formatNumber, formatTime } from '../../app/format';
 import { useInterval, useWidth } from '../../app/hooks';
 import { cssVar, useIsDark } from '../../app/theme';
@@ -80,7 +80,7 @@ export function MetricChart(props: Props) {
   const onZoomRef = useRef(setZoom);
   onZoomRef.current = setZoom;
   const hovered = useRef(false);
-  const [points, setPoints] = useState<HistoryPoint[] | null>(null);
+  const [points, setPoints] = useState<HistoryColumns[] | null>(null);
   const [error, setError] = useState<string>();
   const [hover, setHover] = useState<Hover | null>(null);
   const [wrapRef, width] = useWidth<HTMLDivElement>();
@@ -139,19 +139,28 @@ export function MetricChart(props: Props) {
 
   useInterval(() => void load(), 1500, live);
 
-  const series = useMemo(
+  // The drawn values depend on the runs' ids in drawing order (and their start times on the
+  // relative time axis), not on their names: a name that arrives after the points (a charts link
+  // draws the runs under their ids until the run search answers) neither rebuilds nor redraws them.
+  const valuesKey = runs.map((r) => (xMode === 'relative' ? `${r.id}@${r.startTime}` : r.id)).join(',');
+  const built = useMemo(
     () => (points ? buildSeries(points, runs, xMode, smoothing, log) : []),
-    [points, runsKey, xMode, smoothing, log],
+    [points, valuesKey, xMode, smoothing, log],
+  );
+  // The same series carrying the runs as they are now (names for the tooltip and the groups).
+  const series = useMemo(
+    () => built.map((s, i) => (s.run === runs[i] ? s : { ...s, run: runs[i]! })),
+    [built, runsKey],
   );
   const groups = useMemo(() => (grouped ? groupSeries(series) : null), [series, grouped]);
   const groupsKey = groups?.map((g) => g.run.name).join('|') ?? '';
-  const data = useMemo(() => (groups ? alignGroups(groups) : alignSeries(series)), [series, groups]);
+  const data = useMemo(() => (groups ? alignGroups(groups) : alignSeries(built)), [built, groups]);
   const seriesRef = useRef(series);
   // Hover reads the drawn lines: the runs, or the groups' means.
   seriesRef.current = groups ?? series;
   const yRange = useMemo(
-    () => (ignoreOutliers && !log ? robustRange(series) : null),
-    [ignoreOutliers, log, series],
+    () => (ignoreOutliers && !log ? robustRange(built) : null),
+    [ignoreOutliers, log, built],
   );
   const yRangeRef = useRef(yRange);
   yRangeRef.current = yRange;

@@ -1,7 +1,6 @@
 /** Turns history points into uPlot's aligned columns: x modes, EMA smoothing, log-safe values. */
 import type uPlot from 'uplot';
-import type { HistoryPoint } from '../../api/types';
-import { toNumber } from '../../app/format';
+import type { HistoryColumns } from '../../api/history-columns';
 
 export type XMode = 'step' | 'wall' | 'relative';
 
@@ -33,10 +32,11 @@ export interface RunSeries {
 
 const MAX_FLOAT = 1.7976931348623157e308;
 
-export function xOf(p: HistoryPoint, mode: XMode, startTime: number): number {
-  if (mode === 'step') return p.step;
-  if (mode === 'wall') return p.timestamp / 1000;
-  return (p.timestamp - startTime) / 1000;
+/** The x of a run's i-th point on the chosen axis. */
+export function xOf(h: HistoryColumns, i: number, mode: XMode, startTime: number): number {
+  if (mode === 'step') return h.steps[i]!;
+  if (mode === 'wall') return h.timestamps[i]! / 1000;
+  return (h.timestamps[i]! - startTime) / 1000;
 }
 
 /** TensorBoard-style exponential moving average with debiasing (weight in [0, 1)). */
@@ -71,30 +71,36 @@ export function pointsPerRun(runs: number): number {
 }
 
 export function buildSeries(
-  points: HistoryPoint[],
+  history: HistoryColumns[],
   runs: ChartRun[],
   mode: XMode,
   smoothing: number,
   log: boolean,
 ): RunSeries[] {
-  const byRun = new Map<string, HistoryPoint[]>();
-  for (const p of points) {
-    const list = byRun.get(p.run_id);
-    if (list) list.push(p);
-    else byRun.set(p.run_id, [p]);
-  }
+  const byRun = new Map(history.map((h) => [h.runId, h]));
   return runs.map((run) => {
-    const pts = byRun.get(run.id) ?? [];
-    // The server sends each run's points in step order; sorted again only when needed.
-    if (!inOrder(pts, mode, run.startTime))
-      pts.sort((a, b) => xOf(a, mode, run.startTime) - xOf(b, mode, run.startTime) || a.step - b.step);
+    const h = byRun.get(run.id);
+    const n = h ? h.steps.length : 0;
+    const xAt = new Float64Array(n);
+    let sorted = true;
+    for (let i = 0; i < n; i++) {
+      xAt[i] = xOf(h!, i, mode, run.startTime);
+      // The server sends each run's points in step order; sorted again only when needed.
+      if (i > 0 && sorted) {
+        const d = xAt[i]! - xAt[i - 1]!;
+        if (d < 0 || (d === 0 && h!.steps[i]! < h!.steps[i - 1]!) || Number.isNaN(d)) sorted = false;
+      }
+    }
+    const order = Array.from({ length: sorted ? 0 : n }, (_x, i) => i);
+    if (!sorted) order.sort((a, b) => xAt[a]! - xAt[b]! || h!.steps[a]! - h!.steps[b]!);
     const xs: number[] = [];
     const raw: (number | null)[] = [];
     const steps: number[] = [];
     let prevX = NaN;
-    for (const p of pts) {
-      const x = xOf(p, mode, run.startTime);
-      let y: number | null = toNumber(p.value);
+    for (let k = 0; k < n; k++) {
+      const i = sorted ? k : order[k]!;
+      const x = xAt[i]!;
+      let y: number | null = h!.values[i]!;
       if (!Number.isFinite(y) || Math.abs(y) >= MAX_FLOAT) y = null;
       else if (log && y <= 0) y = null;
       // Several points at one x (re-logged steps): keep the last, uPlot needs unique x.
@@ -105,19 +111,10 @@ export function buildSeries(
       prevX = x;
       xs.push(x);
       raw.push(y);
-      steps.push(p.step);
+      steps.push(h!.steps[i]!);
     }
     return { run, xs, ys: smooth(raw, smoothing), steps };
   });
-}
-
-/** Whether points are already in the order buildSeries draws them (x, then step). */
-function inOrder(pts: HistoryPoint[], mode: XMode, startTime: number): boolean {
-  for (let i = 1; i < pts.length; i++) {
-    const d = xOf(pts[i]!, mode, startTime) - xOf(pts[i - 1]!, mode, startTime);
-    if (d < 0 || (d === 0 && pts[i]!.step < pts[i - 1]!.step) || Number.isNaN(d)) return false;
-  }
-  return true;
 }
 
 const sameXs = (a: number[], b: number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);

@@ -1,13 +1,14 @@
 /**
  * Opening a charts link (`/experiments/1?view=charts&sel=a,b&metrics=loss`) starts its slow parts
- * while the app itself is still starting: the charts code is fetched, and the sampled histories of
- * the first panels are asked for, because the link already names the runs and the metrics. Without
- * this the history requests wait for the page to render, the charts code to arrive and the panels
+ * while the app itself is still downloading and starting (the entry module calls this before it
+ * loads the app): the charts code is fetched, and the sampled histories of the first panels are
+ * asked for, because the link already names the runs and the metrics. Without this the history
+ * requests wait for the app's code, the page to render, the charts code to arrive and the panels
  * to mount. A panel takes its early answer once (later refreshes and zooms fetch as usual); an
  * answer nobody took is dropped after a few seconds.
  */
 import { getSampledHistory, type SampledHistoryArgs } from '../../api/tracking';
-import type { HistoryPoint } from '../../api/types';
+import type { HistoryColumns } from '../../api/history-columns';
 import { pointsPerRun } from './chart-data';
 
 /** Panels fetched early: those on the first screen. */
@@ -15,7 +16,7 @@ const FIRST_PANELS = 2;
 /** An early answer is kept this long for its panel. */
 const KEEP_MS = 15_000;
 
-const early = new Map<string, Promise<HistoryPoint[]>>();
+const early = new Map<string, Promise<HistoryColumns[]>>();
 
 const keyOf = (runIds: string[], metricKey: string, maxPoints: number): string =>
   `${[...runIds].sort().join(',')}\n${metricKey}\n${maxPoints}`;
@@ -55,7 +56,7 @@ export function startChartsEarly(location: { pathname: string; search: string })
 export function takeEarlyHistory(
   args: SampledHistoryArgs,
   signal?: AbortSignal,
-): Promise<HistoryPoint[]> | undefined {
+): Promise<HistoryColumns[]> | undefined {
   if (args.startStep !== undefined || args.endStep !== undefined) return undefined;
   const key = keyOf(args.runIds, args.key, args.maxPoints);
   const answer = early.get(key);
