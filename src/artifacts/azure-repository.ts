@@ -8,7 +8,7 @@
  */
 import { BlobServiceClient, StorageSharedKeyCredential, type ContainerClient } from '@azure/storage-blob';
 import { Readable } from 'node:stream';
-import { MlflowError, invalidParam } from '../errors.js';
+import { invalidParam } from '../errors.js';
 import {
   fileEntry,
   joinArtifactPath,
@@ -24,6 +24,7 @@ import {
 import { azureClientDrivenUploads } from './azure-multipart.js';
 import { guessMimeType } from './mime.js';
 import { safeArtifactFilePath, safeArtifactPath } from './safe-path.js';
+import { azureCredentialsFromEnv, parseWasbsUri, type WasbsUri } from './azure-uri.js';
 
 export interface AzureRepositoryOptions {
   /** A ready client (tests, other credentials); by default one is built from the environment. */
@@ -34,54 +35,24 @@ export interface AzureRepositoryOptions {
   blockConcurrency?: number;
 }
 
-export interface WasbsUri {
-  container: string;
-  account: string;
-  /** `blob.core.windows.net` or `blob.core.chinacloudapi.cn`. */
-  suffix: string;
-  /** Blob name prefix, without leading or trailing slash. */
-  prefix: string;
-}
-
-const WASBS_AUTHORITY = /^([^@/]+)@([^./]+)\.(blob\.core\.(?:windows\.net|chinacloudapi\.cn))$/i;
-
-export function parseWasbsUri(uri: string): WasbsUri {
-  const m = /^wasbs:\/\/([^/]*)(\/.*)?$/i.exec(uri);
-  const authority = m ? WASBS_AUTHORITY.exec(m[1]!) : null;
-  if (!m || !authority) {
-    throw invalidParam(
-      `Not an Azure Blob Storage URI: '${uri}'. Expected wasbs://<container>@<account>.blob.core.windows.net/<path>.`,
-    );
-  }
-  return {
-    container: authority[1]!,
-    account: authority[2]!,
-    suffix: authority[3]!.toLowerCase(),
-    prefix: safeArtifactPath(decodeURIComponent((m[2] ?? '').replace(/^\/+|\/+$/g, ''))),
-  };
-}
-
 const clients = new Map<string, BlobServiceClient>();
 
 /** The client for an account, from the environment; shared by all repositories (it pools connections). */
 export function azureClientFromEnv(uri: WasbsUri, env: NodeJS.ProcessEnv = process.env): BlobServiceClient {
-  const connection = env.AZURE_STORAGE_CONNECTION_STRING;
-  const key = env.AZURE_STORAGE_ACCESS_KEY;
-  const cacheKey = connection ? `conn|${connection}` : `key|${uri.account}|${uri.suffix}|${key ?? ''}`;
+  const credentials = azureCredentialsFromEnv(uri, env);
+  const cacheKey =
+    'connection' in credentials
+      ? `conn|${credentials.connection}`
+      : `key|${uri.account}|${uri.suffix}|${credentials.key}`;
   let client = clients.get(cacheKey);
   if (client) return client;
-  if (connection) client = BlobServiceClient.fromConnectionString(connection);
-  else if (key) {
-    client = new BlobServiceClient(
-      `https://${uri.account}.${uri.suffix}`,
-      new StorageSharedKeyCredential(uri.account, key),
-    );
-  } else {
-    throw new MlflowError(
-      `No credentials for Azure Blob Storage account '${uri.account}': set AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCESS_KEY.`,
-      'INVALID_STATE',
-    );
-  }
+  client =
+    'connection' in credentials
+      ? BlobServiceClient.fromConnectionString(credentials.connection)
+      : new BlobServiceClient(
+          `https://${uri.account}.${uri.suffix}`,
+          new StorageSharedKeyCredential(uri.account, credentials.key),
+        );
   clients.set(cacheKey, client);
   return client;
 }

@@ -6,11 +6,14 @@
 import { invalidParam } from '../errors.js';
 import { checkApiVersion, EXTENSION_API_VERSIONS } from '../version.js';
 import type { ArtifactRepository } from './artifact-repository.js';
-import { AzureBlobArtifactRepository, type AzureRepositoryOptions } from './azure-repository.js';
+import type { AzureRepositoryOptions } from './azure-repository.js';
+import { azureCredentialsFromEnv, parseWasbsUri } from './azure-uri.js';
 import { HttpArtifactRepository, type HttpRepositoryOptions } from './http-repository.js';
 import { LocalArtifactRepository } from './local-repository.js';
 import { modelsRepository, runsRepository, type ArtifactUriResolvers } from './resolved-repository.js';
-import { S3ArtifactRepository, type S3RepositoryOptions } from './s3-repository.js';
+import { LazyArtifactRepository } from './lazy-repository.js';
+import type { S3RepositoryOptions } from './s3-repository.js';
+import { parseS3Uri } from './s3-uri.js';
 
 /** Settings a repository may need besides its URI. */
 export interface RepositoryOptions
@@ -72,13 +75,28 @@ registerArtifactRepository({
   apiVersion: v,
   name: 's3',
   schemes: ['s3', 's3a'],
-  create: (uri, o) => new S3ArtifactRepository(uri, o),
+  create: (uri, o) => {
+    parseS3Uri(uri);
+    return new LazyArtifactRepository(
+      uri,
+      async () => new (await import('./s3-repository.js')).S3ArtifactRepository(uri, o),
+      true,
+    );
+  },
 });
 registerArtifactRepository({
   apiVersion: v,
   name: 'azure-blob',
   schemes: ['wasbs'],
-  create: (uri, o) => new AzureBlobArtifactRepository(uri, o),
+  create: (uri, o) => {
+    const parsed = parseWasbsUri(uri);
+    if (!o.azureClient) azureCredentialsFromEnv(parsed);
+    return new LazyArtifactRepository(
+      uri,
+      async () => new (await import('./azure-repository.js')).AzureBlobArtifactRepository(uri, o),
+      true,
+    );
+  },
 });
 registerArtifactRepository({
   apiVersion: v,

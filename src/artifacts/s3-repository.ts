@@ -29,6 +29,7 @@ import {
 } from './artifact-repository.js';
 import { chunksOf, clientDrivenUploads, uploadInParts } from './s3-multipart.js';
 import { safeArtifactFilePath, safeArtifactPath } from './safe-path.js';
+import { parseS3Uri, s3EndpointFromEnv } from './s3-uri.js';
 
 export interface S3RepositoryOptions {
   /** A ready client (tests, custom credentials); by default one is built from the environment. */
@@ -43,11 +44,6 @@ const MIN_PART_SIZE = 5 * 1024 * 1024;
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 
 const clients = new Map<string, S3Client>();
-
-/** The endpoint of an S3-compatible store, when one is configured. */
-export function s3EndpointFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return env.MLFLOW_S3_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
-}
 
 /** One client per endpoint and region, shared by all repositories (it pools connections). */
 export function s3ClientFromEnv(env: NodeJS.ProcessEnv = process.env): S3Client {
@@ -71,12 +67,6 @@ export function s3ClientFromEnv(env: NodeJS.ProcessEnv = process.env): S3Client 
     clients.set(key, client);
   }
   return client;
-}
-
-export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
-  const m = /^s3a?:\/\/([^/]+)\/?(.*)$/i.exec(uri);
-  if (!m || !m[1]) throw invalidParam(`Not an S3 URI: '${uri}'. Expected s3://bucket/prefix.`);
-  return { bucket: m[1], prefix: m[2]!.replace(/\/+$/, '') };
 }
 
 export class S3ArtifactRepository implements ArtifactRepository {

@@ -8,11 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { BlobServiceClient } from '@azure/storage-blob';
-import {
-  AzureBlobArtifactRepository,
-  azureClientFromEnv,
-  parseWasbsUri,
-} from '../../src/artifacts/azure-repository.js';
+import { AzureBlobArtifactRepository, azureClientFromEnv } from '../../src/artifacts/azure-repository.js';
+import { parseWasbsUri } from '../../src/artifacts/azure-uri.js';
 import type { MultipartUploads } from '../../src/artifacts/artifact-repository.js';
 import { MlflowError } from '../../src/errors.js';
 import { artifactRepositoryFor } from '../../src/artifacts/repository-registry.js';

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { LocalArtifactRepository, localPathOfUri } from '../../src/artifacts/local-repository.js';
 import { artifactRepositoryFor } from '../../src/artifacts/repository-registry.js';
+import { LazyArtifactRepository } from '../../src/artifacts/lazy-repository.js';
 import { S3ArtifactRepository } from '../../src/artifacts/s3-repository.js';
 import { HttpArtifactRepository } from '../../src/artifacts/http-repository.js';
 import { safeArtifactPath } from '../../src/artifacts/safe-path.js';
@@ -61,10 +62,16 @@ describe('local repository specifics', () => {
 });
 
 describe('repository registry', () => {
-  it('chooses the backend by URI scheme', () => {
+  it('chooses the backend by URI scheme', async () => {
     assert.ok(artifactRepositoryFor('/tmp/somewhere') instanceof LocalArtifactRepository);
     assert.ok(artifactRepositoryFor('file:///tmp/somewhere') instanceof LocalArtifactRepository);
-    assert.ok(artifactRepositoryFor('s3://bucket/prefix') instanceof S3ArtifactRepository);
+    // Cloud stores load their SDK on first use: the registry hands out a wrapper that checks the URI now.
+    const s3 = artifactRepositoryFor('s3://bucket/prefix');
+    assert.ok(s3 instanceof LazyArtifactRepository, 's3: a lazily loaded repository');
+    assert.equal(s3.rootUri, 's3://bucket/prefix');
+    assert.ok(s3.multipart, 's3 offers multipart uploads');
+    assert.ok((await s3.loaded()) instanceof S3ArtifactRepository, 's3: loads the S3 repository');
+    assert.throws(() => artifactRepositoryFor('s3:///no-bucket'), /Not an S3 URI/);
     const proxied = artifactRepositoryFor('mlflow-artifacts:/1/abc/artifacts', {
       trackingUri: 'http://h:5000',
     });

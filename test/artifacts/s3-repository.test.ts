@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, ListMultipartUploadsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { S3ArtifactRepository, parseS3Uri, s3ClientFromEnv } from '../../src/artifacts/s3-repository.js';
+import { S3ArtifactRepository, s3ClientFromEnv } from '../../src/artifacts/s3-repository.js';
+import { parseS3Uri } from '../../src/artifacts/s3-uri.js';
 import { presignUrl } from '../../src/artifacts/s3-presign.js';
 import {
   breakingAfter,

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import { uriScheme } from '../../artifacts/repository-registry.js';
-import { s3EndpointFromEnv } from '../../artifacts/s3-repository.js';
+import { s3EndpointFromEnv } from '../../artifacts/s3-uri.js';
 import type { RunStatus } from '../../entities/tracking.js';
 import { MlflowError, invalidParam } from '../../errors.js';
 import {

@@ -6,10 +6,9 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { asyncBufferFromFile, type AsyncBuffer } from 'hyparquet';
 import { artifactRepositoryFor, uriScheme } from '../../artifacts/repository-registry.js';
-import { parseS3Uri, s3ClientFromEnv } from '../../artifacts/s3-repository.js';
+import { parseS3Uri } from '../../artifacts/s3-uri.js';
 import { invalidParam, notFound } from '../../errors.js';
 
 export interface InputFile {
@@ -72,6 +71,11 @@ export async function readByteRange(
       highWaterMark: 1 << 20,
     }) as AsyncIterable<Buffer>;
   const { bucket, prefix } = parseS3Uri(file.uri);
+  // Loaded on first use: the AWS SDK costs every local prediction its start-up otherwise.
+  const [{ GetObjectCommand }, { s3ClientFromEnv }] = await Promise.all([
+    import('@aws-sdk/client-s3'),
+    import('../../artifacts/s3-repository.js'),
+  ]);
   const out = await s3ClientFromEnv().send(
     new GetObjectCommand({
       Bucket: bucket,
