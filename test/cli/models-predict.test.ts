@@ -162,7 +162,8 @@ describe('cairn models predict --workers', () => {
     await saveModel(slow, {
       flavor: 'js_function',
       code,
-      inputExample: [{ x1: 1, x2: 2, x3: 3 }],
+      // Fractional values, as in the input file: an integer example would make x1 an int64 column.
+      inputExample: [{ x1: 1.5, x2: 2.5, x3: 3.5 }],
       rowWise: true,
     });
     // Saving ran the model once (to infer its signature) in this process: forget that one.
