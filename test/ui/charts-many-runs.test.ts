@@ -96,6 +96,10 @@ for (const backend of BACKENDS) {
         `sizes ${perCall.map((l) => l.length)}`,
       );
       assert.deepEqual(new Set(perCall.flat()), new Set(ids));
+      assert.ok(
+        sampled.every((u) => new URL(u).searchParams.get('format') === 'columns'),
+        `histories asked as columns: ${sampled.map((u) => new URL(u).searchParams.get('format'))}`,
+      );
       // The whole selection is fetched once: not again when the names of the runs beyond the
       // table's first page (200 rows) arrive, and those come from one search, not a runs/get each.
       assert.equal(perCall.length, Math.ceil(RUNS / 100), `history calls: ${perCall.map((l) => l.length)}`);

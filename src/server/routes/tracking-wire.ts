@@ -43,6 +43,38 @@ export function wireMetric(m: Metric): Json {
   return out;
 }
 
+/**
+ * Metric points as columns: one series per stretch of consecutive points of the same run and key,
+ * each field a list, e.g. `{"series": [{"run_id", "key", "steps", "timestamps", "values"}]}`.
+ * Concatenating the series gives exactly the points of `metrics.map(wireMetric)`, in their order,
+ * values encoded the same way (dataset and model fields are not carried).
+ */
+export function wireMetricColumns(metrics: readonly Metric[]): { series: Json[] } {
+  const series: Json[] = [];
+  let steps: number[] = [];
+  let timestamps: number[] = [];
+  let values: (number | string)[] = [];
+  let runId: string | undefined;
+  let key: string | undefined;
+  for (let i = 0; i < metrics.length; i++) {
+    const m = metrics[i]!;
+    if (i === 0 || m.run_id !== runId || m.key !== key) {
+      runId = m.run_id;
+      key = m.key;
+      steps = [];
+      timestamps = [];
+      values = [];
+      series.push(
+        runId ? { run_id: runId, key, steps, timestamps, values } : { key, steps, timestamps, values },
+      );
+    }
+    steps.push(Number(m.step ?? 0));
+    timestamps.push(Number(m.timestamp));
+    values.push(wireDouble(m.value));
+  }
+  return { series };
+}
+
 const wireTags = (tags: Tag[] | undefined): Tag[] | undefined =>
   tags?.map((t) => ({ key: t.key, value: t.value ?? '' }));
 

@@ -39,15 +39,55 @@ export function toHistoryColumns(points: HistoryPoint[]): HistoryColumns[] {
   return [...runs.values()].map((r) => r.columns);
 }
 
-/** The columns of a `get-history-sampled` answer's text (none when it is not JSON). */
+/** One series of a columnar `get-history-sampled` answer (`format=columns`). */
+interface HistorySeries {
+  run_id: string;
+  steps: number[];
+  timestamps: number[];
+  /** Numbers, or the string "NaN". */
+  values: (number | string)[];
+}
+
+/** Columns from the series of a columnar answer: straight into typed arrays, no object per point. */
+export function seriesColumns(series: HistorySeries[]): HistoryColumns[] {
+  const runs = new Map<string, HistorySeries[]>();
+  for (const s of series) {
+    const parts = runs.get(s.run_id);
+    if (parts) parts.push(s);
+    else runs.set(s.run_id, [s]);
+  }
+  return [...runs].map(([runId, parts]) => {
+    const n = parts.reduce((sum, s) => sum + s.steps.length, 0);
+    const columns = {
+      runId,
+      steps: new Float64Array(n),
+      timestamps: new Float64Array(n),
+      values: new Float64Array(n),
+    };
+    let at = 0;
+    for (const s of parts) {
+      columns.steps.set(s.steps, at);
+      columns.timestamps.set(s.timestamps, at);
+      // A typed array converts each element as Number() does: "NaN" becomes NaN.
+      columns.values.set(s.values as number[], at);
+      at += s.steps.length;
+    }
+    return columns;
+  });
+}
+
+/**
+ * The columns of a `get-history-sampled` answer's text: columnar (`series`) or a list of points
+ * (`metrics`, from a server without the columnar form). None when it is not JSON.
+ */
 export function parseHistoryColumns(text: string): HistoryColumns[] {
-  let points: HistoryPoint[] = [];
+  let answer: { series?: HistorySeries[]; metrics?: HistoryPoint[] } = {};
   try {
-    points = (JSON.parse(text) as { metrics?: HistoryPoint[] }).metrics ?? [];
+    answer = JSON.parse(text) as typeof answer;
   } catch {
     // Not JSON: no points, as the API client reads such an answer.
   }
-  return toHistoryColumns(points);
+  return answer.series ? seriesColumns(answer.series) : toHistoryColumns(answer.metrics ?? []);
 }
 
 /** The buffers of some columns, to hand them to another thread without copying. */

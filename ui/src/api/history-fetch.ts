@@ -1,6 +1,6 @@
 /**
  * Fetches one `get-history-sampled` answer as columns. The request goes out at once from the page;
- * a worker decodes and parses the answer (some megabytes of JSON for ten runs of 100,000 steps)
+ * a worker decodes and parses the answer (about a megabyte of JSON columns for ten runs of 100,000 steps)
  * and sends back typed arrays, so the page's main thread stays free to start the app and draw.
  * Where no worker runs (or it fails to start) the page parses the answer itself. Errors are those
  * of every API call: an ApiError from an error answer (a 401 leads to the sign-in page), the

@@ -195,6 +195,7 @@ export async function getSampledHistory(
                   max_points: args.maxPoints,
                   start_step: args.startStep,
                   end_step: args.endStep,
+                  format: 'columns',
                 }),
                 signal,
               ),
