@@ -4,14 +4,12 @@
  * /proc of the compiled server, run as its own process) and bytes, the two formats alternating in
  * one run so that both see the same machine load.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { cpuSeconds, machineLine } from './machine.js';
+import { startServer, stopServer } from './server.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = 10;
 const STEPS = Number(process.env.BENCH_HISTORY_STEPS ?? 100_000);
 const ROUNDS = 6;
@@ -33,27 +31,9 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 export async function run(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'cairn-bench-history-format-'));
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const proc = spawn(
-    process.execPath,
-    [join(root, 'bin', 'cairn.js'), 'server', '--port', String(port)]
-      .concat(['--backend-store-uri', `sqlite:///${join(dir, 'bench.db')}`])
-      .concat(['--artifacts-destination', join(dir, 'artifacts')]),
-    { stdio: ['ignore', 'ignore', 'ignore'] },
-  );
-  const url = `http://127.0.0.1:${port}`;
+  const server = await startServer(`sqlite:///${join(dir, 'bench.db')}`, join(dir, 'artifacts'));
+  const { url, proc } = server;
   try {
-    for (
-      let i = 0;
-      !(await fetch(`${url}/health`).then(
-        (r) => r.ok,
-        () => false,
-      ));
-      i++
-    ) {
-      if (i >= 1200 || proc.exitCode !== null) throw new Error('the server did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
     const exp = (await call(url, 'POST', 'experiments/create', { name: 'history-format' })).experiment_id;
     const ids: string[] = [];
     const t0 = Date.now();
@@ -113,7 +93,7 @@ export async function run(): Promise<string> {
     return [
       '## Sampled history answer: points vs columns',
       '',
-      `Machine: ${machineLine()}. Compiled server (bin/cairn.js) on SQLite as its own process.`,
+      `Machine: ${machineLine()}. Compiled server (\`dist/\`) on SQLite as its own process.`,
       `Data: ${RUNS} runs × ${STEPS.toLocaleString('en-US')} steps of one metric (log-batch, 1,000 points per call).`,
       `get-history-sampled for the ${RUNS} runs, max_points=1000, after one warm-up request per format; ${ROUNDS} rounds of ${PER_ROUND} requests per format, alternating.`,
       `Server CPU from /proc/<pid>/stat (1/100 s ticks) over each round. 1-minute load average: ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after.`,
@@ -124,8 +104,7 @@ export async function run(): Promise<string> {
       row('columns'),
     ].join('\n');
   } finally {
-    proc.kill('SIGTERM');
-    if (proc.exitCode === null) await new Promise((r) => proc.once('exit', r));
+    await stopServer(server);
     await rm(dir, { recursive: true, force: true });
   }
 }
