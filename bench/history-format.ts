@@ -8,38 +8,28 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuSeconds, machineLine } from './machine.js';
-import { startServer, stopServer } from './server.js';
+import { startServer, stopServer, type Server } from './server.js';
+import { callMlflow } from './_mlflow-call.js';
 
 const RUNS = 10;
 const STEPS = Number(process.env.BENCH_HISTORY_STEPS ?? 100_000);
 const ROUNDS = 6;
 const PER_ROUND = 5;
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-async function call(url: string, method: string, path: string, body?: unknown): Promise<Json> {
-  const res = await fetch(`${url}/api/2.0/mlflow/${path}`, {
-    method,
-    headers: body ? { 'Content-Type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as Json;
-}
-
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function run(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'cairn-bench-history-format-'));
-  const server = await startServer(`sqlite:///${join(dir, 'bench.db')}`, join(dir, 'artifacts'));
-  const { url, proc } = server;
+  let server: Server | undefined;
   try {
-    const exp = (await call(url, 'POST', 'experiments/create', { name: 'history-format' })).experiment_id;
+    server = await startServer(`sqlite:///${join(dir, 'bench.db')}`, join(dir, 'artifacts'));
+    const { url, proc } = server;
+    const exp = (await callMlflow(url, 'experiments/create', { name: 'history-format' })).experiment_id;
     const ids: string[] = [];
     const t0 = Date.now();
     for (let r = 0; r < RUNS; r++) {
-      const runId = (await call(url, 'POST', 'runs/create', { experiment_id: exp, run_name: `long-${r}` }))
-        .run.info.run_id as string;
+      const runId = (await callMlflow(url, 'runs/create', { experiment_id: exp, run_name: `long-${r}` })).run
+        .info.run_id as string;
       ids.push(runId);
       for (let s = 0; s < STEPS; s += 1000) {
         const metrics = Array.from({ length: Math.min(1000, STEPS - s) }, (_, j) => ({
@@ -48,7 +38,7 @@ export async function run(): Promise<string> {
           timestamp: t0 + (s + j) * 10,
           step: s + j,
         }));
-        await call(url, 'POST', 'runs/log-batch', { run_id: runId, metrics });
+        await callMlflow(url, 'runs/log-batch', { run_id: runId, metrics });
       }
     }
     const query = new URLSearchParams([
@@ -104,7 +94,7 @@ export async function run(): Promise<string> {
       row('columns'),
     ].join('\n');
   } finally {
-    await stopServer(server);
+    if (server) await stopServer(server);
     await rm(dir, { recursive: true, force: true });
   }
 }

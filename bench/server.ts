@@ -24,6 +24,7 @@ import { openDatabase } from '../src/store/sql/open-database.js';
 import { upgradeSchema } from '../src/store/sql/migrations.js';
 import { SqlTrackingStore } from '../src/store/sql/sql-tracking-store.js';
 import { compiledCli } from './compiled-cli.js';
+import { callMlflow } from './_mlflow-call.js';
 
 const SEARCH_RUNS = Number(process.env.BENCH_RUNS ?? 100_000);
 const HISTORY_POINTS = Number(process.env.BENCH_HISTORY_POINTS ?? 1_000_000);
@@ -89,22 +90,9 @@ export async function stopServer(s: Server): Promise<number> {
   return hwm;
 }
 
-async function post(url: string, path: string, body: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url}/api/2.0/mlflow/${path}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
 async function createRun(url: string, experimentId: string): Promise<string> {
-  const r = (await post(url, 'runs/create', { experiment_id: experimentId, start_time: Date.now() })) as {
-    run: { info: { run_id: string } };
-  };
-  return r.run.info.run_id;
+  const r = await callMlflow(url, 'runs/create', { experiment_id: experimentId, start_time: Date.now() });
+  return r.run.info.run_id as string;
 }
 
 async function logBatchIngestion(url: string): Promise<{ pointsPerSec: number; points: number }> {
@@ -122,7 +110,7 @@ async function logBatchIngestion(url: string): Promise<{ pointsPerSec: number; p
           timestamp: ts,
           step: b * 100 + Math.floor(i / 10),
         }));
-        await post(url, 'runs/log-batch', { run_id: runId, metrics });
+        await callMlflow(url, 'runs/log-batch', { run_id: runId, metrics });
       }
       return c;
     }),
@@ -140,7 +128,7 @@ async function logMetricCalls(url: string): Promise<{ callsPerSec: number; calls
   await Promise.all(
     runs.map(async (runId) => {
       for (let i = 0; i < callsPerClient; i++) {
-        await post(url, 'runs/log-metric', {
+        await callMlflow(url, 'runs/log-metric', {
           run_id: runId,
           key: 'loss',
           value: Math.random(),
@@ -198,7 +186,7 @@ async function timeSearch(
   let matches = 0;
   for (let i = 0; i < 30; i++) {
     const t0 = performance.now();
-    const r = (await post(url, 'runs/search', {
+    const r = (await callMlflow(url, 'runs/search', {
       experiment_ids: [experimentId],
       filter: "metrics.m1 > 0.5 and params.p1 = 'x'",
       order_by: ['metrics.m1 DESC'],
