@@ -116,6 +116,10 @@ async function predictLocally(opts: PredictCliOptions): Promise<void> {
     } finally {
       for (const s of Object.keys(signals)) process.off(s, onSignal);
     }
+    if (result.leftoversRemoved.length)
+      process.stderr.write(
+        `Removed what an earlier, killed run had left beside the output: ${result.leftoversRemoved.join(', ')}\n`,
+      );
     if (opts.outputPath) {
       process.stderr.write(
         `Scored ${result.rows.toLocaleString('en-US')} rows in ${result.seconds.toFixed(2)} s ` +
@@ -195,7 +199,7 @@ export function predictCommand(): Command {
     .option('--chunk-size <rows>', 'rows scored per model call', positiveInt, 10_000)
     .option(
       '-w, --workers <n>',
-      'processes scoring chunks in parallel, each with its own copy of the model (same output, same order)',
+      'processes scoring chunks in parallel, each with its own copy of the model (same output, same order); their part files go to a hidden folder beside the output, removed at the end (if the command is killed outright, by the next run writing to the same output)',
       positiveInt,
       1,
     )

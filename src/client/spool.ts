@@ -26,6 +26,7 @@ import {
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { isProcessAlive } from '../process-alive.js';
 import type { Param, RunTag } from '../entities/tracking.js';
 
 /** A metric point as stored in the spool: wire form (NaN/±Infinity as strings). */
@@ -76,17 +77,6 @@ function readPid(lockFile: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -156,7 +146,7 @@ export class Spool {
         let lockedBy: number | undefined;
         try {
           const pid = Number(readFileSync(`${file}.lock`, 'utf8'));
-          if (isAlive(pid)) lockedBy = pid;
+          if (isProcessAlive(pid)) lockedBy = pid;
         } catch {
           // no lock
         }
@@ -184,7 +174,7 @@ export class Spool {
         this.locked = true;
         return;
       }
-      if (holder !== undefined && isAlive(holder)) {
+      if (holder !== undefined && isProcessAlive(holder)) {
         throw new Error(`spool ${this.file} is in use by process ${holder}`);
       }
       const aside = `${lockFile}.${process.pid}.stale`;
@@ -196,7 +186,7 @@ export class Spool {
       }
       const moved = readPid(aside);
       rmSync(aside, { force: true });
-      if (moved !== holder && moved !== undefined && isAlive(moved)) {
+      if (moved !== holder && moved !== undefined && isProcessAlive(moved)) {
         // Another process took the lock between our read and our rename: give it back.
         writeFileSync(lockFile, String(moved), { flag: 'wx' });
         throw new Error(`spool ${this.file} is in use by process ${moved}`);

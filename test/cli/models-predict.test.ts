@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +69,63 @@ function canMountTmpfs(): boolean {
     stdio: 'ignore',
   });
   return r.status === 0;
+}
+
+/**
+ * A slow model (100 ms per chunk), so that a signal comes while the workers are writing their
+ * parts; each worker records its process id in the folder `pids` when it loads the model.
+ */
+async function slowModel(name: string): Promise<{ slow: string; pids: string }> {
+  const pids = join(tmp, `${name}-pids`);
+  await mkdir(pids);
+  const code = join(tmp, `${name}.mjs`);
+  await writeFile(
+    code,
+    [
+      "import { writeFile } from 'node:fs/promises';",
+      "import { join } from 'node:path';",
+      `export async function load() { await writeFile(join(${JSON.stringify(pids)}, String(process.pid)), ''); }`,
+      'export async function predict(_, input) {',
+      '  await new Promise((r) => setTimeout(r, 100));',
+      '  return input.toRecords().map((r) => r.x1 + r.x2);',
+      '}',
+    ].join('\n'),
+  );
+  const slow = join(tmp, `${name}-model`);
+  await saveModel(slow, {
+    flavor: 'js_function',
+    code,
+    // Fractional values, as in the input file: an integer example would make x1 an int64 column.
+    inputExample: [{ x1: 1.5, x2: 2.5, x3: 3.5 }],
+    rowWise: true,
+  });
+  // Saving ran the model once (to infer its signature) in this process: forget that one.
+  await rm(pids, { recursive: true });
+  await mkdir(pids);
+  return { slow, pids };
+}
+
+/** Whether process `pid` has ended (gone, or a zombie nobody has reaped yet). */
+function ended(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}
+
+/** Waits until a part file is in a parts folder in `outDir`. */
+async function partsWritten(outDir: string, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    for (const d of await readdir(outDir)) {
+      if (!d.includes('.parts-')) continue;
+      if ((await readdir(join(outDir, d)).catch(() => [])).length > 0) return;
+    }
+    assert.ok(Date.now() < deadline, `no part file appeared; stderr: ${stderr()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 describe('cairn models predict --workers', () => {
@@ -141,34 +199,7 @@ describe('cairn models predict --workers', () => {
   });
 
   it('stops on Ctrl-C: the workers end, the parts and the unfinished output are removed, exit code 130', async () => {
-    // A slow model, so that the interruption comes while the workers are writing their parts;
-    // each worker records its process id when it loads the model.
-    const pids = join(tmp, 'pids');
-    await mkdir(pids);
-    const code = join(tmp, 'slow.mjs');
-    await writeFile(
-      code,
-      [
-        "import { writeFile } from 'node:fs/promises';",
-        "import { join } from 'node:path';",
-        `export async function load() { await writeFile(join(${JSON.stringify(pids)}, String(process.pid)), ''); }`,
-        'export async function predict(_, input) {',
-        '  await new Promise((r) => setTimeout(r, 100));',
-        '  return input.toRecords().map((r) => r.x1 + r.x2);',
-        '}',
-      ].join('\n'),
-    );
-    const slow = join(tmp, 'slow-model');
-    await saveModel(slow, {
-      flavor: 'js_function',
-      code,
-      // Fractional values, as in the input file: an integer example would make x1 an int64 column.
-      inputExample: [{ x1: 1.5, x2: 2.5, x3: 3.5 }],
-      rowWise: true,
-    });
-    // Saving ran the model once (to infer its signature) in this process: forget that one.
-    await rm(pids, { recursive: true });
-    await mkdir(pids);
+    const { slow, pids } = await slowModel('slow');
     const outDir = join(tmp, 'interrupted');
     await mkdir(outDir);
     const child = spawn(
@@ -194,19 +225,7 @@ describe('cairn models predict --workers', () => {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-    // Wait for a part file in the folder beside the output.
-    const deadline = Date.now() + 120_000;
-    const partsWritten = async (): Promise<boolean> => {
-      for (const d of await readdir(outDir)) {
-        if (!d.includes('.parts-')) continue;
-        if ((await readdir(join(outDir, d)).catch(() => [])).length > 0) return true;
-      }
-      return false;
-    };
-    while (!(await partsWritten())) {
-      assert.ok(Date.now() < deadline, `no part file appeared; stderr: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await partsWritten(outDir, () => stderr);
     child.kill('SIGINT');
     const [exitCode] = await exited;
     assert.equal(exitCode, 130, `exit code 130 after Ctrl-C; stderr: ${stderr}`);
@@ -217,5 +236,73 @@ describe('cairn models predict --workers', () => {
     assert.equal(workerPids.length, 2, 'both workers had started');
     for (const pid of workerPids)
       assert.throws(() => process.kill(pid, 0), /ESRCH/, `worker ${pid} has ended`);
+  });
+
+  it('after its process is SIGKILLed, the next run writing to the same output removes the parts folder and the partial output', async () => {
+    const { slow, pids } = await slowModel('slow-killed');
+    const outDir = join(tmp, 'killed');
+    await mkdir(outDir);
+    const output = join(outDir, 'scores.jsonl');
+    const predictInto = (model: string): string[] => [
+      CLI,
+      'models',
+      'predict',
+      '-m',
+      model,
+      '-i',
+      input,
+      '-o',
+      output,
+      '--chunk-size',
+      '200',
+      '--workers',
+      '2',
+      '--no-progress',
+    ];
+    const child = spawn(process.execPath, predictInto(slow), { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    await partsWritten(outDir, () => stderr);
+    child.kill('SIGKILL');
+    assert.deepEqual((await exited)[1], 'SIGKILL');
+    // Its workers stop on their own once the channel to their parent is gone.
+    const workerPids = (await readdir(pids)).map(Number);
+    assert.equal(workerPids.length, 2, 'both workers had started');
+    const deadline = Date.now() + 60_000;
+    while (!workerPids.every(ended)) {
+      assert.ok(Date.now() < deadline, 'the workers of the killed run end');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const left = (await readdir(outDir)).sort();
+    assert.equal(left.length, 2, `a parts folder and a partial output are left: ${left.join(', ')}`);
+    const folder = left.find((n) => n.includes('.parts-'));
+    const partial = left.find((n) => n.endsWith('.partial'));
+    assert.ok(folder && partial, `a parts folder and a partial output are left: ${left.join(', ')}`);
+    const ownerPid = String(child.pid);
+    assert.ok(
+      folder.includes(`-${ownerPid}-`) && partial.includes(`-${ownerPid}-`),
+      'named after their owner',
+    );
+
+    // Not removed: the same names owned by a live process (this one), or not of the scheme.
+    const alive = [folder, partial].map((n) => n.replace(`-${ownerPid}-`, `-${process.pid}-`));
+    const foreign = ['.scores.jsonl.parts-x', `.scores.jsonl.parts-other.host-${ownerPid}-abcdef`];
+    await mkdir(join(outDir, alive[0]!));
+    await writeFile(join(outDir, alive[0]!, 'part-00000.jsonl'), 'kept');
+    await writeFile(join(outDir, alive[1]!), 'kept');
+    for (const n of foreign) await mkdir(join(outDir, n));
+
+    const next = await run(process.execPath, predictInto(modelDir));
+    assert.equal(next.code, 0, next.stderr);
+    assert.match(next.stderr, /Removed what an earlier, killed run had left beside the output: /);
+    assert.ok(next.stderr.includes(join(outDir, folder)) && next.stderr.includes(join(outDir, partial)));
+    assert.deepEqual(
+      (await readdir(outDir)).sort(),
+      [...alive, ...foreign, 'scores.jsonl'].sort(),
+      "only the killed run's leftovers are gone",
+    );
+    assert.equal((await readFile(output, 'utf8')).split('\n').length - 1, ROWS, 'the new output is whole');
+    assert.equal(await readFile(join(outDir, alive[1]!), 'utf8'), 'kept');
   });
 });

@@ -18,11 +18,11 @@
  * - Parquet: row ranges, read by the workers; a JSON document is parsed here and sent as tables.
  */
 import { mkdtemp, open, rm, unlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet';
 import { invalidParam } from '../../errors.js';
 import type { ChunkTask } from './chunk-task.js';
+import { partsFolderPrefix, removeLeftovers } from './leftovers.js';
 import { partName } from './parts.js';
 import { interrupted, type BatchPredictOptions, type BatchPredictResult } from './predict.js';
 import { ProgressBar } from './progress.js';
@@ -138,15 +138,14 @@ async function lineRangeTasks(
 
 /**
  * The folder of the part files: beside the output file (the same file system, and removed with
- * it), or a temporary folder when the output is standard output.
+ * it), or a temporary folder when the output is standard output; named after this process so that
+ * a later run removes it if this one is killed (leftovers.ts).
  */
 function partsFolder(outputPath: string | undefined): Promise<string> {
-  if (!outputPath) return mkdtemp(join(tmpdir(), 'cairn-predict-parts-'));
-  return mkdtemp(join(dirname(resolve(outputPath)), `.${basename(outputPath)}.parts-`)).catch(
-    (err: NodeJS.ErrnoException) => {
-      throw invalidParam(`Cannot write beside the output file '${outputPath}' (${err.code ?? err.message}).`);
-    },
-  );
+  return mkdtemp(partsFolderPrefix(outputPath)).catch((err: NodeJS.ErrnoException) => {
+    if (!outputPath) throw err;
+    throw invalidParam(`Cannot write beside the output file '${outputPath}' (${err.code ?? err.message}).`);
+  });
 }
 
 export async function batchPredictInWorkers(
@@ -188,7 +187,9 @@ export async function batchPredictInWorkers(
     await unlink(path);
     progress?.update(done, writer!.rows);
   };
+  let leftoversRemoved: string[] = [];
   try {
+    leftoversRemoved = await removeLeftovers(opts.outputPath);
     folder = await partsFolder(opts.outputPath);
     const total = await inputSize(opts.inputPath, inputFormat);
     const ranges = await lineRangeTasks(opts.inputPath, inputFormat, total, opts.workers, chunkSize);
@@ -228,5 +229,10 @@ export async function batchPredictInWorkers(
   await pool.close();
   await rm(folder, { recursive: true, force: true });
   progress?.finish(writer.rows);
-  return { rows: writer.rows, seconds: (performance.now() - started) / 1000, startupSeconds };
+  return {
+    rows: writer.rows,
+    seconds: (performance.now() - started) / 1000,
+    startupSeconds,
+    leftoversRemoved,
+  };
 }

@@ -1,7 +1,8 @@
 /**
  * Entry point of one batch-prediction worker process (forked by worker-pool.ts). It loads the
  * model once, then scores the chunks it is sent, one at a time, each into the part file the
- * task names, and tells the parent the part is written. It ends when the parent closes the channel.
+ * task names, and tells the parent the part is written. It ends when the parent closes the channel
+ * (or dies): the task it is scoring then is its last.
  */
 import { MlflowError } from '../../errors.js';
 import { loadModelFromDir, type Model } from '../model.js';
@@ -37,6 +38,8 @@ process.on('message', (msg: ToWorker) => {
     return;
   }
   queue = queue.then(async () => {
+    // Nobody would read the part: the parent has gone (or closed the channel after a failure).
+    if (!process.connected) return;
     try {
       if (!scorer) throw new Error('the model is not loaded');
       send({ type: 'result', index: msg.index, part: await scorer.score(msg.task, msg.part) });

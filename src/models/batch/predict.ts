@@ -4,6 +4,7 @@
  */
 import { MlflowError } from '../../errors.js';
 import type { Model } from '../model.js';
+import { removeLeftovers } from './leftovers.js';
 import { ProgressBar } from './progress.js';
 import { detectInputFormat, inputSize, readInput, type InputFormat } from './readers.js';
 import { numericColumns, predictFrames } from './chunk-task.js';
@@ -34,6 +35,8 @@ export interface BatchPredictResult {
   seconds: number;
   /** With workers: the part of `seconds` spent starting them and loading the model in each. */
   startupSeconds?: number;
+  /** What killed runs writing to the same output had left beside it, removed first (leftovers.ts). */
+  leftoversRemoved: string[];
 }
 
 export async function batchPredict(model: Model, opts: BatchPredictOptions): Promise<BatchPredictResult> {
@@ -46,6 +49,7 @@ export async function batchPredict(model: Model, opts: BatchPredictOptions): Pro
   const bar = new ProgressBar(total, inputFormat === 'parquet' ? 'rows' : 'bytes', opts.progress);
   let done = 0;
   const params = model.prepareParams(opts.params);
+  const leftoversRemoved = await removeLeftovers(opts.outputPath);
   const writer = new PredictionWriter(opts.outputPath, outputFormat);
   try {
     const frames = readInput(opts.inputPath, inputFormat, {
@@ -65,5 +69,5 @@ export async function batchPredict(model: Model, opts: BatchPredictOptions): Pro
     throw err;
   }
   bar.finish(writer.rows);
-  return { rows: writer.rows, seconds: (performance.now() - started) / 1000 };
+  return { rows: writer.rows, seconds: (performance.now() - started) / 1000, leftoversRemoved };
 }

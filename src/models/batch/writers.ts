@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { basename, dirname, extname, join } from 'node:path';
+import { extname } from 'node:path';
 import { MlflowError, invalidParam } from '../../errors.js';
 import {
   cellValue,
@@ -21,6 +21,7 @@ import {
   type Tensor,
 } from '../data.js';
 import { frameRowJson, frameRowWriters, tensorJson, valueJson } from '../serialize.js';
+import { partialOutputName } from './leftovers.js';
 
 export type OutputFormat = 'jsonl' | 'csv' | 'json';
 
@@ -183,7 +184,7 @@ export class PredictionWriter {
     if (!['jsonl', 'csv', 'json'].includes(format))
       throw invalidParam(`Unknown output format '${format}' (jsonl, csv or json).`);
     if (path) {
-      this.partial = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
+      this.partial = partialOutputName(path, randomBytes(6).toString('hex'));
       this.stream = createWriteStream(this.partial, { flags: 'wx' });
       // An open error (missing folder, no permission) is reported by the first write or close.
       this.opened = once(this.stream, 'open').then(
