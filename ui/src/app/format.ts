@@ -41,15 +41,23 @@ export function runDuration(
   return status === 'RUNNING' ? Date.now() - start : undefined;
 }
 
+/**
+ * How ±Infinity comes back from the server: SQL stores cannot hold an infinity, so MLflow stores
+ * and returns the largest double in its place (and the UI reads it back as an infinity).
+ */
+export const MAX_FLOAT = 1.7976931348623157e308;
+
+/** A metric value as a number: the API's "NaN" and "Infinity" strings and ±MAX_FLOAT read as NaN and ±Infinity. */
 export function toNumber(v: number | string | undefined): number {
   if (v === undefined) return NaN;
-  return typeof v === 'number' ? v : Number(v);
+  const n = typeof v === 'number' ? v : Number(v);
+  return Math.abs(n) >= MAX_FLOAT ? n * Infinity : n;
 }
 
 export function formatNumber(v: number | string | undefined): string {
   const n = toNumber(v);
   if (Number.isNaN(n)) return v === undefined ? '—' : 'NaN';
-  if (!Number.isFinite(n) || Math.abs(n) >= 1.7976931348623157e308) return n > 0 ? '∞' : '−∞';
+  if (!Number.isFinite(n)) return n > 0 ? '∞' : '−∞';
   if (Number.isInteger(n) && Math.abs(n) < 1e15) return String(n);
   const a = Math.abs(n);
   if (a !== 0 && (a < 1e-4 || a >= 1e9)) return n.toExponential(4);

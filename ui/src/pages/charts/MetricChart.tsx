@@ -29,6 +29,7 @@ import {
   type XMode,
 } from './chart-data';
 import { takeEarlyHistory } from './early-charts';
+import { infiniteNote, tipValue } from './infinite-points';
 
 const HEIGHT = 240;
 
@@ -153,6 +154,7 @@ export function MetricChart(props: Props) {
     [built, runsKey],
   );
   const groups = useMemo(() => (grouped ? groupSeries(series) : null), [series, grouped]);
+  const infinite = useMemo(() => infiniteNote(built), [built]);
   const groupsKey = groups?.map((g) => g.run.name).join('|') ?? '';
   const data = useMemo(() => (groups ? alignGroups(groups) : alignSeries(built)), [built, groups]);
   const seriesRef = useRef(series);
@@ -285,7 +287,7 @@ export function MetricChart(props: Props) {
               // Past either end of a run's history there is no value to show for it.
               const inside = s.xs.length > 0 && x >= s.xs[0]! && x <= s.xs[s.xs.length - 1]!;
               const i = inside ? nearestIndex(s.xs, x) : -1;
-              return { run: s.run, value: i < 0 ? null : s.ys[i]!, step: i < 0 ? NaN : s.steps[i]! };
+              return { run: s.run, value: i < 0 ? null : tipValue(s, i), step: i < 0 ? NaN : s.steps[i]! };
             });
             // Highest value first; runs without a value here last.
             rows.sort((a, b) => (b.value ?? -Infinity) - (a.value ?? -Infinity));
@@ -346,6 +348,11 @@ export function MetricChart(props: Props) {
           {zoom ? ` ${fmtX(zoom[0])} – ${fmtX(zoom[1])}` : ''}
         </span>
         <span style={{ flex: 1 }} />
+        {infinite && (
+          <span className="muted small" data-testid="infinite-note">
+            {infinite}
+          </span>
+        )}
         {zoom && (
           <button className="small ghost" onClick={() => setZoom(null)} data-testid="reset-zoom">
             Reset zoom

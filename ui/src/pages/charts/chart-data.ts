@@ -1,6 +1,7 @@
 /** Turns history points into uPlot's aligned columns: x modes, EMA smoothing, log-safe values. */
 import type uPlot from 'uplot';
 import type { HistoryColumns } from '../../api/history-columns';
+import { MAX_FLOAT } from '../../app/format';
 
 export type XMode = 'step' | 'wall' | 'relative';
 
@@ -28,9 +29,12 @@ export interface RunSeries {
   xs: number[];
   ys: (number | null)[];
   steps: number[];
+  /**
+   * Where a point is ±Infinity (1 or -1, else 0): such a point is a gap in `ys` (a line and an
+   * axis cannot reach it) that the tooltip and the panel's note still tell about. Runs only.
+   */
+  infinite?: Int8Array;
 }
-
-const MAX_FLOAT = 1.7976931348623157e308;
 
 /** The x of a run's i-th point on the chosen axis. */
 export function xOf(h: HistoryColumns, i: number, mode: XMode, startTime: number): number {
@@ -96,24 +100,28 @@ export function buildSeries(
     const xs: number[] = [];
     const raw: (number | null)[] = [];
     const steps: number[] = [];
+    const infinite = new Int8Array(n);
     let prevX = NaN;
     for (let k = 0; k < n; k++) {
       const i = sorted ? k : order[k]!;
       const x = xAt[i]!;
       let y: number | null = h!.values[i]!;
-      if (!Number.isFinite(y) || Math.abs(y) >= MAX_FLOAT) y = null;
-      else if (log && y <= 0) y = null;
+      // The server's ±MAX_FLOAT stands for ±Infinity (format.ts).
+      const inf = Math.abs(y) >= MAX_FLOAT ? Math.sign(y) : 0;
+      if (inf || Number.isNaN(y) || (log && y <= 0)) y = null;
       // Several points at one x (re-logged steps): keep the last, uPlot needs unique x.
       if (x === prevX) {
         raw[raw.length - 1] = y;
+        infinite[raw.length - 1] = inf;
         continue;
       }
       prevX = x;
+      infinite[xs.length] = inf;
       xs.push(x);
       raw.push(y);
       steps.push(h!.steps[i]!);
     }
-    return { run, xs, ys: smooth(raw, smoothing), steps };
+    return { run, xs, ys: smooth(raw, smoothing), steps, infinite: infinite.subarray(0, xs.length) };
   });
 }
 

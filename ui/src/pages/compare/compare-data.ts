@@ -42,12 +42,15 @@ export function rawValue(row: RunRow, id: string): string | number | undefined {
   return undefined;
 }
 
-/** Numeric when every present value parses as a finite number. */
+/**
+ * Numeric when every present value parses as a finite number. A metric's NaN or ±Infinity has no
+ * place on an axis: it counts as missing there (the table and the tooltips still show it).
+ */
 export function numericValues(rows: RunRow[], id: string): (number | undefined)[] | null {
   const out: (number | undefined)[] = [];
   for (const r of rows) {
     const v = rawValue(r, id);
-    if (v === undefined || v === '') {
+    if (v === undefined || v === '' || (typeof v === 'number' && !Number.isFinite(v))) {
       out.push(undefined);
       continue;
     }
