@@ -15,12 +15,19 @@ interface BenchModule {
   run(): Promise<string>;
 }
 
+/** A benchmark is a module here that exports `run`; the others (machine facts, seeding, the
+ * compiled-CLI check) are helpers of the benchmarks and are never run on their own. */
+const EXPORTS_RUN = /^export (async )?function run\(/m;
+
 async function available(): Promise<string[]> {
-  const files = await readdir(here);
-  return files
-    .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && !f.startsWith('_'))
-    .map((f) => f.slice(0, -3))
-    .sort();
+  const files = (await readdir(here)).filter(
+    (f) => f.endsWith('.ts') && f !== 'run.ts' && !f.startsWith('_'),
+  );
+  const benchmarks: string[] = [];
+  for (const f of files) {
+    if (EXPORTS_RUN.test(await readFile(join(here, f), 'utf8'))) benchmarks.push(f.slice(0, -3));
+  }
+  return benchmarks.sort();
 }
 
 export function replaceSection(doc: string, section: string): string {

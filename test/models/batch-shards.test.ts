@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -100,6 +100,13 @@ async function joinParts(read: (name: string) => Promise<string>, shards: number
     text += t;
   }
   return { text, rows };
+}
+
+/** Replaces the stand-in kubectl's Job status at once (a rename), so that a `get job` racing the
+ * test never reads a half-written file. */
+async function setJobStatus(dir: string, json: string): Promise<void> {
+  await writeFile(join(dir, 'status.json.tmp'), json);
+  await rename(join(dir, 'status.json.tmp'), join(dir, 'status.json'));
 }
 
 describe('sharded batch prediction', () => {
@@ -223,7 +230,7 @@ spec:
           envFrom: [{secretRef: {name: s3-credentials}}]
 `,
     );
-    await writeFile(join(dir, 'status.json'), '{"spec":{"completions":3},"status":{"active":3}}');
+    await setJobStatus(dir, '{"spec":{"completions":3},"status":{"active":3}}');
     const lines: string[] = [];
     const opts = {
       modelUri: 'models:/fraud@champion',
@@ -244,16 +251,13 @@ spec:
     const running = predictOnKubernetes(opts);
     // The Job reports one shard done, then all three.
     await new Promise((r) => setTimeout(r, 150));
-    await writeFile(
-      join(dir, 'status.json'),
-      '{"spec":{"completions":3},"status":{"succeeded":1,"active":2}}',
-    );
+    await setJobStatus(dir, '{"spec":{"completions":3},"status":{"succeeded":1,"active":2}}');
     await new Promise((r) => setTimeout(r, 150));
     let settled = false;
     void running.finally(() => (settled = true));
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(settled, false, 'one succeeded pod of three is not the end of the Job');
-    await writeFile(join(dir, 'status.json'), '{"spec":{"completions":3},"status":{"succeeded":3}}');
+    await setJobStatus(dir, '{"spec":{"completions":3},"status":{"succeeded":3}}');
     const { job, status } = await running;
     assert.equal(status, 'FINISHED');
     assert.equal(job.namespace, 'ml');
@@ -305,8 +309,8 @@ spec:
     assert.match(lines.join('\n'), /Submitted Job ml\/cairn-predict-\w+: 3 shards/);
 
     // A failed Job: the pods' last log lines are shown and the call fails.
-    await writeFile(
-      join(dir, 'status.json'),
+    await setJobStatus(
+      dir,
       '{"spec":{"completions":3},"status":{"failed":1,"conditions":[{"type":"Failed","status":"True"}]}}',
     );
     lines.length = 0;
