@@ -237,6 +237,15 @@ for (const backend of BACKENDS) {
           keep: (r) => r.values.units !== undefined && r.values.units !== '64',
         },
         { filter: 'attributes.start_time >= 1020', keep: (r) => r.start >= 1020 },
+        // The first value in either direction has no matching run: the walk goes on past it.
+        {
+          filter: "params.units != '512' AND params.units != '-3.5' AND tags.grp != 'c'",
+          keep: (r) =>
+            !['512', '-3.5'].includes(r.values.units!) &&
+            r.values.units !== undefined &&
+            r.values.grp !== undefined &&
+            r.values.grp !== 'c',
+        },
       ];
       for (const c of cases) {
         for (const orderBy of [['params.units DESC'], ['params.units ASC'], ['tags.grp DESC']]) {

@@ -5,16 +5,19 @@
  * metric values, instead of sorting the whole experiment.
  *
  * The param and tag indexes hold each value's runs in the default tie-break order, so ascending
- * order is one forward walk. Descending order walks the values backwards, and within one value the runs must
- * still come newest first: a page reads the next rows by value alone (a backward walk that stops
- * after the page), orders the values it saw completely in memory, and reads the last, possibly
- * cut, value's runs with a second walk in index order. Either way a page costs a few index walks
- * of about its own length, however large the experiment. Runs without a value follow, as MLflow
- * orders them.
+ * order is one forward walk. Descending order (and a metric, whose index does not hold the start
+ * time) reads one value's runs at a time in the default order — the head: the first value, the
+ * page token's, or the one a previous step cut — and, in the same statement and only when the
+ * head does not fill the page, the runs of the values beyond it by value alone (a backward walk
+ * that stops after the page). The last of those values may be cut at the wrong end (its oldest
+ * runs): the next step reads it as its head. A value shared by many runs (20,000 of them, as a
+ * learning rate of a sweep is) therefore costs one walk of about the page, not two. Either way a
+ * page costs a few index walks of about its own length, however large the experiment. Runs
+ * without a value follow, as MLflow orders them.
  */
 import type { OrderBy } from '../../../search/ast.js';
 import type { Row, SqlValue } from '../database.js';
-import { num, str, type StoreContext } from './common.js';
+import { str, type StoreContext } from './common.js';
 import {
   afterDefault,
   type Cursor,
@@ -75,22 +78,6 @@ export const keyOf = (row: Row): number | string => {
   return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : str(v);
 };
 
-const byDefaultOrder = (a: Row, b: Row): number =>
-  num(b.start_time) - num(a.start_time) ||
-  (str(a.run_uuid) < str(b.run_uuid) ? -1 : str(a.run_uuid) > str(b.run_uuid) ? 1 : 0);
-
-/** Rows in sort-key order, each run of equal keys put in the default order (start_time DESC, run_uuid). */
-function orderWithinKeys(rows: Row[]): Row[] {
-  const out: Row[] = [];
-  for (let i = 0; i < rows.length;) {
-    let j = i + 1;
-    while (j < rows.length && keyOf(rows[j]!) === keyOf(rows[i]!)) j++;
-    out.push(...rows.slice(i, j).sort(byDefaultOrder));
-    i = j;
-  }
-  return out;
-}
-
 /**
  * Where an ordered walk reads its runs from: one row per run with a value of the ordering key,
  * in an index on (experiment, key, sort key, ...), joined to the run.
@@ -98,6 +85,8 @@ function orderWithinKeys(rows: Row[]): Row[] {
 export interface OrderedSource {
   /** `FROM <rows> o <join> runs r ON ...`. */
   from: string;
+  /** The table of `<rows>` (the value rows alone, for finding the first value). */
+  table: string;
   /** The rows of the ordering key (`?` is the key). */
   keyCond: string;
   /** The sort key column of `o`. */
@@ -129,6 +118,7 @@ export async function valueSource(ctx: StoreContext, p: Parsed, first: ValueOrde
   const sortCol = numeric ? 'sort_num' : 'sort_text';
   return {
     from: `FROM ${table} o ${ctx.db.dialect.orderedJoin} runs r ON r.run_uuid = o.run_uuid`,
+    table,
     keyCond: `o.${key} = ?`,
     col: `o.${sortCol}`,
     lowest: numeric ? -Number.MAX_VALUE : '',
@@ -154,6 +144,7 @@ export function searchByMetricValue(ctx: StoreContext, p: Parsed, first: OrderBy
 export function metricSource(ctx: StoreContext, first: OrderBy): OrderedSource {
   return {
     from: `FROM latest_metrics o ${ctx.db.dialect.orderedJoin} runs r ON r.run_uuid = o.run_uuid`,
+    table: 'latest_metrics',
     keyCond: 'o.metric_key = ? AND o.is_nan = 0',
     col: 'o.metric_value',
     // Stored values are finite (±Infinity is kept as ±MAX_VALUE).
@@ -166,40 +157,64 @@ export function metricSource(ctx: StoreContext, first: OrderBy): OrderedSource {
   };
 }
 
+/**
+ * A value whose runs a walk step reads first: a known value (a page token's, or one a previous
+ * step cut), after a (start, id) position within it, or — `first` — the first value of the key.
+ */
+type Head = { value: SqlValue; after?: (number | string)[] } | 'first';
+
 async function walkInOrder(ctx: StoreContext, p: Parsed, first: OrderBy, src: OrderedSource): Promise<Found> {
   const n = p.maxResults;
   const { col, numeric } = src;
+  const dir = first.ascending ? 'ASC' : 'DESC';
+  const tie = src.tieAlias;
   const where = whereSql(ctx, p, 'o.experiment_id');
-  const select = `SELECT ${RUN_SELECT}, ${col} AS order_value ${src.from}
-     WHERE ${src.keyCond} AND ${where.sql}`;
-  const query = (extra: SqlFragment, order: string, limit: number): Promise<Row[]> =>
-    ctx.db.query(`${select} AND ${extra.sql} ORDER BY ${order} LIMIT ${limit}`, [
-      first.key,
-      ...where.params,
-      ...extra.params,
-    ]);
-  /** Up to `limit` runs whose value sorts after `bound` (all with a value, without), by value alone. */
-  const byValue = (bound: SqlValue | undefined, limit: number): Promise<Row[]> =>
-    query(
-      bound === undefined
-        ? // A range (every text >= '', every number >= the lowest double) rather than IS NOT NULL:
-          // MySQL otherwise left the index and sorted the matching runs (14.8 s at 200,000 runs).
-          { sql: `${col} >= ?`, params: [src.lowest] }
-        : { sql: `${col} ${first.ascending ? '>' : '<'} ?`, params: [bound] },
-      `${col} ${first.ascending ? 'ASC' : 'DESC'}`,
-      limit,
-    );
-  /** Up to `limit` runs with exactly this value, in the default order, after a (start, id) position. */
-  const ofValue = (
-    value: SqlValue,
-    after: (number | string)[] | undefined,
-    limit: number,
-  ): Promise<Row[]> => {
-    const a = afterDefault(after, src.tieAlias);
-    return query(
-      { sql: `${col} = ? AND ${a.sql}`, params: [value, ...a.params] },
-      `${src.tieAlias}.start_time DESC, ${src.tieAlias}.run_uuid ASC`,
-      limit,
+  const select = (part: 0 | 1): string =>
+    `SELECT ${RUN_SELECT}, ${col} AS order_value, ${part} AS part ${src.from} WHERE ${src.keyCond} AND ${where.sql}`;
+  // Ascending values of a param or tag: the index holds each value's runs in the default order,
+  // so one forward walk is the whole order. Otherwise a walk by value alone may cut the runs of
+  // its last value at the wrong end; those are read again as the next step's head.
+  const ordered = first.ascending && tie === 'o';
+  const tailOrder = ordered ? `${col} ASC, o.start_time DESC, o.run_uuid ASC` : `${col} ${dir}`;
+  const headValue = (head: Head): SqlFragment =>
+    head === 'first'
+      ? // The key's first value among all its rows (an index probe; filters apply to the runs read).
+        {
+          sql: `(SELECT ${col} FROM ${src.table} o WHERE ${src.keyCond} AND o.experiment_id = ? AND ${col} >= ? ORDER BY ${col} ${dir} LIMIT 1)`,
+          params: [first.key, p.experimentIds[0]!, src.lowest],
+        }
+      : { sql: '?', params: [head.value] };
+
+  /**
+   * One statement: up to `limit` runs of the head value (after its position) in the default
+   * order, then — only when those do not fill `limit` — up to `limit` runs of the values beyond
+   * it (`part` 1). Without a head, the runs of every value from the first, in `tailOrder`.
+   */
+  const step = (head: Head | undefined, limit: number): Promise<Row[]> => {
+    if (!head)
+      // A range (every text >= '', every number >= the lowest double) rather than IS NOT NULL:
+      // MySQL otherwise left the index and sorted the matching runs (14.8 s at 200,000 runs).
+      return ctx.db.query(`${select(1)} AND ${col} >= ? ORDER BY ${tailOrder} LIMIT ${limit}`, [
+        first.key,
+        ...where.params,
+        src.lowest,
+      ]);
+    const value = headValue(head);
+    const a = afterDefault(head === 'first' ? undefined : head.after, tie);
+    // The head is one CTE read twice (its runs, and whether they fill the page): the values
+    // beyond it are read only when they are needed. The outer ORDER BY sorts at most 2 * limit
+    // rows: heads first, each value's runs in the default order.
+    return ctx.db.query(
+      `WITH head AS (${select(0)} AND ${col} = ${value.sql} AND ${a.sql}
+         ORDER BY ${tie}.start_time DESC, ${tie}.run_uuid ASC LIMIT ${limit})
+       SELECT * FROM (
+         SELECT * FROM head
+         UNION ALL
+         SELECT * FROM (${select(1)} AND ${col} ${first.ascending ? '>' : '<'} ${value.sql}
+           ORDER BY ${tailOrder} LIMIT ${limit}) t
+         WHERE (SELECT COUNT(*) FROM head) < ${limit}
+       ) u ORDER BY u.part, u.order_value ${dir}, u.start_time DESC, u.run_uuid ASC`,
+      [first.key, ...where.params, ...value.params, ...a.params, first.key, ...where.params, ...value.params],
     );
   };
 
@@ -207,25 +222,24 @@ async function walkInOrder(ctx: StoreContext, p: Parsed, first: OrderBy, src: Or
   // One row beyond the page says whether another page follows.
   const want = n + 1;
   if (p.cursor.phase !== 'missing') {
-    let bound: SqlValue | undefined;
     const after = p.cursor.after;
-    if (after?.length === 3) {
-      rows.push(...(await ofValue(after[0]!, after.slice(1), want)));
-      bound = after[0];
-    }
-    while (rows.length < want) {
+    let head: Head | undefined =
+      after?.length === 3 ? { value: after[0]!, after: after.slice(1) } : ordered ? undefined : 'first';
+    for (;;) {
       const limit = want - rows.length;
-      const batch = await byValue(bound, limit);
-      if (batch.length < limit) {
-        // Every value sorting after `bound` is in the batch, with all its runs.
-        rows.push(...orderWithinKeys(batch));
+      const got = await step(head, limit);
+      const tail = got.filter((r) => Number(r.part) === 1);
+      rows.push(...got.filter((r) => Number(r.part) === 0));
+      if (ordered || tail.length < limit) {
+        // The tail is in order, or holds every run beyond the head with all its values.
+        rows.push(...tail);
         break;
       }
-      // The batch may have cut the runs of its last value: read those in order instead.
-      const last = keyOf(batch[batch.length - 1]!);
-      rows.push(...orderWithinKeys(batch.filter((r) => keyOf(r) !== last)));
-      rows.push(...(await ofValue(last, undefined, want - rows.length)));
-      bound = last;
+      // The tail may have cut the runs of its last value: the next step reads them as its head.
+      const last = keyOf(tail[tail.length - 1]!);
+      rows.push(...tail.filter((r) => keyOf(r) !== last));
+      if (rows.length >= want) break;
+      head = { value: last };
     }
     if (rows.length > n) {
       const page = rows.slice(0, n);
