@@ -38,6 +38,9 @@ export function startChartsEarly(location: { pathname: string; search: string })
     .slice(0, FIRST_PANELS);
   if (!runIds.length) return;
   const maxPoints = pointsPerRun(runIds.length);
+  // The first panel is drawn by the entry itself if its answer comes before the app's panel.
+  const drawFirst = query.get('group') || query.get('x') === 'relative' ? null : import('./early-plot');
+  drawFirst?.catch(() => undefined);
   for (const metricKey of metrics) {
     const key = keyOf(runIds, metricKey, maxPoints);
     const answer = getSampledHistory({ runIds, key: metricKey, maxPoints });
@@ -45,6 +48,19 @@ export function startChartsEarly(location: { pathname: string; search: string })
     answer.catch(() => early.delete(key));
     early.set(key, answer);
     setTimeout(() => early.delete(key), KEEP_MS);
+    if (metricKey === metrics[0])
+      void drawFirst?.then((plot) =>
+        plot.drawEarlyPlot({
+          metricKey,
+          runIds,
+          pinned: new Set(list(query.get('pin'))),
+          xMode: query.get('x') === 'wall' ? 'wall' : 'step',
+          log: query.get('log') === '1',
+          smoothing: Math.min(0.99, Math.max(0, Number(query.get('smooth') ?? 0) || 0)),
+          ignoreOutliers: query.get('outliers') === 'ignore',
+          answer,
+        }),
+      );
   }
 }
 
