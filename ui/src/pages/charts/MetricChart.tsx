@@ -188,10 +188,12 @@ export function MetricChart(props: Props) {
   const yRangeRef = useRef(yRange);
   yRangeRef.current = yRange;
 
-  // (Re)create the plot when its structure changes; data updates go through setData below.
+  // (Re)create the plot when its structure changes; data updates go through setData below. It is
+  // first created with its first points: uPlot fits the y axis to the labels it is created with.
+  const loaded = points !== null;
   useEffect(() => {
     const el = plotEl.current;
-    if (!el || width <= 0) return;
+    if (!el || width <= 0 || !loaded) return;
     const base = panelPlotOptions({
       width,
       xMode,
@@ -260,7 +262,7 @@ export function MetricChart(props: Props) {
       u.destroy();
       plot.current = null;
     };
-  }, [width > 0, xMode, log, plotKey, groupsKey, dark]);
+  }, [width > 0, loaded, xMode, log, plotKey, groupsKey, dark]);
 
   useEffect(() => {
     plot.current?.setSize({ width, height: HEIGHT });
