@@ -7,10 +7,13 @@
  * with when the history request was sent and answered and the page's main-thread CPU.
  * "Drawn" is the benchmark's definition (bench/ui.ts): the loss panel's canvas holds points, and
  * after the timing the canvas is checked to show the colour of each of the 10 runs.
+ * PAIR_SERVER_A=<checkout> serves A with that checkout's server code (e.g. /work/main: before and
+ * after a server change too); both servers run in this process either way.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { startServer } from '../src/server/server.js';
 import { defaultServerConfig } from '../src/config/server-config.js';
 import { call, launchBrowser, newPage } from '../test/ui/helpers.js';
@@ -33,7 +36,12 @@ const config = (uiDir: string) =>
     uiDir: resolve(uiDir),
     log: { level: 'warn', format: 'json' },
   });
-const a = await startServer(config(dirA));
+const serverA = process.env.PAIR_SERVER_A
+  ? ((await import(pathToFileURL(join(resolve(process.env.PAIR_SERVER_A), 'src/server/server.ts')).href)) as {
+      startServer: typeof startServer;
+    })
+  : { startServer };
+const a = await serverA.startServer(config(dirA));
 const b = await startServer(config(dirB));
 const browser = await launchBrowser();
 try {
@@ -63,7 +71,7 @@ try {
   for (const side of ['A', 'B'] as const) {
     const c = got[side];
     process.stdout.write(
-      `${side} ${side === 'A' ? dirA : dirB}\n` +
+      `${side} ${side === 'A' ? dirA : dirB}${side === 'A' && process.env.PAIR_SERVER_A ? ` (server: ${process.env.PAIR_SERVER_A})` : ''}\n` +
         `  drawn ${med(c.map((x) => x.ms))} ms median (${c.map((x) => x.ms).join(', ')}); ` +
         `${c.filter((x) => x.early).length} of ${c.length} first drawn before the app started\n` +
         `  request sent ${med(c.map((x) => x.sent))} ms, answered ${med(c.map((x) => x.answered))} ms; ` +
