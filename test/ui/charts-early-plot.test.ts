@@ -8,7 +8,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { createExperiment, createRun, ensureUiBuilt, launchBrowser, logHistory, newPage } from './helpers.js';
+import {
+  createExperiment,
+  createRun,
+  ensureUiBuilt,
+  launchBrowser,
+  logHistory,
+  newPage,
+  screenshot,
+} from './helpers.js';
 import { eventually } from '../helpers/eventually.js';
 import { BACKENDS } from '../helpers/backends.js';
 
@@ -128,6 +136,7 @@ for (const backend of BACKENDS) {
       );
       const before = await drawnChart(page, '[data-testid=early-chart-canvas]');
       assert.equal(before.runs, ids.join(','), 'every run, in the link order');
+      await screenshot(page, `charts-early-plot-before-app-light-${backend}`);
 
       release();
       const app = page.locator('[data-metric=loss] [data-testid=chart-canvas]');
@@ -139,6 +148,7 @@ for (const backend of BACKENDS) {
       assert.equal(after.runs, before.runs, 'the same runs in the same drawing order');
       assert.equal(after.yTicks, before.yTicks, 'the same y ticks');
       assert.equal(after.yRange, before.yRange, 'the same y range');
+      await screenshot(page, `charts-early-plot-taken-over-light-${backend}`);
       if (after.width === before.width) assert.equal(after.image, before.image, 'the same pixels');
 
       const frames = await page.evaluate<string[]>('window.__chartFrames');
@@ -174,12 +184,14 @@ for (const backend of BACKENDS) {
       );
       assert.equal(background, 'rgb(17, 22, 20)', 'the dark background');
       const before = await drawnChart(page, '[data-testid=early-chart-canvas]');
+      await screenshot(page, `charts-early-plot-before-app-dark-${backend}`);
       release();
       const app = page.locator('[data-metric=loss] [data-testid=chart-canvas]');
       await eventually(async () => assert.equal(await app.getAttribute('data-points'), '42'), 15_000);
       await eventually(async () => assert.equal(await early.count(), 0), 15_000);
       const after = await drawnChart(page, '[data-metric=loss] [data-testid=chart-canvas]');
       assert.equal(after.yTicks, before.yTicks);
+      await screenshot(page, `charts-early-plot-taken-over-dark-${backend}`);
       if (after.width === before.width) assert.equal(after.image, before.image, 'the same pixels');
       await page.context().close();
     });
