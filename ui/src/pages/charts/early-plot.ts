@@ -5,8 +5,8 @@
  * itself, with the panel's own plot options (plot-options.ts), on a plain page of the app's
  * colours and top bar. When the app's panel for the metric mounts it takes the drawn plot into
  * its place and keeps it on screen until its own plot (from the same answer, not a second
- * request) has been drawn, then removes it: no blank frame in between. The plain page goes away
- * then, or after a few seconds if no panel takes the plot (the app showed something else).
+ * request) has been drawn, then removes it: no blank frame in between. If no panel takes the plot
+ * (the address changed, or the app shows something else) the plain page goes within seconds.
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
@@ -127,21 +127,27 @@ export async function drawEarlyPlot(args: EarlyPlotArgs): Promise<void> {
   holder.dataset.points = String(data[0].length);
   holder.dataset.drawn = runs.map((r) => r.id).join(',');
 
+  const address = location.pathname + location.search;
   const dispose = () => {
     u.destroy();
     holder.remove();
     page.remove();
     if (drawn?.page === page) drawn = null;
-    window.removeEventListener('popstate', dispose);
+    clearInterval(watch);
   };
+  // Until a panel takes it: gone when the address changes (Back, or the app went elsewhere) and
+  // after a few seconds at most.
+  const since = Date.now();
+  const watch = setInterval(() => {
+    if (drawn?.page !== page) clearInterval(watch);
+    else if (location.pathname + location.search !== address || Date.now() - since > UNCLAIMED_MS) dispose();
+  }, 100);
   const plot: EarlyPlot = {
     el: holder,
     setWidth: (width) => width > 0 && width !== u.width && u.setSize({ width, height: PLOT_HEIGHT }),
     dispose,
   };
   drawn = { metricKey: args.metricKey, plot, page };
-  window.addEventListener('popstate', dispose);
-  setTimeout(() => drawn?.page === page && dispose(), UNCLAIMED_MS);
 }
 
 /**
@@ -153,7 +159,6 @@ export function claimEarlyPlot(metricKey: string): EarlyPlot | null {
   const { plot, page } = drawn;
   drawn = null;
   page.remove();
-  window.removeEventListener('popstate', plot.dispose);
   return plot;
 }
 
