@@ -78,7 +78,11 @@ try {
         `page main-thread CPU ${med(c.map((x) => x.pageCpu))} ms\n`,
     );
   }
-  process.stdout.write(`load average ${load0.toFixed(1)} → ${load1.toFixed(1)}, ${PAIRS} pairs\n`);
+  const diffs = got.B.map((x, i) => x.ms - got.A[i]!.ms);
+  process.stdout.write(
+    `B − A per pair: median ${med(diffs)} ms (${diffs.join(', ')})\n` +
+      `load average ${load0.toFixed(1)} → ${load1.toFixed(1)}, ${PAIRS} pairs\n`,
+  );
 } finally {
   await browser.close();
   await a.close();
