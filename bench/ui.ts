@@ -10,6 +10,7 @@
  * Data is written through the tracking service in-process (createRun + logBatch, the code behind
  * the REST API), 1,000 metric points per batch. BENCH_UI_RUNS / BENCH_UI_STEPS override the sizes.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,20 +66,24 @@ async function seedRuns(tracking: TrackingService, experimentId: string): Promis
   );
 }
 
-async function seedHistories(tracking: TrackingService, experimentId: string): Promise<string[]> {
+export async function seedHistories(tracking: TrackingService, experimentId: string): Promise<string[]> {
   const ids: string[] = [];
   const t0 = Date.now();
   for (let r = 0; r < CHART_RUNS; r++) {
     ids.push((await tracking.createRun({ experimentId, runName: `long-${r}`, startTime: t0 })).info.run_id);
   }
-  const batches: [string, number][] = [];
-  for (const id of ids) for (let s = 0; s < STEPS; s += 1000) batches.push([id, s]);
-  await parallel(4, batches, async ([id, s]) => {
+  const batches: [string, number, number][] = [];
+  ids.forEach((id, r) => {
+    for (let s = 0; s < STEPS; s += 1000) batches.push([id, r, s]);
+  });
+  await parallel(4, batches, async ([id, r, s]) => {
     const metrics = [];
     for (let i = s; i < Math.min(STEPS, s + 1000); i++) {
       metrics.push({
         key: 'loss',
-        value: Math.exp(-i / 20000) + 0.05 * Math.sin(i / 50),
+        // Each run a little higher than the previous one, so that all ten lines can be seen (and
+        // checked) on the canvas: downsampled, each line is a band as high as the wave.
+        value: Math.exp(-i / 20000) + 0.05 * Math.sin(i / 50) + 0.12 * r,
         timestamp: t0 + i * 10,
         step: i,
       });
@@ -142,7 +147,7 @@ async function openTable(
 }
 
 /** Navigation → chart drawn, with when the history was asked for and the CPU it took. */
-interface ChartLoad {
+export interface ChartLoad {
   ms: number;
   /** The get-history-sampled request: sent and answered, ms after navigation start (Resource Timing). */
   sent: number;
@@ -151,25 +156,60 @@ interface ChartLoad {
   serverCpu: number;
   /** The page's main-thread task time (CDP TaskDuration), ms. */
   pageCpu: number;
+  /** Whether the chart was first drawn before the app had started (early-plot.ts). */
+  early: boolean;
 }
 
-async function chartTime(page: Page, url: string): Promise<ChartLoad> {
+/**
+ * The loss chart is drawn: its canvas holds points. That canvas is the app's panel, or the panel a
+ * charts link draws before the app has started (early-plot.ts), which the app later takes over.
+ */
+const LOSS_DRAWN = `(() => {
+  const el = document.querySelector('[data-metric=loss] [data-testid=early-chart-canvas]') ?? document.querySelector('[data-metric=loss] [data-testid=chart-canvas]');
+  return el && Number(el.dataset.points) > 0 && el.querySelector('canvas');
+})()`;
+
+/** The charts' run colours, in order: the PALETTE of ui/src/pages/charts/chart-data.ts (not compiled for Node). */
+const PALETTE = (/PALETTE = \[([^\]]*)\]/
+  .exec(readFileSync(new URL('../ui/src/pages/charts/chart-data.ts', import.meta.url), 'utf8'))?.[1]
+  ?.match(/#[0-9a-f]{6}/gi) ?? []) as string[];
+
+/** How many of the runs' line colours (PALETTE order, as charted) are on the drawn loss canvas. */
+async function runColoursDrawn(page: Page): Promise<number> {
+  return page.evaluate<number>(`(() => {
+    const el = document.querySelector('[data-metric=loss] [data-testid=early-chart-canvas]') ?? document.querySelector('[data-metric=loss] [data-testid=chart-canvas]');
+    const canvas = el.querySelector('canvas');
+    const px = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    const colours = ${JSON.stringify(PALETTE.slice(0, CHART_RUNS))}.map((c) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)));
+    const seen = colours.map(() => 0);
+    for (let i = 0; i < px.length; i += 4)
+      colours.forEach(([r, g, b], k) => {
+        if (Math.abs(px[i] - r) + Math.abs(px[i + 1] - g) + Math.abs(px[i + 2] - b) < 24 && px[i + 3] > 200) seen[k]++;
+      });
+    return seen.filter((n) => n >= 20).length;
+  })()`);
+}
+
+export async function chartTime(page: Page, url: string): Promise<ChartLoad> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   const cpu0 = process.cpuUsage();
   const start = Date.now();
   await page.goto(url);
-  await waitInPage(
-    page,
-    `(() => { const el = document.querySelector('[data-metric=loss] [data-testid=chart-canvas]'); return el && Number(el.dataset.points) > 0 && el.querySelector('canvas'); })()`,
-  );
+  await waitInPage(page, LOSS_DRAWN);
   const ms = Date.now() - start;
   const cpu = process.cpuUsage(cpu0);
+  const early = await page.evaluate<boolean>(
+    `document.querySelector('[data-metric=loss] [data-testid=early-chart-canvas]') !== null`,
+  );
+  const colours = await runColoursDrawn(page);
+  if (colours < CHART_RUNS)
+    throw new Error(`chart "drawn" with only ${colours} of ${CHART_RUNS} runs' lines`);
   const request = await page.evaluate<{ sent: number; answered: number }>(`(() => {
     const e = performance.getEntriesByType('resource').find((r) => r.name.includes('get-history-sampled'));
     return e ? { sent: e.startTime, answered: e.responseEnd } : { sent: NaN, answered: NaN };
   })()`);
-  return { ms, ...request, serverCpu: (cpu.user + cpu.system) / 1000, pageCpu: await pageTaskMs(cdp) };
+  return { ms, ...request, serverCpu: (cpu.user + cpu.system) / 1000, pageCpu: await pageTaskMs(cdp), early };
 }
 
 /** The page's main-thread task time over its life so far (Performance.enable'd session), ms. */

@@ -1,6 +1,6 @@
 /** The server side of the UI: static files, deep links, caching, and what is never the UI. */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -60,6 +60,39 @@ describe('UI routes', () => {
     assert.equal(icon.headers.get('content-type'), 'image/svg+xml');
     const missing = await fetch(new URL('/assets/index-missing.js', server.url));
     assert.equal(missing.status, 404);
+  });
+
+  test('hashed assets are answered from memory once read (files up to 4 MiB)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cairn-ui-cache-'));
+    await mkdir(join(dir, 'assets'));
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>t</title>');
+    await writeFile(join(dir, 'assets', 'small-abc123.js'), 'export const small = 1;');
+    await writeFile(join(dir, 'assets', 'big-abc123.js'), `// ${'x'.repeat(4 * 1024 * 1024)}`);
+    await writeFile(join(dir, 'logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    const ui = await startTestServer('sqlite', { uiDir: dir });
+    try {
+      const get = (path: string) => fetch(new URL(path, ui.url));
+      for (const path of ['/assets/small-abc123.js', '/assets/big-abc123.js', '/logo.svg'])
+        assert.equal((await get(path)).status, 200, path);
+      await rm(join(dir, 'assets', 'small-abc123.js'));
+      await rm(join(dir, 'assets', 'big-abc123.js'));
+      await rm(join(dir, 'logo.svg'));
+      const small = await get('/assets/small-abc123.js');
+      assert.equal(small.status, 200, 'a small hashed asset is kept');
+      assert.equal(await small.text(), 'export const small = 1;');
+      assert.equal(small.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+      assert.match(small.headers.get('content-type') ?? '', /^text\/javascript/);
+      assert.equal((await get('/assets/big-abc123.js')).status, 404, 'a file over 4 MiB is not kept');
+      const logo = await get('/logo.svg');
+      assert.match(
+        logo.headers.get('content-type') ?? '',
+        /^text\/html/,
+        'an unhashed file is read each time',
+      );
+    } finally {
+      await ui.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('API paths are never answered with the UI', async () => {

@@ -1,6 +1,7 @@
 /**
- * Serves the built web UI (`ui/dist`) at `/`. Hashed files under `assets/` are cached forever;
- * any other GET that is not an API route answers `index.html`, so deep links work on reload.
+ * Serves the built web UI (`ui/dist`) at `/`. Hashed files under `assets/` are cached forever (by
+ * browsers, and in this process' memory once read); any other GET that is not an API route
+ * answers `index.html`, so deep links work on reload.
  */
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -55,6 +56,14 @@ The REST API is available under <code>/api/2.0/mlflow/</code>.</p>
 <p>Build the UI from the package folder with <code>npm run build:ui</code>, then reload this page.</p>
 <p>Looked for it in <code>${escapeHtml(dir)}</code>.</p></body></html>`;
 
+/**
+ * Hashed files under `assets/` never change, so once read they are answered from memory: no file
+ * I/O, so they never wait behind another request's work (a page asks for its code and its data at
+ * once). Bounded: files up to 4 MiB, 32 MiB in all; anything else is read from disk each time.
+ */
+const ASSET_CACHE_FILE_BYTES = 4 * 1024 * 1024;
+const ASSET_CACHE_BYTES = 32 * 1024 * 1024;
+
 function isNonUiPath(path: string): boolean {
   return NON_UI_PREFIXES.some((p) => {
     const bare = p.replace(/\/$/, '');
@@ -88,6 +97,15 @@ export async function registerUiRoutes(app: FastifyInstance, ctx: ServerContext)
       .send(html);
   };
 
+  const assets = new Map<string, Buffer>();
+  let cachedBytes = 0;
+  const sendFile = (reply: FastifyReply, file: string, hashed: boolean, body: Buffer): FastifyReply =>
+    reply
+      .type(CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream')
+      .header('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'public, max-age=300')
+      .header('X-Content-Type-Options', 'nosniff')
+      .send(body);
+
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const rawPath = request.url.split('?', 1)[0]!;
     if (isNonUiPath(rawPath)) {
@@ -104,14 +122,22 @@ export async function registerUiRoutes(app: FastifyInstance, ctx: ServerContext)
     const file = resolve(root, `.${path}`);
     // Never serve outside the UI folder, whatever the path says.
     if (file !== root && !file.startsWith(root + sep)) return serveIndex(reply);
+    const hashed = path.startsWith('/assets/');
+    const cached = hashed ? assets.get(file) : undefined;
+    if (cached) return sendFile(reply, file, true, cached);
     const info = await stat(file).catch(() => null);
     if (info?.isFile()) {
-      const hashed = path.startsWith('/assets/');
-      return reply
-        .type(CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream')
-        .header('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'public, max-age=300')
-        .header('X-Content-Type-Options', 'nosniff')
-        .send(await readFile(file));
+      const body = await readFile(file);
+      if (
+        hashed &&
+        !assets.has(file) &&
+        body.length <= ASSET_CACHE_FILE_BYTES &&
+        cachedBytes + body.length <= ASSET_CACHE_BYTES
+      ) {
+        assets.set(file, body);
+        cachedBytes += body.length;
+      }
+      return sendFile(reply, file, hashed, body);
     }
     // A missing hashed asset is a real 404 (a stale page after a rebuild), not the app shell.
     if (path.startsWith('/assets/')) {

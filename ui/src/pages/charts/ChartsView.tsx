@@ -10,6 +10,7 @@ import { type ChartRun, type XMode } from './chart-data';
 import { chartRuns, groupChoices, groupLegend } from './run-groups';
 import { ChartLegend } from './ChartLegend';
 import { ChartRunPicker } from './ChartRunPicker';
+import { showingLinePanels } from './early-plot';
 import { LastValueBars } from './LastValueBars';
 import { MetricChart } from './MetricChart';
 import { ParamScatter } from './ParamScatter';
@@ -133,6 +134,12 @@ export function ChartsView({
   // One zoom for every panel; it resets when the x axis changes meaning.
   const [zoom, setZoom] = useState<[number, number] | null>(null);
   useEffect(() => setZoom(null), [xMode]);
+  // A first panel drawn before the app started waits for its panel, unless there is none to come.
+  const lineMetrics = runs.length && !bars && !scatter ? metrics.filter((k) => !k.startsWith('system/')) : [];
+  useEffect(() => {
+    showingLinePanels(lineMetrics);
+    return () => showingLinePanels([]);
+  }, [lineMetrics.join(',')]);
   const [smoothText, setSmoothText] = useState(String(smoothing));
   useEffect(() => setSmoothText(String(smoothing)), [smoothing]);
 

@@ -4,7 +4,7 @@
  * that step range at full resolution; double-click zooms out. The crosshair is shared by all
  * panels. While a run is RUNNING the data refreshes every 1.5 s.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { errorMessage, isAbort } from '../../api/client';
@@ -12,26 +12,23 @@ import { getSampledHistory } from '../../api/tracking';
 import type { HistoryColumns } from '../../api/history-columns';
 import { formatNumber, formatTime } from '../../app/format';
 import { useInterval, useWidth } from '../../app/hooks';
-import { cssVar, useIsDark } from '../../app/theme';
+import { useIsDark } from '../../app/theme';
 import {
   alignSeries,
   buildSeries,
   formatRelativeSeconds,
-  formatTick,
   alignGroups,
   groupSeries,
   robustRange,
-  logTickLabels,
   nearestIndex,
   pointsPerRun,
-  yAxisSize,
   type ChartRun,
   type XMode,
 } from './chart-data';
 import { takeEarlyHistory } from './early-charts';
 import { infiniteNote, tipValue } from './infinite-points';
-
-const HEIGHT = 240;
+import { claimEarlyPlot, type EarlyPlot } from './early-plot';
+import { panelPlotOptions, PLOT_HEIGHT as HEIGHT } from './plot-options';
 
 interface Props {
   metricKey: string;
@@ -107,6 +104,32 @@ export function MetricChart(props: Props) {
   // Zoomed step ranges are fetched at full resolution; time axes zoom within the loaded data.
   const stepZoom = xMode === 'step' ? zoom : null;
 
+  // A charts link's first panel may have been drawn before the app started (early-plot.ts): it is
+  // shown in this panel's place until the panel's own plot is drawn, so the chart stays on screen.
+  const early = useRef<EarlyPlot | null>(null);
+  const [showsEarly, setShowsEarly] = useState(false);
+  const dropEarly = () => {
+    early.current?.dispose();
+    early.current = null;
+    setShowsEarly(false);
+  };
+  useLayoutEffect(() => {
+    const body = wrapRef.current;
+    const plot = body && claimEarlyPlot(metricKey);
+    if (!body || !plot) return;
+    body.append(plot.el);
+    plot.setWidth(body.clientWidth);
+    early.current = plot;
+    setShowsEarly(true);
+    return () => {
+      plot.dispose();
+      early.current = null;
+    };
+  }, []);
+  useEffect(() => {
+    if (error) dropEarly();
+  }, [error]);
+
   const fetchRef = useRef(0);
   const load = (signal?: AbortSignal) => {
     const ticket = ++fetchRef.current;
@@ -167,87 +190,23 @@ export function MetricChart(props: Props) {
   const yRangeRef = useRef(yRange);
   yRangeRef.current = yRange;
 
-  // (Re)create the plot when its structure changes; data updates go through setData below.
+  // (Re)create the plot when its structure changes; data updates go through setData below. It is
+  // first created with its first points: uPlot fits the y axis to the labels it is created with.
+  const loaded = points !== null;
   useEffect(() => {
     const el = plotEl.current;
-    if (!el || width <= 0) return;
-    const axisColor = cssVar('--text-2');
-    const gridColor = cssVar('--grid');
-    const axis: uPlot.Axis = {
-      stroke: axisColor,
-      grid: { stroke: gridColor, width: 1 },
-      ticks: { stroke: gridColor, width: 1 },
-      font: '11px system-ui, sans-serif',
-    };
-    const opts: uPlot.Options = {
+    if (!el || width <= 0 || !loaded) return;
+    const base = panelPlotOptions({
       width,
-      height: HEIGHT,
-      legend: { show: false },
-      scales: {
-        x: { time: xMode === 'wall' },
-        y: log
-          ? { distr: 3 }
-          : {
-              // Outliers ignored: the 2nd–98th percentile band; otherwise uPlot's own fit.
-              range: (_u, min, max) => yRangeRef.current ?? uPlot.rangeNum(min, max, 0.1, true),
-            },
-      },
-      series: [
-        {},
-        // uPlot shows point markers by itself only where points are sparse (e.g. a single step).
-        ...(groups
-          ? groups.flatMap((g) => [
-              { label: g.run.name, stroke: g.run.color, width: 2, spanGaps: true },
-              {
-                label: `${g.run.name} max`,
-                stroke: 'transparent',
-                width: 0,
-                spanGaps: true,
-                points: { show: false },
-              },
-              {
-                label: `${g.run.name} min`,
-                stroke: 'transparent',
-                width: 0,
-                spanGaps: true,
-                points: { show: false },
-              },
-            ])
-          : runs.map((r) => ({
-              label: r.name,
-              stroke: r.color,
-              fill: undefined,
-              width: r.pinned ? 3.5 : 1.5,
-              spanGaps: true,
-            }))),
-      ],
-      // Each group's band fills between its max and min series.
-      bands: groups?.map((g, i) => ({
-        series: [2 + i * 3, 3 + i * 3] as [number, number],
-        // Palette colours are #rrggbb: 38 is about 22 % opacity.
-        fill: `${g.run.color}38`,
-      })),
-      axes: [
-        xMode === 'relative'
-          ? { ...axis, values: (_u: uPlot, vals: number[]) => vals.map(formatRelativeSeconds) }
-          : axis,
-        {
-          ...axis,
-          size: (_u: uPlot, labels: string[]) => {
-            const size = yAxisSize(labels);
-            el.dataset.yAxisSize = String(size);
-            return size;
-          },
-          values: (_u: uPlot, vals: number[]) => {
-            const labels = log
-              ? logTickLabels(vals, formatNumber)
-              : vals.map((v) => formatTick(v, formatNumber));
-            // The labels are drawn on the canvas; kept here too for tests and assistive tools.
-            el.dataset.yTicks = labels.filter(Boolean).join('|');
-            return labels;
-          },
-        },
-      ],
+      xMode,
+      log,
+      runs,
+      groups,
+      yRange: () => yRangeRef.current,
+      el,
+    });
+    const opts: uPlot.Options = {
+      ...base,
       cursor: {
         sync: { key: SYNC_KEY, setSeries: false },
         drag: { x: true, y: false, setScale: false },
@@ -259,12 +218,7 @@ export function MetricChart(props: Props) {
         },
       },
       hooks: {
-        // The y range drawn, kept on the element for tests and assistive tools.
-        setScale: [
-          (u, key) => {
-            if (key === 'y') el.dataset.yRange = `${u.scales.y.min ?? ''},${u.scales.y.max ?? ''}`;
-          },
-        ],
+        ...base.hooks,
         setSelect: [
           (u) => {
             if (u.select.width < 3) return;
@@ -310,7 +264,7 @@ export function MetricChart(props: Props) {
       u.destroy();
       plot.current = null;
     };
-  }, [width > 0, xMode, log, plotKey, groupsKey, dark]);
+  }, [width > 0, loaded, xMode, log, plotKey, groupsKey, dark]);
 
   useEffect(() => {
     plot.current?.setSize({ width, height: HEIGHT });
@@ -323,6 +277,8 @@ export function MetricChart(props: Props) {
     if (zoom) u.setScale('x', { min: zoom[0], max: zoom[1] });
 
     if (plotEl.current) plotEl.current.dataset.points = String(data[0].length);
+    // The early plot goes in the same task as this one is drawn (uPlot draws in a microtask).
+    if (points !== null) dropEarly();
   }, [data, zoom, yRange]);
 
   const nPoints = data[0].length;
@@ -369,7 +325,9 @@ export function MetricChart(props: Props) {
         }}
       >
         {error && <div className="error">{error}</div>}
-        {points === null && !error && <div className="chart-loading muted small">Loading history…</div>}
+        {points === null && !error && !showsEarly && (
+          <div className="chart-loading muted small">Loading history…</div>
+        )}
         {points !== null && nPoints === 0 && (
           <div className="chart-loading muted small">No points in this range.</div>
         )}

@@ -23,21 +23,32 @@ const keyOf = (runIds: string[], metricKey: string, maxPoints: number): string =
 
 const list = (value: string | null): string[] => (value ?? '').split(',').filter(Boolean);
 
-/** Called once when the app starts, with the address it was opened at. */
-export function startChartsEarly(location: { pathname: string; search: string }): void {
+/**
+ * Called once when the app starts, with the address it was opened at. For a charts link whose
+ * first panel can be drawn before the app (early-plot.ts), a promise that settles once that panel
+ * has been drawn or will not be.
+ */
+export function startChartsEarly(location: { pathname: string; search: string }): Promise<void> | undefined {
   if (!/^\/experiments\/[^/]+\/?$/.test(location.pathname)) return;
   const query = new URLSearchParams(location.search);
   if (query.get('view') !== 'charts') return;
-  // A failed download shows when the page itself imports the charts.
-  import('./ChartsView').catch(() => undefined);
-  // Bar and scatter panels read the runs' last values, not histories.
-  if (query.get('panel')) return;
   const runIds = [...new Set(list(query.get('sel')))];
   const metrics = list(query.get('metrics'))
     .filter((k) => !k.startsWith('system/'))
     .slice(0, FIRST_PANELS);
-  if (!runIds.length) return;
+  // Bar and scatter panels read the runs' last values, not histories.
+  const histories = !query.get('panel') && runIds.length > 0;
+  // The first panel is drawn here, before the app, unless it needs what only the app knows (the
+  // runs' params or tags to group them, their start times for the relative time axis).
+  const drawFirst =
+    histories && metrics.length && !query.get('group') && query.get('x') !== 'relative'
+      ? import('./early-plot')
+      : null;
+  // Otherwise the charts code is fetched now; a failed download shows when the page imports it.
+  if (!drawFirst) import('./ChartsView').catch(() => undefined);
+  if (!histories) return;
   const maxPoints = pointsPerRun(runIds.length);
+  let firstDrawn: Promise<void> | undefined;
   for (const metricKey of metrics) {
     const key = keyOf(runIds, metricKey, maxPoints);
     const answer = getSampledHistory({ runIds, key: metricKey, maxPoints });
@@ -45,7 +56,22 @@ export function startChartsEarly(location: { pathname: string; search: string })
     answer.catch(() => early.delete(key));
     early.set(key, answer);
     setTimeout(() => early.delete(key), KEEP_MS);
+    if (metricKey === metrics[0])
+      firstDrawn = drawFirst?.then((plot) =>
+        plot.drawEarlyPlot({
+          metricKey,
+          runIds,
+          pinned: new Set(list(query.get('pin'))),
+          xMode: query.get('x') === 'wall' ? 'wall' : 'step',
+          log: query.get('log') === '1',
+          smoothing: Math.min(0.99, Math.max(0, Number(query.get('smooth') ?? 0) || 0)),
+          ignoreOutliers: query.get('outliers') === 'ignore',
+          answer,
+        }),
+      );
   }
+  // Not drawn early is no error: the panel draws (or reports) it.
+  return firstDrawn?.catch(() => undefined);
 }
 
 /**

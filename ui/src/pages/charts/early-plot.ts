@@ -1,0 +1,172 @@
+/**
+ * The first panel of a charts link drawn before the app has started. Starting React and the pages
+ * takes a few hundred milliseconds of the page's main thread, most of it after the first panel's
+ * history has arrived (early-charts.ts asks for it at once); so the entry draws that history
+ * itself, with the panel's own plot options (plot-options.ts), on a plain page of the app's
+ * colours and top bar. When the app's panel for the metric mounts it takes the drawn plot into
+ * its place and keeps it on screen until its own plot (from the same answer, not a second
+ * request) has been drawn, then removes it: no blank frame in between. If no panel takes the plot
+ * (the address changed, or the app shows something else) the plain page goes within seconds.
+ */
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import type { HistoryColumns } from '../../api/history-columns';
+import { alignSeries, buildSeries, PALETTE, robustRange, type ChartRun, type XMode } from './chart-data';
+import { panelPlotOptions, PLOT_HEIGHT } from './plot-options';
+
+/** The early page is removed this long after drawing if no panel took its plot. */
+const UNCLAIMED_MS = 4_000;
+
+export interface EarlyPlotArgs {
+  metricKey: string;
+  /** The charted runs in the link's order (their colours follow it). */
+  runIds: string[];
+  pinned: ReadonlySet<string>;
+  xMode: XMode;
+  log: boolean;
+  smoothing: number;
+  ignoreOutliers: boolean;
+  answer: Promise<HistoryColumns[]>;
+}
+
+/** A drawn early plot, taken by the app's panel. */
+export interface EarlyPlot {
+  /** The element holding the plot; the panel places it over its own plot. */
+  el: HTMLElement;
+  /** Fits the plot to the panel's width. */
+  setWidth(width: number): void;
+  /** Removes the plot (once the panel's own plot is drawn, or when the panel goes). */
+  dispose(): void;
+}
+
+let drawn: { metricKey: string; plot: EarlyPlot; page: HTMLElement } | null = null;
+/** The metrics of the line panels the app's charts view shows; null before it has rendered. */
+let appMetrics: readonly string[] | null = null;
+
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  className: string,
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  el.className = className;
+  el.append(...children);
+  return el;
+}
+
+/** The plain page: the app's top bar and one panel, over everything until the app takes the plot. */
+function earlyPage(metricKey: string, xMode: XMode): { page: HTMLElement; body: HTMLElement } {
+  const logo = document.createElement('img');
+  logo.src = '/favicon.svg';
+  logo.alt = '';
+  const brand = element('span', 'brand', logo, 'Cairn');
+  const head = element(
+    'div',
+    'chart-head',
+    element('strong', 'mono', metricKey),
+    element('span', 'muted small', xMode === 'step' ? 'Step' : 'Time'),
+  );
+  const body = element('div', 'chart-body');
+  const panel = element('div', 'chart-panel panel', head, body);
+  panel.dataset.testid = 'early-chart';
+  panel.dataset.metric = metricKey;
+  const page = element(
+    'div',
+    'app early-page',
+    element('header', 'topbar', brand),
+    element('main', 'main', element('div', 'grid2', panel)),
+  );
+  page.setAttribute('aria-hidden', 'true');
+  return { page, body };
+}
+
+/**
+ * Draws the panel once its history has arrived, unless the app's panel for the metric is already
+ * on the page (it then draws the same answer itself). Errors are left to the app's panel.
+ */
+export async function drawEarlyPlot(args: EarlyPlotArgs): Promise<void> {
+  let columns: HistoryColumns[];
+  try {
+    columns = await args.answer;
+  } catch {
+    return;
+  }
+  // The app got there first: its panel draws the same answer (or it shows no such panel).
+  const panel = `[data-testid=metric-chart][data-metric="${CSS.escape(args.metricKey)}"]`;
+  if (drawn || document.querySelector(panel) || (appMetrics && !appMetrics.includes(args.metricKey))) return;
+  const runs: ChartRun[] = args.runIds
+    .map((id, i) => ({
+      id,
+      name: id.slice(0, 8),
+      color: PALETTE[i % PALETTE.length]!,
+      startTime: 0,
+      pinned: args.pinned.has(id),
+    }))
+    // Pinned runs are drawn last, so on top of the others (as in the app's panel).
+    .sort((a, b) => Number(a.pinned) - Number(b.pinned));
+  const series = buildSeries(columns, runs, args.xMode, args.smoothing, args.log);
+  const data = alignSeries(series);
+  if (!data[0].length) return;
+  const yRange = args.ignoreOutliers && !args.log ? robustRange(series) : null;
+
+  const { page, body } = earlyPage(args.metricKey, args.xMode);
+  document.body.append(page);
+  const holder = element('div', 'early-plot');
+  holder.dataset.testid = 'early-chart-canvas';
+  body.append(holder);
+  const options = panelPlotOptions({
+    width: body.clientWidth,
+    xMode: args.xMode,
+    log: args.log,
+    runs,
+    groups: null,
+    yRange: () => yRange,
+    el: holder,
+  });
+  const u = new uPlot({ ...options, cursor: { show: false } }, data, holder);
+  holder.dataset.points = String(data[0].length);
+  holder.dataset.drawn = runs.map((r) => r.id).join(',');
+
+  const address = location.pathname + location.search;
+  const dispose = () => {
+    u.destroy();
+    holder.remove();
+    page.remove();
+    if (drawn?.page === page) drawn = null;
+    clearInterval(watch);
+  };
+  // Until a panel takes it: gone when the address changes (Back, or the app went elsewhere) and
+  // after a few seconds at most.
+  const since = Date.now();
+  const watch = setInterval(() => {
+    if (drawn?.page !== page) clearInterval(watch);
+    else if (location.pathname + location.search !== address || Date.now() - since > UNCLAIMED_MS) dispose();
+  }, 100);
+  const plot: EarlyPlot = {
+    el: holder,
+    setWidth: (width) => width > 0 && width !== u.width && u.setSize({ width, height: PLOT_HEIGHT }),
+    dispose,
+  };
+  drawn = { metricKey: args.metricKey, plot, page };
+}
+
+/**
+ * The early plot of this metric, for its panel to place over its own until that is drawn; the
+ * plain page it was drawn on is removed. Null when there is none (any later panel draws alone).
+ */
+export function claimEarlyPlot(metricKey: string): EarlyPlot | null {
+  if (!drawn || drawn.metricKey !== metricKey) return null;
+  const { plot, page } = drawn;
+  drawn = null;
+  page.remove();
+  return plot;
+}
+
+/**
+ * Called by the app's charts view with the metrics of the line panels it shows: an early plot of
+ * another metric is removed (no panel will take it), and none is drawn for one after this.
+ */
+export function showingLinePanels(metrics: readonly string[]): void {
+  appMetrics = metrics;
+  if (drawn && !metrics.includes(drawn.metricKey)) drawn.plot.dispose();
+}
