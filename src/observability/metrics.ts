@@ -7,6 +7,7 @@
  */
 import { Transform, pipeline, type Readable } from 'node:stream';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { SeriesCounter, SeriesHistogram } from './labelled-series.js';
 
 /** What the server does: requests, store calls, artifact bytes (summed over worker processes). */
 export const metricsRegistry = new Registry();
@@ -34,27 +35,29 @@ export function setMetricsExposition(source: () => Promise<string>): void {
   exposition = source;
 }
 
+/** Recorded on every request: see labelled-series.ts for why these are not prom-client's own. */
 export const httpMetrics = {
-  requests: new Counter({
+  requests: new SeriesCounter({
     name: 'cairn_http_requests_total',
     help: 'HTTP requests by route pattern, method and status code.',
-    labelNames: ['method', 'route', 'status'] as const,
+    labelNames: ['method', 'route', 'status'],
     registers: [metricsRegistry],
   }),
-  duration: new Histogram({
+  duration: new SeriesHistogram({
     name: 'cairn_http_request_duration_seconds',
     help: 'Time from request received to response sent, by route pattern and method.',
-    labelNames: ['method', 'route'] as const,
+    labelNames: ['method', 'route'],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [metricsRegistry],
   }),
 };
 
 export const storeMetrics = {
-  operations: new Histogram({
+  // One or more per request: a series of its own kind, as the request metrics.
+  operations: new SeriesHistogram({
     name: 'cairn_store_operation_duration_seconds',
     help: 'Duration of store operations (one per store method call), by store and operation.',
-    labelNames: ['store', 'operation', 'outcome'] as const,
+    labelNames: ['store', 'operation', 'outcome'],
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [metricsRegistry],
   }),
@@ -194,12 +197,12 @@ function timedMethod(
     if (!(result instanceof Promise)) return result;
     return result.then(
       (v: unknown) => {
-        ok ??= storeMetrics.operations.labels({ store, operation, outcome: 'ok' });
+        ok ??= storeMetrics.operations.series({ store, operation, outcome: 'ok' });
         ok.observe((performance.now() - start) / 1000);
         return v;
       },
       (err: unknown) => {
-        failed ??= storeMetrics.operations.labels({ store, operation, outcome: 'error' });
+        failed ??= storeMetrics.operations.series({ store, operation, outcome: 'error' });
         failed.observe((performance.now() - start) / 1000);
         throw err;
       },

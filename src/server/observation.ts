@@ -25,20 +25,24 @@ interface RequestObserver {
 }
 
 export function registerObservation(app: FastifyInstance, ctx: ServerContext): void {
-  const observers = new Map<string, RequestObserver>();
+  // A handful of (route, method, status) combinations recur: their series are looked up without
+  // making a key string per request.
+  const observers = new Map<string, Map<string, Map<number, RequestObserver>>>();
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const method = request.method;
     const status = reply.statusCode;
-    // A handful of (method, route, status) combinations recur: their label sets are made once.
-    const key = `${status} ${method} ${route}`;
-    let observer = observers.get(key);
+    let byMethod = observers.get(route);
+    if (!byMethod) observers.set(route, (byMethod = new Map()));
+    let byStatus = byMethod.get(method);
+    if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+    let observer = byStatus.get(status);
     if (!observer) {
       observer = {
-        requests: httpMetrics.requests.labels({ method, route, status: String(status) }),
-        duration: httpMetrics.duration.labels({ method, route }),
+        requests: httpMetrics.requests.series({ method, route, status: String(status) }),
+        duration: httpMetrics.duration.series({ method, route }),
       };
-      observers.set(key, observer);
+      byStatus.set(status, observer);
     }
     observer.requests.inc();
     observer.duration.observe(reply.elapsedTime / 1000);

@@ -99,6 +99,56 @@ describe('Host header, origins and security headers (defaults)', () => {
     assert.equal(noCors.headers.get('access-control-allow-origin'), null);
   });
 
+  it('answers the CORS headers of each kind of origin, request after request', async () => {
+    const cors = (res: { headers: Record<string, string | undefined> }) =>
+      Object.fromEntries(
+        Object.entries(res.headers).filter(([k]) => k === 'vary' || k.startsWith('access-control-')),
+      );
+    const host = `127.0.0.1:${port}`;
+    // Interleaved on purpose: the verdict on one request's origin must not leak into the next.
+    for (let round = 0; round < 3; round++) {
+      const own = await get(server.url, '/api/2.0/mlflow/experiments/get?experiment_id=0', {
+        Host: host,
+        Origin: `http://${host}`,
+      });
+      assert.deepEqual(cors(own), {
+        vary: 'Origin',
+        'access-control-allow-origin': `http://${host}`,
+        'access-control-allow-credentials': 'true',
+        'access-control-expose-headers': 'X-Request-Id',
+      });
+      const foreign = await get(server.url, '/api/2.0/mlflow/experiments/get?experiment_id=0', {
+        Host: host,
+        Origin: 'http://evil.example',
+      });
+      assert.equal(foreign.status, 200);
+      assert.deepEqual(cors(foreign), { vary: 'Origin' });
+      // The same origin string sent to another name of this server is foreign there.
+      const otherHost = await get(server.url, '/api/2.0/mlflow/experiments/get?experiment_id=0', {
+        Host: `localhost:${port}`,
+        Origin: `http://${host}`,
+      });
+      assert.deepEqual(cors(otherHost), { vary: 'Origin' });
+      const none = await get(server.url, '/health', { Host: host });
+      assert.deepEqual(cors(none), { vary: 'Origin' });
+      const preflight = await rawExchange(
+        server.url,
+        `OPTIONS /api/2.0/mlflow/runs/log-metric HTTP/1.1\r\nHost: ${host}\r\nOrigin: http://${host}\r\n` +
+          'Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type\r\nConnection: close\r\n\r\n',
+      );
+      assert.equal(preflight.status, 204, preflight.text);
+      assert.deepEqual(cors(preflight), {
+        vary: 'Origin, Access-Control-Request-Headers',
+        'access-control-allow-origin': `http://${host}`,
+        'access-control-allow-credentials': 'true',
+        'access-control-expose-headers': 'X-Request-Id',
+        'access-control-allow-methods': 'GET, HEAD, POST, PUT, PATCH, DELETE',
+        'access-control-allow-headers': 'content-type',
+        'access-control-max-age': '600',
+      });
+    }
+  });
+
   it('sends the security headers and a request id on every answer', async () => {
     for (const path of [
       '/',
@@ -199,6 +249,25 @@ describe('--allowed-hosts, --cors-allowed-origins and --disable-security-middlew
       assert.equal(write.headers['access-control-allow-origin'], 'https://app.example.com');
     } finally {
       await server.stop();
+    }
+
+    const anySite = await startTestServer('sqlite', {
+      network: { ...NETWORK_DEFAULTS, corsAllowedOrigins: ['*'] },
+    });
+    try {
+      for (const origin of ['http://any.example', undefined]) {
+        const res = await get(anySite.url, '/api/2.0/mlflow/experiments/get?experiment_id=0', {
+          Host: `127.0.0.1:${new URL(anySite.url).port}`,
+          ...(origin ? { Origin: origin } : {}),
+        });
+        assert.equal(res.status, 200);
+        // Any site may read answers, so never with the user's cookies.
+        assert.equal(res.headers['access-control-allow-origin'], '*');
+        assert.equal(res.headers['access-control-allow-credentials'], undefined);
+        assert.equal(res.headers.vary, 'Origin');
+      }
+    } finally {
+      await anySite.stop();
     }
 
     const open = await startTestServer('sqlite', {

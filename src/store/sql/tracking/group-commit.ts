@@ -57,7 +57,15 @@ export class GroupCommitter {
   /** Queues a call; while every lane is busy, calls gather for the next free one. */
   write(w: BatchWrite): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ ...w, resolve, reject });
+      // Fields named, not spread: V8 adds properties to a spread copy on a slow path (µs a call).
+      this.queue.push({
+        runId: w.runId,
+        metrics: w.metrics,
+        params: w.params,
+        tags: w.tags,
+        resolve,
+        reject,
+      });
       this.schedule();
     });
   }
