@@ -56,6 +56,9 @@ export function smooth(ys: (number | null)[], weight: number): (number | null)[]
   });
 }
 
+/** A legend of more runs than this starts collapsed to its first entries (ChartLegend.tsx). */
+export const LEGEND_COLLAPSED = 20;
+
 /** Buckets per run of a panel with few runs: a long history is drawn at about this resolution. */
 export const MAX_POINTS = 1000;
 /** Buckets per panel, shared by its runs: a sweep of 300 runs gets 66 per run, not 1,000. */
