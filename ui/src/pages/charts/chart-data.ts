@@ -207,6 +207,18 @@ export function formatTick(v: number, format: (v: number) => string): string {
 }
 
 /**
+ * Labels for a linear axis: as everywhere else (formatTick), unless that makes two ticks read alike
+ * (zoomed into a narrow range of large values, 1000000.08 and 1000000.09 both read 1000000); then
+ * every label gets the decimals its tick step `incr` needs.
+ */
+export function linearTickLabels(vals: number[], incr: number, format: (v: number) => string): string[] {
+  const labels = vals.map((v) => formatTick(v, format));
+  if (new Set(labels).size === labels.length || !(incr > 0)) return labels;
+  const decimals = Math.min(20, Math.max(0, Math.ceil(-Math.log10(incr) - 1e-9)));
+  return vals.map((v) => v.toFixed(decimals));
+}
+
+/**
  * Labels for a log axis: uPlot puts a tick (and grid line) at every 1..9 × 10^k, which is too many
  * to label. Only powers of ten are labelled; a range inside one decade labels 1, 2 and 5 × 10^k,
  * and if even that leaves fewer than two labels every tick keeps its label.
