@@ -55,15 +55,6 @@ let appMetrics: readonly string[] | null = null;
  * on the page (it then draws the same answer itself). Errors are left to the app's panel.
  */
 export async function drawEarlyPlot(args: EarlyPlotArgs): Promise<void> {
-  let columns: HistoryColumns[];
-  try {
-    columns = await args.answer;
-  } catch {
-    return;
-  }
-  // The app got there first: its panel draws the same answer (or it shows no such panel).
-  const panel = `[data-testid=metric-chart][data-metric="${CSS.escape(args.metricKey)}"]`;
-  if (drawn || document.querySelector(panel) || (appMetrics && !appMetrics.includes(args.metricKey))) return;
   const linkRuns: ChartRun[] = args.runIds.map((id, i) => ({
     id,
     name: id.slice(0, 8),
@@ -71,13 +62,9 @@ export async function drawEarlyPlot(args: EarlyPlotArgs): Promise<void> {
     startTime: 0,
     pinned: args.pinned.has(id),
   }));
-  // Pinned runs are drawn last, so on top of the others (as in the app's panel).
-  const runs = [...linkRuns].sort((a, b) => Number(a.pinned) - Number(b.pinned));
-  const series = buildSeries(columns, runs, args.xMode, args.smoothing, args.log);
-  const data = alignSeries(series);
-  if (!data[0].length) return;
-  const yRange = args.ignoreOutliers && !args.log ? robustRange(series) : null;
-
+  // The page is built and laid out while the history is on its way (hidden, so that it neither
+  // shows nor takes a click until the plot is drawn on it): laying it out takes a few tens of
+  // milliseconds, which would otherwise lie between the answer and the drawn chart.
   const { page, body } = earlyPage({
     experimentId: args.experimentId,
     metrics: args.metrics,
@@ -90,13 +77,41 @@ export async function drawEarlyPlot(args: EarlyPlotArgs): Promise<void> {
     filter: args.filter,
     deleted: args.deleted,
   });
+  page.style.visibility = 'hidden';
   document.body.append(page);
+  const width = body.clientWidth;
+
+  let columns: HistoryColumns[];
+  try {
+    columns = await args.answer;
+  } catch {
+    page.remove();
+    return;
+  }
+  // The app got there first: its panel draws the same answer (or it shows no such panel).
+  const panel = `[data-testid=metric-chart][data-metric="${CSS.escape(args.metricKey)}"]`;
+  if (drawn || document.querySelector(panel) || (appMetrics && !appMetrics.includes(args.metricKey))) {
+    page.remove();
+    return;
+  }
+  // Pinned runs are drawn last, so on top of the others (as in the app's panel).
+  const runs = [...linkRuns].sort((a, b) => Number(a.pinned) - Number(b.pinned));
+  const series = buildSeries(columns, runs, args.xMode, args.smoothing, args.log);
+  const data = alignSeries(series);
+  if (!data[0].length) {
+    page.remove();
+    return;
+  }
+  const yRange = args.ignoreOutliers && !args.log ? robustRange(series) : null;
+
+  page.style.visibility = '';
   const holder = document.createElement('div');
   holder.className = 'early-plot';
   holder.dataset.testid = 'early-chart-canvas';
   body.append(holder);
   const options = panelPlotOptions({
-    width: body.clientWidth,
+    // As laid out above (a window resized since is fitted by the panel that takes the plot).
+    width,
     xMode: args.xMode,
     log: args.log,
     runs,
