@@ -22,21 +22,33 @@ import { BACKENDS } from '../helpers/backends.js';
 
 /**
  * Records, for every animation frame from the start of the page, which loss chart is on screen:
- * the early one (drawn, and what the page shows at its centre), the app's, or none.
+ * the early one (drawn, and what the page shows at its centre), the app's, or none; and where the
+ * shown chart's canvas is (left, top, width, height, rounded to pixels) in `__chartBoxes`.
  */
 const FRAME_WATCH = `(() => {
   const frames = (window.__chartFrames = []);
+  const boxes = (window.__chartBoxes = []);
+  const box = (canvas) => {
+    const r = canvas.getBoundingClientRect();
+    return [r.left, r.top, r.width, r.height].map(Math.round);
+  };
   const tick = () => {
     const early = document.querySelector('[data-testid=early-chart-canvas]');
     const earlyCanvas = early && Number(early.dataset.points) > 0 ? early.querySelector('canvas') : null;
     const app = document.querySelector('[data-metric=loss] [data-testid=chart-canvas]');
     let state = 'none';
+    let where = null;
     if (earlyCanvas) {
       const r = earlyCanvas.getBoundingClientRect();
       const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
       state = hit && early.contains(hit) ? 'early' : 'early-covered';
-    } else if (app && Number(app.dataset.points) > 0 && app.querySelector('canvas')) state = 'app';
+      where = box(earlyCanvas);
+    } else if (app && Number(app.dataset.points) > 0 && app.querySelector('canvas')) {
+      state = 'app';
+      where = box(app.querySelector('canvas'));
+    }
     frames.push(state);
+    boxes.push(where);
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
@@ -195,6 +207,57 @@ for (const backend of BACKENDS) {
       if (after.width === before.width) assert.equal(after.image, before.image, 'the same pixels');
       await page.context().close();
     });
+
+    /** How far apart two canvas boxes are: the largest difference of left, top, width or height. */
+    const moved = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i]!)));
+    const canvasBox = (page: Page, selector: string) =>
+      page.evaluate<number[]>(
+        `(() => {
+          const r = document.querySelector(${JSON.stringify(selector)}).querySelector('canvas').getBoundingClientRect();
+          return [r.left, r.top, r.width, r.height].map(Math.round);
+        })()`,
+      );
+    /** A few pixels at most: rounding and sub-pixel layout, not a jump. */
+    const STILL_PX = 3;
+
+    for (const width of [1440, 1024])
+      for (const scheme of ['light', 'dark'] as const)
+        test(`the early chart is where the app's panel will be: it does not move when the app takes over (${width} px, ${scheme})`, async () => {
+          const page = await newPage(browser, scheme);
+          await page.setViewportSize({ width, height: 900 });
+          await page.addInitScript(FRAME_WATCH);
+          const release = await holdApp(page);
+          await page.goto(chartsLink());
+          const early = page.locator('[data-testid=early-chart-canvas]');
+          await eventually(async () => assert.equal(await early.getAttribute('data-points'), '42'), 15_000);
+          const before = await canvasBox(page, '[data-testid=early-chart-canvas]');
+          await screenshot(page, `charts-early-plot-place-before-app-${width}-${scheme}-${backend}`);
+
+          release();
+          const app = page.locator('[data-metric=loss] [data-testid=chart-canvas]');
+          await eventually(async () => assert.equal(await app.getAttribute('data-points'), '42'), 15_000);
+          await eventually(async () => assert.equal(await early.count(), 0), 15_000);
+          // The runs' names have arrived (the legend and the page's heading are complete).
+          await eventually(async () => {
+            assert.equal(
+              await page.locator('[data-testid=legend-item]').first().textContent(),
+              'early-plot-0',
+            );
+            assert.equal(await page.locator('[data-testid=experiment-title]').textContent(), 'early plot');
+          }, 15_000);
+          await page.waitForTimeout(200);
+          const after = await canvasBox(page, '[data-metric=loss] [data-testid=chart-canvas]');
+          await screenshot(page, `charts-early-plot-place-taken-over-${width}-${scheme}-${backend}`);
+          assert.ok(
+            moved(before, after) <= STILL_PX,
+            `the chart stays in place: early ${before.join(',')}, app ${after.join(',')}`,
+          );
+          // Nor does it move in between, in any frame.
+          const boxes = await page.evaluate<(number[] | null)[]>('window.__chartBoxes');
+          const jumps = boxes.filter((b): b is number[] => b !== null && moved(before, b) > STILL_PX);
+          assert.deepEqual(jumps, [], 'no frame shows the chart elsewhere');
+          await page.context().close();
+        });
 
     test('a link the app shows without that panel leaves no early page behind', async () => {
       const page = await newPage(browser);

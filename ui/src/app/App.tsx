@@ -2,7 +2,8 @@ import { Suspense } from 'react';
 import { Link, matchPath, usePathname } from './router';
 import { Loading } from '../components/States';
 import { useTheme } from './theme';
-import { NAV, ROUTES } from '../pages/routes';
+import { NAV } from './nav';
+import { ROUTES } from '../pages/routes';
 import { NotFoundPage } from '../pages/not-found/NotFoundPage';
 import { UserMenu } from '../auth/UserMenu';
 

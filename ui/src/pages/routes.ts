@@ -62,9 +62,3 @@ export const ROUTES: RouteDef[] = [
   { path: '/admin/groups', component: GroupsPage, section: '' },
   { path: '/admin/audit', component: AuditPage, section: '' },
 ];
-
-export const NAV: { section: string; label: string; to: string }[] = [
-  { section: 'experiments', label: 'Experiments', to: '/experiments' },
-  { section: 'models', label: 'Models', to: '/models' },
-  { section: 'prompts', label: 'Prompts', to: '/prompts' },
-];

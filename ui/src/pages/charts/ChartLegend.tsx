@@ -4,9 +4,7 @@
  * starts collapsed to its first entries and can be searched.
  */
 import { useState } from 'react';
-import type { ChartRun } from './chart-data';
-
-export const LEGEND_COLLAPSED = 20;
+import { LEGEND_COLLAPSED, type ChartRun } from './chart-data';
 
 interface Props {
   runs: ChartRun[];

@@ -120,6 +120,9 @@ export function ChartsView({
     return [...s].sort();
   }, [chartRows]);
   const metrics = chosenMetrics.length ? chosenMetrics : allMetrics;
+  // Until the charted runs are known (a charts link), the link's metrics stand for theirs in the
+  // metrics row, so that the row is there from the start and the panels below it do not move.
+  const choosable = allMetrics.length || !(rowsLoading || extra.loading) ? allMetrics : chosenMetrics;
 
   const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
   // Hiding a group's legend entry hides its runs.
@@ -261,10 +264,10 @@ export function ChartsView({
         pinned={groupBy ? undefined : pinned}
         onPin={groupBy ? undefined : togglePin}
       />
-      {allMetrics.length > 0 && (
-        <div className="row" style={{ flexWrap: 'wrap', marginBottom: 12, gap: 6 }}>
+      {choosable.length > 0 && (
+        <div className="row metric-choices">
           <span className="muted small">Metrics</span>
-          {allMetrics.map((k) => {
+          {choosable.map((k) => {
             const on = metrics.includes(k);
             return (
               <button
@@ -272,7 +275,7 @@ export function ChartsView({
                 className={`small ${on ? 'primary' : ''}`}
                 onClick={() => {
                   const next = on ? metrics.filter((m) => m !== k) : [...metrics, k];
-                  setQuery({ metrics: next.length === allMetrics.length ? null : next.join(',') || null });
+                  setQuery({ metrics: next.length === choosable.length ? null : next.join(',') || null });
                 }}
               >
                 {k}
@@ -362,7 +365,7 @@ function LazyPanel({ children }: { children: ReactNode }) {
     return () => io.disconnect();
   }, [shown]);
   return (
-    <div ref={ref} style={{ minHeight: 290 }}>
+    <div ref={ref} className="lazy-panel">
       {shown ? children : null}
     </div>
   );

@@ -56,6 +56,9 @@ export function smooth(ys: (number | null)[], weight: number): (number | null)[]
   });
 }
 
+/** A legend of more runs than this starts collapsed to its first entries (ChartLegend.tsx). */
+export const LEGEND_COLLAPSED = 20;
+
 /** Buckets per run of a panel with few runs: a long history is drawn at about this resolution. */
 export const MAX_POINTS = 1000;
 /** Buckets per panel, shared by its runs: a sweep of 300 runs gets 66 per run, not 1,000. */
@@ -201,6 +204,18 @@ export function formatTick(v: number, format: (v: number) => string): string {
     if (e <= -4 || e >= 6) return `1e${e}`;
   }
   return format(v);
+}
+
+/**
+ * Labels for a linear axis: as everywhere else (formatTick), unless that makes two ticks read alike
+ * (zoomed into a narrow range of large values, 1000000.08 and 1000000.09 both read 1000000); then
+ * every label gets the decimals its tick step `incr` needs.
+ */
+export function linearTickLabels(vals: number[], incr: number, format: (v: number) => string): string[] {
+  const labels = vals.map((v) => formatTick(v, format));
+  if (new Set(labels).size === labels.length || !(incr > 0)) return labels;
+  const decimals = Math.min(20, Math.max(0, Math.ceil(-Math.log10(incr) - 1e-9)));
+  return vals.map((v) => v.toFixed(decimals));
 }
 
 /**

@@ -33,9 +33,8 @@ export function startChartsEarly(location: { pathname: string; search: string })
   const query = new URLSearchParams(location.search);
   if (query.get('view') !== 'charts') return;
   const runIds = [...new Set(list(query.get('sel')))];
-  const metrics = list(query.get('metrics'))
-    .filter((k) => !k.startsWith('system/'))
-    .slice(0, FIRST_PANELS);
+  const linePanels = list(query.get('metrics')).filter((k) => !k.startsWith('system/'));
+  const metrics = linePanels.slice(0, FIRST_PANELS);
   // Bar and scatter panels read the runs' last values, not histories.
   const histories = !query.get('panel') && runIds.length > 0;
   // The first panel is drawn here, before the app, unless it needs what only the app knows (the
@@ -59,13 +58,17 @@ export function startChartsEarly(location: { pathname: string; search: string })
     if (metricKey === metrics[0])
       firstDrawn = drawFirst?.then((plot) =>
         plot.drawEarlyPlot({
+          experimentId: decodeURIComponent(location.pathname.split('/')[2]!),
           metricKey,
+          metrics: linePanels,
           runIds,
           pinned: new Set(list(query.get('pin'))),
           xMode: query.get('x') === 'wall' ? 'wall' : 'step',
           log: query.get('log') === '1',
           smoothing: Math.min(0.99, Math.max(0, Number(query.get('smooth') ?? 0) || 0)),
           ignoreOutliers: query.get('outliers') === 'ignore',
+          filter: query.get('filter') ?? '',
+          deleted: query.get('lifecycle') === 'deleted',
           answer,
         }),
       );

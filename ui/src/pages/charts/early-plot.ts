@@ -2,23 +2,27 @@
  * The first panel of a charts link drawn before the app has started. Starting React and the pages
  * takes a few hundred milliseconds of the page's main thread, most of it after the first panel's
  * history has arrived (early-charts.ts asks for it at once); so the entry draws that history
- * itself, with the panel's own plot options (plot-options.ts), on a plain page of the app's
- * colours and top bar. When the app's panel for the metric mounts it takes the drawn plot into
- * its place and keeps it on screen until its own plot (from the same answer, not a second
- * request) has been drawn, then removes it: no blank frame in between. If no panel takes the plot
- * (the address changed, or the app shows something else) the plain page goes within seconds.
+ * itself, with the panel's own plot options (plot-options.ts), on a still copy of the app's charts
+ * page (early-page.ts), where the app's panel will be. When the app's panel for the metric mounts
+ * it takes the drawn plot into its place and keeps it on screen until its own plot (from the same
+ * answer, not a second request) has been drawn, then removes it: no blank frame in between. If no panel takes the plot
+ * (the address changed, or the app shows something else) the early page goes within seconds.
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { HistoryColumns } from '../../api/history-columns';
 import { alignSeries, buildSeries, PALETTE, robustRange, type ChartRun, type XMode } from './chart-data';
+import { earlyPage } from './early-page';
 import { panelPlotOptions, PLOT_HEIGHT } from './plot-options';
 
 /** The early page is removed this long after drawing if no panel took its plot. */
 const UNCLAIMED_MS = 4_000;
 
 export interface EarlyPlotArgs {
+  experimentId: string;
+  /** The first panel's metric, and those of all the link's line panels (it first). */
   metricKey: string;
+  metrics: string[];
   /** The charted runs in the link's order (their colours follow it). */
   runIds: string[];
   pinned: ReadonlySet<string>;
@@ -26,6 +30,9 @@ export interface EarlyPlotArgs {
   log: boolean;
   smoothing: number;
   ignoreOutliers: boolean;
+  /** The runs page's filter and deleted-runs view (its filter row shows them). */
+  filter: string;
+  deleted: boolean;
   answer: Promise<HistoryColumns[]>;
 }
 
@@ -43,79 +50,68 @@ let drawn: { metricKey: string; plot: EarlyPlot; page: HTMLElement } | null = nu
 /** The metrics of the line panels the app's charts view shows; null before it has rendered. */
 let appMetrics: readonly string[] | null = null;
 
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  el.className = className;
-  el.append(...children);
-  return el;
-}
-
-/** The plain page: the app's top bar and one panel, over everything until the app takes the plot. */
-function earlyPage(metricKey: string, xMode: XMode): { page: HTMLElement; body: HTMLElement } {
-  const logo = document.createElement('img');
-  logo.src = '/favicon.svg';
-  logo.alt = '';
-  const brand = element('span', 'brand', logo, 'Cairn');
-  const head = element(
-    'div',
-    'chart-head',
-    element('strong', 'mono', metricKey),
-    element('span', 'muted small', xMode === 'step' ? 'Step' : 'Time'),
-  );
-  const body = element('div', 'chart-body');
-  const panel = element('div', 'chart-panel panel', head, body);
-  panel.dataset.testid = 'early-chart';
-  panel.dataset.metric = metricKey;
-  const page = element(
-    'div',
-    'app early-page',
-    element('header', 'topbar', brand),
-    element('main', 'main', element('div', 'grid2', panel)),
-  );
-  page.setAttribute('aria-hidden', 'true');
-  return { page, body };
-}
-
 /**
  * Draws the panel once its history has arrived, unless the app's panel for the metric is already
  * on the page (it then draws the same answer itself). Errors are left to the app's panel.
  */
 export async function drawEarlyPlot(args: EarlyPlotArgs): Promise<void> {
+  const linkRuns: ChartRun[] = args.runIds.map((id, i) => ({
+    id,
+    name: id.slice(0, 8),
+    color: PALETTE[i % PALETTE.length]!,
+    startTime: 0,
+    pinned: args.pinned.has(id),
+  }));
+  // The page is built and laid out while the history is on its way (hidden, so that it neither
+  // shows nor takes a click until the plot is drawn on it): laying it out takes a few tens of
+  // milliseconds, which would otherwise lie between the answer and the drawn chart.
+  const { page, body } = earlyPage({
+    experimentId: args.experimentId,
+    metrics: args.metrics,
+    // The legend lists pinned runs first (ChartLegend.tsx).
+    runs: [...linkRuns.filter((r) => r.pinned), ...linkRuns.filter((r) => !r.pinned)],
+    xMode: args.xMode,
+    log: args.log,
+    ignoreOutliers: args.ignoreOutliers,
+    smoothing: args.smoothing,
+    filter: args.filter,
+    deleted: args.deleted,
+  });
+  page.style.visibility = 'hidden';
+  document.body.append(page);
+  const width = body.clientWidth;
+
   let columns: HistoryColumns[];
   try {
     columns = await args.answer;
   } catch {
+    page.remove();
     return;
   }
   // The app got there first: its panel draws the same answer (or it shows no such panel).
   const panel = `[data-testid=metric-chart][data-metric="${CSS.escape(args.metricKey)}"]`;
-  if (drawn || document.querySelector(panel) || (appMetrics && !appMetrics.includes(args.metricKey))) return;
-  const runs: ChartRun[] = args.runIds
-    .map((id, i) => ({
-      id,
-      name: id.slice(0, 8),
-      color: PALETTE[i % PALETTE.length]!,
-      startTime: 0,
-      pinned: args.pinned.has(id),
-    }))
-    // Pinned runs are drawn last, so on top of the others (as in the app's panel).
-    .sort((a, b) => Number(a.pinned) - Number(b.pinned));
+  if (drawn || document.querySelector(panel) || (appMetrics && !appMetrics.includes(args.metricKey))) {
+    page.remove();
+    return;
+  }
+  // Pinned runs are drawn last, so on top of the others (as in the app's panel).
+  const runs = [...linkRuns].sort((a, b) => Number(a.pinned) - Number(b.pinned));
   const series = buildSeries(columns, runs, args.xMode, args.smoothing, args.log);
   const data = alignSeries(series);
-  if (!data[0].length) return;
+  if (!data[0].length) {
+    page.remove();
+    return;
+  }
   const yRange = args.ignoreOutliers && !args.log ? robustRange(series) : null;
 
-  const { page, body } = earlyPage(args.metricKey, args.xMode);
-  document.body.append(page);
-  const holder = element('div', 'early-plot');
+  page.style.visibility = '';
+  const holder = document.createElement('div');
+  holder.className = 'early-plot';
   holder.dataset.testid = 'early-chart-canvas';
   body.append(holder);
   const options = panelPlotOptions({
-    width: body.clientWidth,
+    // As laid out above (a window resized since is fitted by the panel that takes the plot).
+    width,
     xMode: args.xMode,
     log: args.log,
     runs,
@@ -152,7 +148,7 @@ export async function drawEarlyPlot(args: EarlyPlotArgs): Promise<void> {
 
 /**
  * The early plot of this metric, for its panel to place over its own until that is drawn; the
- * plain page it was drawn on is removed. Null when there is none (any later panel draws alone).
+ * early page it was drawn on is removed. Null when there is none (any later panel draws alone).
  */
 export function claimEarlyPlot(metricKey: string): EarlyPlot | null {
   if (!drawn || drawn.metricKey !== metricKey) return null;

@@ -9,7 +9,7 @@ import { formatNumber } from '../../app/format';
 import { cssVar } from '../../app/theme';
 import {
   formatRelativeSeconds,
-  formatTick,
+  linearTickLabels,
   logTickLabels,
   yAxisSize,
   type ChartRun,
@@ -103,10 +103,8 @@ export function panelPlotOptions(p: PanelPlot): uPlot.Options {
           el.dataset.yAxisSize = String(size);
           return size;
         },
-        values: (_u: uPlot, vals: number[]) => {
-          const labels = log
-            ? logTickLabels(vals, formatNumber)
-            : vals.map((v) => formatTick(v, formatNumber));
+        values: (_u: uPlot, vals: number[], _axis: number, _space: number, incr: number) => {
+          const labels = log ? logTickLabels(vals, formatNumber) : linearTickLabels(vals, incr, formatNumber);
           // The labels are drawn on the canvas; kept here too for tests and assistive tools.
           el.dataset.yTicks = labels.filter(Boolean).join('|');
           return labels;
