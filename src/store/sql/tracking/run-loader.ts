@@ -42,58 +42,103 @@ const DATASET_INPUT = 5;
 /** Runs per statement: three conditions of this many ids stay below every parameter limit. */
 const RUNS_PER_STATEMENT = 2000;
 
+const direction = `CASE direction WHEN 'input' THEN ${MODEL_INPUT} WHEN 'output' THEN ${MODEL_OUTPUT} END`;
+
 /**
- * The two statements reading everything of a page of runs that lives in rows of its own, each
- * UNION ALL branch one kind of row, each statement's rows in the order they were logged: latest
- * metrics and logged-model links (numbers), then params, tags and which dataset inputs exist
- * (text). Two row shapes keep the rows narrow: every column of every row costs the driver a
- * value to decode, and most of a page's cost in Node is that. Only each run's own order matters:
- * sorting by `pos` alone costs a fraction of sorting by run id (a string, compared by collation
- * on PostgreSQL) and position. `inRuns` is the condition on `run_uuid` that selects the page,
- * `prefix` what it refers to. A branch whose column is NULL takes its type from another
- * (PostgreSQL types a UNION pairwise, left to right: the first branch names every type).
+ * What a page of runs holds in rows of its own, in two row shapes: latest metrics and
+ * logged-model links (numbers), then params, tags and which dataset inputs exist (text). Each
+ * read is the kind of its rows (undefined where the columns name it), its columns and its table;
+ * a shape's first read names every column and type (PostgreSQL types a UNION pairwise, left to
+ * right).
  */
-function pageStatements(inRuns: string, prefix = ''): [numbers: string, texts: string] {
-  const direction = `CASE direction WHEN 'input' THEN ${MODEL_INPUT} WHEN 'output' THEN ${MODEL_OUTPUT} END`;
-  const numbers = [
-    `SELECT ${METRIC} AS kind, run_uuid, metric_key AS k, metric_value AS n, ts, step, is_nan AS f, pos FROM latest_metrics WHERE run_uuid ${inRuns}`,
-    `SELECT ${direction}, run_uuid, model_id, NULL, NULL, step, NULL, pos FROM run_models WHERE run_uuid ${inRuns}`,
-  ];
-  const texts = [
-    `SELECT ${PARAM} AS kind, run_uuid, param_key AS k, param_value AS v, pos FROM params WHERE run_uuid ${inRuns}`,
-    `SELECT ${TAG}, run_uuid, tag_key, tag_value, pos FROM tags WHERE run_uuid ${inRuns}`,
-    `SELECT ${DATASET_INPUT}, run_uuid, input_uuid, NULL, pos FROM run_inputs WHERE run_uuid ${inRuns}`,
-  ];
-  return [
-    `${prefix}SELECT kind, run_uuid, k, n, ts, step, f FROM (${numbers.join(' UNION ALL ')}) page ORDER BY pos`,
-    `${prefix}SELECT kind, run_uuid, k, v FROM (${texts.join(' UNION ALL ')}) page ORDER BY pos`,
-  ];
+const SHAPES: readonly (readonly [kind: number | undefined, columns: string, table: string])[][] = [
+  [
+    [METRIC, 'run_uuid, metric_key AS k, metric_value AS n, ts, step, is_nan AS f', 'latest_metrics'],
+    [undefined, `${direction} AS kind, run_uuid, model_id AS k, NULL, NULL, step, NULL`, 'run_models'],
+  ],
+  [
+    [PARAM, 'run_uuid, param_key AS k, param_value AS v', 'params'],
+    [TAG, 'run_uuid, tag_key AS k, tag_value AS v', 'tags'],
+    [DATASET_INPUT, 'run_uuid, input_uuid AS k, NULL AS v', 'run_inputs'],
+  ],
+];
+
+/** The names of a column list (`metric_key AS k, ts` → `k, ts`). */
+const columnNames = (columns: string): string =>
+  columns
+    .split(', ')
+    .map((c) => c.split(' AS ').at(-1))
+    .join(', ');
+
+/** One statement of a page and the kind of all its rows (undefined: each row names its own). */
+interface PageStatement {
+  sql: string;
+  kind: number | undefined;
+  /** How many times it binds the page's ids. */
+  times: number;
 }
 
 /**
- * The rows of pageStatements for `ids`, both statements at once. Where the database takes array
- * parameters (PostgreSQL) the ids are one parameter, sent once and read by every branch: the
- * statement texts are the same for every page, so each connection parses and plans them once (the
- * adapter names statements that bind arrays). Elsewhere each branch lists them.
+ * The statements reading everything of a page of runs that lives in rows of its own, each run's
+ * rows of a kind in the order they were logged. `inRuns` is the condition on `run_uuid` that
+ * selects the page, `prefix` what it refers to.
+ *
+ * On a database server, one statement per row shape, each kind a UNION ALL branch: two round
+ * trips and statements to run instead of five, and two shapes keep the rows narrow. Only each
+ * run's own order matters: sorting by `pos` alone costs a fraction of sorting by run id (a
+ * string, compared by collation on PostgreSQL) and position. In process (SQLite) a statement
+ * costs no round trip: there each kind is its own statement, read in the order of its primary
+ * key, with no column for the kind or the position: every column of every row is a value to
+ * decode, which is most of what a page costs there (measured, bench/RESULTS.md).
  */
-async function pageRows(db: SqlDatabase, ids: readonly string[]): Promise<Row[]> {
-  const out: Row[] = [];
-  const arrayParam = db.dialect.arrayParam;
+function pageStatements(inRuns: string, prefix: string, inProcess: boolean): PageStatement[] {
+  if (inProcess) {
+    return SHAPES.flat().map(([kind, columns, table]) => ({
+      sql: `${prefix}SELECT ${columns} FROM ${table} WHERE run_uuid ${inRuns} ORDER BY run_uuid, pos`,
+      kind,
+      times: 1,
+    }));
+  }
+  return SHAPES.map((reads) => ({
+    sql: `${prefix}SELECT kind, ${columnNames(reads[0]![1])} FROM (${reads
+      .map(
+        ([kind, columns, table]) =>
+          `SELECT ${kind === undefined ? '' : `${kind} AS kind, `}${columns}, pos FROM ${table} WHERE run_uuid ${inRuns}`,
+      )
+      .join(' UNION ALL ')}) page ORDER BY pos`,
+    kind: undefined,
+    times: reads.length,
+  }));
+}
+
+/**
+ * The rows of pageStatements for `ids` with the kind of each statement's rows, all statements
+ * at once. Where the database takes array parameters (PostgreSQL) the ids are one parameter, sent
+ * once and read by every branch: the statement texts are the same for every page, so each
+ * connection parses and plans them once (the adapter names statements that bind arrays).
+ * Elsewhere each branch lists them.
+ */
+async function pageRows(db: SqlDatabase, ids: readonly string[]): Promise<[number | undefined, Row[]][]> {
+  const out: [number | undefined, Row[]][] = [];
+  const { arrayParam, inProcess } = db.dialect;
   for (const part of chunks(ids, RUNS_PER_STATEMENT)) {
-    const [numbers, texts] = arrayParam
+    const statements = arrayParam
       ? pageStatements(
           // The array read back with the cast the parameter has (`= ANY` needs its type).
           `= ANY(${arrayParam('text').replace('?', '(SELECT ids FROM page_runs)')})`,
           `WITH page_runs (ids) AS (SELECT ${arrayParam('text')}) `,
+          inProcess,
         )
-      : pageStatements(`IN (${qs(part.length)})`);
-    // Bound whole by the driver where arrays are taken, which SqlValue does not list.
-    const each: readonly SqlValue[] = arrayParam ? [part as unknown as SqlValue] : part;
-    const results = await Promise.all([
-      db.query(numbers, arrayParam ? each : flat([each, each])),
-      db.query(texts, arrayParam ? each : flat([each, each, each])),
-    ]);
-    for (const rows of results) for (const r of rows) out.push(r);
+      : pageStatements(`IN (${qs(part.length)})`, '', inProcess);
+    const results = await Promise.all(
+      statements.map(({ sql, times }) =>
+        arrayParam
+          ? // Bound whole by the driver, which SqlValue does not list.
+            db.query(sql, [part as unknown as SqlValue])
+          : db.query(sql, flat(Array.from({ length: times }, () => part))),
+      ),
+    );
+    results.forEach((rows, i) => out.push([statements[i]!.kind, rows]));
   }
   return out;
 }
@@ -168,32 +213,34 @@ export async function loadRuns(
   const modelInputsBy = new Map<string, ModelInput[]>();
   const modelOutputsBy = new Map<string, ModelOutput[]>();
   const withInputs = new Set<string>();
-  for (const r of await pageRows(db, ids)) {
-    const id = str(r.run_uuid);
-    switch (num(r.kind)) {
-      case METRIC:
-        add(metricsBy, id, {
-          key: str(r.k),
-          value: decodeMetricValue(r.n, r.f),
-          timestamp: num(r.ts),
-          step: num(r.step),
-        });
-        break;
-      case MODEL_INPUT:
-        add(modelInputsBy, id, { model_id: str(r.k) });
-        break;
-      case MODEL_OUTPUT:
-        add(modelOutputsBy, id, { model_id: str(r.k), step: num(r.step) });
-        break;
-      case PARAM:
-        add(paramsBy, id, { key: str(r.k), value: str(r.v) });
-        break;
-      case TAG:
-        add(tagsBy, id, { key: str(r.k), value: str(r.v) });
-        break;
-      case DATASET_INPUT:
-        withInputs.add(id);
-        break;
+  for (const [kind, rows] of await pageRows(db, ids)) {
+    for (const r of rows) {
+      const id = str(r.run_uuid);
+      switch (kind ?? num(r.kind)) {
+        case METRIC:
+          add(metricsBy, id, {
+            key: str(r.k),
+            value: decodeMetricValue(r.n, r.f),
+            timestamp: num(r.ts),
+            step: num(r.step),
+          });
+          break;
+        case MODEL_INPUT:
+          add(modelInputsBy, id, { model_id: str(r.k) });
+          break;
+        case MODEL_OUTPUT:
+          add(modelOutputsBy, id, { model_id: str(r.k), step: num(r.step) });
+          break;
+        case PARAM:
+          add(paramsBy, id, { key: str(r.k), value: str(r.v) });
+          break;
+        case TAG:
+          add(tagsBy, id, { key: str(r.k), value: str(r.v) });
+          break;
+        case DATASET_INPUT:
+          withInputs.add(id);
+          break;
+      }
     }
   }
   const inputsBy = withInputs.size ? await loadDatasetInputs(db, [...withInputs]) : new Map<string, never>();
