@@ -173,6 +173,11 @@ export interface Dialect {
    */
   readonly singleWriter: boolean;
   /**
+   * Whether the database runs inside this process (SQLite): a statement costs no round trip, so
+   * several narrow statements cost less than one that unions them into wider rows.
+   */
+  readonly inProcess: boolean;
+  /**
    * Suffix of a SELECT that locks the rows it returns and skips rows other transactions hold, so
    * concurrent claimers never wait on each other (`FOR UPDATE SKIP LOCKED`); empty where a
    * transaction already holds the database's write lock (SQLite).

@@ -270,6 +270,88 @@ export function searchRunsContract(label: string, open: OpenTrackingStore): void
       assert.equal(run.inputs.dataset_inputs?.[0]?.dataset.name, 'train-ds');
     });
 
+    it('gives every run of a page its own values, each kind in the order logged, not by key', async () => {
+      const own = await f.store.createExperiment('search-own-values', undefined, []);
+      const made: string[] = [];
+      for (const i of [0, 1, 2]) {
+        const run = await f.store.createRun({
+          experimentId: own,
+          userId: 'alice',
+          runName: `own-${i}`,
+          startTime: 100 - i,
+          tags: [],
+        });
+        const id = run.info.run_id;
+        made.push(id);
+        // Two batches, the later keys sorting first, so that logged order differs from key order.
+        await f.store.logBatch(
+          id,
+          [{ key: 'zz', value: i, timestamp: 10, step: 1 }],
+          [{ key: 'p-z', value: `z${i}` }],
+          [{ key: 't-z', value: `tz${i}` }],
+        );
+        await f.store.logBatch(id, [{ key: 'nan', value: NaN, timestamp: 11, step: 2 }], [], []);
+        await f.store.logBatch(
+          id,
+          [{ key: 'aa', value: -(i + 1), timestamp: 12, step: 3 }],
+          [{ key: 'p-a', value: `a${i}` }],
+          [{ key: 't-a', value: `ta${i}` }],
+        );
+      }
+      await f.store.logInputs(made[0]!, [], [{ model_id: 'in-0' }, { model_id: 'in-0b' }]);
+      await f.store.logOutputs(made[1]!, [{ model_id: 'out-1', step: 4 }]);
+      const ds = { name: 'own-ds', digest: 'd2', source_type: 'local', source: 's' };
+      await f.store.logInputs(made[2]!, [{ tags: [{ key: 'k', value: 'v' }], dataset: ds }], []);
+
+      const items: Run[] = [];
+      let token: string | undefined;
+      do {
+        const page = await f.store.searchRuns({
+          experimentIds: [own],
+          viewType: 'ACTIVE_ONLY',
+          maxResults: 2,
+          pageToken: token,
+        });
+        items.push(...page.items);
+        token = page.next_page_token;
+      } while (token);
+      assert.deepEqual(
+        items.map((r) => r.info.run_id),
+        made,
+      );
+      items.forEach((run, i) => {
+        assert.deepEqual(run.data.params, [
+          { key: 'p-z', value: `z${i}` },
+          { key: 'p-a', value: `a${i}` },
+        ]);
+        assert.deepEqual(run.data.tags, [
+          { key: 'mlflow.runName', value: `own-${i}` },
+          { key: 't-z', value: `tz${i}` },
+          { key: 't-a', value: `ta${i}` },
+        ]);
+        const metrics = run.data.metrics!;
+        assert.deepEqual(
+          metrics.map((m) => [m.key, m.timestamp, m.step]),
+          [
+            ['zz', 10, 1],
+            ['nan', 11, 2],
+            ['aa', 12, 3],
+          ],
+        );
+        assert.equal(metrics[0]!.value, i);
+        assert.ok(Number.isNaN(metrics[1]!.value));
+        assert.equal(metrics[2]!.value, -(i + 1));
+      });
+      assert.deepEqual(items[0]!.inputs, { model_inputs: [{ model_id: 'in-0' }, { model_id: 'in-0b' }] });
+      assert.deepEqual(items[0]!.outputs, {});
+      assert.deepEqual(items[1]!.inputs, {});
+      assert.deepEqual(items[1]!.outputs, { model_outputs: [{ model_id: 'out-1', step: 4 }] });
+      assert.deepEqual(items[2]!.inputs, {
+        dataset_inputs: [{ tags: [{ key: 'k', value: 'v' }], dataset: ds }],
+      });
+      for (const run of items) assert.deepEqual(run, await f.store.getRun(run.info.run_id));
+    });
+
     it('pages with tokens until the end', async () => {
       const seen: string[] = [];
       let token: string | undefined;

@@ -116,6 +116,7 @@ export const mysqlDialect: Dialect = {
   // Plain JOIN lets the optimizer start from runs (and sort) when a filter is an EXISTS.
   orderedJoin: 'STRAIGHT_JOIN',
   singleWriter: false,
+  inProcess: false,
   // MySQL 8 and MariaDB 10.6+.
   lockSkipLocked: ' FOR UPDATE SKIP LOCKED',
   lockForUpdate: ' FOR UPDATE',

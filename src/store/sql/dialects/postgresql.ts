@@ -40,6 +40,7 @@ export const postgresDialect: Dialect = {
   ilike: (expr) => `${expr} ILIKE ?`,
   orderedJoin: 'JOIN',
   singleWriter: false,
+  inProcess: false,
   lockSkipLocked: ' FOR UPDATE SKIP LOCKED',
   lockForUpdate: ' FOR UPDATE',
   types: {

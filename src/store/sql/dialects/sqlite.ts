@@ -25,6 +25,7 @@ export const sqliteDialect: Dialect = {
   // SQLite's planner keeps the left table of a CROSS JOIN as the outer loop.
   orderedJoin: 'CROSS JOIN',
   singleWriter: true,
+  inProcess: true,
   lockSkipLocked: '',
   lockForUpdate: '',
   types: {
