@@ -54,6 +54,8 @@ export class Replayer {
   readonly equivalents = new Map<string, string>();
   /** Recorded list items (as JSON) that exist only because MLflow accepted a bad request. */
   readonly dropped = new Set<string>();
+  /** When the last answer arrived (ms): the next request starts in a later millisecond. */
+  private lastAnswerAt = 0;
   constructor(private readonly baseUrl: string) {}
 
   /** A plain JSON call (for compensating requests after a deliberate deviation). */
@@ -87,6 +89,11 @@ export class Replayer {
 
   /** Sends one recorded request exactly as described (raw path: no dot-segment folding). */
   async send(rec: GoldenRecord): Promise<ActualResponse> {
+    // MLflow's default orders (model versions by last update, then name and version) depend on
+    // which of two writes came later. The recording was slow enough for every exchange to get its
+    // own millisecond; a fast replay could stamp two writes alike and fall back to the tie-break
+    // order, so each request starts after the millisecond in which the previous answer arrived.
+    while (Date.now() <= this.lastAnswerAt) await new Promise((r) => setTimeout(r, 1));
     let path = this.substitute(rec.path);
     if (rec.query) {
       const q = new URLSearchParams();
@@ -115,6 +122,7 @@ export class Replayer {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
+            this.lastAnswerAt = Date.now();
             const text = Buffer.concat(chunks).toString('utf8');
             const contentType = String(res.headers['content-type'] ?? '')
               .split(';', 1)[0]!
