@@ -127,6 +127,40 @@ for (const backend of BACKENDS) {
       assert.equal(d.isUniqueViolation(missingColumn), false);
     });
 
+    if (backend !== 'sqlite') {
+      it('classifies a deadlock victim as such, and nothing else', async () => {
+        const d = db.dialect;
+        const insert = `INSERT INTO ${d.id('probe')} (${['k', 'step', 'ts', 'val', 'flag', 'pos'].map(d.id).join(', ')}) VALUES (?, 0, 0, 0, 0, 0)`;
+        await db.run(insert, ['lock-a']);
+        await db.run(insert, ['lock-b']);
+        const lockRow = `UPDATE ${d.id('probe')} SET ${d.id('step')} = ${d.id('step')} + 1 WHERE ${d.id('k')} = ?`;
+        // Two transactions each lock one row, then ask for the other's: the database breaks the
+        // cycle by rolling one of them back.
+        let bothHoldOne!: () => void;
+        const holding = new Promise<void>((r) => (bothHoldOne = r));
+        let held = 0;
+        const crossing = (first: string, second: string) =>
+          db.transaction(async (tx) => {
+            await tx.run(lockRow, [first]);
+            if (++held === 2) bothHoldOne();
+            await holding;
+            await tx.run(lockRow, [second]);
+          });
+        const outcomes = await Promise.allSettled([
+          crossing('lock-a', 'lock-b'),
+          crossing('lock-b', 'lock-a'),
+        ]);
+        const failed = outcomes.filter((o) => o.status === 'rejected');
+        assert.equal(failed.length, 1, 'exactly one transaction is the victim');
+        assert.equal(d.isDeadlock(failed[0]!.reason), true);
+        const duplicate = await db.run(insert, ['lock-a']).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        assert.equal(d.isDeadlock(duplicate), false);
+      });
+    }
+
     it('tells whether a table exists', async () => {
       assert.equal(await db.dialect.tableExists(db, 'probe'), true);
       assert.equal(await db.dialect.tableExists(db, 'no_such_table'), false);

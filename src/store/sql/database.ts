@@ -33,10 +33,20 @@ export interface SqlExecutor {
   run(sql: string, params?: readonly SqlValue[]): Promise<RunResult>;
 }
 
+export interface TransactionOptions {
+  /**
+   * Each statement sees what was committed before it, and reads lock only the rows they find,
+   * not the gaps between them (MySQL's default, repeatable read, also locks gaps, so inserts
+   * of neighbouring keys by concurrent transactions can deadlock). PostgreSQL's default already;
+   * SQLite has one writer.
+   */
+  readCommitted?: boolean;
+}
+
 export interface SqlDatabase extends SqlExecutor {
   readonly dialect: Dialect;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
   /** Connection pool figures for metrics (databases without a pool have none). */
   poolStats?(): PoolStats;
@@ -139,6 +149,11 @@ export interface Dialect {
   advanceGeneratedIds(ex: SqlExecutor, table: string, idColumn: string): Promise<void>;
   /** True when `err` is a unique or primary-key violation reported by this database's driver. */
   isUniqueViolation(err: unknown): boolean;
+  /**
+   * True when the database rolled the transaction back to break a deadlock (or, on PostgreSQL, a
+   * serialization conflict): the same transaction run again may succeed.
+   */
+  isDeadlock(err: unknown): boolean;
   /** Whether `table` exists in the current database/schema. */
   tableExists(ex: SqlExecutor, table: string): Promise<boolean>;
   /**

@@ -7,6 +7,7 @@ import {
   type SqlDatabase,
   type SqlExecutor,
   type SqlValue,
+  type TransactionOptions,
 } from './database.js';
 import { mysqlDialect } from './dialects/mysql.js';
 import type { PoolStats } from '../../observability/metrics.js';
@@ -63,9 +64,11 @@ export class MysqlDatabase implements SqlDatabase {
     return this.exec.run(sql, params);
   }
 
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
     const conn = await this.pool.getConnection();
     try {
+      // Applies to the next transaction of this connection only.
+      if (options?.readCommitted) await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
       await conn.beginTransaction();
       const result = await fn(new MysqlExecutor(conn));
       await conn.commit();

@@ -12,6 +12,8 @@ const id = (name: string): string => `\`${name}\``;
 
 /** Driver errors ER_DUP_ENTRY and ER_DUP_ENTRY_WITH_KEY_NAME. */
 const DUPLICATE_ERRNOS = new Set([1062, 1586]);
+/** InnoDB chose the transaction as a deadlock victim and rolled it back. */
+const ER_LOCK_DEADLOCK = 1213;
 
 // Named locks are server-wide: the name carries the database so that upgrades of different
 // databases on one server do not wait for each other (a lock name has at most 64 characters).
@@ -91,6 +93,7 @@ export const mysqlDialect: Dialect = {
   // AUTO_INCREMENT follows explicitly inserted ids.
   advanceGeneratedIds: async () => {},
   isUniqueViolation: (err) => DUPLICATE_ERRNOS.has(Number((err as { errno?: unknown } | null)?.errno)),
+  isDeadlock: (err) => Number((err as { errno?: unknown } | null)?.errno) === ER_LOCK_DEADLOCK,
   tableExists: informationSchemaTableExists('DATABASE()'),
   async acquireMigrationLock(tx, timeoutSeconds) {
     // 1: obtained; 0: timed out; NULL: an error (e.g. no database selected). The lock belongs to

@@ -19,6 +19,8 @@ export const postgresDialect: Dialect = {
   },
   // SQLSTATE unique_violation.
   isUniqueViolation: (err) => (err as { code?: unknown } | null)?.code === '23505',
+  // deadlock_detected, serialization_failure
+  isDeadlock: (err) => ['40P01', '40001'].includes(String((err as { code?: unknown } | null)?.code)),
   tableExists: informationSchemaTableExists('current_schema()'),
   async acquireMigrationLock(tx, timeoutSeconds) {
     // The transaction-scoped advisory lock is released by COMMIT/ROLLBACK. lock_timeout bounds

@@ -11,6 +11,8 @@ export const sqliteDialect: Dialect = {
   advanceGeneratedIds: async () => {},
   allowExplicitZeroId: async () => {},
   isUniqueViolation: (err) => UNIQUE_CODES.has(String((err as { code?: unknown } | null)?.code)),
+  // One writer at a time: a lock is waited for (busy timeout), never broken by rolling back.
+  isDeadlock: () => false,
   async tableExists(ex, table) {
     const rows = await ex.query("SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = ?", [
       table,

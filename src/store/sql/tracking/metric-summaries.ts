@@ -353,6 +353,32 @@ export async function refreshSummaries(
   const where = 'run_pk = ? AND metric_key = ?';
   const marked = await ctx.db.query(`SELECT lo_step FROM metric_summary_stale WHERE ${where}`, [runPk, key]);
   if (!marked.length) return;
+  // Rebuilds of several runs run side by side (one sampled read of many runs); on InnoDB their
+  // range deletes and inserts lock neighbouring index gaps, and the database may roll one back
+  // to break a deadlock. The rebuild only derives cells from points, so it is simply run again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await rebuildStale(ctx, runPk, key, pageRows);
+    } catch (err) {
+      if (!ctx.db.dialect.isDeadlock(err) || attempt >= REBUILD_ATTEMPTS) throw err;
+      console.error('DEADLOCK-RETRY', attempt);
+      await new Promise((r) => setTimeout(r, attempt * (5 + Math.random() * 20)));
+    }
+  }
+}
+
+/** How often a rebuild chosen as a deadlock victim is tried in all. */
+const REBUILD_ATTEMPTS = 5;
+/**
+ * Read committed, so that the range deletes lock only the cells they find: rebuilds of
+ * neighbouring histories then rarely wait on each other at all. Still exact: a write of points
+ * into this history upserts its stale row, which this transaction holds locked from its first
+ * read, so no point is committed into the history while the rebuild reads it.
+ */
+const REBUILD_TRANSACTION = { readCommitted: true };
+
+async function rebuildStale(ctx: StoreContext, runPk: number, key: string, pageRows: number): Promise<void> {
+  const where = 'run_pk = ? AND metric_key = ?';
   await ctx.db.transaction(async (tx) => {
     const [stale] = await tx.query(
       `SELECT lo_step, hi_step FROM metric_summary_stale WHERE ${where}${ctx.db.dialect.lockForUpdate}`,
@@ -384,5 +410,5 @@ export async function refreshSummaries(
       below = shift;
     }
     await tx.run(`DELETE FROM metric_summary_stale WHERE ${where}`, [runPk, key]);
-  });
+  }, REBUILD_TRANSACTION);
 }
