@@ -161,6 +161,35 @@ for (const backend of BACKENDS) {
       });
     }
 
+    it('keysetAfter: the rows after a value in the order of several columns, exactly', async () => {
+      const d = db.dialect;
+      const cols = ['a', 'b', 'c'];
+      await db.run(
+        `CREATE TABLE ${d.id('keyset_probe')} (${cols.map((c) => `${d.id(c)} ${d.types.int} NOT NULL`).join(', ')}, PRIMARY KEY (${cols.map(d.id).join(', ')}))${d.tableOptions}`,
+      );
+      const all: number[][] = [];
+      for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) for (let c = 0; c < 3; c++) all.push([a, b, c]);
+      await db.run(
+        `INSERT INTO ${d.id('keyset_probe')} (${cols.map(d.id).join(', ')}) VALUES ${all.map(() => '(?, ?, ?)').join(', ')}`,
+        all.flat(),
+      );
+      const later = (x: number[], y: number[]): boolean =>
+        x[0]! - y[0]! > 0 || (x[0] === y[0] && (x[1]! - y[1]! > 0 || (x[1] === y[1] && x[2]! > y[2]!)));
+      for (const from of [[-1, 0, 0], ...all, [3, 0, 0]]) {
+        const after = d.keysetAfter(cols.map(d.id), from);
+        const rows = await db.query(
+          `SELECT ${cols.map(d.id).join(', ')} FROM ${d.id('keyset_probe')} WHERE ${after.sql} ORDER BY ${cols.map(d.id).join(', ')}`,
+          after.params,
+        );
+        const got = rows.map((r) => cols.map((c) => Number(r[c])));
+        assert.deepEqual(
+          got,
+          all.filter((x) => later(x, from)),
+          `after ${from.join(',')}`,
+        );
+      }
+    });
+
     it('tells whether a table exists', async () => {
       assert.equal(await db.dialect.tableExists(db, 'probe'), true);
       assert.equal(await db.dialect.tableExists(db, 'no_such_table'), false);

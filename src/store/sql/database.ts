@@ -193,6 +193,12 @@ export interface Dialect {
    */
   readonly inProcess: boolean;
   /**
+   * The condition "columns, compared in order, come after `values`" of a keyset page (rows past
+   * the last one of the previous page), written so the database reads it as a range of the index
+   * that starts with those columns, with its parameters.
+   */
+  keysetAfter(columns: readonly string[], values: readonly SqlValue[]): { sql: string; params: SqlValue[] };
+  /**
    * Suffix of a SELECT that locks the rows it returns and skips rows other transactions hold, so
    * concurrent claimers never wait on each other (`FOR UPDATE SKIP LOCKED`); empty where a
    * transaction already holds the database's write lock (SQLite).

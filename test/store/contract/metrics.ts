@@ -90,6 +90,30 @@ export function metricsContract(label: string, open: OpenTrackingStore): void {
       assert.equal(exact.next_page_token, undefined);
     });
 
+    it('pages history across points that differ only in value, or only in being NaN, every page size', async () => {
+      // Same timestamp and step, several values and a NaN: page ends fall between such points.
+      const pts: Metric[] = [];
+      for (let ts = 0; ts < 3; ts++) {
+        for (const step of [0, 1]) {
+          for (const value of [-2.5, 0, 0.1, 7]) pts.push(point('value_ties', value, 5000 + ts, step));
+          pts.push(point('value_ties', NaN, 5000 + ts, step));
+        }
+      }
+      await log(...pts);
+      const whole = (await f.store.getMetricHistory(runId, 'value_ties', undefined)).items;
+      assert.equal(whole.length, pts.length);
+      for (const size of [1, 2, 3, 4, 5, 7]) {
+        const seen: Metric[] = [];
+        let token: string | undefined;
+        do {
+          const page = await f.store.getMetricHistory(runId, 'value_ties', size, token);
+          seen.push(...page.items);
+          token = page.next_page_token;
+        } while (token);
+        assert.deepEqual(seen, whole, `pages of ${size}`);
+      }
+    });
+
     it('answers unknown keys with nothing and unknown runs / bad tokens with errors', async () => {
       assert.deepEqual((await f.store.getMetricHistory(runId, 'nope', 10)).items, []);
       await rejectsWith(f.store.getMetricHistory(UNKNOWN_RUN, 'acc', 10), 'RESOURCE_DOES_NOT_EXIST');

@@ -1,6 +1,7 @@
 import type { Dialect, UpsertOptions } from '../database.js';
 import { upgradeLockTimeout } from './postgresql.js';
 import {
+  expandedAfter,
   informationSchemaTableExists,
   insertPrefix,
   placeholders,
@@ -120,6 +121,7 @@ export const mysqlDialect: Dialect = {
   orderedJoin: 'STRAIGHT_JOIN',
   singleWriter: false,
   inProcess: false,
+  keysetAfter: expandedAfter,
   // MySQL 8 and MariaDB 10.6+.
   lockSkipLocked: ' FOR UPDATE SKIP LOCKED',
   lockForUpdate: ' FOR UPDATE',

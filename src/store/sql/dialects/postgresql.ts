@@ -1,7 +1,7 @@
 import { MlflowError } from '../../../errors.js';
 import type { Dialect } from '../database.js';
 import { onConflictStatements } from './on-conflict.js';
-import { informationSchemaTableExists } from './statements.js';
+import { informationSchemaTableExists, rowValueAfter } from './statements.js';
 
 // Arbitrary constant identifying Cairn's schema upgrade among PostgreSQL advisory locks (which
 // are scoped to one database).
@@ -43,6 +43,7 @@ export const postgresDialect: Dialect = {
   orderedJoin: 'JOIN',
   singleWriter: false,
   inProcess: false,
+  keysetAfter: rowValueAfter,
   lockSkipLocked: ' FOR UPDATE SKIP LOCKED',
   lockForUpdate: ' FOR UPDATE',
   types: {

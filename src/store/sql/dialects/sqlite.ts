@@ -1,5 +1,6 @@
 import type { Dialect } from '../database.js';
 import { onConflictStatements } from './on-conflict.js';
+import { rowValueAfter } from './statements.js';
 
 /** Driver error codes of better-sqlite3 for a violated UNIQUE or PRIMARY KEY constraint. */
 const UNIQUE_CODES = new Set(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
@@ -28,6 +29,7 @@ export const sqliteDialect: Dialect = {
   orderedJoin: 'CROSS JOIN',
   singleWriter: true,
   inProcess: true,
+  keysetAfter: rowValueAfter,
   lockSkipLocked: '',
   lockForUpdate: '',
   types: {

@@ -1,5 +1,5 @@
 /** SQL pieces the dialect adapters build their statements from. */
-import type { Dialect, UpsertOptions } from '../database.js';
+import type { Dialect, SqlValue, UpsertOptions } from '../database.js';
 
 export function placeholders(columns: readonly string[], rows: number): string {
   const one = `(${columns.map(() => '?').join(', ')})`;
@@ -33,6 +33,33 @@ export function updatedColumns(
 /** A tuple of columns, e.g. `(t.a, t.b)`, for row-value comparisons. */
 export const tuple = (qualifier: string, columns: readonly string[], id: (n: string) => string): string =>
   `(${columns.map((c) => `${qualifier}.${id(c)}`).join(', ')})`;
+
+/** `(a, b, c) > (?, ?, ?)`: a row-value comparison, which PostgreSQL and SQLite scan as an index range. */
+export function rowValueAfter(
+  columns: readonly string[],
+  values: readonly SqlValue[],
+): { sql: string; params: SqlValue[] } {
+  return { sql: `(${columns.join(', ')}) > (${columns.map(() => '?').join(', ')})`, params: [...values] };
+}
+
+/**
+ * `a > ? OR (a = ? AND (b > ? OR (b = ? AND c > ?)))`: the same condition spelled out, for
+ * MariaDB, which reads a row-value comparison by filtering every row of the index prefix instead
+ * of seeking to the first one after it (a deep page of a long history read all rows before it).
+ */
+export function expandedAfter(
+  columns: readonly string[],
+  values: readonly SqlValue[],
+): { sql: string; params: SqlValue[] } {
+  const last = columns.length - 1;
+  let sql = `${columns[last]} > ?`;
+  const params: SqlValue[] = [values[last]!];
+  for (let i = last - 1; i >= 0; i--) {
+    sql = `${columns[i]} > ? OR (${columns[i]} = ? AND (${sql}))`;
+    params.unshift(values[i]!, values[i]!);
+  }
+  return { sql: `(${sql})`, params };
+}
 
 /** `tableExists` of the databases with an information schema; `schema` names the current one. */
 export function informationSchemaTableExists(schema: string): Dialect['tableExists'] {

@@ -35,6 +35,9 @@ const isCursor = (v: Record<string, unknown>): boolean =>
  * A run's history of one metric ordered by (timestamp, step, value), paged by keyset on the
  * history's primary key so that every page costs the same however deep it is.
  */
+/** get-history's order (MLflow's), which the history's primary key holds after its run and key. */
+const HISTORY_ORDER = ['ts', 'step', 'metric_value', 'is_nan'] as const;
+
 export async function getMetricHistory(
   ctx: StoreContext,
   runId: string,
@@ -47,8 +50,9 @@ export async function getMetricHistory(
   const params: SqlValue[] = [num(run.run_pk), key];
   let where = 'run_pk = ? AND metric_key = ?';
   if (cursor) {
-    where += ' AND (ts, step, metric_value, is_nan) > (?, ?, ?, ?)';
-    params.push(cursor.ts, cursor.step, cursor.v, cursor.n);
+    const after = ctx.db.dialect.keysetAfter(HISTORY_ORDER, [cursor.ts, cursor.step, cursor.v, cursor.n]);
+    where += ` AND ${after.sql}`;
+    params.push(...after.params);
   }
   const pageSize =
     maxResults === undefined
@@ -56,7 +60,7 @@ export async function getMetricHistory(
       : Math.min(Math.max(1, Math.floor(maxResults)), METRIC_HISTORY_MAX_PAGE);
   const limit = pageSize === undefined ? '' : ` LIMIT ${pageSize + 1}`;
   const rows = await ctx.db.query(
-    `SELECT ts, step, metric_value, is_nan FROM metrics WHERE ${where} ORDER BY ts, step, metric_value, is_nan${limit}`,
+    `SELECT ts, step, metric_value, is_nan FROM metrics WHERE ${where} ORDER BY ${HISTORY_ORDER.join(', ')}${limit}`,
     params,
   );
   const page: Page<Metric> = { items: [] };
