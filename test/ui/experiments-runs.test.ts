@@ -232,6 +232,27 @@ for (const backend of BACKENDS) {
       );
     });
 
+    test('typing on right after accepting a suggestion goes on at the end, however late the next frame', async () => {
+      await page.goto(`${base}/experiments/${alpha}`);
+      await page.locator('[data-testid=run-row]').first().waitFor();
+      // A busy page draws its next frame late: nothing about the caret may wait for one.
+      await page.evaluate(
+        'window.requestAnimationFrame = (cb) => setTimeout(() => cb(performance.now()), 400)',
+      );
+      const box = page.locator('[data-testid=run-filter]');
+      await box.click();
+      await box.pressSequentially('metrics.ac');
+      await page.locator('[data-testid=filter-suggestions]').waitFor();
+      await box.press('Tab');
+      // Some keys before that late frame, some after it.
+      await box.pressSequentially('>= 0.9', { delay: 120 });
+      await page.waitForTimeout(500);
+      assert.equal(await box.inputValue(), 'metrics.acc >= 0.9');
+      // A fresh page for the tests after this one.
+      await page.goto(`${base}/experiments/${alpha}`);
+      await page.locator('[data-testid=run-row]').first().waitFor();
+    });
+
     test('a bad filter shows the server message and keeps the last results', async () => {
       const box = page.locator('[data-testid=run-filter]');
       const shown = await page.locator('[data-testid=run-row]').count();

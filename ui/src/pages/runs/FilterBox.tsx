@@ -1,5 +1,5 @@
 /** The run filter: MLflow search grammar, with autocomplete of the keys seen in the loaded runs. */
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 
 interface Props {
   value: string;
@@ -25,7 +25,19 @@ export function FilterBox({ value, keys, error, onSubmit }: Props) {
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const input = useRef<HTMLInputElement>(null);
+  /** Where the caret goes once an accepted suggestion is in the field; `accepted` counts them. */
+  const caretAfterAccept = useRef<number | null>(null);
+  const [accepted, setAccepted] = useState(0);
   useEffect(() => setText(value), [value]);
+  // Placed as soon as the accepted text is rendered, before the next key is handled: placed later
+  // (a frame later, on a busy machine), it moved the caret back into what had been typed since.
+  useLayoutEffect(() => {
+    const pos = caretAfterAccept.current;
+    if (pos === null) return;
+    caretAfterAccept.current = null;
+    input.current?.setSelectionRange(pos, pos);
+    setCaret(pos);
+  }, [accepted]);
 
   const tok = tokenAt(text, caret);
   const needle = tok?.token.toLowerCase().replace(/[`"]/g, '') ?? '';
@@ -45,13 +57,10 @@ export function FilterBox({ value, keys, error, onSubmit }: Props) {
   const accept = (key: string) => {
     if (!tok) return;
     const next = `${text.slice(0, tok.start)}${key} ${text.slice(caret)}`;
-    const pos = tok.start + key.length + 1;
+    caretAfterAccept.current = tok.start + key.length + 1;
+    setAccepted((n) => n + 1);
     setText(next);
     setOpen(false);
-    requestAnimationFrame(() => {
-      input.current?.setSelectionRange(pos, pos);
-      setCaret(pos);
-    });
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
