@@ -18,7 +18,7 @@
  * and costs one rebuild of it. The rebuild holds the stale row's lock, so a write that lands
  * meanwhile waits and marks its range again; the row is removed only with the rebuild's commit.
  */
-import type { CombineColumn, Row, SqlValue } from '../database.js';
+import type { CombineColumn, Dialect, Row, SqlValue } from '../database.js';
 import { chunks, type Exec, num, rowsPerStatement, type StoreContext } from './common.js';
 
 /**
@@ -280,6 +280,7 @@ class LevelBuilder {
  * pages in history order (keyset on the whole point, which the step index holds in that order).
  */
 async function buildFromPoints(
+  dialect: Dialect,
   pageRows: number,
   tx: Exec,
   out: LevelBuilder,
@@ -294,8 +295,12 @@ async function buildFromPoints(
     const params: SqlValue[] = [runPk, key, after ? after.step : lo, hi];
     let keyset = '';
     if (after) {
-      keyset = ' AND (step, ts, metric_value, is_nan) > (?, ?, ?, ?)';
-      params.push(after.step, after.ts, after.value, after.nan ? 1 : 0);
+      const past = dialect.keysetAfter(
+        ['step', 'ts', 'metric_value', 'is_nan'],
+        [after.step, after.ts, after.value, after.nan ? 1 : 0],
+      );
+      keyset = ` AND ${past.sql}`;
+      params.push(...past.params);
     }
     const rows = await tx.query(
       `SELECT ${POINT_COLUMNS} FROM metrics WHERE run_pk = ? AND metric_key = ? AND step >= ? AND step <= ?${keyset}
@@ -401,7 +406,17 @@ async function rebuildStale(ctx: StoreContext, runPk: number, key: string, pageR
       ]);
       const out = new LevelBuilder(tx, runPk, key, shift);
       if (!below)
-        await buildFromPoints(pageRows, tx, out, runPk, key, from * width, (to + 1) * width - 1, width);
+        await buildFromPoints(
+          ctx.db.dialect,
+          pageRows,
+          tx,
+          out,
+          runPk,
+          key,
+          from * width,
+          (to + 1) * width - 1,
+          width,
+        );
       else {
         const fan = 2 ** (shift - below);
         await buildFromCells(pageRows, tx, out, runPk, key, below, from * fan, (to + 1) * fan - 1, fan);
