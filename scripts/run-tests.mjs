@@ -53,6 +53,8 @@ const reporter = process.stdout.isTTY ? ['--test-reporter=spec'] : [];
 const running = new Set();
 const totals = { tests: 0, pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0 };
 const failed = [];
+/** What failed, per file, printed again after the totals (a CI log is often read from its end). */
+const failures = [];
 
 /** Runs one file; resolves once its process group has ended. */
 function runFile(file) {
@@ -98,15 +100,41 @@ function runFile(file) {
       if (timedOut) {
         console.error(`\nTIMEOUT ${file}: still running ${fileTimeout + 30} s after its start, killed`);
         failed.push(`${file} (killed after ${fileTimeout + 30} s)`);
+        failures.push(`${file}:\n${failureReport(out)}`);
       } else if (code !== 0 || counts.fail > 0 || counts.cancelled > 0) {
         // A file test that timed out counts as cancelled, and its exit code is not always 1.
         failed.push(
           `${file} (exit ${signal ?? code}, ${counts.fail} failed, ${counts.cancelled} cancelled, ${secs} s)`,
         );
+        failures.push(`${file}:\n${failureReport(out)}`);
       }
       resolve();
     });
   });
+}
+
+/**
+ * The failed tests of one file's TAP output: each `not ok` line with the YAML block under it
+ * (error, expected/actual, stack), cut to a few thousand characters, and the file's stderr-like
+ * lines when no test reported a failure (a crash before the first test).
+ */
+function failureReport(out) {
+  const lines = out.split('\n');
+  const picked = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^\s*not ok /.test(lines[i])) continue;
+    picked.push(lines[i]);
+    const indent = lines[i].match(/^\s*/)[0].length;
+    for (let j = i + 1; j < lines.length; j++) {
+      const line = lines[j];
+      const lineIndent = line.match(/^\s*/)[0].length;
+      if (line.trim() !== '' && lineIndent <= indent) break;
+      picked.push(line);
+      if (line.trim() === '...') break;
+    }
+  }
+  const text = (picked.length ? picked : lines.slice(-40)).join('\n');
+  return text.length > 6000 ? `${text.slice(0, 6000)}\n  [cut]` : text;
 }
 
 function killGroup(child) {
@@ -136,6 +164,7 @@ console.log(
     `${t.cancelled} cancelled, ${t.skipped} skipped, ${t.todo} todo`,
 );
 if (failed.length) {
+  if (failures.length) console.log(`\nFailures:\n${failures.join('\n\n')}\n`);
   console.log(`Failed files:\n${failed.map((f) => `  ${f}`).join('\n')}`);
   process.exit(1);
 }

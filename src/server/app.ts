@@ -4,7 +4,7 @@ import { VERSION } from '../version.js';
 import { loggerOptions } from '../logging/logger.js';
 import { registerRequestLog } from '../logging/request-log.js';
 import { JSON_SHAPE_LIMITS, jsonBodyLimit } from '../security/body-limits.js';
-import { connectionTimeoutOptions } from '../security/connection-guard.js';
+import { connectionTimeoutOptions, endConnectionsOnClose } from '../security/connection-guard.js';
 import { registerNetworkGuard } from '../security/network-guard.js';
 import { readLimitedBody } from '../security/request-body.js';
 import { parseJsonBody, parseQuery, recordRawBodyLength } from './body.js';
@@ -63,6 +63,7 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
 
   app.setErrorHandler(handleError);
+  endConnectionsOnClose(app);
   registerRequestLog(app);
   await registerNetworkGuard(app, ctx.config.network, ctx.config.host);
 

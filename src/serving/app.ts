@@ -10,7 +10,11 @@ import { LOG_DEFAULTS, NETWORK_DEFAULTS, type LogConfig } from '../config/networ
 import { MlflowError, httpErrorOf } from '../errors.js';
 import { loggerOptions } from '../logging/logger.js';
 import { registerRequestLog } from '../logging/request-log.js';
-import { capConnectionsPerClient, connectionTimeoutOptions } from '../security/connection-guard.js';
+import {
+  capConnectionsPerClient,
+  connectionTimeoutOptions,
+  endConnectionsOnClose,
+} from '../security/connection-guard.js';
 import { discardRest, isClientAbort } from '../security/request-body.js';
 import { JSON_SHAPE_LIMITS } from '../security/body-limits.js';
 import { VERSION } from '../version.js';
@@ -57,6 +61,7 @@ export function buildScoringApp(
     return503OnClosing: true,
   });
   registerRequestLog(app);
+  endConnectionsOnClose(app);
   capConnectionsPerClient(app.server, NETWORK_DEFAULTS.maxConnectionsPerClient, app.log);
   const metrics = new ScoringMetrics(opts.metricLabels);
   const batcher =

@@ -128,3 +128,30 @@ describe('connection limits', () => {
     assert.deepEqual(await filesUnder(join(server.tmpDir, 'artifacts', 'abort')), []);
   });
 });
+
+describe('closing the server', () => {
+  it('ends a keep-alive connection as soon as its in-flight request is answered', async () => {
+    const server = await startTestServer('sqlite');
+    const socket = await openSocket(server.url);
+    const size = 4000;
+    socket.write(
+      'PUT /api/2.0/mlflow-artifacts/artifacts/closing/f.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
+        `Content-Type: application/octet-stream\r\nContent-Length: ${size}\r\n\r\n`,
+    );
+    socket.write(Buffer.alloc(size / 2, 1));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    await new Promise((r) => setTimeout(r, 200));
+    // The upload is in flight when the server starts closing; it still completes.
+    const started = Date.now();
+    const stopped = server.stop();
+    await new Promise((r) => setTimeout(r, 200));
+    socket.write(Buffer.alloc(size / 2, 1));
+    // Without the fix the answered connection stays open for the 65 s keep-alive timeout.
+    assert.ok(await closedWithin(socket, 5000), 'the connection is ended once the upload is answered');
+    await stopped;
+    assert.ok(Date.now() - started < 5000, `close took ${Date.now() - started} ms`);
+    const response = Buffer.concat(chunks).toString();
+    assert.match(response, /^HTTP\/1.1 200/, response.slice(0, 200));
+  });
+});
