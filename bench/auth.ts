@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'node:http';
 import { cpuSeconds, machineLine, percentile } from './machine.js';
-import { freePort } from './server.js';
+import { freePort } from '../test/helpers/ports.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ROUNDS = Number(process.env.BENCH_AUTH_ROUNDS ?? 12);

@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { machineLine } from './machine.js';
-import { ChildServer, freePort } from '../test/client/fixtures/child-server.js';
+import { ChildServer } from '../test/client/fixtures/child-server.js';
+import { freePort } from '../test/helpers/ports.js';
 import { TrackingClient } from '../src/client/tracking-client.js';
 import { RunLogger } from '../src/client/run-logger.js';
 

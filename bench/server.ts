@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
+import { freePort } from '../test/helpers/ports.js';
 import { machineLine, percentile } from './machine.js';
 import { seedLossHistory, seedSearchRuns } from './seed-runs.js';
 import { createTestDatabase, type BackendKind } from '../test/helpers/backends.js';
@@ -35,16 +35,6 @@ interface Seeded {
   experimentId: string;
   historyRunId: string;
   chartRunIds: string[];
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface Server {

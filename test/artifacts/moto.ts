@@ -1,6 +1,6 @@
 /** Starts a moto S3 server on a free port for a test (real S3 protocol, in-memory storage). */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/ports.js';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 
 export interface MotoServer {
@@ -8,18 +8,6 @@ export interface MotoServer {
   client: S3Client;
   createBucket(name: string): Promise<void>;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Sets the variables S3 repositories read, so code under test finds the moto endpoint. */

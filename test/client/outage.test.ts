@@ -13,7 +13,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as cairn from '../../src/index.js';
-import { ChildServer, freePort } from './fixtures/child-server.js';
+import { ChildServer } from './fixtures/child-server.js';
+import { freePort } from '../helpers/ports.js';
 import { BACKENDS, createTestDatabase } from '../helpers/backends.js';
 import { FaultProxy } from './fixtures/fault-proxy.js';
 
