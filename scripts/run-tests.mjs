@@ -4,7 +4,8 @@
 // time limit: a file still running after CAIRN_TEST_FILE_TIMEOUT seconds (default 900) fails
 // (Node's --test-timeout), and if its process does not end 30 s later it is killed with everything
 // it started. A hang thus fails fast instead of running into CI's limit. CAIRN_TEST_CONCURRENCY
-// (default 1) files run at once. Node 20's runner does not expand globs.
+// (default 1) files run at once. After the totals, each failed file's failed tests are printed again
+// with their messages (a CI log is often read from its end). Node 20's runner does not expand globs.
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
