@@ -188,9 +188,9 @@ for (const backend of BACKENDS) {
           ...Array.from({ length: VERSIONS }, (_, i) => `model_version.created:${i + 1}`),
         ]);
       }
-      // Nothing is left pending, and the delivery log shows each outcome. The receiver can accept
-      // a delivery before the outbox records it: an attempt that outlived its lease on a busy
-      // machine is not kept, and the instance that took the delivery over sends it again.
+      // Nothing is left pending, and the delivery log shows each outcome. The receiver accepts a
+      // delivery before its sender records the answer (on a busy machine, a while before; and an
+      // attempt that outlived its lease is not kept: the delivery is sent again).
       const live = urls.filter((_, i) => instances[i] !== victim);
       const hooks = await ok(live[0]!, 'GET', 'webhooks/list');
       let statuses: string[] = [];
