@@ -16,7 +16,7 @@
  * systemUsPerCall, callsPerGroup, load}.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -27,6 +27,8 @@ import { openDatabase } from '../src/store/sql/open-database.js';
 import { upgradeSchema } from '../src/store/sql/migrations.js';
 import { SqlTrackingStore } from '../src/store/sql/sql-tracking-store.js';
 import '../src/store/sql/builtin-stores.js';
+import { databaseCpuTimes } from './database-cpu.js';
+import { cpuBetween } from './machine.js';
 import { MYSQL_ADMIN, PG_ADMIN_URI, type BackendKind } from '../test/helpers/backends.js';
 
 const kind = process.argv[2] as BackendKind;
@@ -34,46 +36,6 @@ const mode = process.argv[3] === 'batch' ? 'batch' : 'metric';
 const clients = Number(process.argv[4] ?? (mode === 'batch' ? 8 : 16));
 const callsPerClient = Number(process.argv[5] ?? (mode === 'batch' ? 40 : 400));
 const POINTS = 1000;
-
-/** User and system CPU seconds of one process, from /proc/<pid>/stat (clock ticks of 1/100 s). */
-async function userSystem(pid: number | string): Promise<[number, number]> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return [Number(fields[11]) / 100, Number(fields[12]) / 100];
-}
-
-/** User and system CPU seconds of the database server's processes serving this database. */
-async function databaseCpu(uri: string): Promise<[number, number]> {
-  if (kind === 'mysql') {
-    const pids = (await readdir('/proc')).filter((e) => /^\d+$/.test(e));
-    const total: [number, number] = [0, 0];
-    for (const pid of pids) {
-      const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
-      if (comm.trim() !== 'mariadbd' && comm.trim() !== 'mysqld') continue;
-      const [u, s] = await userSystem(pid);
-      total[0] += u;
-      total[1] += s;
-    }
-    return total;
-  }
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URI });
-  await admin.connect();
-  try {
-    const { rows } = await admin.query<{ pid: number }>(
-      'SELECT pid FROM pg_stat_activity WHERE datname = $1',
-      [new URL(uri).pathname.slice(1)],
-    );
-    const total: [number, number] = [0, 0];
-    for (const r of rows) {
-      const [u, s] = await userSystem(r.pid).catch(() => [0, 0]);
-      total[0] += u;
-      total[1] += s;
-    }
-    return total;
-  } finally {
-    await admin.end();
-  }
-}
 
 /** One call's metrics: a single point, or 1,000 points over 10 keys and 100 steps. */
 function metrics(call: number): Metric[] {
@@ -167,13 +129,11 @@ try {
     (await storeMetrics.groupCommitSize.get()).values.find((v) => v.metricName?.endsWith('_count'))?.value ??
     0;
   const groups0 = await groupCount();
-  const db0 = await databaseCpu(test.uri);
+  const db0 = await databaseCpuTimes(kind, test.uri);
   const t0 = performance.now();
   await Promise.all(runs.map((r) => loop(r, 20, 20 + callsPerClient)));
   const seconds = (performance.now() - t0) / 1000;
-  const db1 = await databaseCpu(test.uri);
-  const dbUser = db1[0] - db0[0];
-  const dbSystem = db1[1] - db0[1];
+  const { user: dbUser, system: dbSystem } = cpuBetween(db0, await databaseCpuTimes(kind, test.uri));
   const dbCpu = dbUser + dbSystem;
   const calls = clients * callsPerClient;
   const groups = (await groupCount()) - groups0;

@@ -14,10 +14,10 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { cpuSeconds, machineLine, processesCpuSeconds } from './machine.js';
+import { cpuBetween, cpuSeconds, machineLine } from './machine.js';
+import { databaseCpuTimes } from './database-cpu.js';
 import { startServer, stopServer } from './server.js';
-import pg from 'pg';
-import { createTestDatabase, PG_ADMIN_URI, type BackendKind } from '../test/helpers/backends.js';
+import { createTestDatabase, type BackendKind } from '../test/helpers/backends.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -52,47 +52,6 @@ interface Measured {
   dbCpuUsPerCall: number;
 }
 
-/**
- * CPU seconds the database server has used so far for the benchmark's database, per process (none
- * for SQLite, which runs in the server). PostgreSQL: its backends connected to that database (one
- * process per connection), so other databases' work on a shared machine does not count; its
- * background processes (WAL writer, checkpointer) are left out. MariaDB/MySQL run every connection
- * as a thread of one process: the whole process counts, other clients included.
- */
-async function databaseCpuSeconds(kind: BackendKind, uri: string): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  if (kind === 'sqlite') return out;
-  if (kind === 'mysql') return out.set('mysql', await processesCpuSeconds(['mariadbd', 'mysqld']));
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URI });
-  await admin.connect();
-  try {
-    const { rows } = await admin.query<{ pid: number }>(
-      'SELECT pid FROM pg_stat_activity WHERE datname = $1',
-      [new URL(uri).pathname.slice(1)],
-    );
-    // A backend may end between the query and the read.
-    for (const r of rows)
-      await cpuSeconds(r.pid).then(
-        (s) => out.set(String(r.pid), s),
-        () => undefined,
-      );
-    return out;
-  } finally {
-    await admin.end();
-  }
-}
-
-/**
- * CPU used between two readings by the processes alive at the second: a backend started meanwhile
- * counts whole; one that ended (the pool closes idle connections) counts nothing, instead of
- * taking its earlier time off the total.
- */
-function cpuBetween(before: Map<string, number>, now: Map<string, number>): number {
-  let total = 0;
-  for (const [pid, s] of now) total += s - (before.get(pid) ?? 0);
-  return total;
-}
-
 async function measure(
   url: string,
   pid: number,
@@ -100,7 +59,7 @@ async function measure(
   kind: BackendKind,
   storeUri: string,
 ): Promise<Measured> {
-  const db0 = await databaseCpuSeconds(kind, storeUri);
+  const db0 = await databaseCpuTimes(kind, storeUri);
   const cpu0 = await cpuSeconds(pid);
   const { stdout } = await promisify(execFile)(
     process.execPath,
@@ -116,7 +75,8 @@ async function measure(
     { cwd: join(here, '..') },
   );
   const cpu = (await cpuSeconds(pid)) - cpu0;
-  const dbCpu = kind === 'sqlite' ? NaN : cpuBetween(db0, await databaseCpuSeconds(kind, storeUri));
+  const db = cpuBetween(db0, await databaseCpuTimes(kind, storeUri));
+  const dbCpu = kind === 'sqlite' ? NaN : db.user + db.system;
   const r = JSON.parse(stdout) as { calls: number; points: number; seconds: number; errors: number };
   const amount = phase.mode === 'batch' ? r.points : r.calls;
   return {

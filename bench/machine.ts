@@ -8,32 +8,61 @@ export function machineLine(): string {
   return `${new Date().toISOString().slice(0, 10)} · ${os.cpus().length} × ${cpu} · ${mem} GiB RAM · Node ${process.version} · ${os.platform()} ${os.release()}`;
 }
 
-/**
- * User + system CPU seconds a process has used, from /proc/<pid>/stat (clock ticks of 1/100 s):
- * CPU per call means something on a shared machine, where throughput depends on other work.
- */
-export async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+/** CPU seconds a process (or several) has used, in user space and in the kernel. */
+export interface CpuTimes {
+  user: number;
+  system: number;
+}
+
+/** User and system fields of a /proc/<pid>/stat line (clock ticks of 1/100 s), in seconds. */
+function timesFromStat(stat: string): CpuTimes {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 }
 
 /**
- * User + system CPU seconds used so far by every process whose command name is one of `names`
- * (e.g. the `postgres` server and its backends, or `mariadbd`): the database server's share of a
- * workload, taken as a difference over a phase. Processes that end during the phase drop out, and
- * other clients of the same server count too, so compare phases run back to back.
+ * User and system CPU seconds a process has used, from /proc/<pid>/stat: CPU per call means
+ * something on a shared machine, where throughput depends on other work.
  */
-export async function processesCpuSeconds(names: readonly string[]): Promise<number> {
-  let total = 0;
+export async function cpuTimes(pid: number | string): Promise<CpuTimes> {
+  return timesFromStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/** User + system CPU seconds a process has used (see `cpuTimes`). */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const t = await cpuTimes(pid);
+  return t.user + t.system;
+}
+
+/**
+ * CPU seconds used so far by every process whose command name is one of `names` (e.g.
+ * `mariadbd`), as a map by process id: a workload's share is the difference over a phase (see
+ * `cpuBetween`). Other clients of the same server count too, so compare phases run back to back.
+ */
+export async function processesCpuTimes(names: readonly string[]): Promise<Map<string, CpuTimes>> {
+  const out = new Map<string, CpuTimes>();
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
     const open = stat.indexOf('(');
     const close = stat.lastIndexOf(')');
     if (open < 0 || !names.includes(stat.slice(open + 1, close))) continue;
-    const fields = stat.slice(close + 2).split(' ');
-    total += (Number(fields[11]) + Number(fields[12])) / 100;
+    out.set(entry, timesFromStat(stat));
+  }
+  return out;
+}
+
+/**
+ * CPU used between two readings (maps by process id) by the processes alive at the second: a
+ * process started meanwhile counts whole; one that ended (a pool closes idle connections) counts
+ * nothing, instead of taking its earlier time off the total.
+ */
+export function cpuBetween(before: Map<string, CpuTimes>, now: Map<string, CpuTimes>): CpuTimes {
+  const total = { user: 0, system: 0 };
+  for (const [pid, t] of now) {
+    const b = before.get(pid);
+    total.user += t.user - (b?.user ?? 0);
+    total.system += t.system - (b?.system ?? 0);
   }
   return total;
 }

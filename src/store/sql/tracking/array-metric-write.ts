@@ -2,8 +2,7 @@ import type { BulkElement, Row, SqlValue } from '../database.js';
 import { encodeMetricValue, nextPos, type StoreContext } from './common.js';
 import { type BatchWrite, type EncodedPoint, latestPerRunKey } from './log-batch.js';
 import { STALE_COLUMNS, STALE_KEY, STALE_MERGE, STALE_WIDENS, staleRanges } from './metric-summaries.js';
-import { RUN_COLUMNS } from './run-loader.js';
-import { activeRunsFrom } from './runs.js';
+import { activeRunsFrom, RUN_STATE_COLUMNS } from './runs.js';
 
 /** Whether a call only logs metrics (no params, tags or model metrics): the hot path of training loops. */
 export const onlyMetrics = (w: BatchWrite): boolean =>
@@ -48,7 +47,7 @@ const staleMerge = `${STALE_COLUMNS.slice(2)
  */
 function groupStatement(arr: (element: BulkElement) => string, ignoreDuplicates: boolean): string {
   const active = `r.run_uuid = p.run_uuid AND r.lifecycle_stage = 'active'`;
-  return `WITH r AS (SELECT ${RUN_COLUMNS} FROM runs WHERE run_uuid = ANY(${arr('text')})),
+  return `WITH r AS (SELECT run_pk, experiment_id, ${RUN_STATE_COLUMNS} FROM runs WHERE run_uuid = ANY(${arr('text')})),
 h AS (INSERT INTO metrics (run_pk, metric_key, ts, step, metric_value, is_nan)
   SELECT r.run_pk, p.metric_key, p.ts, p.step, p.metric_value, p.is_nan
   FROM unnest(${arr('text')}, ${arr('text')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('double')}, ${arr('int')})
@@ -68,7 +67,7 @@ s AS (INSERT INTO metric_summary_stale (${STALE_COLUMNS.join(', ')})
   JOIN r ON ${active}
   ORDER BY r.run_pk, p.metric_key
   ON CONFLICT (${STALE_KEY.join(', ')}) DO UPDATE SET ${staleMerge})
-SELECT ${RUN_COLUMNS} FROM r`;
+SELECT ${RUN_STATE_COLUMNS} FROM r`;
 }
 
 const statements = new Map<string, string>();
@@ -99,7 +98,7 @@ let tolerantGroupsLeft = 0;
  * key de-duplicates identical points): the statement without conflict handling is tried first and,
  * if it meets a duplicate (it then wrote nothing), the group is written again with it. Points of
  * runs that are missing or not active are not written; the returned map says, per run id, its row
- * or the error its calls get.
+ * (RUN_STATE_COLUMNS) or the error its calls get.
  */
 export async function writeMetricsWithArrays(
   ctx: StoreContext,

@@ -3,8 +3,7 @@ import { nextPos, qs, type StoreContext } from './common.js';
 import { groupPoints } from './array-metric-write.js';
 import { HISTORY_COLUMNS, LATEST_COLUMNS, type BatchWrite } from './log-batch.js';
 import { STALE_COLUMNS, STALE_KEY, STALE_MERGE, STALE_WIDENS, staleRanges } from './metric-summaries.js';
-import { RUN_COLUMNS } from './run-loader.js';
-import { activeRunsFrom } from './runs.js';
+import { activeRunsFrom, RUN_STATE_COLUMNS } from './runs.js';
 
 /**
  * Writes the metrics of many metric-only calls in ONE round trip on databases that read rows
@@ -13,7 +12,7 @@ import { activeRunsFrom } from './runs.js';
  * together (`SqlDatabase.script`), each point list bound as one JSON parameter, instead of
  * BEGIN, a run query, two multi-row statements and COMMIT, five round trips per group. Points of
  * runs that are missing or not active are not written; the returned map says, per run id, its
- * row or the error its calls get.
+ * row (RUN_STATE_COLUMNS) or the error its calls get.
  */
 export async function writeMetricsWithJson(
   ctx: StoreContext,
@@ -62,7 +61,7 @@ export async function writeMetricsWithJson(
   ])} AS p JOIN runs r ON ${active}`,
   });
   const [runs] = await script.call(ctx.db, [
-    { sql: `SELECT ${RUN_COLUMNS} FROM runs WHERE run_uuid IN (${inRuns})`, params: runIds },
+    { sql: `SELECT ${RUN_STATE_COLUMNS} FROM runs WHERE run_uuid IN (${inRuns})`, params: runIds },
     {
       sql: history,
       params: [
