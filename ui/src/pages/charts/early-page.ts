@@ -6,7 +6,8 @@
  * components (App, RunsHeader, FilterBox, SelectionBar, ChartsView, ChartLegend, MetricChart), so
  * that the first panel sits exactly where the app's panel will be and the chart does not move when
  * the app takes it over. What only the app knows is left blank (the experiment's name) or shown as
- * the app shows it until it knows (runs under their ids). Nothing on the page reacts.
+ * the app shows it until it knows (runs under their ids). Nothing on the page reacts; its controls
+ * are marked disabled and show the busy cursor.
  * A change to the layout of those components must be made here too (the browser test
  * test/ui/charts-early-plot.test.ts measures that the chart stays in place).
  */
@@ -237,9 +238,14 @@ export function earlyPage(args: EarlyPageArgs): { page: HTMLElement; panel: HTML
     ),
   );
   // Still: its controls neither take the focus nor change (it covers the starting app, so that a
-  // click does not reach that either).
+  // click does not reach that either), and say so: marked disabled, under the busy cursor
+  // (styles.css), until the app's page replaces this one. Nothing is greyed out: the page would
+  // flash on every charts link, and no pixel may differ from the app's page.
   page.setAttribute('aria-hidden', 'true');
-  for (const control of page.querySelectorAll<HTMLElement>('a, button, input, select')) control.tabIndex = -1;
+  for (const control of page.querySelectorAll<HTMLElement>('a, button, input, select')) {
+    control.tabIndex = -1;
+    control.setAttribute('aria-disabled', 'true');
+  }
   for (const type of ['mousedown', 'click', 'keydown'])
     page.addEventListener(type, (e) => e.preventDefault(), { capture: true });
   return { page, panel, body: first.body };
