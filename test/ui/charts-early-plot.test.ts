@@ -12,6 +12,7 @@ import {
   createExperiment,
   createRun,
   ensureUiBuilt,
+  holdApp,
   launchBrowser,
   logHistory,
   newPage,
@@ -53,17 +54,6 @@ const FRAME_WATCH = `(() => {
   };
   requestAnimationFrame(tick);
 })()`;
-
-/** Holds back the app's code (the `start` chunk) until the returned function is called. */
-async function holdApp(page: Page): Promise<() => void> {
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route(/\/assets\/start-[^/]*\.js$/, async (route) => {
-    await held;
-    await route.continue();
-  });
-  return release;
-}
 
 function countHistoryRequests(page: Page): { loss: number } {
   const counts = { loss: 0 };

@@ -61,6 +61,20 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
 }
 
+/** The app's code: the chunk of ui/src/app/start.tsx (React and the pages). */
+export const APP_CHUNK = /\/assets\/start-[^/]*\.js$/;
+
+/** Holds back the app's code until the returned function is called (the request is still sent). */
+export async function holdApp(page: Page): Promise<() => void> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(APP_CHUNK, async (route) => {
+    await held;
+    await route.continue();
+  });
+  return release;
+}
+
 /** Calls the REST API and fails loudly on an error answer. */
 export async function call<T = Record<string, unknown>>(
   baseUrl: string,
