@@ -4,9 +4,35 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { defaultUiDir } from '../../src/server/routes/ui.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { UI_DIR, ensureUiBuilt } from './helpers.js';
+
+/** A GET without fetch's own Accept-Encoding and decoding: the bytes as sent. */
+function rawGet(
+  base: string,
+  path: string,
+  acceptEncoding: string | undefined,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL(path, base),
+      { headers: acceptEncoding ? { 'accept-encoding': acceptEncoding } : {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 describe('UI routes', () => {
   let server: TestServer;
@@ -89,6 +115,58 @@ describe('UI routes', () => {
         /^text\/html/,
         'an unhashed file is read each time',
       );
+    } finally {
+      await ui.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('hashed assets are compressed for browsers that accept it (brotli, else gzip)', async () => {
+    const index = await readFile(join(UI_DIR, 'index.html'), 'utf8');
+    const js = /src="(\/assets\/[^"]+\.js)"/.exec(index)![1]!;
+    const file = await readFile(join(UI_DIR, js));
+    const cases: [string | undefined, string | undefined][] = [
+      ['gzip, deflate, br, zstd', 'br'],
+      ['gzip', 'gzip'],
+      ['br;q=0, gzip;q=0.5', 'gzip'],
+      ['*', 'br'],
+      ['identity', undefined],
+      ['gzip;q=0, br;q=0', undefined],
+      [undefined, undefined],
+    ];
+    for (const [accept, expected] of cases) {
+      const res = await rawGet(server.url, js, accept);
+      assert.equal(res.status, 200, String(accept));
+      assert.equal(res.headers['content-encoding'], expected, `Accept-Encoding: ${accept}`);
+      assert.equal(res.headers.vary, 'Accept-Encoding');
+      assert.equal(res.headers['cache-control'], 'public, max-age=31536000, immutable');
+      assert.equal(Number(res.headers['content-length']), res.body.length);
+      const decoded =
+        expected === 'br'
+          ? brotliDecompressSync(res.body)
+          : expected === 'gzip'
+            ? gunzipSync(res.body)
+            : res.body;
+      assert.ok(decoded.equals(file), `the file itself after decoding (${accept})`);
+      if (expected)
+        assert.ok(
+          res.body.length < file.length / 2,
+          `${expected}: ${res.body.length} of ${file.length} bytes`,
+        );
+    }
+    // Tiny files and images are sent as they are.
+    const dir = await mkdtemp(join(tmpdir(), 'cairn-ui-enc-'));
+    await mkdir(join(dir, 'assets'));
+    await writeFile(join(dir, 'index.html'), '<!doctype html><title>t</title>');
+    await writeFile(join(dir, 'assets', 'tiny-abc123.js'), 'export const tiny = 1;');
+    await writeFile(join(dir, 'assets', 'pic-abc123.png'), Buffer.alloc(5000, 7));
+    const ui = await startTestServer('sqlite', { uiDir: dir });
+    try {
+      for (const path of ['/assets/tiny-abc123.js', '/assets/pic-abc123.png']) {
+        const res = await rawGet(ui.url, path, 'gzip, br');
+        assert.equal(res.status, 200, path);
+        assert.equal(res.headers['content-encoding'], undefined, path);
+      }
     } finally {
       await ui.stop();
       await rm(dir, { recursive: true, force: true });

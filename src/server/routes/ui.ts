@@ -1,7 +1,7 @@
 /**
  * Serves the built web UI (`ui/dist`) at `/`. Hashed files under `assets/` are cached forever (by
- * browsers, and in this process' memory once read); any other GET that is not an API route
- * answers `index.html`, so deep links work on reload.
+ * browsers, and in this process' memory once read, compressed: ui-asset-cache.ts); any other GET
+ * that is not an API route answers `index.html`, so deep links work on reload.
  */
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -9,6 +9,7 @@ import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.js';
+import { UiAssetCache, acceptedEncodings } from './ui-asset-cache.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -56,14 +57,6 @@ The REST API is available under <code>/api/2.0/mlflow/</code>.</p>
 <p>Build the UI from the package folder with <code>npm run build:ui</code>, then reload this page.</p>
 <p>Looked for it in <code>${escapeHtml(dir)}</code>.</p></body></html>`;
 
-/**
- * Hashed files under `assets/` never change, so once read they are answered from memory: no file
- * I/O, so they never wait behind another request's work (a page asks for its code and its data at
- * once). Bounded: files up to 4 MiB, 32 MiB in all; anything else is read from disk each time.
- */
-const ASSET_CACHE_FILE_BYTES = 4 * 1024 * 1024;
-const ASSET_CACHE_BYTES = 32 * 1024 * 1024;
-
 function isNonUiPath(path: string): boolean {
   return NON_UI_PREFIXES.some((p) => {
     const bare = p.replace(/\/$/, '');
@@ -97,8 +90,7 @@ export async function registerUiRoutes(app: FastifyInstance, ctx: ServerContext)
       .send(html);
   };
 
-  const assets = new Map<string, Buffer>();
-  let cachedBytes = 0;
+  const assets = new UiAssetCache();
   const sendFile = (reply: FastifyReply, file: string, hashed: boolean, body: Buffer): FastifyReply =>
     reply
       .type(CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream')
@@ -122,28 +114,19 @@ export async function registerUiRoutes(app: FastifyInstance, ctx: ServerContext)
     const file = resolve(root, `.${path}`);
     // Never serve outside the UI folder, whatever the path says.
     if (file !== root && !file.startsWith(root + sep)) return serveIndex(reply);
-    const hashed = path.startsWith('/assets/');
-    const cached = hashed ? assets.get(file) : undefined;
-    if (cached) return sendFile(reply, file, true, cached);
-    const info = await stat(file).catch(() => null);
-    if (info?.isFile()) {
-      const body = await readFile(file);
-      if (
-        hashed &&
-        !assets.has(file) &&
-        body.length <= ASSET_CACHE_FILE_BYTES &&
-        cachedBytes + body.length <= ASSET_CACHE_BYTES
-      ) {
-        assets.set(file, body);
-        cachedBytes += body.length;
-      }
-      return sendFile(reply, file, hashed, body);
-    }
-    // A missing hashed asset is a real 404 (a stale page after a rebuild), not the app shell.
     if (path.startsWith('/assets/')) {
-      reply.callNotFound();
-      return reply;
+      const asset = await assets.get(file, acceptedEncodings(request.headers['accept-encoding']));
+      // A missing hashed asset is a real 404 (a stale page after a rebuild), not the app shell.
+      if (!asset) {
+        reply.callNotFound();
+        return reply;
+      }
+      reply.header('Vary', 'Accept-Encoding');
+      if (asset.encoding) reply.header('Content-Encoding', asset.encoding);
+      return sendFile(reply, file, true, asset.body);
     }
+    const info = await stat(file).catch(() => null);
+    if (info?.isFile()) return sendFile(reply, file, false, await readFile(file));
     return serveIndex(reply);
   };
 
