@@ -12,10 +12,8 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { startServer } from '../src/server/server.js';
-import { defaultServerConfig } from '../src/config/server-config.js';
+import { join } from 'node:path';
+import { startPairServers } from './_ui-pair-servers.js';
 import { call, launchBrowser, newPage } from '../test/ui/helpers.js';
 import { percentile } from './machine.js';
 import { seedHistories, chartTime, type ChartLoad } from './ui.js';
@@ -28,21 +26,7 @@ if (!dirA || !dirB) {
 const PAIRS = Number(pairsArg ?? 7);
 
 const tmp = await mkdtemp(join(tmpdir(), 'cairn-bench-ui-pair-'));
-const config = (uiDir: string) =>
-  defaultServerConfig({
-    port: 0,
-    backendStoreUri: `sqlite:///${join(tmp, 'bench.db')}`,
-    artifactsDestination: join(tmp, 'artifacts'),
-    uiDir: resolve(uiDir),
-    log: { level: 'warn', format: 'json' },
-  });
-const serverA = process.env.PAIR_SERVER_A
-  ? ((await import(pathToFileURL(join(resolve(process.env.PAIR_SERVER_A), 'src/server/server.ts')).href)) as {
-      startServer: typeof startServer;
-    })
-  : { startServer };
-const a = await serverA.startServer(config(dirA));
-const b = await startServer(config(dirB));
+const { a, b } = await startPairServers(tmp, dirA, dirB);
 const browser = await launchBrowser();
 try {
   const exp = (await call<{ experiment_id: string }>(a.url, 'POST', 'experiments/create', { name: 'pair' }))
