@@ -11,6 +11,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip } from 'node:zlib';
 import { MlflowError, describeErrorAnswer, type ErrorCode } from '../errors.js';
 import { authorizationHeaders } from './credentials.js';
 
@@ -149,7 +150,8 @@ export class HttpTransport {
     }
     const hasBody = method !== 'GET' && options.body !== undefined;
     const res = await this.raw(method, url, {
-      headers: hasBody ? { 'Content-Type': 'application/json' } : {},
+      // Large answers (histories, pages of runs) come compressed from servers that do so.
+      headers: hasBody ? { 'Content-Type': 'application/json', ...ACCEPT_COMPRESSED } : ACCEPT_COMPRESSED,
       body: hasBody ? JSON.stringify(options.body) : undefined,
       idempotent: options.idempotent,
       retry: options.retry,
@@ -163,7 +165,8 @@ export class HttpTransport {
         res.status,
       );
     }
-    const text = (await readAll(res.body, this.maxResponseBytes)).toString('utf8');
+    // The limit counts the decoded bytes: a small compressed answer cannot grow past it.
+    const text = (await readAll(decodedBody(res), this.maxResponseBytes)).toString('utf8');
     if (res.status >= 200 && res.status < 300) return (text ? JSON.parse(text) : {}) as T;
     throw errorFromResponse(res.status, text);
   }
@@ -245,6 +248,19 @@ export class HttpTransport {
       }
     });
   }
+}
+
+const ACCEPT_COMPRESSED = { 'Accept-Encoding': 'br, gzip' };
+
+/** The answer's body as sent before compression (by its Content-Encoding: br or gzip). */
+function decodedBody(res: RawResponse): Readable {
+  const encoding = String(res.headers['content-encoding'] ?? '')
+    .trim()
+    .toLowerCase();
+  if (encoding !== 'br' && encoding !== 'gzip') return res.body;
+  const decoder = encoding === 'br' ? createBrotliDecompress() : createGunzip();
+  res.body.on('error', (err) => decoder.destroy(err));
+  return res.body.pipe(decoder);
 }
 
 export async function readAll(stream: Readable, maxBytes = Infinity): Promise<Buffer> {

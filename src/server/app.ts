@@ -20,6 +20,7 @@ import { registerUiRoutes } from './routes/ui.js';
 import { authEndpoints } from './routes/auth.js';
 import { registerAuthHooks } from './auth/auth-hooks.js';
 import { runEndpoint } from './auth/list-filter.js';
+import { compressLargeAnswer } from './http-compression.js';
 import './request-state.js';
 import { registerObservation } from './observation.js';
 
@@ -111,6 +112,8 @@ export async function buildApp(ctx: ServerContext, options: AppOptions = {}): Pr
           method: ep.methods,
           url,
           config: { jsonOnly: true },
+          // Reads and searches can answer large JSON: compressed for clients that accept it.
+          onSend: ep.methods.includes('GET') || ep.path.includes('search') ? compressLargeAnswer : undefined,
           // With access control, fields are decoded before authorization, which finds the
           // resource in them; without, the handler decodes them (one pipeline stage less).
           preValidation: ctx.auth ? decode : undefined,

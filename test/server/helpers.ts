@@ -1,6 +1,6 @@
 /** Small helpers shared by the tracking API tests. */
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { ApiResponse } from '../helpers/server.js';
 
 /** Asserts an MLflow error answer: the status, `{error_code, message}` and nothing else. */
@@ -32,6 +32,9 @@ export interface RawResponse {
   status: number;
   contentType: string;
   text: string;
+  headers: IncomingHttpHeaders;
+  /** The bytes as sent (not decoded, whatever their Content-Encoding). */
+  body: Buffer;
 }
 
 /** Sends a request byte for byte (raw path, raw body, chosen headers). */
@@ -47,13 +50,16 @@ export function rawRequest(
     const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
         resolve({
           status: res.statusCode ?? 0,
           contentType: String(res.headers['content-type'] ?? '').split(';', 1)[0]!,
-          text: Buffer.concat(chunks).toString('utf8'),
-        }),
-      );
+          text: body.toString('utf8'),
+          headers: res.headers,
+          body,
+        });
+      });
       res.on('error', reject);
     });
     req.on('error', reject);

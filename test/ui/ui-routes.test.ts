@@ -4,35 +4,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { request, type IncomingHttpHeaders } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { defaultUiDir } from '../../src/server/routes/ui.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { UI_DIR, ensureUiBuilt } from './helpers.js';
-
-/** A GET without fetch's own Accept-Encoding and decoding: the bytes as sent. */
-function rawGet(
-  base: string,
-  path: string,
-  acceptEncoding: string | undefined,
-): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      new URL(path, base),
-      { headers: acceptEncoding ? { 'accept-encoding': acceptEncoding } : {} },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { rawRequest } from '../server/helpers.js';
 
 describe('UI routes', () => {
   let server: TestServer;
@@ -135,7 +111,13 @@ describe('UI routes', () => {
       [undefined, undefined],
     ];
     for (const [accept, expected] of cases) {
-      const res = await rawGet(server.url, js, accept);
+      const res = await rawRequest(
+        server.url,
+        'GET',
+        js,
+        undefined,
+        accept ? { 'accept-encoding': accept } : {},
+      );
       assert.equal(res.status, 200, String(accept));
       assert.equal(res.headers['content-encoding'], expected, `Accept-Encoding: ${accept}`);
       assert.equal(res.headers.vary, 'Accept-Encoding');
@@ -163,7 +145,7 @@ describe('UI routes', () => {
     const ui = await startTestServer('sqlite', { uiDir: dir });
     try {
       for (const path of ['/assets/tiny-abc123.js', '/assets/pic-abc123.png']) {
-        const res = await rawGet(ui.url, path, 'gzip, br');
+        const res = await rawRequest(ui.url, 'GET', path, undefined, { 'accept-encoding': 'gzip, br' });
         assert.equal(res.status, 200, path);
         assert.equal(res.headers['content-encoding'], undefined, path);
       }

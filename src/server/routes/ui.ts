@@ -9,7 +9,8 @@ import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.js';
-import { UiAssetCache, acceptedEncodings } from './ui-asset-cache.js';
+import { UiAssetCache } from './ui-asset-cache.js';
+import { acceptedEncodings } from '../http-compression.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
