@@ -1,8 +1,10 @@
 /**
  * Large API answers are compressed for clients that accept it: a long metric history and a page
  * of runs come brotli- or gzip-encoded and decode to exactly the uncompressed answer; small
- * answers and the logging calls are sent as they are. HTTP behaviour, the same on every store:
- * run on SQLite only.
+ * answers, the logging calls and clients on this machine talking to the server directly are
+ * answered as they are. Requests here come from 127.0.0.1, so those that stand for a remote
+ * client name one the way a proxy does (X-Forwarded-For). HTTP behaviour, the same on every
+ * store: run on SQLite only.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -15,6 +17,8 @@ import { api, startTestServer, type TestServer } from '../helpers/server.js';
 import { rawRequest, type RawResponse } from './helpers.js';
 
 const API = '/api/2.0/mlflow';
+/** What a proxy in front of the server adds: the client it forwards for. */
+const REMOTE = { 'x-forwarded-for': '192.0.2.7' };
 
 function decoded(res: RawResponse): string {
   const enc = res.headers['content-encoding'];
@@ -64,7 +68,10 @@ describe('compressed API answers', () => {
       ['gzip, deflate', 'gzip'],
       ['identity', undefined],
     ] as const) {
-      const res = await rawRequest(server.url, 'GET', path, undefined, { 'accept-encoding': accept });
+      const res = await rawRequest(server.url, 'GET', path, undefined, {
+        ...REMOTE,
+        'accept-encoding': accept,
+      });
       assert.equal(res.status, 200);
       assert.equal(res.headers['content-encoding'], expected, accept);
       assert.equal(res.headers.vary, 'Accept-Encoding');
@@ -82,6 +89,7 @@ describe('compressed API answers', () => {
     const plain = await rawRequest(server.url, 'POST', `${API}/runs/search`, body, headers);
     const res = await rawRequest(server.url, 'POST', `${API}/runs/search`, body, {
       ...headers,
+      ...REMOTE,
       'accept-encoding': 'gzip',
     });
     assert.equal(res.status, 200);
@@ -105,7 +113,7 @@ describe('compressed API answers', () => {
       sockets.push(socket);
       return socket;
     }) as typeof agent.createConnection;
-    const client = new TrackingClient(server.url, { agent });
+    const client = new TrackingClient(server.url, { agent, headers: REMOTE });
     try {
       const history = await client.getMetricHistory(runId, 'loss');
       assert.equal(history.length, 5000);
@@ -123,8 +131,24 @@ describe('compressed API answers', () => {
     }
   });
 
+  test('a client on this machine talking to the server directly gets the answer as it is', async () => {
+    const path = `${API}/metrics/get-history?run_id=${runId}&metric_key=loss`;
+    const res = await rawRequest(server.url, 'GET', path, undefined, { 'accept-encoding': 'gzip, br' });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-encoding'], undefined);
+    assert.equal((JSON.parse(res.text) as { metrics: unknown[] }).metrics.length, 5000);
+    for (const proxied of [{ forwarded: 'for=192.0.2.7' }, { via: '1.1 lb' }] as Record<string, string>[]) {
+      const through = await rawRequest(server.url, 'GET', path, undefined, {
+        ...proxied,
+        'accept-encoding': 'br',
+      });
+      assert.equal(through.headers['content-encoding'], 'br', JSON.stringify(proxied));
+    }
+  });
+
   test('small answers and logging calls are sent as they are', async () => {
     const small = await rawRequest(server.url, 'GET', `${API}/runs/get?run_id=${runId}`, undefined, {
+      ...REMOTE,
       'accept-encoding': 'gzip, br',
     });
     assert.equal(small.status, 200);
@@ -134,7 +158,7 @@ describe('compressed API answers', () => {
       'POST',
       `${API}/runs/log-metric`,
       JSON.stringify({ run_id: runId, key: 'acc', value: 0.5, timestamp: 1, step: 0 }),
-      { 'content-type': 'application/json', 'accept-encoding': 'gzip, br' },
+      { 'content-type': 'application/json', ...REMOTE, 'accept-encoding': 'gzip, br' },
     );
     assert.equal(logged.status, 200);
     assert.equal(logged.headers['content-encoding'], undefined);
@@ -147,9 +171,7 @@ describe('compressed API answers', () => {
       'GET',
       `${API}/metrics/get-history?run_id=nope&metric_key=loss`,
       undefined,
-      {
-        'accept-encoding': 'gzip',
-      },
+      { ...REMOTE, 'accept-encoding': 'gzip' },
     );
     assert.equal(res.status, 404);
     assert.equal(res.headers['content-encoding'], undefined);
