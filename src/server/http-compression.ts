@@ -51,6 +51,14 @@ export function compress(raw: Buffer, encoding: Encoding, thorough: boolean): Pr
   });
 }
 
+/** Adds Accept-Encoding to the answer's Vary header, keeping what is there (e.g. CORS's Origin). */
+export function varyOnEncoding(reply: FastifyReply): void {
+  const current = reply.getHeader('vary');
+  if (current === undefined || current === '') reply.header('Vary', 'Accept-Encoding');
+  else if (!/(^|,)\s*(accept-encoding|\*)\s*(,|$)/i.test(String(current)))
+    reply.header('Vary', `${String(current)}, Accept-Encoding`);
+}
+
 /** API answers from this size on are compressed; below it the gain is not worth the time. */
 export const COMPRESS_ANSWERS_FROM_BYTES = 16 * 1024;
 
@@ -77,7 +85,7 @@ export async function compressLargeAnswer(
   payload: unknown,
 ): Promise<unknown> {
   if (typeof payload !== 'string' || payload.length < COMPRESS_ANSWERS_FROM_BYTES) return payload;
-  reply.header('Vary', 'Accept-Encoding');
+  varyOnEncoding(reply);
   const [encoding] = acceptedEncodings(request.headers['accept-encoding']);
   if (!encoding || isLocalDirectClient(request)) return payload;
   reply.header('Content-Encoding', encoding);

@@ -14,6 +14,7 @@ import type { Socket } from 'node:net';
 import { COMPRESS_ANSWERS_FROM_BYTES } from '../../src/server/http-compression.js';
 import { TrackingClient } from '../../src/client/tracking-client.js';
 import { api, startTestServer, type TestServer } from '../helpers/server.js';
+import { NETWORK_DEFAULTS } from '../../src/config/network-config.js';
 import { rawRequest, type RawResponse } from './helpers.js';
 
 const API = '/api/2.0/mlflow';
@@ -74,7 +75,7 @@ describe('compressed API answers', () => {
       });
       assert.equal(res.status, 200);
       assert.equal(res.headers['content-encoding'], expected, accept);
-      assert.equal(res.headers.vary, 'Accept-Encoding');
+      assert.equal(res.headers.vary, 'Origin, Accept-Encoding', 'CORS keeps its Vary: Origin');
       assert.match(String(res.headers['content-type']), /^application\/json/);
       assert.equal(Number(res.headers['content-length']), res.body.length);
       assert.equal(decoded(res), plain.text, `the same answer (${accept})`);
@@ -163,6 +164,39 @@ describe('compressed API answers', () => {
     assert.equal(logged.status, 200);
     assert.equal(logged.headers['content-encoding'], undefined);
     assert.equal(logged.text, '{}');
+  });
+
+  test('Vary keeps what CORS put there and adds Accept-Encoding', async () => {
+    const cors = await startTestServer('sqlite', {
+      network: { ...NETWORK_DEFAULTS, corsAllowedOrigins: ['https://app.example.com'] },
+    });
+    try {
+      const exp = String(
+        (await api(cors.url, 'POST', 'experiments/create', { name: 'v' })).json.experiment_id,
+      );
+      for (let i = 0; i < 80; i++) await api(cors.url, 'POST', 'runs/create', { experiment_id: exp });
+      const res = await rawRequest(
+        cors.url,
+        'POST',
+        `${API}/runs/search`,
+        JSON.stringify({ experiment_ids: [exp], max_results: 100 }),
+        {
+          'content-type': 'application/json',
+          origin: 'https://app.example.com',
+          ...REMOTE,
+          'accept-encoding': 'gzip',
+        },
+      );
+      assert.equal(res.status, 200);
+      assert.equal(res.headers['content-encoding'], 'gzip');
+      assert.equal(res.headers['access-control-allow-origin'], 'https://app.example.com');
+      const vary = String(res.headers.vary)
+        .split(',')
+        .map((v) => v.trim().toLowerCase());
+      assert.ok(vary.includes('origin') && vary.includes('accept-encoding'), `Vary: ${res.headers.vary}`);
+    } finally {
+      await cors.stop();
+    }
   });
 
   test('errors of a compressible route stay readable', async () => {

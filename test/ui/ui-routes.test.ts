@@ -120,7 +120,7 @@ describe('UI routes', () => {
       );
       assert.equal(res.status, 200, String(accept));
       assert.equal(res.headers['content-encoding'], expected, `Accept-Encoding: ${accept}`);
-      assert.equal(res.headers.vary, 'Accept-Encoding');
+      assert.equal(res.headers.vary, 'Origin, Accept-Encoding', 'CORS keeps its Vary: Origin');
       assert.equal(res.headers['cache-control'], 'public, max-age=31536000, immutable');
       assert.equal(Number(res.headers['content-length']), res.body.length);
       const decoded =

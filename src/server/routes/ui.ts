@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { UiAssetCache } from './ui-asset-cache.js';
-import { acceptedEncodings } from '../http-compression.js';
+import { acceptedEncodings, varyOnEncoding } from '../http-compression.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -122,7 +122,7 @@ export async function registerUiRoutes(app: FastifyInstance, ctx: ServerContext)
         reply.callNotFound();
         return reply;
       }
-      reply.header('Vary', 'Accept-Encoding');
+      varyOnEncoding(reply);
       if (asset.encoding) reply.header('Content-Encoding', asset.encoding);
       return sendFile(reply, file, true, asset.body);
     }
