@@ -3,6 +3,7 @@
  * held back here, so that the order is certain), and the app's panel then takes that plot over:
  * the same chart, from the same single history request, with a drawn chart in every frame from the
  * first one on (no blank frame), in light and dark mode; navigating within the app works after it.
+ * Until then the still page says that its controls are not ready, and a click on it changes nothing.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -248,6 +249,61 @@ for (const backend of BACKENDS) {
           assert.deepEqual(jumps, [], 'no frame shows the chart elsewhere');
           await page.context().close();
         });
+
+    test('the early page says its controls are not ready, and a click on it changes nothing', async () => {
+      const page = await newPage(browser);
+      const release = await holdApp(page);
+      await page.goto(chartsLink());
+      const early = page.locator('[data-testid=early-chart-canvas]');
+      await eventually(async () => assert.equal(await early.getAttribute('data-points'), '42'), 15_000);
+
+      const controls = await page.evaluate<{
+        total: number;
+        notDisabled: string[];
+        cursors: string[];
+      }>(`(() => {
+        const page = document.querySelector('.early-page');
+        const controls = [...page.querySelectorAll('a, button, input, select')];
+        const at = (el) => getComputedStyle(el).cursor;
+        return {
+          total: controls.length,
+          notDisabled: controls.filter((c) => c.getAttribute('aria-disabled') !== 'true').map((c) => c.outerHTML),
+          cursors: [...new Set([page, ...controls, page.querySelector('canvas')].map(at))],
+        };
+      })()`);
+      assert.ok(controls.total > 10, `the early page has its controls: ${controls.total}`);
+      assert.deepEqual(controls.notDisabled, [], 'every control is marked disabled');
+      assert.deepEqual(controls.cursors, ['wait'], 'the busy cursor over the page and its controls');
+
+      // A click on the Table switch and a key in the filter do nothing on the still page.
+      const url = page.url();
+      // (force: the mouse clicks although Playwright sees the controls disabled.)
+      await page.locator('.early-page .seg button', { hasText: 'Table' }).click({ force: true });
+      await page.locator('.early-page input[type=search]').first().click({ force: true });
+      await page.keyboard.type('x');
+      assert.equal(page.url(), url, 'the address is unchanged');
+      assert.equal(await page.locator('.early-page input[type=search]').first().inputValue(), '');
+      assert.equal(await page.locator('#root > *').count(), 0, 'the app has not started');
+
+      release();
+      const app = page.locator('[data-metric=loss] [data-testid=chart-canvas]');
+      await eventually(async () => assert.equal(await app.getAttribute('data-points'), '42'), 15_000);
+      await eventually(async () => assert.equal(await page.locator('.early-page').count(), 0), 15_000);
+      const table = page.locator('[data-testid=view-table]');
+      assert.equal(await table.getAttribute('aria-disabled'), null, "the app's switch is not disabled");
+      assert.equal(
+        await table.evaluate(
+          (el) =>
+            (
+              el.ownerDocument.defaultView as { getComputedStyle(e: unknown): { cursor: string } }
+            ).getComputedStyle(el).cursor,
+        ),
+        'pointer',
+      );
+      await table.click();
+      await page.locator('[data-testid=run-row]').first().waitFor();
+      await page.context().close();
+    });
 
     test('a link the app shows without that panel leaves no early page behind', async () => {
       const page = await newPage(browser);
