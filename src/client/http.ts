@@ -166,7 +166,11 @@ export class HttpTransport {
       );
     }
     // The limit counts the decoded bytes: a small compressed answer cannot grow past it.
-    const text = (await readAll(decodedBody(res), this.maxResponseBytes)).toString('utf8');
+    const text = (
+      await readAll(decodedBody(res), this.maxResponseBytes).catch((err: unknown) => {
+        throw undecodable(err, url, res);
+      })
+    ).toString('utf8');
     if (res.status >= 200 && res.status < 300) return (text ? JSON.parse(text) : {}) as T;
     throw errorFromResponse(res.status, text);
   }
@@ -261,6 +265,17 @@ function decodedBody(res: RawResponse): Readable {
   const decoder = encoding === 'br' ? createBrotliDecompress() : createGunzip();
   res.body.on('error', (err) => decoder.destroy(err));
   return res.body.pipe(decoder);
+}
+
+/** A body that fails to decompress (zlib's errors carry a Z_ code) as an error that says so. */
+function undecodable(err: unknown, url: URL, res: RawResponse): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (typeof code !== 'string' || !code.startsWith('Z_')) return err;
+  return new HttpError(
+    `The answer from ${url.origin} could not be decoded as ${String(res.headers['content-encoding'])}: ${(err as Error).message}`,
+    'INTERNAL_ERROR',
+    res.status,
+  );
 }
 
 export async function readAll(stream: Readable, maxBytes = Infinity): Promise<Buffer> {

@@ -9,8 +9,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { Agent } from 'node:http';
-import type { Socket } from 'node:net';
+import { Agent, createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { COMPRESS_ANSWERS_FROM_BYTES } from '../../src/server/http-compression.js';
 import { TrackingClient } from '../../src/client/tracking-client.js';
 import { api, startTestServer, type TestServer } from '../helpers/server.js';
@@ -129,6 +129,24 @@ describe('compressed API answers', () => {
       );
     } finally {
       client.close();
+    }
+  });
+
+  test('the SDK says so when an answer cannot be decoded', async () => {
+    const bad = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end('{"this is": "not gzip"}');
+    });
+    await new Promise<void>((r) => bad.listen(0, '127.0.0.1', r));
+    const client = new TrackingClient(`http://127.0.0.1:${(bad.address() as AddressInfo).port}`);
+    try {
+      await assert.rejects(client.getExperiment('1'), (err: Error) => {
+        assert.match(err.message, /could not be decoded as gzip/);
+        return true;
+      });
+    } finally {
+      client.close();
+      await new Promise<void>((r) => bad.close(() => r()));
     }
   });
 
