@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saveModel } from '../src/models/save.js';
 import { threeInputModel, writeThreeInputCsv } from '../test/models/helpers/onnx-builder.js';
-import { machineLine } from './machine.js';
+import { cpuSeconds, machineLine } from './machine.js';
 
 const root = join(import.meta.dirname, '..');
 const CLI = join(root, 'bin', 'cairn.js');
@@ -23,12 +23,6 @@ interface LoadResult {
   p50Ms: number;
   p99Ms: number;
   errors: number;
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 1/100 s). */
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Starts `cairn models serve` (of this checkout, or of the one whose `bin/cairn.js` is `cli`). */
