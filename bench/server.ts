@@ -42,12 +42,13 @@ export interface Server {
   proc: ChildProcess;
 }
 
-export async function startServer(storeUri: string, artifacts: string): Promise<Server> {
+/** Starts `cairn server` from this checkout's build, or from the compiled CLI `cli` (another build). */
+export async function startServer(storeUri: string, artifacts: string, cli?: string): Promise<Server> {
   const port = await freePort();
   const proc = spawn(
     process.execPath,
     [
-      await compiledCli(),
+      cli ?? (await compiledCli()),
       'server',
       '--port',
       String(port),

@@ -20,6 +20,37 @@ interface Pending extends BatchWrite {
 const SERVER_DATABASE_LANES = 4;
 
 /**
+ * Waiting values (metrics, params and tags) worth a lane of their own: their writing costs the
+ * database several times a group's fixed cost, so parallel commits gain more than a larger group.
+ */
+const LANE_VALUES = 256;
+
+export interface LaneState {
+  /** Lanes committing now, and the most the database has. */
+  running: number;
+  lanes: number;
+  /** Calls, and their values, waiting for a group. */
+  waitingCalls: number;
+  waitingValues: number;
+  /** Calls in the groups being committed now. */
+  committingCalls: number;
+}
+
+/**
+ * Whether waiting calls open another lane now rather than join the next group of a running one.
+ * A small call's cost to the database is mostly its group's (a transaction, a commit, a few
+ * statements), so a busy server gains from fewer, larger groups: another lane opens only once the
+ * waiting calls are at least as many as an average group being committed, or carry many values
+ * (large batches gain from parallel commits, not from sharing one). A call arriving beside one
+ * committing call still commits beside it, so one or two clients wait no longer than before.
+ */
+export function opensLane(s: LaneState): boolean {
+  if (s.running >= s.lanes) return false;
+  if (s.running === 0 || s.waitingValues >= LANE_VALUES) return true;
+  return s.waitingCalls * s.running >= s.committingCalls;
+}
+
+/**
  * Group commit: logBatch calls that arrive while a transaction is being prepared or committed
  * are written together in the next transaction (one commit, one multi-row statement per table for
  * all their runs). A failing call (a changed param, a deleted run) is rolled back alone (a
@@ -36,6 +67,10 @@ export class GroupCommitter {
   private queue: Pending[] = [];
   private scheduled = false;
   private running = 0;
+  /** Values (metrics, params, tags) of the queued calls. */
+  private queuedValues = 0;
+  /** Calls in the groups being committed now. */
+  private committing = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly lanes: number;
   /** The one-round-trip writer of metric-only calls this database supports, if any. */
@@ -54,9 +89,10 @@ export class GroupCommitter {
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Queues a call; while every lane is busy, calls gather for the next free one. */
+  /** Queues a call; calls that do not open a lane (opensLane) gather for the next group. */
   write(w: BatchWrite): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      this.queuedValues += w.metrics.length + w.params.length + w.tags.length;
       // Fields named, not spread: V8 adds properties to a spread copy on a slow path (µs a call).
       this.queue.push({
         runId: w.runId,
@@ -72,6 +108,14 @@ export class GroupCommitter {
 
   private schedule(): void {
     if (this.scheduled || this.running >= this.lanes) return;
+    const state: LaneState = {
+      running: this.running,
+      lanes: this.lanes,
+      waitingCalls: this.queue.length,
+      waitingValues: this.queuedValues,
+      committingCalls: this.committing,
+    };
+    if (!opensLane(state)) return;
     this.scheduled = true;
     // setImmediate lets the calls of the current I/O turn join the group.
     setImmediate(() => {
@@ -86,7 +130,13 @@ export class GroupCommitter {
       while (this.queue.length) {
         const group = this.queue;
         this.queue = [];
-        await this.commit(group);
+        this.queuedValues = 0;
+        this.committing += group.length;
+        try {
+          await this.commit(group);
+        } finally {
+          this.committing -= group.length;
+        }
       }
     } finally {
       this.running--;

@@ -1,0 +1,102 @@
+/**
+ * Builds compared through the server, before/after: one `cairn server` per build (each on its own
+ * fresh database), the same ingestion phases (bench/_ingest-load.ts, in its own process)
+ * alternated between them round by round, so that a shared machine's load falls on both. Per
+ * phase and build: throughput, the server's and the database's CPU per call, and calls per group
+ * commit (from /metrics). Usage:
+ *   node --import tsx bench/_ingest-pair.ts <sqlite|postgresql|mysql> <label=checkout>... [--rounds N] [--seconds S]
+ * where each checkout has been built (`npm run build`); `.` is this one.
+ * INGEST_PHASES=metric:2,batch:8 narrows the phases (default: log-metric with 1, 2, 4 and 16
+ * clients, log-batch of 1,000 points with 8).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { cpuBetween, cpuSeconds } from './machine.js';
+import { databaseCpuTimes } from './database-cpu.js';
+import { startServer, stopServer, type Server } from './server.js';
+import { createTestDatabase, type BackendKind } from '../test/helpers/backends.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { rounds: { type: 'string', default: '6' }, seconds: { type: 'string', default: '4' } },
+});
+const kind = positionals[0] as BackendKind;
+const builds = positionals.slice(1).map((b) => {
+  const [label, dir] = b.split('=');
+  return {
+    label: label!,
+    cli: dir === '.' ? undefined : join(resolve(dir!), 'dist', 'src', 'cli', 'main.js'),
+  };
+});
+const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+const phases: [string, number][] = (
+  process.env.INGEST_PHASES ?? 'metric:1,metric:2,metric:4,metric:16,batch:8'
+)
+  .split(',')
+  .map((p) => [p.split(':')[0]!, Number(p.split(':')[1])]);
+
+async function groups(url: string): Promise<{ sum: number; count: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return {
+    sum: read('cairn_store_group_commit_size_sum'),
+    count: read('cairn_store_group_commit_size_count'),
+  };
+}
+
+const tmp = await mkdtemp(join(tmpdir(), 'cairn-ingest-pair-'));
+const servers: { label: string; server: Server; uri: string; drop(): Promise<void> }[] = [];
+try {
+  for (const { label, cli } of builds) {
+    const db = await createTestDatabase(kind, tmp);
+    const server = await startServer(db.uri, join(tmp, label, 'artifacts'), cli);
+    servers.push({ label, server, uri: db.uri, drop: db.drop });
+  }
+  process.stdout.write(`# ${kind} load ${loadavg()[0]!.toFixed(1)} ${new Date().toISOString()}\n`);
+  for (const [mode, clients] of phases) {
+    for (let round = 0; round < rounds; round++) {
+      const line: string[] = [];
+      const order = round % 2 ? [...servers].reverse() : servers;
+      for (const s of order) {
+        const pid = s.server.proc.pid!;
+        const g0 = await groups(s.server.url);
+        const db0 = await databaseCpuTimes(kind, s.uri);
+        const cpu0 = await cpuSeconds(pid);
+        const { stdout } = await promisify(execFile)(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            join(here, '_ingest-load.ts'),
+            s.server.url,
+            mode,
+            String(clients),
+            String(seconds),
+          ],
+          { cwd: join(here, '..') },
+        );
+        const cpu = (await cpuSeconds(pid)) - cpu0;
+        const db = cpuBetween(db0, await databaseCpuTimes(kind, s.uri));
+        const g1 = await groups(s.server.url);
+        const r = JSON.parse(stdout) as { calls: number; seconds: number; errors: number };
+        line.push(
+          `${s.label}: ${Math.round(r.calls / r.seconds)}/s srv ${Math.round((cpu * 1e6) / r.calls)} db ${kind === 'sqlite' ? '—' : Math.round(((db.user + db.system) * 1e6) / r.calls)} µs grp ${((g1.sum - g0.sum) / (g1.count - g0.count)).toFixed(1)}${r.errors ? ` ERR ${r.errors}` : ''}`,
+        );
+      }
+      process.stdout.write(`${mode} ${clients}c  ${line.sort().join('  |  ')}\n`);
+    }
+  }
+  process.stdout.write(`# load ${loadavg()[0]!.toFixed(1)} ${new Date().toISOString()}\n`);
+} finally {
+  for (const s of servers) {
+    await stopServer(s.server);
+    await s.drop();
+  }
+  await rm(tmp, { recursive: true, force: true });
+}
