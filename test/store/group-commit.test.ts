@@ -112,5 +112,45 @@ for (const backend of BACKENDS) {
         );
       }
     });
+
+    it('calls to a deleted and to a missing run, grouped with calls to a live one, fail alone and write nothing', async () => {
+      const exp = await f.store.createExperiment('mixed', undefined, []);
+      const newRun = async (name: string) =>
+        (await f.store.createRun({ experimentId: exp, userId: 'u', runName: name, startTime: 0, tags: [] }))
+          .info.run_id;
+      const live = await newRun('live');
+      const deleted = await newRun('deleted');
+      await f.store.deleteRun(deleted);
+      const missing = 'f'.repeat(32);
+      const point = (step: number) => [{ key: 'loss', value: step, timestamp: 1000 + step, step }];
+      const settled = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) =>
+          f.store.logBatch([live, deleted, missing][i % 3]!, point(i), [], []),
+        ),
+      );
+      settled.forEach((s, i) => {
+        const runId = [live, deleted, missing][i % 3]!;
+        if (runId === live) assert.equal(s.status, 'fulfilled', `call ${i} to the live run`);
+        else {
+          assert.equal(
+            s.status,
+            'rejected',
+            `call ${i} to ${runId === deleted ? 'the deleted' : 'a missing'} run`,
+          );
+          const message = String((s as PromiseRejectedResult).reason?.message);
+          assert.match(message, runId === deleted ? /must be in the 'active' state/ : /not found/i);
+        }
+      });
+      const history = await f.store.getMetricHistory(live, 'loss', undefined);
+      assert.deepEqual(
+        history.items.map((m) => m.step),
+        [0, 3, 6, 9],
+      );
+      const stored = await f.db.query(
+        'SELECT COUNT(*) AS n FROM metrics m JOIN runs r ON r.run_pk = m.run_pk WHERE r.run_uuid = ?',
+        [deleted],
+      );
+      assert.equal(Number(stored[0]!.n), 0, 'nothing written to the deleted run');
+    });
   });
 }

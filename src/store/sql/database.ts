@@ -52,11 +52,16 @@ export interface SqlDatabase extends SqlExecutor {
   poolStats?(): PoolStats;
   /**
    * Runs `statements` in order as ONE transaction sent in one round trip, and returns the rows of
-   * each (empty for statements that return none). All of it is committed, or nothing: the first
-   * failing statement rolls the transaction back and its error is thrown. Present where the
-   * driver can send several statements at once (MySQL); absent elsewhere.
+   * each (empty for statements that return none). With `then`, the transaction takes a second
+   * round trip: the statements `then` makes of the first ones' rows. All of it is committed, or
+   * nothing: the first failing statement (or `then` throwing) rolls the transaction back and its
+   * error is thrown. Present where the driver can send several statements at once (MySQL);
+   * absent elsewhere.
    */
-  script?(statements: readonly ScriptStatement[]): Promise<Row[][]>;
+  script?(
+    statements: readonly ScriptStatement[],
+    then?: (rows: Row[][]) => Promise<readonly ScriptStatement[]>,
+  ): Promise<Row[][]>;
 }
 
 export interface ScriptStatement {
@@ -64,7 +69,7 @@ export interface ScriptStatement {
   params: readonly SqlValue[];
 }
 
-/** The element types of bulk parameters (`Dialect.arrayParam`, `Dialect.jsonRows`). */
+/** The element types of bulk parameters (`Dialect.arrayParam`). */
 export type BulkElement = 'text' | 'bigint' | 'double' | 'int';
 
 export interface UpsertOptions {
@@ -170,12 +175,6 @@ export interface Dialect {
    * a few array parameters replaces a multi-row VALUES list of thousands of parameters.
    */
   arrayParam?(element: BulkElement): string;
-  /**
-   * A table expression that reads rows from ONE JSON parameter (an array of arrays, one per
-   * row, values in the order of `columns`), where the database has JSON_TABLE (MySQL 8, MariaDB
-   * 10.6+). Text columns compare like the tables' own (byte-wise). Absent elsewhere.
-   */
-  jsonRows?(columns: readonly (readonly [name: string, element: BulkElement])[]): string;
   /** A case-sensitive LIKE of `expr` against a placeholder. */
   like(expr: string): string;
   /** A case-insensitive LIKE of `expr` against a placeholder. */
@@ -210,6 +209,12 @@ export interface Dialect {
    * database's write lock (SQLite).
    */
   readonly lockForUpdate: string;
+  /**
+   * Suffix of a SELECT that keeps the rows it returns from being changed or deleted by other
+   * transactions until this one ends, without blocking other readers that lock them the same way
+   * (`FOR SHARE`); empty where a transaction already holds the database's write lock (SQLite).
+   */
+  readonly lockShared: string;
   /** Column types for DDL. */
   readonly types: {
     /** An indexable string of at most n characters. */

@@ -82,24 +82,25 @@ export class MysqlDatabase implements SqlDatabase {
   }
 
   /**
-   * One round trip: `START TRANSACTION; ...; COMMIT` in one multi-statement query. Such queries
-   * go through connections of their own (opened when first needed), so that no other query can
-   * ever be sent with several statements; the values are escaped by the driver exactly as in
-   * `query`.
+   * `START TRANSACTION; ...; COMMIT` in one multi-statement query, or with `then` in two (the
+   * second made of the first one's rows). Such queries go through connections of their own
+   * (opened when first needed), so that no other query can ever be sent with several statements;
+   * the values are escaped by the driver exactly as in `query`.
    */
-  async script(statements: readonly ScriptStatement[]): Promise<Row[][]> {
+  async script(
+    statements: readonly ScriptStatement[],
+    then?: (rows: Row[][]) => Promise<readonly ScriptStatement[]>,
+  ): Promise<Row[][]> {
     this.scriptPool ??= mysql.createPool({ ...this.options, multipleStatements: true });
-    const sql = [
-      'START TRANSACTION',
-      ...statements.map((s) => mysql.format(s.sql, [...s.params] as mysql.SqlValue[])),
-      'COMMIT',
-    ];
     const conn = await this.scriptPool.getConnection();
     let usable = true;
     try {
-      const [results] = await conn.query(sql.join(';\n'));
-      const each = results as unknown as unknown[];
-      return each.slice(1, -1).map((r) => (Array.isArray(r) ? (r as Row[]) : []));
+      const sql = ['START TRANSACTION', ...statements.map(formatStatement)];
+      if (!then) sql.push('COMMIT');
+      const each = await queryEach(conn, sql);
+      const rows = each.slice(1, 1 + statements.length).map((r) => (Array.isArray(r) ? (r as Row[]) : []));
+      if (then) await queryEach(conn, [...(await then(rows)).map(formatStatement), 'COMMIT']);
+      return rows;
     } catch (err) {
       // The statements after the failing one were not run: the transaction is still open.
       await conn.query('ROLLBACK').catch(() => (usable = false));
@@ -124,4 +125,14 @@ export class MysqlDatabase implements SqlDatabase {
   async close(): Promise<void> {
     await Promise.all([this.pool.end(), this.scriptPool?.end()]);
   }
+}
+
+function formatStatement(s: ScriptStatement): string {
+  return mysql.format(s.sql, [...s.params] as mysql.SqlValue[]);
+}
+
+/** The result of each statement of a multi-statement query (one statement answers one result). */
+async function queryEach(conn: mysql.PoolConnection, sql: readonly string[]): Promise<unknown[]> {
+  const [results] = await conn.query(sql.join(';\n'));
+  return sql.length === 1 ? [results] : (results as unknown as unknown[]);
 }

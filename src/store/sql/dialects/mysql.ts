@@ -67,14 +67,6 @@ function upsert(
   return head + [...others, ...ordered].join(', ');
 }
 
-const JSON_COLUMN_TYPES = {
-  // Metric keys and run ids are at most 250 characters; byte-wise like the tables' collation.
-  text: 'VARCHAR(250) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin',
-  bigint: 'BIGINT',
-  double: 'DOUBLE',
-  int: 'INT',
-} as const;
-
 export const mysqlDialect: Dialect = {
   name: 'mysql',
   id,
@@ -110,10 +102,6 @@ export const mysqlDialect: Dialect = {
   async releaseMigrationLock(tx) {
     await tx.query(`SELECT RELEASE_LOCK(${UPGRADE_LOCK}) AS released`);
   },
-  jsonRows: (columns) =>
-    `JSON_TABLE(?, '$[*]' COLUMNS(${columns
-      .map(([name, element], i) => `${id(name)} ${JSON_COLUMN_TYPES[element]} PATH '$[${i}]'`)
-      .join(', ')}))`,
   // Tables use a binary collation, so plain LIKE is case-sensitive.
   like: (expr) => `${expr} LIKE ?`,
   ilike: (expr) => `LOWER(${expr}) LIKE LOWER(?)`,
@@ -125,6 +113,8 @@ export const mysqlDialect: Dialect = {
   // MySQL 8 and MariaDB 10.6+.
   lockSkipLocked: ' FOR UPDATE SKIP LOCKED',
   lockForUpdate: ' FOR UPDATE',
+  // MySQL 8 also reads FOR SHARE; MariaDB only this.
+  lockShared: ' LOCK IN SHARE MODE',
   types: {
     varchar: (n) => `VARCHAR(${n})`,
     byteVarchar: (n) => `VARCHAR(${n})`,

@@ -46,6 +46,7 @@ export const postgresDialect: Dialect = {
   keysetAfter: rowValueAfter,
   lockSkipLocked: ' FOR UPDATE SKIP LOCKED',
   lockForUpdate: ' FOR UPDATE',
+  lockShared: ' FOR SHARE',
   types: {
     varchar: (n) => `VARCHAR(${n})`,
     // Byte order whatever the database's locale, as SQLite and the MySQL tables compare.

@@ -32,6 +32,7 @@ export const sqliteDialect: Dialect = {
   keysetAfter: rowValueAfter,
   lockSkipLocked: '',
   lockForUpdate: '',
+  lockShared: '',
   types: {
     varchar: () => 'TEXT',
     byteVarchar: () => 'TEXT',

@@ -13,13 +13,13 @@ export interface RunPoint extends EncodedPoint {
 }
 
 /** The points of a group of metric-only calls, and per (run, key) the latest candidate. */
-export interface GroupPoints {
+interface GroupPoints {
   runIds: string[];
   points: RunPoint[];
   latest: RunPoint[];
 }
 
-export function groupPoints(writes: readonly BatchWrite[]): GroupPoints {
+function groupPoints(writes: readonly BatchWrite[]): GroupPoints {
   const points: RunPoint[] = [];
   for (const w of writes) {
     for (const m of w.metrics) {

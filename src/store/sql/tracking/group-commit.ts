@@ -4,7 +4,7 @@ import type { Exec, StoreContext } from './common.js';
 import { activeRunRows } from './runs.js';
 import { type BatchWrite, writeBatch, writeRuns } from './log-batch.js';
 import { onlyMetrics, writeMetricsWithArrays } from './array-metric-write.js';
-import { writeMetricsWithJson } from './json-metric-write.js';
+import { writeMetricsInScript } from './script-metric-write.js';
 import { storeMetrics } from '../../../observability/metrics.js';
 
 interface Pending extends BatchWrite {
@@ -60,8 +60,7 @@ export function opensLane(s: LaneState): boolean {
  * so one call never fails another. A call resolves only after the COMMIT that holds its writes,
  * so every acknowledged write is durable. Where the database takes array parameters, the
  * metric-only calls of a group are written by one statement (array-metric-write.ts); where it
- * reads rows from JSON and takes several statements at once, by one round trip
- * (json-metric-write.ts).
+ * takes several statements at once, in two round trips (script-metric-write.ts).
  */
 export class GroupCommitter {
   private queue: Pending[] = [];
@@ -80,7 +79,7 @@ export class GroupCommitter {
     this.lanes = ctx.db.dialect.singleWriter ? 1 : SERVER_DATABASE_LANES;
     const { dialect, script } = ctx.db;
     if (dialect.arrayParam) this.writeMetricsAtOnce = writeMetricsWithArrays;
-    else if (dialect.jsonRows && script) this.writeMetricsAtOnce = writeMetricsWithJson;
+    else if (script) this.writeMetricsAtOnce = writeMetricsInScript;
   }
 
   /** Resolves once every queued call has been committed (or rejected). */

@@ -43,7 +43,7 @@ const inactiveRun = (runId: string, row: Row): Error =>
 export const RUN_STATE_COLUMNS = 'run_uuid, lifecycle_stage';
 
 /** What writing a run's metrics, params and tags reads of its row (see `runSortFacts`). */
-const RUN_WRITE_COLUMNS = `run_pk, experiment_id, start_time, ${RUN_STATE_COLUMNS}`;
+export const RUN_WRITE_COLUMNS = `run_pk, experiment_id, start_time, ${RUN_STATE_COLUMNS}`;
 
 /**
  * `activeRunRow` of many runs in one query, for writing to them: each id maps to its row (of
