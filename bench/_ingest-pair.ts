@@ -1,6 +1,6 @@
 /**
  * Builds compared through the server, before/after: one `cairn server` per build (each on its own
- * fresh database), the same ingestion phases (bench/_ingest-load.ts, in its own process)
+ * fresh database), the same ingestion phases as bench/ingest.ts (its `measure`)
  * alternated between them round by round, so that a shared machine's load falls on both. Per
  * phase and build: throughput, the server's and the database's CPU per call, and calls per group
  * commit (from /metrics). Usage:
@@ -9,18 +9,14 @@
  * INGEST_PHASES=metric:2,batch:8 narrows the phases (default: log-metric with 1, 2, 4 and 16
  * clients, log-batch of 1,000 points with 8).
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
-import { cpuBetween, cpuSeconds } from './machine.js';
-import { databaseCpuTimes } from './database-cpu.js';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { measure, type Phase } from './ingest.js';
 import { startServer, stopServer, type Server } from './server.js';
 import { createTestDatabase, type BackendKind } from '../test/helpers/backends.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { rounds: { type: 'string', default: '6' }, seconds: { type: 'string', default: '4' } },
@@ -60,33 +56,22 @@ try {
   }
   process.stdout.write(`# ${kind} load ${loadavg()[0]!.toFixed(1)} ${new Date().toISOString()}\n`);
   for (const [mode, clients] of phases) {
+    const phase: Phase = {
+      label: `${mode} ${clients}c`,
+      mode: mode as Phase['mode'],
+      clients,
+      unit: mode === 'batch' ? 'points/s' : 'calls/s',
+    };
     for (let round = 0; round < rounds; round++) {
       const line: string[] = [];
       const order = round % 2 ? [...servers].reverse() : servers;
       for (const s of order) {
-        const pid = s.server.proc.pid!;
         const g0 = await groups(s.server.url);
-        const db0 = await databaseCpuTimes(kind, s.uri);
-        const cpu0 = await cpuSeconds(pid);
-        const { stdout } = await promisify(execFile)(
-          process.execPath,
-          [
-            '--import',
-            'tsx',
-            join(here, '_ingest-load.ts'),
-            s.server.url,
-            mode,
-            String(clients),
-            String(seconds),
-          ],
-          { cwd: join(here, '..') },
-        );
-        const cpu = (await cpuSeconds(pid)) - cpu0;
-        const db = cpuBetween(db0, await databaseCpuTimes(kind, s.uri));
+        const m = await measure(s.server.url, s.server.proc.pid!, phase, kind, s.uri, seconds);
         const g1 = await groups(s.server.url);
-        const r = JSON.parse(stdout) as { calls: number; seconds: number; errors: number };
+        const db = kind === 'sqlite' ? '—' : Math.round(m.dbCpuUsPerCall);
         line.push(
-          `${s.label}: ${Math.round(r.calls / r.seconds)}/s srv ${Math.round((cpu * 1e6) / r.calls)} db ${kind === 'sqlite' ? '—' : Math.round(((db.user + db.system) * 1e6) / r.calls)} µs grp ${((g1.sum - g0.sum) / (g1.count - g0.count)).toFixed(1)}${r.errors ? ` ERR ${r.errors}` : ''}`,
+          `${s.label}: ${Math.round(m.rate)} ${phase.unit} srv ${Math.round(m.cpuUsPerCall)} db ${db} µs grp ${((g1.sum - g0.sum) / (g1.count - g0.count)).toFixed(1)}${m.errors ? ` ERR ${m.errors}` : ''}`,
         );
       }
       process.stdout.write(`${mode} ${clients}c  ${line.sort().join('  |  ')}\n`);

@@ -22,7 +22,7 @@ import { createTestDatabase, type BackendKind } from '../test/helpers/backends.j
 const here = dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 
-interface Phase {
+export interface Phase {
   label: string;
   mode: 'metric' | 'batch';
   clients: number;
@@ -43,7 +43,7 @@ const PHASES: Phase[] = [
   },
 ];
 
-interface Measured {
+export interface Measured {
   rate: number;
   calls: number;
   errors: number;
@@ -52,12 +52,14 @@ interface Measured {
   dbCpuUsPerCall: number;
 }
 
-async function measure(
+/** One phase against the server `pid` at `url`: bench/_ingest-load.ts in its own process. */
+export async function measure(
   url: string,
   pid: number,
   phase: Phase,
   kind: BackendKind,
   storeUri: string,
+  seconds = SECONDS,
 ): Promise<Measured> {
   const db0 = await databaseCpuTimes(kind, storeUri);
   const cpu0 = await cpuSeconds(pid);
@@ -70,7 +72,7 @@ async function measure(
       url,
       phase.mode,
       String(phase.clients),
-      String(SECONDS),
+      String(seconds),
     ],
     { cwd: join(here, '..') },
   );
