@@ -23,6 +23,12 @@ const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
 const T0 = 1_650_000_000_000;
 const RUN = 'aaaaaaaabbbbbbbbccccccccdddddddd';
 const RUN2 = '11111111222222223333333344444444';
+/** RUN2's 'acc' history as (step, timestamp, value): out of step order in time. */
+const ACC = [
+  [0, T0 + 10, 0.1],
+  [1, T0 + 5, 0.2],
+  [2, T0 + 20, 0.3],
+] as const;
 
 /** One experiment with a tag, two runs with params, tags and metric histories, a registered model
  * with two versions, tags and an alias: written the way version 2 of the schema stores them. */
@@ -91,6 +97,18 @@ async function seedOldDatabase(db: SqlDatabase): Promise<void> {
       [runId, exp, losses[last]!, T0 + last, last, pos++],
     );
   }
+  // A history whose timestamps do not follow its steps (step 1 was logged before step 0).
+  const run2Pk = Number((await db.query(`SELECT run_pk FROM runs WHERE run_uuid = ?`, [RUN2]))[0]!.run_pk);
+  for (const [step, ts, value] of ACC) {
+    await db.run(
+      `INSERT INTO metrics (run_pk, metric_key, ts, step, metric_value, is_nan) VALUES (?, 'acc', ?, ?, ?, 0)`,
+      [run2Pk, ts, step, value],
+    );
+  }
+  await db.run(
+    `INSERT INTO latest_metrics (run_uuid, metric_key, experiment_id, metric_value, ts, step, is_nan, pos) VALUES (?, 'acc', ?, 0.3, ?, 2, 0, ?)`,
+    [RUN2, exp, T0 + 20, pos++],
+  );
 
   await db.run(
     `INSERT INTO registered_models (name, creation_time, last_updated_time, description, user_id, next_version) VALUES ('legacy-model', ?, ?, 'from before the upgrade', 'alice', 3)`,
@@ -152,6 +170,18 @@ for (const backend of BACKENDS) {
           const check = openDatabase(testDb.uri);
           try {
             assert.equal(await currentSchemaVersion(check), LATEST, 'upgraded to the newest version');
+            const flags = await check.query(
+              'SELECT run_uuid, metric_key, in_step_order FROM latest_metrics ORDER BY run_uuid, metric_key',
+            );
+            assert.deepEqual(
+              flags.map((r) => [r.run_uuid, r.metric_key, Number(r.in_step_order)]),
+              [
+                [RUN2, 'acc', 0],
+                [RUN2, 'loss', 1],
+                [RUN, 'loss', 1],
+              ],
+              'histories checked for step order',
+            );
           } finally {
             await check.close();
           }
@@ -172,6 +202,23 @@ for (const backend of BACKENDS) {
               [1, 0.5],
               [2, 0.2],
             ],
+          );
+          // Paged one point at a time, in time order although the history is keyed by step.
+          const acc: [number, number][] = [];
+          let token: string | undefined;
+          do {
+            const page = await call('GET', 'metrics/get-history', {
+              run_id: RUN2,
+              metric_key: 'acc',
+              max_results: '1',
+              ...(token ? { page_token: token } : {}),
+            });
+            acc.push(...page.metrics.map((m: Json) => [m.step, m.timestamp] as [number, number]));
+            token = page.next_page_token;
+          } while (token);
+          assert.deepEqual(
+            acc,
+            [...ACC].sort((a, b) => a[1] - b[1]).map(([step, ts]) => [step, ts]),
           );
           const { registered_model: model } = await call('GET', 'registered-models/get', {
             name: 'legacy-model',

@@ -61,6 +61,7 @@ export interface SqlDatabase extends SqlExecutor {
   script?(
     statements: readonly ScriptStatement[],
     then?: (rows: Row[][]) => Promise<readonly ScriptStatement[]>,
+    options?: TransactionOptions,
   ): Promise<Row[][]>;
 }
 
@@ -107,6 +108,13 @@ export interface UpsertOptions {
    * there the unchanged values are written, which it detects and does not store again.
    */
   combineWhen?: CombineColumn;
+  /**
+   * With `whenGreater`: columns set on every conflict, whether or not the incoming tuple is
+   * greater, to this expression (built like a `combine` one, reading no other column of the
+   * stored row than its own). The row is written when the tuple is greater or such a column
+   * changes.
+   */
+  always?: Readonly<Record<string, CombineColumn>>;
 }
 
 /** The new value of a column from the stored and the incoming rows (see `UpsertOptions.combine`). */

@@ -90,15 +90,21 @@ export class MysqlDatabase implements SqlDatabase {
   async script(
     statements: readonly ScriptStatement[],
     then?: (rows: Row[][]) => Promise<readonly ScriptStatement[]>,
+    options?: TransactionOptions,
   ): Promise<Row[][]> {
     this.scriptPool ??= mysql.createPool({ ...this.options, multipleStatements: true });
     const conn = await this.scriptPool.getConnection();
     let usable = true;
     try {
-      const sql = ['START TRANSACTION', ...statements.map(formatStatement)];
+      const begin = options?.readCommitted
+        ? ['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', 'START TRANSACTION']
+        : ['START TRANSACTION'];
+      const sql = [...begin, ...statements.map(formatStatement)];
       if (!then) sql.push('COMMIT');
       const each = await queryEach(conn, sql);
-      const rows = each.slice(1, 1 + statements.length).map((r) => (Array.isArray(r) ? (r as Row[]) : []));
+      const rows = each
+        .slice(begin.length, begin.length + statements.length)
+        .map((r) => (Array.isArray(r) ? (r as Row[]) : []));
       if (then) await queryEach(conn, [...(await then(rows)).map(formatStatement), 'COMMIT']);
       return rows;
     } catch (err) {

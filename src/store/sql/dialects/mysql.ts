@@ -59,12 +59,16 @@ function upsert(
   const current = tuple(id(table), order, id);
   const assign = (c: string, op: string): string =>
     `${stored(c)} = IF(${incoming} ${op} ${current}, incoming.${id(c)}, ${stored(c)})`;
-  const others = updates.filter((c) => !order.includes(c)).map((c) => assign(c, '>'));
+  // `always` columns first, while the row is as stored.
+  const always = Object.entries(options.always ?? {}).map(
+    ([c, f]) => `${stored(c)} = ${f(stored, incomingCol)}`,
+  );
+  const others = updates.filter((c) => !order.includes(c) && !options.always?.[c]).map((c) => assign(c, '>'));
   const ordered = [...order]
     .reverse()
     .filter((c) => updates.includes(c))
     .map((c) => assign(c, '>='));
-  return head + [...others, ...ordered].join(', ');
+  return head + [...always, ...others, ...ordered].join(', ');
 }
 
 export const mysqlDialect: Dialect = {

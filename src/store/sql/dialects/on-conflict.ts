@@ -23,8 +23,19 @@ function upsert(
   const stored = (c: string): string => `${id(table)}.${id(c)}`;
   const incoming = (c: string): string => `excluded.${id(c)}`;
   const value = (c: string): string => options.combine?.[c]?.(stored, incoming) ?? incoming(c);
-  const set = updates.map((c) => `${id(c)} = ${value(c)}`).join(', ');
   const order = options.whenGreater;
+  const always = options.always ?? {};
+  if (order?.length && Object.keys(always).length) {
+    // Each column takes the incoming value only when the tuple is greater, except `always` ones.
+    const greater = `${tuple('excluded', order, id)} > ${tuple(id(table), order, id)}`;
+    const set = updates.map((c) => {
+      const expr = always[c]?.(stored, incoming);
+      return `${id(c)} = ${expr ?? `CASE WHEN ${greater} THEN ${incoming(c)} ELSE ${stored(c)} END`}`;
+    });
+    const changed = Object.entries(always).map(([c, f]) => `${stored(c)} <> ${f(stored, incoming)}`);
+    return `${head} DO UPDATE SET ${set.join(', ')} WHERE ${[greater, ...changed].join(' OR ')}`;
+  }
+  const set = updates.map((c) => `${id(c)} = ${value(c)}`).join(', ');
   const where = order?.length
     ? ` WHERE ${tuple('excluded', order, id)} > ${tuple(id(table), order, id)}`
     : options.combineWhen

@@ -24,6 +24,11 @@ export function updatedColumns(
   if (options.combineWhen && !combined.length) {
     throw new Error(`upsert of ${columns.join(', ')}: combineWhen needs combine`);
   }
+  for (const c of Object.keys(options.always ?? {})) {
+    if (!columns.includes(c)) throw new Error(`upsert of ${columns.join(', ')}: unknown column ${c}`);
+    if (!options.whenGreater?.length)
+      throw new Error(`upsert of ${columns.join(', ')}: always needs whenGreater`);
+  }
   if (combined.length && options.whenGreater?.length) {
     throw new Error(`upsert of ${columns.join(', ')}: combine and whenGreater do not go together`);
   }

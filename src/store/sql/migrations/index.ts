@@ -8,6 +8,7 @@ import { metricSummaries } from './006-metric-summaries.js';
 import { valueSortKeys } from './007-value-sort-keys.js';
 import { metricSummaryPoints } from './008-metric-summary-points.js';
 import { metricSummaryPacked } from './009-metric-summary-packed.js';
+import { metricHistoryStepOrder } from './010-metric-history-step-order.js';
 
 /** Every schema migration, in version order. Add a new file and one line here for a change. */
 export const MIGRATIONS: Migration[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: Migration[] = [
   valueSortKeys,
   metricSummaryPoints,
   metricSummaryPacked,
+  metricHistoryStepOrder,
 ];

@@ -3,6 +3,7 @@ import { encodeMetricValue, nextPos, type StoreContext } from './common.js';
 import { type BatchWrite, type EncodedPoint, latestPerRunKey } from './log-batch.js';
 import { STALE_COLUMNS, STALE_KEY, STALE_MERGE, STALE_WIDENS, staleRanges } from './metric-summaries.js';
 import { activeRunsFrom, RUN_STATE_COLUMNS } from './runs.js';
+import { historyKey, STEP_ORDER_ON_CONFLICT, StepOrder, stepOrderFlagSql } from './step-order.js';
 
 /** Whether a call only logs metrics (no params, tags or model metrics): the hot path of training loops. */
 export const onlyMetrics = (w: BatchWrite): boolean =>
@@ -12,22 +13,37 @@ export interface RunPoint extends EncodedPoint {
   runId: string;
 }
 
-/** The points of a group of metric-only calls, and per (run, key) the latest candidate. */
+/**
+ * The points of a group of metric-only calls; per (run, key) the latest candidate and the step
+ * order of the points written to it.
+ */
 interface GroupPoints {
   runIds: string[];
   points: RunPoint[];
   latest: RunPoint[];
+  orders: Map<string, StepOrder>;
 }
 
 function groupPoints(writes: readonly BatchWrite[]): GroupPoints {
   const points: RunPoint[] = [];
+  const orders = new Map<string, StepOrder>();
   for (const w of writes) {
     for (const m of w.metrics) {
       const { value, isNan } = encodeMetricValue(m.value);
-      points.push({ runId: w.runId, key: m.key, value, isNan, timestamp: m.timestamp, step: m.step ?? 0 });
+      const step = m.step ?? 0;
+      points.push({ runId: w.runId, key: m.key, value, isNan, timestamp: m.timestamp, step });
+      const k = historyKey(w.runId, m.key);
+      let order = orders.get(k);
+      if (!order) orders.set(k, (order = new StepOrder()));
+      order.add(step, m.timestamp);
     }
   }
-  return { runIds: [...new Set(writes.map((w) => w.runId))], points, latest: latestPerRunKey(points) };
+  return {
+    runIds: [...new Set(writes.map((w) => w.runId))],
+    points,
+    latest: latestPerRunKey(points),
+    orders,
+  };
 }
 
 // The stale-range merge of metric-summaries.ts, as PostgreSQL's ON CONFLICT assignments and
@@ -47,20 +63,35 @@ const staleMerge = `${STALE_COLUMNS.slice(2)
  */
 function groupStatement(arr: (element: BulkElement) => string, ignoreDuplicates: boolean): string {
   const active = `r.run_uuid = p.run_uuid AND r.lifecycle_stage = 'active'`;
+  const stored = (c: string): string => `latest_metrics.${c}`;
+  const incoming = (c: string): string => `excluded.${c}`;
+  const greater = `(excluded.step, excluded.ts, excluded.metric_value) > (latest_metrics.step, latest_metrics.ts, latest_metrics.metric_value)`;
+  const ifGreater = (c: string): string =>
+    `${c} = CASE WHEN ${greater} THEN excluded.${c} ELSE latest_metrics.${c} END`;
+  const flag = STEP_ORDER_ON_CONFLICT(stored, incoming);
+  const written = (c: string): string => `p.${c}`;
+  const locked = (c: string): string => `k.${c}`;
   return `WITH r AS (SELECT run_pk, experiment_id, ${RUN_STATE_COLUMNS} FROM runs WHERE run_uuid = ANY(${arr('text')})),
+k AS MATERIALIZED (SELECT x.run_uuid, x.metric_key, x.step, x.ts, x.in_step_order
+  FROM unnest(${arr('text')}, ${arr('text')}) AS q(run_uuid, metric_key)
+  JOIN latest_metrics x ON x.run_uuid = q.run_uuid AND x.metric_key = q.metric_key
+  ORDER BY x.run_uuid, x.metric_key
+  FOR UPDATE OF x),
 h AS (INSERT INTO metrics (run_pk, metric_key, ts, step, metric_value, is_nan)
   SELECT r.run_pk, p.metric_key, p.ts, p.step, p.metric_value, p.is_nan
   FROM unnest(${arr('text')}, ${arr('text')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('double')}, ${arr('int')})
     AS p(run_uuid, metric_key, ts, step, metric_value, is_nan)
   JOIN r ON ${active}${ignoreDuplicates ? '\n  ON CONFLICT DO NOTHING' : ''}),
-l AS (INSERT INTO latest_metrics (run_uuid, metric_key, experiment_id, metric_value, ts, step, is_nan, pos)
-  SELECT p.run_uuid, p.metric_key, r.experiment_id, p.metric_value, p.ts, p.step, p.is_nan, p.pos
-  FROM unnest(${arr('text')}, ${arr('text')}, ${arr('double')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('int')}, ${arr('bigint')})
-    AS p(run_uuid, metric_key, metric_value, ts, step, is_nan, pos)
+l AS (INSERT INTO latest_metrics (run_uuid, metric_key, experiment_id, metric_value, ts, step, is_nan, pos, in_step_order)
+  SELECT p.run_uuid, p.metric_key, r.experiment_id, p.metric_value, p.ts, p.step, p.is_nan, p.pos,
+    ${stepOrderFlagSql(written, locked)}
+  FROM unnest(${arr('text')}, ${arr('text')}, ${arr('double')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('int')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('int')})
+    AS p(run_uuid, metric_key, metric_value, ts, step, is_nan, pos, first_step, first_ts, ordered)
   JOIN r ON ${active}
+  LEFT JOIN k ON k.run_uuid = p.run_uuid AND k.metric_key = p.metric_key
   ORDER BY p.run_uuid, p.metric_key
-  ON CONFLICT (run_uuid, metric_key) DO UPDATE SET metric_value = excluded.metric_value, ts = excluded.ts, step = excluded.step, is_nan = excluded.is_nan
-  WHERE (excluded.step, excluded.ts, excluded.metric_value) > (latest_metrics.step, latest_metrics.ts, latest_metrics.metric_value)),
+  ON CONFLICT (run_uuid, metric_key) DO UPDATE SET ${['metric_value', 'ts', 'step', 'is_nan'].map(ifGreater).join(', ')}, in_step_order = ${flag}
+  WHERE ${greater} OR latest_metrics.in_step_order <> ${flag}),
 s AS (INSERT INTO metric_summary_stale (${STALE_COLUMNS.join(', ')})
   SELECT r.run_pk, p.metric_key, p.lo_step, p.hi_step
   FROM unnest(${arr('text')}, ${arr('text')}, ${arr('bigint')}, ${arr('bigint')}) AS p(run_uuid, metric_key, lo_step, hi_step)
@@ -107,12 +138,15 @@ export async function writeMetricsWithArrays(
   const { dialect } = ctx.db;
   const arr = dialect.arrayParam;
   if (!arr) throw new Error('writeMetricsWithArrays: the database takes no array parameters');
-  const { runIds, points, latest } = groupPoints(writes);
+  const { runIds, points, latest, orders } = groupPoints(writes);
   const stale = staleRanges(points, (p) => p.runId);
   const column = <K extends keyof RunPoint>(list: readonly RunPoint[], k: K): RunPoint[K][] =>
     list.map((p) => p[k]);
+  const order = latest.map((p) => orders.get(historyKey(p.runId, p.key))!);
   const params = [
     runIds,
+    column(latest, 'runId'),
+    column(latest, 'key'),
     column(points, 'runId'),
     column(points, 'key'),
     column(points, 'timestamp'),
@@ -126,6 +160,9 @@ export async function writeMetricsWithArrays(
     column(latest, 'step'),
     column(latest, 'isNan'),
     latest.map(() => nextPos()),
+    order.map((o) => o.firstStep),
+    order.map((o) => o.firstTs),
+    order.map((o) => Number(o.ordered)),
     stale.map((r) => r.owner),
     stale.map((r) => r.key),
     stale.map((r) => r.lo),

@@ -2,7 +2,7 @@ import type { Metric, RunTag } from '../../../entities/tracking.js';
 import type { Row } from '../database.js';
 import type { Exec, StoreContext } from './common.js';
 import { activeRunRows } from './runs.js';
-import { type BatchWrite, writeBatch, writeRuns } from './log-batch.js';
+import { type BatchWrite, WRITE_TRANSACTION, writeBatch, writeRuns } from './log-batch.js';
 import { onlyMetrics, writeMetricsWithArrays } from './array-metric-write.js';
 import { writeMetricsInScript } from './script-metric-write.js';
 import { storeMetrics } from '../../../observability/metrics.js';
@@ -176,14 +176,16 @@ export class GroupCommitter {
   private async commitInTransaction(group: Pending[]): Promise<void> {
     let failures: Map<Pending, unknown>;
     try {
-      failures = await this.ctx.db.transaction((tx) => this.writeGroup(tx, group));
+      failures = await this.ctx.db.transaction((tx) => this.writeGroup(tx, group), WRITE_TRANSACTION);
     } catch (err) {
       if (group.length === 1) {
         group[0]!.reject(err);
         return;
       }
       for (const item of group) {
-        await this.ctx.db.transaction((tx) => writeBatch(this.ctx, tx, item)).then(item.resolve, item.reject);
+        await this.ctx.db
+          .transaction((tx) => writeBatch(this.ctx, tx, item), WRITE_TRANSACTION)
+          .then(item.resolve, item.reject);
       }
       return;
     }

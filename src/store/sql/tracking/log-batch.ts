@@ -1,6 +1,6 @@
 import type { Metric, Param, RunTag } from '../../../entities/tracking.js';
 import { invalidParam } from '../../../errors.js';
-import type { Row, SqlValue } from '../database.js';
+import type { Row, SqlValue, TransactionOptions } from '../database.js';
 import {
   chunks,
   encodeMetricValue,
@@ -13,6 +13,13 @@ import {
   str,
 } from './common.js';
 import { markSummariesStale } from './metric-summaries.js';
+import {
+  historyKey,
+  STEP_ORDER_ON_CONFLICT,
+  StepOrder,
+  stepOrderFlag,
+  type StoredLatest,
+} from './step-order.js';
 import { activeRunRow } from './runs.js';
 import { upsertRunTags } from './run-tags.js';
 import { type RunSortFacts, runSortFacts, SORT_COLUMNS, sortValues } from './sort-keys.js';
@@ -57,6 +64,13 @@ export function latestPerRunKey<T extends EncodedPoint & { runId: string }>(poin
   return out;
 }
 
+/**
+ * The transactions that write metrics: their locking reads of the histories' latest points
+ * (`readLatest`) must not lock the gaps where new histories go on MySQL, or two writers creating
+ * histories side by side deadlock.
+ */
+export const WRITE_TRANSACTION: TransactionOptions = { readCommitted: true };
+
 /** One logBatch call's writes. */
 export interface BatchWrite {
   runId: string;
@@ -87,11 +101,16 @@ export interface RunWrites {
  * Writes the metrics and tags of several runs with one multi-row statement per table, in run id
  * order (a fixed lock order, so concurrent groups on PostgreSQL/MySQL do not deadlock).
  */
-export async function writeRuns(ctx: StoreContext, tx: Exec, writes: readonly RunWrites[]): Promise<void> {
+export async function writeRuns(
+  ctx: StoreContext,
+  tx: Exec,
+  writes: readonly RunWrites[],
+  stored?: ReadonlyMap<string, StoredLatest>,
+): Promise<void> {
   const sorted = [...writes].sort((a, b) => byText(str(a.run.run_uuid), str(b.run.run_uuid)));
   for (const w of sorted) if (w.tags?.length) await upsertRunTags(ctx, tx, runSortFacts(w.run), w.tags);
   const withMetrics = sorted.filter((w) => w.metrics.length);
-  if (withMetrics.length) await insertMetrics(ctx, tx, withMetrics);
+  if (withMetrics.length) await insertMetrics(ctx, tx, withMetrics, stored);
 }
 
 const changedParam = (runId: string, key: string, old: string, attempted: string): Error =>
@@ -162,6 +181,14 @@ interface RunPoint extends EncodedPoint {
   experimentId: number;
 }
 
+/** What a write adds to one (run, key) history. */
+interface KeyWrite {
+  latest: RunPoint;
+  lo: number;
+  hi: number;
+  order: StepOrder;
+}
+
 /** The columns of a history row and of a latest-value row, in the order the writers bind them. */
 export const HISTORY_COLUMNS = ['run_pk', 'metric_key', 'ts', 'step', 'metric_value', 'is_nan'];
 export const LATEST_COLUMNS = [
@@ -173,6 +200,7 @@ export const LATEST_COLUMNS = [
   'step',
   'is_nan',
   'pos',
+  'in_step_order',
 ];
 const HISTORY_ROWS = rowsPerStatement(HISTORY_COLUMNS.length);
 
@@ -182,17 +210,22 @@ const HISTORY_ROWS = rowsPerStatement(HISTORY_COLUMNS.length);
  * holds up to 1,000 points per call, so each point costs only its six statement parameters and
  * a look-up of its key: the latest candidate and the step range are kept per distinct key.
  */
-async function insertMetrics(ctx: StoreContext, tx: Exec, writes: readonly RunWrites[]): Promise<void> {
+async function insertMetrics(
+  ctx: StoreContext,
+  tx: Exec,
+  writes: readonly RunWrites[],
+  given?: ReadonlyMap<string, StoredLatest>,
+): Promise<void> {
   const statements: SqlValue[][] = [];
   let params: SqlValue[] = [];
   let rows = 0;
-  /** Per written key: its latest point and its lowest and highest step. */
-  const keys: { latest: RunPoint; lo: number; hi: number }[] = [];
+  /** Per written key: its latest point, its lowest and highest step and its points' step order. */
+  const keys: KeyWrite[] = [];
   for (const w of writes) {
     const runId = str(w.run.run_uuid);
     const runPk = num(w.run.run_pk);
     const experimentId = num(w.run.experiment_id);
-    const perKey = new Map<string, { latest: RunPoint; lo: number; hi: number }>();
+    const perKey = new Map<string, KeyWrite>();
     for (const m of w.metrics) {
       let value = m.value;
       let isNan = 0;
@@ -208,11 +241,13 @@ async function insertMetrics(ctx: StoreContext, tx: Exec, writes: readonly RunWr
       const seen = perKey.get(m.key);
       if (!seen) {
         const latest = { runId, runPk, experimentId, key: m.key, value, isNan, timestamp: m.timestamp, step };
-        const entry = { latest, lo: step, hi: step };
+        const entry = { latest, lo: step, hi: step, order: new StepOrder() };
+        entry.order.add(step, m.timestamp);
         perKey.set(m.key, entry);
         keys.push(entry);
         continue;
       }
+      seen.order.add(step, m.timestamp);
       if (step < seen.lo) seen.lo = step;
       else if (step > seen.hi) seen.hi = step;
       const l = seen.latest;
@@ -237,10 +272,15 @@ async function insertMetrics(ctx: StoreContext, tx: Exec, writes: readonly RunWr
   await markSummariesStale(ctx, tx, bounds);
 
   const candidates = latestPerRunKey(keys.map((k) => k.latest));
+  const orders = new Map(keys.map((k) => [historyKey(k.latest.runId, k.latest.key), k.order]));
+  const stored = given ?? (await readLatest(ctx, tx, candidates));
   for (const part of chunks(candidates, rowsPerStatement(LATEST_COLUMNS.length))) {
     const params: SqlValue[] = [];
-    for (const p of part)
-      params.push(p.runId, p.key, p.experimentId, p.value, p.timestamp, p.step, p.isNan, nextPos());
+    for (const p of part) {
+      const k = historyKey(p.runId, p.key);
+      const flag = stepOrderFlag(orders.get(k)!, stored.get(k));
+      params.push(p.runId, p.key, p.experimentId, p.value, p.timestamp, p.step, p.isNan, nextPos(), flag);
+    }
     await tx.run(latestUpsertSql(ctx, part.length), params);
   }
 
@@ -281,8 +321,51 @@ const latestUpsertSql = (ctx: StoreContext, rows: number): string =>
       rows,
       keep: ['experiment_id', 'pos'],
       whenGreater: ['step', 'ts', 'metric_value'],
+      always: { in_step_order: STEP_ORDER_ON_CONFLICT },
     }),
   );
+
+/**
+ * The stored latest points of the (run, key) histories given, locked until the transaction ends
+ * (so that no other writer changes them before this one's upsert), by `historyKey`.
+ */
+export async function readLatest(
+  ctx: StoreContext,
+  ex: Exec,
+  histories: readonly { runId: string; key: string }[],
+): Promise<Map<string, StoredLatest>> {
+  const out = new Map<string, StoredLatest>();
+  for (const part of chunks(histories, rowsPerStatement(2))) {
+    const q = latestLookup(ctx, part);
+    for (const r of await ex.query(q.sql, q.params))
+      out.set(historyKey(str(r.run_uuid), str(r.metric_key)), storedLatest(r));
+  }
+  return out;
+}
+
+/** The statement of `readLatest` for one part (at most `rowsPerStatement(2)` histories). */
+export function latestLookup(
+  ctx: StoreContext,
+  histories: readonly { runId: string; key: string }[],
+): { sql: string; params: SqlValue[] } {
+  const byRun = new Map<string, string[]>();
+  for (const h of histories) {
+    const keys = byRun.get(h.runId);
+    if (keys) keys.push(h.key);
+    else byRun.set(h.runId, [h.key]);
+  }
+  const where = [...byRun.values()].map((keys) => `(run_uuid = ? AND metric_key IN (${qs(keys.length)}))`);
+  return {
+    sql: `SELECT run_uuid, metric_key, step, ts, in_step_order FROM latest_metrics WHERE ${where.join(' OR ')}${ctx.db.dialect.lockForUpdate}`,
+    params: [...byRun].flatMap(([runId, keys]) => [runId, ...keys]),
+  };
+}
+
+export const storedLatest = (r: Row): StoredLatest => ({
+  step: num(r.step),
+  ts: num(r.ts),
+  inStepOrder: num(r.in_step_order),
+});
 
 export async function insertModelMetrics(
   ctx: StoreContext,

@@ -6,6 +6,7 @@ import { sampleBuckets } from './sampled-history.js';
 import type { SampledHistoryQuery } from '../../tracking-store.js';
 import { decodeMetricValue, num, qs, type StoreContext, str } from './common.js';
 import { runRow } from './runs.js';
+import { IN_STEP_ORDER, NOT_IN_STEP_ORDER } from './step-order.js';
 
 /** Largest page get-history serves (MLflow's GET_METRIC_HISTORY_MAX_RESULTS). */
 export const METRIC_HISTORY_MAX_PAGE = 25000;
@@ -31,12 +32,16 @@ interface HistoryCursor {
 const isCursor = (v: Record<string, unknown>): boolean =>
   ['ts', 'step', 'v', 'n'].every((k) => typeof v[k] === 'number');
 
-/**
- * A run's history of one metric ordered by (timestamp, step, value), paged by keyset on the
- * history's primary key so that every page costs the same however deep it is.
- */
-/** get-history's order (MLflow's), which the history's primary key holds after its run and key. */
+/** get-history's order (MLflow's). */
 const HISTORY_ORDER = ['ts', 'step', 'metric_value', 'is_nan'] as const;
+/** The order of the history's primary key after its run and key. */
+const KEY_ORDER = ['step', 'ts', 'metric_value', 'is_nan'] as const;
+
+/**
+ * A run's history of one metric ordered by (timestamp, step, value), paged by keyset. A history
+ * whose timestamps follow its steps (step-order.ts) is that order read along its primary key, so
+ * every page costs the same however deep it is; any other history is sorted for each page.
+ */
 
 export async function getMetricHistory(
   ctx: StoreContext,
@@ -46,11 +51,26 @@ export async function getMetricHistory(
   pageToken?: string,
 ): Promise<Page<Metric>> {
   const cursor = decodePageToken<HistoryCursor>(pageToken, isCursor);
-  const run = await runRow(ctx.db, runId);
+  const found = await ctx.db.query(
+    `SELECT r.run_pk, l.in_step_order FROM runs r LEFT JOIN latest_metrics l ON l.run_uuid = r.run_uuid AND l.metric_key = ? WHERE r.run_uuid = ?`,
+    [key, runId],
+  );
+  const run = found[0] ?? (await runRow(ctx.db, runId));
+  const inStepOrder = num(run.in_step_order ?? IN_STEP_ORDER) !== NOT_IN_STEP_ORDER;
+  const order = inStepOrder ? KEY_ORDER : HISTORY_ORDER;
   const params: SqlValue[] = [num(run.run_pk), key];
   let where = 'run_pk = ? AND metric_key = ?';
   if (cursor) {
-    const after = ctx.db.dialect.keysetAfter(HISTORY_ORDER, [cursor.ts, cursor.step, cursor.v, cursor.n]);
+    const at: Record<(typeof KEY_ORDER)[number], number> = {
+      ts: cursor.ts,
+      step: cursor.step,
+      metric_value: cursor.v,
+      is_nan: cursor.n,
+    };
+    const after = ctx.db.dialect.keysetAfter(
+      order,
+      order.map((c) => at[c]),
+    );
     where += ` AND ${after.sql}`;
     params.push(...after.params);
   }
@@ -60,7 +80,7 @@ export async function getMetricHistory(
       : Math.min(Math.max(1, Math.floor(maxResults)), METRIC_HISTORY_MAX_PAGE);
   const limit = pageSize === undefined ? '' : ` LIMIT ${pageSize + 1}`;
   const rows = await ctx.db.query(
-    `SELECT ts, step, metric_value, is_nan FROM metrics WHERE ${where} ORDER BY ${HISTORY_ORDER.join(', ')}${limit}`,
+    `SELECT ts, step, metric_value, is_nan FROM metrics WHERE ${where} ORDER BY ${order.join(', ')}${limit}`,
     params,
   );
   const page: Page<Metric> = { items: [] };

@@ -1,13 +1,15 @@
 import type { Metric } from '../../../entities/tracking.js';
 import type { Row, ScriptStatement } from '../database.js';
-import { qs, type Exec, type StoreContext } from './common.js';
-import { type BatchWrite, writeRuns } from './log-batch.js';
+import { chunks, qs, rowsPerStatement, type Exec, type StoreContext, str } from './common.js';
+import { type BatchWrite, latestLookup, storedLatest, WRITE_TRANSACTION, writeRuns } from './log-batch.js';
+import { historyKey, type StoredLatest } from './step-order.js';
 import { activeRunsFrom, RUN_WRITE_COLUMNS } from './runs.js';
 
 /**
  * Writes the metrics of many metric-only calls in TWO round trips on databases that take several
- * statements at once (MySQL/MariaDB, `SqlDatabase.script`): `START TRANSACTION` and the runs'
- * rows, locked against a concurrent delete until the commit; then the history, summary and
+ * statements at once (MySQL/MariaDB, `SqlDatabase.script`): `START TRANSACTION`, the runs' rows,
+ * locked against a concurrent delete until the commit, and the histories' latest points, locked
+ * for the update (the step-order flag is decided from them, step-order.ts); then the history, summary and
  * latest-value statements for the points of the active runs — made by the writer every group
  * uses (`writeRuns`), from the run rows just read — and `COMMIT`. Instead of BEGIN, a run query,
  * three statements and COMMIT, six round trips. (One round trip, with each statement joining its
@@ -27,20 +29,32 @@ export async function writeMetricsInScript(
     sql: `SELECT ${RUN_WRITE_COLUMNS} FROM runs WHERE run_uuid IN (${qs(runIds.length)})${d.lockShared}`,
     params: runIds,
   };
-  await script.call(ctx.db, [lookup], async ([rows]) => {
-    runs = activeRunsFrom(rows ?? [], runIds);
-    const merged = new Map<string, { run: Row; metrics: Metric[] }>();
-    for (const w of writes) {
-      const run = runs.get(w.runId)!;
-      if (run instanceof Error) continue;
-      const m = merged.get(w.runId) ?? { run, metrics: [] };
-      m.metrics.push(...w.metrics);
-      merged.set(w.runId, m);
-    }
-    const recorded = recorder();
-    await writeRuns(ctx, recorded.exec, [...merged.values()]);
-    return recorded.statements;
-  });
+  const histories = new Map<string, { runId: string; key: string }>();
+  for (const w of writes)
+    for (const m of w.metrics) histories.set(historyKey(w.runId, m.key), { runId: w.runId, key: m.key });
+  const latest = chunks([...histories.values()], rowsPerStatement(2)).map((part) => latestLookup(ctx, part));
+  await script.call(
+    ctx.db,
+    [lookup, ...latest],
+    async ([rows, ...latestRows]) => {
+      runs = activeRunsFrom(rows ?? [], runIds);
+      const stored = new Map<string, StoredLatest>();
+      for (const r of latestRows.flat())
+        stored.set(historyKey(str(r.run_uuid), str(r.metric_key)), storedLatest(r));
+      const merged = new Map<string, { run: Row; metrics: Metric[] }>();
+      for (const w of writes) {
+        const run = runs.get(w.runId)!;
+        if (run instanceof Error) continue;
+        const m = merged.get(w.runId) ?? { run, metrics: [] };
+        m.metrics.push(...w.metrics);
+        merged.set(w.runId, m);
+      }
+      const recorded = recorder();
+      await writeRuns(ctx, recorded.exec, [...merged.values()], stored);
+      return recorded.statements;
+    },
+    WRITE_TRANSACTION,
+  );
   return runs;
 }
 

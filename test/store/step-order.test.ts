@@ -1,0 +1,309 @@
+/**
+ * Histories are keyed in step order and get-history reads them along that key while their
+ * timestamps follow their steps (src/store/sql/tracking/step-order.ts). What must hold on every
+ * database: whatever order points are logged in — one by one, in batches, retried, from many
+ * clients at once — get-history pages in (timestamp, step, value) order, and a history is never
+ * flagged as in step order when it is not.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Metric } from '../../src/entities/tracking.js';
+import { BACKENDS } from '../helpers/backends.js';
+import { StepOrder, stepOrderFlag } from '../../src/store/sql/tracking/step-order.js';
+import { openStore, type SqlStoreFixture } from './store-fixture.js';
+
+const order = (points: [number, number][]): StepOrder => {
+  const o = new StepOrder();
+  for (const [step, ts] of points) o.add(step, ts);
+  return o;
+};
+
+describe('StepOrder and stepOrderFlag', () => {
+  it('knows whether points given in any order have timestamps that follow their steps', () => {
+    assert.equal(
+      order([
+        [0, 10],
+        [1, 11],
+        [2, 11],
+      ]).ordered,
+      true,
+    );
+    assert.equal(
+      order([
+        [2, 12],
+        [0, 10],
+        [1, 11],
+      ]).ordered,
+      true,
+      'unsorted input, ordered points',
+    );
+    assert.equal(
+      order([
+        [0, 12],
+        [1, 11],
+      ]).ordered,
+      false,
+    );
+    assert.equal(
+      order([
+        [1, 11],
+        [0, 12],
+      ]).ordered,
+      false,
+      'unsorted input, unordered points',
+    );
+    assert.equal(
+      order([
+        [5, 30],
+        [5, 10],
+        [6, 31],
+      ]).ordered,
+      true,
+      'one step at several times',
+    );
+    assert.equal(
+      order([
+        [5, 30],
+        [5, 10],
+        [4, 20],
+      ]).ordered,
+      false,
+    );
+    const o = order([
+      [3, 7],
+      [1, 9],
+      [1, 5],
+    ]);
+    assert.deepEqual([o.firstStep, o.firstTs], [1, 5]);
+  });
+
+  it('keeps the flag only for points at or after the stored latest point in step and time', () => {
+    const stored = { step: 10, ts: 100, inStepOrder: 1 };
+    assert.equal(stepOrderFlag(order([[10, 100]]), stored), 1, 'the latest point again (a retry)');
+    assert.equal(
+      stepOrderFlag(
+        order([
+          [11, 100],
+          [12, 101],
+        ]),
+        stored,
+      ),
+      1,
+    );
+    assert.equal(stepOrderFlag(order([[9, 200]]), stored), 0, 'an earlier step');
+    assert.equal(stepOrderFlag(order([[11, 99]]), stored), 0, 'an earlier time');
+    assert.equal(
+      stepOrderFlag(
+        order([
+          [11, 101],
+          [12, 100],
+        ]),
+        stored,
+      ),
+      0,
+      'unordered among themselves',
+    );
+    assert.equal(stepOrderFlag(order([[11, 101]]), { ...stored, inStepOrder: 0 }), 0, 'cleared for good');
+    assert.equal(stepOrderFlag(order([[0, 5]]), undefined), 2, 'a new history');
+    assert.equal(
+      stepOrderFlag(
+        order([
+          [1, 5],
+          [0, 6],
+        ]),
+        undefined,
+      ),
+      0,
+    );
+  });
+});
+
+/** A seeded generator, so that a failing sequence can be replayed. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Point = { step: number; ts: number; value: number };
+const byHistoryOrder = (a: Point, b: Point) => a.ts - b.ts || a.step - b.step || a.value - b.value;
+
+for (const backend of BACKENDS) {
+  describe(`metric history in step order (${backend})`, () => {
+    let f: SqlStoreFixture;
+    let exp: string;
+    before(async () => {
+      f = await openStore(backend);
+      exp = await f.store.createExperiment('step-order', undefined, []);
+    });
+    after(async () => {
+      await f?.close();
+    });
+
+    const newRun = async () =>
+      (await f.store.createRun({ experimentId: exp, userId: 'u', runName: 'r', startTime: 0, tags: [] })).info
+        .run_id;
+    const log = (runId: string, key: string, points: readonly Point[]) =>
+      f.store.logBatch(
+        runId,
+        points.map((p) => ({ key, value: p.value, timestamp: p.ts, step: p.step })),
+        [],
+        [],
+      );
+
+    async function flag(runId: string, key: string): Promise<number> {
+      const rows = await f.db.query(
+        'SELECT in_step_order FROM latest_metrics WHERE run_uuid = ? AND metric_key = ?',
+        [runId, key],
+      );
+      return Number(rows[0]!.in_step_order);
+    }
+
+    /** get-history, three points a page, as (step, ts, value) triples. */
+    async function pagedHistory(runId: string, key: string): Promise<Point[]> {
+      const out: Metric[] = [];
+      let token: string | undefined;
+      do {
+        const page = await f.store.getMetricHistory(runId, key, 3, token);
+        assert.ok(page.items.length <= 3);
+        out.push(...page.items);
+        token = page.next_page_token;
+      } while (token);
+      return out.map((m) => ({ step: m.step, ts: m.timestamp, value: m.value as number }));
+    }
+
+    /** The stored history is in step order wherever the flag says so; get-history's order is right. */
+    async function check(runId: string, key: string, logged: readonly Point[], label: string) {
+      const distinct = new Map(logged.map((p) => [`${p.step}/${p.ts}/${p.value}`, p]));
+      const expected = [...distinct.values()].sort(byHistoryOrder);
+      assert.deepEqual(await pagedHistory(runId, key), expected, `${label}: get-history order`);
+      if ((await flag(runId, key)) !== 0) {
+        const steps = [...expected].sort((a, b) => a.step - b.step || a.ts - b.ts || a.value - b.value);
+        for (let i = 1; i < steps.length; i++) {
+          assert.ok(
+            steps[i]!.ts >= steps[i - 1]!.ts,
+            `${label}: flagged in step order, but step ${steps[i]!.step} is older than step ${steps[i - 1]!.step}`,
+          );
+        }
+      }
+    }
+
+    it('a training loop logging in order keeps its history in step order, one by one and in batches', async () => {
+      const runId = await newRun();
+      const logged: Point[] = [];
+      for (let step = 0; step < 10; step++) {
+        const p = { step, ts: 1000 + step, value: step / 10 };
+        await log(runId, 'loss', [p]);
+        logged.push(p);
+      }
+      // A batch given out of order whose timestamps still follow its steps, and the same step twice.
+      const batch = [12, 10, 11, 13, 13].map((step, i) => ({
+        step,
+        ts: 1000 + step + (i === 4 ? 1 : 0),
+        value: i,
+      }));
+      await log(runId, 'loss', batch);
+      logged.push(...batch);
+      await log(runId, 'loss', [batch[4]!]); // a retried call: the latest point again
+      assert.equal(await flag(runId, 'loss'), 1);
+      await check(runId, 'loss', logged, 'in order');
+    });
+
+    for (const [name, first, then, expectedSteps] of [
+      [
+        'a point logged behind the latest step',
+        [
+          [0, 1000],
+          [1, 1001],
+          [2, 1002],
+        ],
+        [[1, 5000]],
+        [0, 1, 2, 1],
+      ],
+      ['a later step at an earlier time', [[0, 2000]], [[1, 1000]], [1, 0]],
+      [
+        'a batch whose timestamps go back as steps go up',
+        [],
+        [
+          [1, 1000],
+          [0, 2000],
+        ],
+        [1, 0],
+      ],
+    ] as const) {
+      it(`${name} takes the history out of step order; get-history still pages by time`, async () => {
+        const runId = await newRun();
+        const points = (list: readonly (readonly [number, number])[]) =>
+          list.map(([step, ts], i) => ({ step, ts, value: step * 100 + i }));
+        const a = points(first);
+        const b = points(then);
+        if (a.length) await log(runId, 'acc', a);
+        await log(runId, 'acc', b);
+        assert.equal(await flag(runId, 'acc'), 0);
+        const history = await pagedHistory(runId, 'acc');
+        assert.deepEqual(
+          history.map((p) => p.step),
+          expectedSteps,
+        );
+        await check(runId, 'acc', [...a, ...b], name);
+        // Points logged in order afterwards do not bring the flag back.
+        await log(runId, 'acc', [{ step: 100, ts: 9000, value: 1 }]);
+        assert.equal(await flag(runId, 'acc'), 0);
+      });
+    }
+
+    it('many clients logging one history at once, in and out of order: never flagged wrongly', async () => {
+      const rnd = random(backend.length * 7919);
+      for (let round = 0; round < 6; round++) {
+        const runId = await newRun();
+        const key = `k${round}`;
+        // Even rounds: every client logs increasing steps at increasing times (in step order
+        // overall only if the clients' clocks agree); odd rounds: random steps and times.
+        const clients = Array.from({ length: 8 }, (_, c) =>
+          Array.from({ length: 6 }, (_, i) => {
+            const step = round % 2 === 0 ? i * 8 + c : Math.floor(rnd() * 40);
+            const ts =
+              round % 2 === 0
+                ? 1000 + step * (round === 2 ? 1 : 10) + (round === 4 ? c : 0)
+                : 1000 + Math.floor(rnd() * 400);
+            return Array.from({ length: 1 + Math.floor(rnd() * 3) }, (_, j) => ({
+              step: step + j * 0,
+              ts: ts + j,
+              value: c * 1000 + i * 10 + j,
+            }));
+          }),
+        );
+        await Promise.all(
+          clients.map(async (calls) => {
+            for (const points of calls) await log(runId, key, points);
+          }),
+        );
+        await check(runId, key, clients.flat(2), `round ${round}`);
+      }
+    });
+
+    it('histories created by concurrent first calls are not flagged wrongly', async () => {
+      const runId = await newRun();
+      // Two calls at once, each the first of a new key unless the other commits first (they
+      // commit side by side, in two groups): the later step carries the earlier time.
+      for (let i = 0; i < 12; i++) {
+        const key = `new${i}`;
+        const points = [
+          { step: 0, ts: 5000, value: 1 },
+          { step: 1, ts: 4000, value: 2 },
+        ];
+        const first = log(runId, key, [points[0]!]);
+        // The first call's group has started when the second arrives (it joins no group of it).
+        await new Promise((resolve) => setImmediate(resolve));
+        await Promise.all([first, log(runId, key, [points[1]!])]);
+        assert.equal(await flag(runId, key), 0, key);
+        await check(runId, key, points, key);
+      }
+    });
+  });
+}
