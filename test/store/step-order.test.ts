@@ -79,32 +79,68 @@ describe('StepOrder and stepOrderFlag', () => {
 
   it('keeps the flag only for points at or after the stored latest point in step and time', () => {
     const stored = { step: 10, ts: 100, inStepOrder: 1 };
-    assert.equal(stepOrderFlag(order([[10, 100]]), stored), 1, 'the latest point again (a retry)');
+    const flag = (points: [number, number][], s = stored) => stepOrderFlag(order(points), s);
     assert.equal(
-      stepOrderFlag(
-        order([
-          [11, 100],
-          [12, 101],
-        ]),
-        stored,
-      ),
+      flag([
+        [10, 100],
+        [11, 101],
+      ]),
+      1,
+      'from the latest point on',
+    );
+    assert.equal(
+      flag([
+        [11, 100],
+        [12, 101],
+      ]),
       1,
     );
-    assert.equal(stepOrderFlag(order([[9, 200]]), stored), 0, 'an earlier step');
-    assert.equal(stepOrderFlag(order([[11, 99]]), stored), 0, 'an earlier time');
     assert.equal(
-      stepOrderFlag(
-        order([
-          [11, 101],
-          [12, 100],
-        ]),
-        stored,
-      ),
+      flag([
+        [9, 200],
+        [12, 201],
+      ]),
+      0,
+      'an earlier step',
+    );
+    assert.equal(
+      flag([
+        [11, 99],
+        [12, 101],
+      ]),
+      0,
+      'an earlier time',
+    );
+    assert.equal(
+      flag([
+        [11, 101],
+        [12, 100],
+      ]),
       0,
       'unordered among themselves',
     );
-    assert.equal(stepOrderFlag(order([[11, 101]]), { ...stored, inStepOrder: 0 }), 0, 'cleared for good');
-    assert.equal(stepOrderFlag(order([[0, 5]]), undefined), 2, 'a new history');
+    assert.equal(
+      flag(
+        [
+          [11, 101],
+          [12, 102],
+        ],
+        { ...stored, inStepOrder: 0 },
+      ),
+      0,
+      'cleared for good',
+    );
+    assert.equal(
+      stepOrderFlag(
+        order([
+          [0, 5],
+          [1, 5],
+        ]),
+        undefined,
+      ),
+      2,
+      'a new history',
+    );
     assert.equal(
       stepOrderFlag(
         order([
@@ -115,6 +151,7 @@ describe('StepOrder and stepOrderFlag', () => {
       ),
       0,
     );
+    assert.equal(flag([[9, 200]]), 3, 'one point: decided by the upsert against the row it meets');
   });
 });
 
@@ -290,19 +327,29 @@ for (const backend of BACKENDS) {
     it('histories created by concurrent first calls are not flagged wrongly', async () => {
       const runId = await newRun();
       // Two calls at once, each the first of a new key unless the other commits first (they
-      // commit side by side, in two groups): the later step carries the earlier time.
-      for (let i = 0; i < 12; i++) {
+      // commit side by side, in two groups): the later steps carry the earlier times. One point
+      // a call (decided by the upsert) and two (decided by the writer) alternate.
+      for (let i = 0; i < 16; i++) {
         const key = `new${i}`;
-        const points = [
-          { step: 0, ts: 5000, value: 1 },
-          { step: 1, ts: 4000, value: 2 },
-        ];
-        const first = log(runId, key, [points[0]!]);
+        const calls =
+          i % 2 === 0
+            ? [[{ step: 0, ts: 5000, value: 1 }], [{ step: 1, ts: 4000, value: 2 }]]
+            : [
+                [
+                  { step: 0, ts: 5000, value: 1 },
+                  { step: 1, ts: 5001, value: 2 },
+                ],
+                [
+                  { step: 2, ts: 4000, value: 3 },
+                  { step: 3, ts: 4001, value: 4 },
+                ],
+              ];
+        const first = log(runId, key, calls[0]!);
         // The first call's group has started when the second arrives (it joins no group of it).
         await new Promise((resolve) => setImmediate(resolve));
-        await Promise.all([first, log(runId, key, [points[1]!])]);
+        await Promise.all([first, log(runId, key, calls[1]!)]);
         assert.equal(await flag(runId, key), 0, key);
-        await check(runId, key, points, key);
+        await check(runId, key, calls.flat(), key);
       }
     });
   });

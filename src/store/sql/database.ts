@@ -110,9 +110,9 @@ export interface UpsertOptions {
   combineWhen?: CombineColumn;
   /**
    * With `whenGreater`: columns set on every conflict, whether or not the incoming tuple is
-   * greater, to this expression (built like a `combine` one, reading no other column of the
-   * stored row than its own). The row is written when the tuple is greater or such a column
-   * changes.
+   * greater, to this expression (built like a `combine` one; it sees the stored row as it was
+   * before the statement, and reads no other `always` column). The row is written when the tuple
+   * is greater or such a column changes.
    */
   always?: Readonly<Record<string, CombineColumn>>;
 }

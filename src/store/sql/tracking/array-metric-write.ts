@@ -3,7 +3,7 @@ import { encodeMetricValue, nextPos, type StoreContext } from './common.js';
 import { type BatchWrite, type EncodedPoint, latestPerRunKey } from './log-batch.js';
 import { STALE_COLUMNS, STALE_KEY, STALE_MERGE, STALE_WIDENS, staleRanges } from './metric-summaries.js';
 import { activeRunsFrom, RUN_STATE_COLUMNS } from './runs.js';
-import { historyKey, STEP_ORDER_ON_CONFLICT, StepOrder, stepOrderFlagSql } from './step-order.js';
+import { historyKey, pointsFlag, STEP_ORDER_ON_CONFLICT, StepOrder, stepOrderFlagSql } from './step-order.js';
 
 /** Whether a call only logs metrics (no params, tags or model metrics): the hot path of training loops. */
 export const onlyMetrics = (w: BatchWrite): boolean =>
@@ -86,7 +86,7 @@ l AS (INSERT INTO latest_metrics (run_uuid, metric_key, experiment_id, metric_va
   SELECT p.run_uuid, p.metric_key, r.experiment_id, p.metric_value, p.ts, p.step, p.is_nan, p.pos,
     ${stepOrderFlagSql(written, locked)}
   FROM unnest(${arr('text')}, ${arr('text')}, ${arr('double')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('int')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('int')})
-    AS p(run_uuid, metric_key, metric_value, ts, step, is_nan, pos, first_step, first_ts, ordered)
+    AS p(run_uuid, metric_key, metric_value, ts, step, is_nan, pos, first_step, first_ts, flag)
   JOIN r ON ${active}
   LEFT JOIN k ON k.run_uuid = p.run_uuid AND k.metric_key = p.metric_key
   ORDER BY p.run_uuid, p.metric_key
@@ -143,10 +143,11 @@ export async function writeMetricsWithArrays(
   const column = <K extends keyof RunPoint>(list: readonly RunPoint[], k: K): RunPoint[K][] =>
     list.map((p) => p[k]);
   const order = latest.map((p) => orders.get(historyKey(p.runId, p.key))!);
+  const locked = latest.filter((_, i) => order[i]!.needsStored);
   const params = [
     runIds,
-    column(latest, 'runId'),
-    column(latest, 'key'),
+    column(locked, 'runId'),
+    column(locked, 'key'),
     column(points, 'runId'),
     column(points, 'key'),
     column(points, 'timestamp'),
@@ -162,7 +163,7 @@ export async function writeMetricsWithArrays(
     latest.map(() => nextPos()),
     order.map((o) => o.firstStep),
     order.map((o) => o.firstTs),
-    order.map((o) => Number(o.ordered)),
+    order.map(pointsFlag),
     stale.map((r) => r.owner),
     stale.map((r) => r.key),
     stale.map((r) => r.lo),

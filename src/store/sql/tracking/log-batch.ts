@@ -273,7 +273,13 @@ async function insertMetrics(
 
   const candidates = latestPerRunKey(keys.map((k) => k.latest));
   const orders = new Map(keys.map((k) => [historyKey(k.latest.runId, k.latest.key), k.order]));
-  const stored = given ?? (await readLatest(ctx, tx, candidates));
+  const stored =
+    given ??
+    (await readLatest(
+      ctx,
+      tx,
+      candidates.filter((p) => orders.get(historyKey(p.runId, p.key))!.needsStored),
+    ));
   for (const part of chunks(candidates, rowsPerStatement(LATEST_COLUMNS.length))) {
     const params: SqlValue[] = [];
     for (const p of part) {

@@ -2,14 +2,14 @@ import type { Metric } from '../../../entities/tracking.js';
 import type { Row, ScriptStatement } from '../database.js';
 import { chunks, qs, rowsPerStatement, type Exec, type StoreContext, str } from './common.js';
 import { type BatchWrite, latestLookup, storedLatest, WRITE_TRANSACTION, writeRuns } from './log-batch.js';
-import { historyKey, type StoredLatest } from './step-order.js';
+import { historyKey, StepOrder, type StoredLatest } from './step-order.js';
 import { activeRunsFrom, RUN_WRITE_COLUMNS } from './runs.js';
 
 /**
  * Writes the metrics of many metric-only calls in TWO round trips on databases that take several
  * statements at once (MySQL/MariaDB, `SqlDatabase.script`): `START TRANSACTION`, the runs' rows,
- * locked against a concurrent delete until the commit, and the histories' latest points, locked
- * for the update (the step-order flag is decided from them, step-order.ts); then the history, summary and
+ * locked against a concurrent delete until the commit, and the latest points of the histories
+ * given several points, locked for the update (step-order.ts); then the history, summary and
  * latest-value statements for the points of the active runs — made by the writer every group
  * uses (`writeRuns`), from the run rows just read — and `COMMIT`. Instead of BEGIN, a run query,
  * three statements and COMMIT, six round trips. (One round trip, with each statement joining its
@@ -29,10 +29,18 @@ export async function writeMetricsInScript(
     sql: `SELECT ${RUN_WRITE_COLUMNS} FROM runs WHERE run_uuid IN (${qs(runIds.length)})${d.lockShared}`,
     params: runIds,
   };
-  const histories = new Map<string, { runId: string; key: string }>();
-  for (const w of writes)
-    for (const m of w.metrics) histories.set(historyKey(w.runId, m.key), { runId: w.runId, key: m.key });
-  const latest = chunks([...histories.values()], rowsPerStatement(2)).map((part) => latestLookup(ctx, part));
+  // The histories given several points: their latest points are read (and locked) first.
+  const histories = new Map<string, { runId: string; key: string; order: StepOrder }>();
+  for (const w of writes) {
+    for (const m of w.metrics) {
+      const k = historyKey(w.runId, m.key);
+      let h = histories.get(k);
+      if (!h) histories.set(k, (h = { runId: w.runId, key: m.key, order: new StepOrder() }));
+      h.order.add(m.step ?? 0, m.timestamp);
+    }
+  }
+  const needed = [...histories.values()].filter((h) => h.order.needsStored);
+  const latest = chunks(needed, rowsPerStatement(2)).map((part) => latestLookup(ctx, part));
   await script.call(
     ctx.db,
     [lookup, ...latest],

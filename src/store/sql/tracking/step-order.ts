@@ -6,20 +6,30 @@
  *
  * Kept per run and key in `latest_metrics.in_step_order` by every writer, in the same
  * transaction as the points, from the stored latest point L — the greatest in (step, timestamp)
- * order, read under a lock — and the points written: while the flag holds, L also has the
- * highest timestamp, so new points keep it exactly when they are in step order among themselves
- * and the first of them is at or after L in both step and timestamp. Anything else (a point
- * logged behind L, a batch re-sent whole after it was stored) clears it, for good: the history is
- * then sorted when read — the same answer, slower. Values: 0 not in step order, 1 in step order;
- * 2 in step order as written when no row was there to read. Should two writers create the same
- * key at once, the second meets the first one's row only at its insert and cannot have compared
- * its points with it: a conflict on a 2 stores 0 (`STEP_ORDER_ON_CONFLICT`).
+ * order — and the points written: while the flag holds, L also has the highest timestamp, so new
+ * points keep it exactly when they are in step order among themselves and the first of them is at
+ * or after L in both step and timestamp. Anything else (a point logged behind L, a batch re-sent
+ * whole after it was stored) clears it, for good: the history is then sorted when read — the same
+ * answer, slower.
+ *
+ * Where the decision is made: one point (a log-metric call, a batch's one value of a key) is
+ * compared with L by the upsert of `latest_metrics` itself, which sees the row as it is at that
+ * moment, whatever other writers did (`STEP_ORDER_ON_CONFLICT`); no lock is taken for it. Several
+ * points are compared by the writer with L read under a lock (`readLatest`, or the same statement
+ * on PostgreSQL), as the upsert only sees the latest of them.
+ *
+ * Stored values: 0 not in step order; anything else in step order. Written values say how the
+ * writer decided: 0 not in step order; 1 checked against the locked row; 2 in step order among
+ * themselves, with no row there to read (should another writer create the history first, the
+ * upsert meets its row without having compared the points with it, and stores 0); 3 one point,
+ * for the upsert to decide.
  */
 import type { CombineColumn } from '../database.js';
 
 export const NOT_IN_STEP_ORDER = 0;
 export const IN_STEP_ORDER = 1;
 export const IN_STEP_ORDER_NEW = 2;
+export const ONE_POINT = 3;
 
 /** The stored latest point of a history, as the flag's rule needs it. */
 export interface StoredLatest {
@@ -54,6 +64,15 @@ export class StepOrder {
     }
   }
 
+  get count(): number {
+    return this.steps.length;
+  }
+
+  /** Whether the writer must read the stored latest point under a lock to decide the flag. */
+  get needsStored(): boolean {
+    return this.count > 1 && this.ordered;
+  }
+
   /** Whether the points' timestamps follow their steps. */
   get ordered(): boolean {
     if (!this.rising) return false;
@@ -69,27 +88,40 @@ export class StepOrder {
 
 /** The flag a write stores for one history: its points, and the stored latest point if any. */
 export function stepOrderFlag(points: StepOrder, stored: StoredLatest | undefined): number {
+  if (points.count === 1) return ONE_POINT;
   if (!points.ordered) return NOT_IN_STEP_ORDER;
   if (!stored) return IN_STEP_ORDER_NEW;
   if (stored.inStepOrder === NOT_IN_STEP_ORDER) return NOT_IN_STEP_ORDER;
   return points.firstStep >= stored.step && points.firstTs >= stored.ts ? IN_STEP_ORDER : NOT_IN_STEP_ORDER;
 }
 
+/** What the writer knows before reading the stored row: 0, `ONE_POINT`, or 1 to be checked. */
+export const pointsFlag = (points: StepOrder): number =>
+  points.count === 1 ? ONE_POINT : points.ordered ? IN_STEP_ORDER : NOT_IN_STEP_ORDER;
+
 /**
  * `stepOrderFlag` in SQL, for a writer that reads the stored row in the same statement: `written`
- * names the written points' `ordered` (0 or 1), `first_step` and `first_ts`; `stored` the stored
- * row's `run_uuid`, `step`, `ts` and `in_step_order` (`run_uuid` NULL when there is none).
+ * names the written points' `flag` (`pointsFlag`), `first_step` and `first_ts`; `stored` the
+ * stored row's `run_uuid`, `step`, `ts` and `in_step_order` (`run_uuid` NULL when there is none).
  */
 export function stepOrderFlagSql(written: (c: string) => string, stored: (c: string) => string): string {
-  return `CASE WHEN ${written('ordered')} = 0 THEN ${NOT_IN_STEP_ORDER}
+  return `CASE WHEN ${written('flag')} <> ${IN_STEP_ORDER} THEN ${written('flag')}
     WHEN ${stored('run_uuid')} IS NULL THEN ${IN_STEP_ORDER_NEW}
     WHEN ${stored('in_step_order')} <> ${NOT_IN_STEP_ORDER} AND ${written('first_step')} >= ${stored('step')} AND ${written('first_ts')} >= ${stored('ts')} THEN ${IN_STEP_ORDER}
     ELSE ${NOT_IN_STEP_ORDER} END`;
 }
 
-/** The flag an upsert stores over an existing row: a flag written as for a new key becomes 0. */
-export const STEP_ORDER_ON_CONFLICT: CombineColumn = (_stored, incoming) =>
-  `CASE WHEN ${incoming('in_step_order')} = ${IN_STEP_ORDER_NEW} THEN ${NOT_IN_STEP_ORDER} ELSE ${incoming('in_step_order')} END`;
+/**
+ * The flag an upsert stores over an existing row (see `UpsertOptions.always`): one point is
+ * compared with the row; a flag written as for a new history becomes 0; a decided one is kept.
+ */
+export const STEP_ORDER_ON_CONFLICT: CombineColumn = (stored, incoming) => {
+  const flag = incoming('in_step_order');
+  return `CASE ${flag}
+    WHEN ${ONE_POINT} THEN CASE WHEN ${stored('in_step_order')} <> ${NOT_IN_STEP_ORDER} AND ${incoming('step')} >= ${stored('step')} AND ${incoming('ts')} >= ${stored('ts')} THEN ${IN_STEP_ORDER} ELSE ${NOT_IN_STEP_ORDER} END
+    WHEN ${IN_STEP_ORDER_NEW} THEN ${NOT_IN_STEP_ORDER}
+    ELSE ${flag} END`;
+};
 
 /** The key of a (run, key) history in the maps the writers keep. */
 export const historyKey = (runId: string, key: string): string => `${runId}\u0000${key}`;
