@@ -3,7 +3,7 @@ import { encodeMetricValue, nextPos, type StoreContext } from './common.js';
 import { type BatchWrite, type EncodedPoint, latestPerRunKey } from './log-batch.js';
 import { STALE_COLUMNS, STALE_KEY, STALE_MERGE, STALE_WIDENS, staleRanges } from './metric-summaries.js';
 import { activeRunsFrom, RUN_STATE_COLUMNS } from './runs.js';
-import { historyKey, pointsFlag, STEP_ORDER_ON_CONFLICT, StepOrder, stepOrderFlagSql } from './step-order.js';
+import { HistoryOrders, pointsFlag, STEP_ORDER_ON_CONFLICT, stepOrderFlagSql } from './step-order.js';
 
 /** Whether a call only logs metrics (no params, tags or model metrics): the hot path of training loops. */
 export const onlyMetrics = (w: BatchWrite): boolean =>
@@ -21,21 +21,18 @@ interface GroupPoints {
   runIds: string[];
   points: RunPoint[];
   latest: RunPoint[];
-  orders: Map<string, StepOrder>;
+  orders: HistoryOrders;
 }
 
 function groupPoints(writes: readonly BatchWrite[]): GroupPoints {
   const points: RunPoint[] = [];
-  const orders = new Map<string, StepOrder>();
+  const orders = new HistoryOrders();
   for (const w of writes) {
     for (const m of w.metrics) {
       const { value, isNan } = encodeMetricValue(m.value);
       const step = m.step ?? 0;
       points.push({ runId: w.runId, key: m.key, value, isNan, timestamp: m.timestamp, step });
-      const k = historyKey(w.runId, m.key);
-      let order = orders.get(k);
-      if (!order) orders.set(k, (order = new StepOrder()));
-      order.add(step, m.timestamp);
+      orders.add(w.runId, m.key, step, m.timestamp);
     }
   }
   return {
@@ -61,7 +58,11 @@ const staleMerge = `${STALE_COLUMNS.slice(2)
  * index probe, a lock and a WAL record per point, about a fifth of the insert's CPU, measured),
  * so the plain insert is tried first and this one only runs after it met a duplicate point.
  */
-function groupStatement(arr: (element: BulkElement) => string, ignoreDuplicates: boolean): string {
+function groupStatement(
+  arr: (element: BulkElement) => string,
+  ignoreDuplicates: boolean,
+  readsStored: boolean,
+): string {
   const active = `r.run_uuid = p.run_uuid AND r.lifecycle_stage = 'active'`;
   const stored = (c: string): string => `latest_metrics.${c}`;
   const incoming = (c: string): string => `excluded.${c}`;
@@ -71,12 +72,14 @@ function groupStatement(arr: (element: BulkElement) => string, ignoreDuplicates:
   const flag = STEP_ORDER_ON_CONFLICT(stored, incoming);
   const written = (c: string): string => `p.${c}`;
   const locked = (c: string): string => `k.${c}`;
-  return `WITH r AS (SELECT run_pk, experiment_id, ${RUN_STATE_COLUMNS} FROM runs WHERE run_uuid = ANY(${arr('text')})),
+  // The stored latest points of the histories given several points, locked (step-order.ts).
+  const lockStored = `
 k AS MATERIALIZED (SELECT x.run_uuid, x.metric_key, x.step, x.ts, x.in_step_order
   FROM unnest(${arr('text')}, ${arr('text')}) AS q(run_uuid, metric_key)
   JOIN latest_metrics x ON x.run_uuid = q.run_uuid AND x.metric_key = q.metric_key
   ORDER BY x.run_uuid, x.metric_key
-  FOR UPDATE OF x),
+  FOR UPDATE OF x),`;
+  return `WITH r AS (SELECT run_pk, experiment_id, ${RUN_STATE_COLUMNS} FROM runs WHERE run_uuid = ANY(${arr('text')})),${readsStored ? lockStored : ''}
 h AS (INSERT INTO metrics (run_pk, metric_key, ts, step, metric_value, is_nan)
   SELECT r.run_pk, p.metric_key, p.ts, p.step, p.metric_value, p.is_nan
   FROM unnest(${arr('text')}, ${arr('text')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('double')}, ${arr('int')})
@@ -84,11 +87,10 @@ h AS (INSERT INTO metrics (run_pk, metric_key, ts, step, metric_value, is_nan)
   JOIN r ON ${active}${ignoreDuplicates ? '\n  ON CONFLICT DO NOTHING' : ''}),
 l AS (INSERT INTO latest_metrics (run_uuid, metric_key, experiment_id, metric_value, ts, step, is_nan, pos, in_step_order)
   SELECT p.run_uuid, p.metric_key, r.experiment_id, p.metric_value, p.ts, p.step, p.is_nan, p.pos,
-    ${stepOrderFlagSql(written, locked)}
+    ${readsStored ? stepOrderFlagSql(written, locked) : written('flag')}
   FROM unnest(${arr('text')}, ${arr('text')}, ${arr('double')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('int')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('int')})
     AS p(run_uuid, metric_key, metric_value, ts, step, is_nan, pos, first_step, first_ts, flag)
-  JOIN r ON ${active}
-  LEFT JOIN k ON k.run_uuid = p.run_uuid AND k.metric_key = p.metric_key
+  JOIN r ON ${active}${readsStored ? '\n  LEFT JOIN k ON k.run_uuid = p.run_uuid AND k.metric_key = p.metric_key' : ''}
   ORDER BY p.run_uuid, p.metric_key
   ON CONFLICT (run_uuid, metric_key) DO UPDATE SET ${['metric_value', 'ts', 'step', 'is_nan'].map(ifGreater).join(', ')}, in_step_order = ${flag}
   WHERE ${greater} OR latest_metrics.in_step_order <> ${flag}),
@@ -102,11 +104,15 @@ SELECT ${RUN_STATE_COLUMNS} FROM r`;
 }
 
 const statements = new Map<string, string>();
-function statementFor(arr: (element: BulkElement) => string, ignoreDuplicates: boolean): string {
-  const key = `${arr('text')}:${ignoreDuplicates}`;
+function statementFor(
+  arr: (element: BulkElement) => string,
+  ignoreDuplicates: boolean,
+  readsStored: boolean,
+): string {
+  const key = `${arr('text')}:${ignoreDuplicates}:${readsStored}`;
   let sql = statements.get(key);
   if (sql === undefined) {
-    sql = groupStatement(arr, ignoreDuplicates);
+    sql = groupStatement(arr, ignoreDuplicates, readsStored);
     statements.set(key, sql);
   }
   return sql;
@@ -142,12 +148,12 @@ export async function writeMetricsWithArrays(
   const stale = staleRanges(points, (p) => p.runId);
   const column = <K extends keyof RunPoint>(list: readonly RunPoint[], k: K): RunPoint[K][] =>
     list.map((p) => p[k]);
-  const order = latest.map((p) => orders.get(historyKey(p.runId, p.key))!);
+  const order = latest.map((p) => orders.get(p.runId, p.key)!);
   const locked = latest.filter((_, i) => order[i]!.needsStored);
+  const readsStored = locked.length > 0;
   const params = [
     runIds,
-    column(locked, 'runId'),
-    column(locked, 'key'),
+    ...(readsStored ? [column(locked, 'runId'), column(locked, 'key')] : []),
     column(points, 'runId'),
     column(points, 'key'),
     column(points, 'timestamp'),
@@ -174,12 +180,12 @@ export async function writeMetricsWithArrays(
   if (tolerantGroupsLeft > 0) tolerantGroupsLeft--;
   else {
     try {
-      rows = await ctx.db.query(statementFor(arr, false), params);
+      rows = await ctx.db.query(statementFor(arr, false, readsStored), params);
     } catch (err) {
       if (!dialect.isUniqueViolation(err)) throw err;
       tolerantGroupsLeft = GROUPS_AFTER_DUPLICATE;
     }
   }
-  rows ??= await ctx.db.query(statementFor(arr, true), params);
+  rows ??= await ctx.db.query(statementFor(arr, true, readsStored), params);
   return activeRunsFrom(rows, runIds);
 }

@@ -2,7 +2,7 @@ import type { Metric } from '../../../entities/tracking.js';
 import type { Row, ScriptStatement } from '../database.js';
 import { chunks, qs, rowsPerStatement, type Exec, type StoreContext, str } from './common.js';
 import { type BatchWrite, latestLookup, storedLatest, WRITE_TRANSACTION, writeRuns } from './log-batch.js';
-import { historyKey, StepOrder, type StoredLatest } from './step-order.js';
+import { historyKey, HistoryOrders, type StoredLatest } from './step-order.js';
 import { activeRunsFrom, RUN_WRITE_COLUMNS } from './runs.js';
 
 /**
@@ -30,16 +30,9 @@ export async function writeMetricsInScript(
     params: runIds,
   };
   // The histories given several points: their latest points are read (and locked) first.
-  const histories = new Map<string, { runId: string; key: string; order: StepOrder }>();
-  for (const w of writes) {
-    for (const m of w.metrics) {
-      const k = historyKey(w.runId, m.key);
-      let h = histories.get(k);
-      if (!h) histories.set(k, (h = { runId: w.runId, key: m.key, order: new StepOrder() }));
-      h.order.add(m.step ?? 0, m.timestamp);
-    }
-  }
-  const needed = [...histories.values()].filter((h) => h.order.needsStored);
+  const orders = new HistoryOrders();
+  for (const w of writes) for (const m of w.metrics) orders.add(w.runId, m.key, m.step ?? 0, m.timestamp);
+  const needed = orders.needingStored();
   const latest = chunks(needed, rowsPerStatement(2)).map((part) => latestLookup(ctx, part));
   await script.call(
     ctx.db,

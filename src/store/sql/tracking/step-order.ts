@@ -123,5 +123,31 @@ export const STEP_ORDER_ON_CONFLICT: CombineColumn = (stored, incoming) => {
     ELSE ${flag} END`;
 };
 
+/** The step order of the points a write gives each (run, key) history (no string built per point). */
+export class HistoryOrders {
+  private readonly byRun = new Map<string, Map<string, StepOrder>>();
+
+  add(runId: string, key: string, step: number, ts: number): void {
+    let keys = this.byRun.get(runId);
+    if (!keys) this.byRun.set(runId, (keys = new Map()));
+    let order = keys.get(key);
+    if (!order) keys.set(key, (order = new StepOrder()));
+    order.add(step, ts);
+  }
+
+  get(runId: string, key: string): StepOrder | undefined {
+    return this.byRun.get(runId)?.get(key);
+  }
+
+  /** The histories whose stored latest point the writer must read (`StepOrder.needsStored`). */
+  needingStored(): { runId: string; key: string }[] {
+    const out: { runId: string; key: string }[] = [];
+    for (const [runId, keys] of this.byRun) {
+      for (const [key, order] of keys) if (order.needsStored) out.push({ runId, key });
+    }
+    return out;
+  }
+}
+
 /** The key of a (run, key) history in the maps the writers keep. */
 export const historyKey = (runId: string, key: string): string => `${runId}\u0000${key}`;
