@@ -54,7 +54,8 @@ export async function writeMetricsInScript(
       await writeRuns(ctx, recorded.exec, [...merged.values()], stored);
       return recorded.statements;
     },
-    WRITE_TRANSACTION,
+    // Only a locked read of latest points needs the gaps left unlocked.
+    needed.length ? WRITE_TRANSACTION : undefined,
   );
   return runs;
 }
