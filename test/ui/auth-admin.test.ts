@@ -175,9 +175,11 @@ for (const backend of BACKENDS) {
       await eventually(async () =>
         assert.equal(await dana.locator('[data-testid=rename-model]').isEnabled(), true),
       );
-      assert.equal(
-        await dana.getAttribute('[data-testid=delete-model]', 'title'),
-        'You have EDIT on this model; MANAGE is needed.',
+      await eventually(async () =>
+        assert.equal(
+          await dana.getAttribute('[data-testid=delete-model]', 'title'),
+          'You have EDIT on this model; MANAGE is needed.',
+        ),
       );
       assert.equal((await ctx.as('dana', 'PATCH', 'registered-models/update', describe)).status, 200);
 

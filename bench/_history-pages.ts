@@ -1,0 +1,76 @@
+/**
+ * get-history through the store on a long history, paged as MLflow's client pages it (25,000
+ * points a page): one history whose timestamps follow its steps and one whose timestamps fall
+ * back every other batch (out of step order: read by sorting). Prints one JSON line per history:
+ * points, pages, milliseconds per page (median) and in all.
+ * Usage: node --import tsx bench/_history-pages.ts <sqlite|postgresql|mysql> [points]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Metric } from '../src/entities/tracking.js';
+import { openDatabase } from '../src/store/sql/open-database.js';
+import { upgradeSchema } from '../src/store/sql/migrations.js';
+import { SqlTrackingStore } from '../src/store/sql/sql-tracking-store.js';
+import { createTestDatabase, type BackendKind } from '../test/helpers/backends.js';
+
+const kind = process.argv[2] as BackendKind;
+const points = Number(process.argv[3] ?? 1_000_000);
+const PAGE = 25_000;
+const BATCH = 1000;
+
+const dir = await mkdtemp(join(tmpdir(), 'cairn-history-pages-'));
+const testDb = await createTestDatabase(kind, dir);
+const db = openDatabase(testDb.uri);
+await upgradeSchema(db);
+const store = new SqlTrackingStore(db, { defaultArtifactRoot: 'mlflow-artifacts:/' });
+await store.init();
+try {
+  const exp = await store.createExperiment('pages', undefined, []);
+  const run = (
+    await store.createRun({ experimentId: exp, userId: 'u', runName: 'r', startTime: 0, tags: [] })
+  ).info.run_id;
+  for (const [key, fallsBack] of [
+    ['ordered', false],
+    ['unordered', true],
+  ] as const) {
+    for (let b = 0; b < points / BATCH; b++) {
+      const batch: Metric[] = [];
+      for (let i = 0; i < BATCH; i++) {
+        const step = b * BATCH + i;
+        const ts = 1_700_000_000_000 + step - (fallsBack && b % 2 === 1 ? 10 * BATCH : 0);
+        batch.push({ key, value: step * 0.5, timestamp: ts, step });
+      }
+      await store.logBatch(run, batch, [], []);
+    }
+    const times: number[] = [];
+    let token: string | undefined;
+    let read = 0;
+    const t0 = performance.now();
+    do {
+      const t = performance.now();
+      const page = await store.getMetricHistory(run, key, PAGE, token);
+      times.push(performance.now() - t);
+      read += page.items.length;
+      token = page.next_page_token;
+    } while (token);
+    const total = performance.now() - t0;
+    times.sort((a, b) => a - b);
+    process.stdout.write(
+      `${JSON.stringify({
+        kind,
+        history: key,
+        points: read,
+        pages: times.length,
+        msPerPage: Number(times[Math.floor(times.length / 2)]!.toFixed(1)),
+        msInAll: Math.round(total),
+        load: Number(loadavg()[0]!.toFixed(1)),
+      })}\n`,
+    );
+  }
+} finally {
+  await store.close();
+  await db.close();
+  await testDb.drop();
+  await rm(dir, { recursive: true, force: true });
+}
