@@ -9,163 +9,46 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Metric } from '../../src/entities/tracking.js';
 import { BACKENDS } from '../helpers/backends.js';
+import { prng } from '../helpers/prng.js';
 import { StepOrder, stepOrderFlag } from '../../src/store/sql/tracking/step-order.js';
 import { openStore, type SqlStoreFixture } from './store-fixture.js';
 
-const order = (points: [number, number][]): StepOrder => {
+/** Points written as "step@ts step@ts ...", in the order given. */
+const order = (points: string): StepOrder => {
   const o = new StepOrder();
-  for (const [step, ts] of points) o.add(step, ts);
+  for (const p of points.split(' ')) {
+    const [step, ts] = p.split('@').map(Number);
+    o.add(step!, ts!);
+  }
   return o;
 };
 
 describe('StepOrder and stepOrderFlag', () => {
   it('knows whether points given in any order have timestamps that follow their steps', () => {
-    assert.equal(
-      order([
-        [0, 10],
-        [1, 11],
-        [2, 11],
-      ]).ordered,
-      true,
-    );
-    assert.equal(
-      order([
-        [2, 12],
-        [0, 10],
-        [1, 11],
-      ]).ordered,
-      true,
-      'unsorted input, ordered points',
-    );
-    assert.equal(
-      order([
-        [0, 12],
-        [1, 11],
-      ]).ordered,
-      false,
-    );
-    assert.equal(
-      order([
-        [1, 11],
-        [0, 12],
-      ]).ordered,
-      false,
-      'unsorted input, unordered points',
-    );
-    assert.equal(
-      order([
-        [5, 30],
-        [5, 10],
-        [6, 31],
-      ]).ordered,
-      true,
-      'one step at several times',
-    );
-    assert.equal(
-      order([
-        [5, 30],
-        [5, 10],
-        [4, 20],
-      ]).ordered,
-      false,
-    );
-    const o = order([
-      [3, 7],
-      [1, 9],
-      [1, 5],
-    ]);
+    assert.equal(order('0@10 1@11 2@11').ordered, true);
+    assert.equal(order('2@12 0@10 1@11').ordered, true, 'unsorted input, ordered points');
+    assert.equal(order('0@12 1@11').ordered, false);
+    assert.equal(order('1@11 0@12').ordered, false, 'unsorted input, unordered points');
+    assert.equal(order('5@30 5@10 6@31').ordered, true, 'one step at several times');
+    assert.equal(order('5@30 5@10 4@20').ordered, false);
+    const o = order('3@7 1@9 1@5');
     assert.deepEqual([o.firstStep, o.firstTs], [1, 5]);
   });
 
   it('keeps the flag only for points at or after the stored latest point in step and time', () => {
     const stored = { step: 10, ts: 100, inStepOrder: 1 };
-    const flag = (points: [number, number][], s = stored) => stepOrderFlag(order(points), s);
-    assert.equal(
-      flag([
-        [10, 100],
-        [11, 101],
-      ]),
-      1,
-      'from the latest point on',
-    );
-    assert.equal(
-      flag([
-        [11, 100],
-        [12, 101],
-      ]),
-      1,
-    );
-    assert.equal(
-      flag([
-        [9, 200],
-        [12, 201],
-      ]),
-      0,
-      'an earlier step',
-    );
-    assert.equal(
-      flag([
-        [11, 99],
-        [12, 101],
-      ]),
-      0,
-      'an earlier time',
-    );
-    assert.equal(
-      flag([
-        [11, 101],
-        [12, 100],
-      ]),
-      0,
-      'unordered among themselves',
-    );
-    assert.equal(
-      flag(
-        [
-          [11, 101],
-          [12, 102],
-        ],
-        { ...stored, inStepOrder: 0 },
-      ),
-      0,
-      'cleared for good',
-    );
-    assert.equal(
-      stepOrderFlag(
-        order([
-          [0, 5],
-          [1, 5],
-        ]),
-        undefined,
-      ),
-      2,
-      'a new history',
-    );
-    assert.equal(
-      stepOrderFlag(
-        order([
-          [1, 5],
-          [0, 6],
-        ]),
-        undefined,
-      ),
-      0,
-    );
-    assert.equal(flag([[9, 200]]), 3, 'one point: decided by the upsert against the row it meets');
+    const flag = (points: string, s = stored) => stepOrderFlag(order(points), s);
+    assert.equal(flag('10@100 11@101'), 1, 'from the latest point on');
+    assert.equal(flag('11@100 12@101'), 1);
+    assert.equal(flag('9@200 12@201'), 0, 'an earlier step');
+    assert.equal(flag('11@99 12@101'), 0, 'an earlier time');
+    assert.equal(flag('11@101 12@100'), 0, 'unordered among themselves');
+    assert.equal(flag('11@101 12@102', { ...stored, inStepOrder: 0 }), 0, 'cleared for good');
+    assert.equal(stepOrderFlag(order('0@5 1@5'), undefined), 2, 'a new history');
+    assert.equal(stepOrderFlag(order('1@5 0@6'), undefined), 0);
+    assert.equal(flag('9@200'), 3, 'one point: decided by the upsert against the row it meets');
   });
 });
-
-/** A seeded generator, so that a failing sequence can be replayed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Point = { step: number; ts: number; value: number };
 const byHistoryOrder = (a: Point, b: Point) => a.ts - b.ts || a.step - b.step || a.value - b.value;
@@ -295,7 +178,7 @@ for (const backend of BACKENDS) {
     }
 
     it('many clients logging one history at once, in and out of order: never flagged wrongly', async () => {
-      const rnd = random(backend.length * 7919);
+      const rnd = prng(backend.length * 7919);
       for (let round = 0; round < 6; round++) {
         const runId = await newRun();
         const key = `k${round}`;
