@@ -340,13 +340,12 @@ export async function readLatest(
   ex: Exec,
   histories: readonly { runId: string; key: string }[],
 ): Promise<Map<string, StoredLatest>> {
-  const out = new Map<string, StoredLatest>();
+  const rows: Row[] = [];
   for (const part of chunks(histories, rowsPerStatement(2))) {
     const q = latestLookup(ctx, part);
-    for (const r of await ex.query(q.sql, q.params))
-      out.set(historyKey(str(r.run_uuid), str(r.metric_key)), storedLatest(r));
+    rows.push(...(await ex.query(q.sql, q.params)));
   }
-  return out;
+  return storedLatest(rows);
 }
 
 /** The statement of `readLatest` for one part (at most `rowsPerStatement(2)` histories). */
@@ -367,11 +366,18 @@ export function latestLookup(
   };
 }
 
-export const storedLatest = (r: Row): StoredLatest => ({
-  step: num(r.step),
-  ts: num(r.ts),
-  inStepOrder: num(r.in_step_order),
-});
+/** The rows of `latestLookup` statements, by `historyKey`. */
+export function storedLatest(rows: readonly Row[]): Map<string, StoredLatest> {
+  const out = new Map<string, StoredLatest>();
+  for (const r of rows) {
+    out.set(historyKey(str(r.run_uuid), str(r.metric_key)), {
+      step: num(r.step),
+      ts: num(r.ts),
+      inStepOrder: num(r.in_step_order),
+    });
+  }
+  return out;
+}
 
 export async function insertModelMetrics(
   ctx: StoreContext,

@@ -42,7 +42,6 @@ const KEY_ORDER = ['step', 'ts', 'metric_value', 'is_nan'] as const;
  * whose timestamps follow its steps (step-order.ts) is that order read along its primary key, so
  * every page costs the same however deep it is; any other history is sorted for each page.
  */
-
 export async function getMetricHistory(
   ctx: StoreContext,
   runId: string,

@@ -1,8 +1,8 @@
 import type { Metric } from '../../../entities/tracking.js';
 import type { Row, ScriptStatement } from '../database.js';
-import { chunks, qs, rowsPerStatement, type Exec, type StoreContext, str } from './common.js';
+import { chunks, qs, rowsPerStatement, type Exec, type StoreContext } from './common.js';
 import { type BatchWrite, latestLookup, storedLatest, WRITE_TRANSACTION, writeRuns } from './log-batch.js';
-import { historyKey, HistoryOrders, type StoredLatest } from './step-order.js';
+import { HistoryOrders } from './step-order.js';
 import { activeRunsFrom, RUN_WRITE_COLUMNS } from './runs.js';
 
 /**
@@ -39,9 +39,7 @@ export async function writeMetricsInScript(
     [lookup, ...latest],
     async ([rows, ...latestRows]) => {
       runs = activeRunsFrom(rows ?? [], runIds);
-      const stored = new Map<string, StoredLatest>();
-      for (const r of latestRows.flat())
-        stored.set(historyKey(str(r.run_uuid), str(r.metric_key)), storedLatest(r));
+      const stored = storedLatest(latestRows.flat());
       const merged = new Map<string, { run: Row; metrics: Metric[] }>();
       for (const w of writes) {
         const run = runs.get(w.runId)!;
