@@ -183,6 +183,32 @@ for (const backend of BACKENDS) {
       );
       assert.equal((await ctx.as('dana', 'PATCH', 'registered-models/update', describe)).status, 200);
 
+      // While her permission is being asked (held here), the buttons wait for it instead of
+      // offering what the server may refuse.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await dana.route('**/permissions/current**', async (route) => {
+        await held;
+        await route.continue();
+      });
+      await dana.reload();
+      await eventually(async () =>
+        assert.equal(
+          await dana.getAttribute('[data-testid=delete-model]', 'title'),
+          'Checking your permission…',
+        ),
+      );
+      assert.equal(await dana.locator('[data-testid=rename-model]').isDisabled(), true);
+      release();
+      await eventually(async () =>
+        assert.equal(
+          await dana.getAttribute('[data-testid=delete-model]', 'title'),
+          'You have EDIT on this model; MANAGE is needed.',
+        ),
+      );
+      assert.equal(await dana.locator('[data-testid=rename-model]').isEnabled(), true);
+      await dana.unroute('**/permissions/current**');
+
       // Raising her to MANAGE shows her the Permissions tab; removing the grant takes it away.
       await row.locator('[data-testid=grant-row-permission]').selectOption('MANAGE');
       await eventually(async () =>
@@ -252,12 +278,16 @@ for (const backend of BACKENDS) {
       await page.click('[data-testid=audit-apply]');
       await page.waitForURL((u) => u.searchParams.get('user') === 'busy');
       const rows = page.locator('[data-testid=audit-row]');
-      await eventually(async () => assert.equal(await rows.count(), 50));
+      // The unfiltered list may still be shown when the address changes: wait for busy's rows.
+      await eventually(async () => {
+        const texts = await rows.allTextContents();
+        assert.equal(texts.length, 50);
+        assert.ok(
+          texts.every((t) => t.includes('busy')),
+          texts.join('\n'),
+        );
+      });
       const first = await rows.allTextContents();
-      assert.ok(
-        first.every((t) => t.includes('busy')),
-        first.join('\n'),
-      );
       assert.match(first[0]!, /DELETE registered-models\/delete/);
       assert.equal(await rows.first().getAttribute('data-status'), '403');
       assert.match(first[1]!, new RegExp(`POST experiments/set-experiment-tag.*experiment ${exp}`));

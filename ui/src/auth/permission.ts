@@ -23,7 +23,10 @@ const NOUN: Record<ResourceKind, string> = { experiment: 'experiment', registere
 export interface ResourceAccess {
   /** The caller's permission; undefined with access control off or while loading. */
   permission: Permission | undefined;
-  /** Why the caller may not take an action, or undefined when they may (or it is not known). */
+  /**
+   * Why the caller may not take an action, or undefined when they may (or access control is
+   * off). While the permission on this resource is being asked, every action waits for it.
+   */
   denied(action: Action): string | undefined;
 }
 
@@ -34,10 +37,13 @@ export function useResourceAccess(kind: ResourceKind, id: string | undefined): R
     async (signal) => (signedIn && id ? currentPermission(kind, id, signal) : undefined),
     [kind, id, signedIn],
   );
-  const permission = signedIn ? state.data : undefined;
+  // While loading, `data` may still be the permission on the resource shown before.
+  const checking = signedIn && !!id && state.loading;
+  const permission = signedIn && !checking ? state.data : undefined;
   return {
     permission,
     denied(action) {
+      if (checking) return 'Checking your permission…';
       if (!permission) return undefined;
       const needed = NEEDED[action];
       if (RANK[permission] >= RANK[needed]) return undefined;
