@@ -195,8 +195,11 @@ for (const backend of BACKENDS) {
     test('a READ user sees the actions they may not take disabled, with the reason', async () => {
       const page = await signIn(ctx, READER, '/models/churn');
       const rename = page.locator('[data-testid=rename-model]');
-      await eventually(async () => assert.equal(await rename.isDisabled(), true));
-      assert.equal(await rename.getAttribute('title'), 'You have READ on this model; EDIT is needed.');
+      // Disabled while the permission is asked, then with the reason.
+      await eventually(async () =>
+        assert.equal(await rename.getAttribute('title'), 'You have READ on this model; EDIT is needed.'),
+      );
+      assert.equal(await rename.isDisabled(), true);
       assert.equal(
         await page.getAttribute('[data-testid=delete-model]', 'title'),
         'You have READ on this model; MANAGE is needed.',
@@ -218,9 +221,9 @@ for (const backend of BACKENDS) {
       // On a run of an experiment they may only read: tags and description cannot be changed.
       await page.goto(`${ctx.base}/runs/${runId}`);
       const addTag = page.locator('[data-testid=run-tags] [data-testid=add-tag]');
-      await eventually(async () => assert.equal(await addTag.isDisabled(), true));
       const reason = 'You have READ on this experiment; EDIT is needed.';
-      assert.equal(await addTag.getAttribute('title'), reason);
+      await eventually(async () => assert.equal(await addTag.getAttribute('title'), reason));
+      assert.equal(await addTag.isDisabled(), true);
       assert.equal(
         await page.getAttribute('[data-testid=run-description] [data-testid=edit-description]', 'title'),
         reason,
@@ -230,11 +233,13 @@ for (const backend of BACKENDS) {
       await page.goto(`${ctx.base}/experiments/${exp}`);
       await page.locator(`[data-run-id="${runId}"] input[type=checkbox]`).check();
       const deleteSelected = page.locator('[data-testid=delete-selected]');
-      await eventually(async () => assert.equal(await deleteSelected.isDisabled(), true, 'delete disabled'));
-      assert.equal(
-        await deleteSelected.getAttribute('title'),
-        'You have READ on this experiment; MANAGE is needed.',
+      await eventually(async () =>
+        assert.equal(
+          await deleteSelected.getAttribute('title'),
+          'You have READ on this experiment; MANAGE is needed.',
+        ),
       );
+      assert.equal(await deleteSelected.isDisabled(), true, 'delete disabled');
 
       // In the experiments list the permission is asked for the row pointed at, not for every row.
       const asked: string[] = [];
@@ -248,8 +253,8 @@ for (const backend of BACKENDS) {
       assert.deepEqual(asked, [], 'no permission asked before a row is pointed at');
       await row.locator('[data-testid=experiment-actions]').hover();
       const renameExp = row.locator('[data-testid=rename-experiment]');
-      await eventually(async () => assert.equal(await renameExp.isDisabled(), true, 'rename disabled'));
-      assert.equal(await renameExp.getAttribute('title'), reason);
+      await eventually(async () => assert.equal(await renameExp.getAttribute('title'), reason));
+      assert.equal(await renameExp.isDisabled(), true, 'rename disabled');
       assert.equal(
         await row.locator('[data-testid=delete-experiment]').getAttribute('title'),
         'You have READ on this experiment; MANAGE is needed.',
@@ -269,8 +274,9 @@ for (const backend of BACKENDS) {
       assert.equal(await admin.getAttribute('[data-testid=rename-model]', 'title'), null);
       await admin.goto(`${ctx.base}/experiments/${exp}`);
       await admin.locator(`[data-run-id="${runId}"] input[type=checkbox]`).check();
-      await admin.locator('[data-testid=delete-selected]').waitFor();
-      assert.equal(await admin.locator('[data-testid=delete-selected]').isEnabled(), true);
+      await eventually(async () =>
+        assert.equal(await admin.locator('[data-testid=delete-selected]').isEnabled(), true),
+      );
       await admin.goto(`${ctx.base}/experiments`);
       const adminRow = admin.locator('tr', { has: admin.locator(`a[href="/experiments/${exp}"]`) });
       await adminRow.locator('[data-testid=experiment-actions]').hover();
