@@ -18,11 +18,13 @@ describe('opensLane', () => {
     waitingCalls: number,
     committingCalls: number,
     waitingValues = waitingCalls,
-  ) => opensLane({ running, lanes, waitingCalls, waitingValues, committingCalls });
+    committingValues = committingCalls,
+  ) => opensLane({ running, lanes, waitingCalls, waitingValues, committingCalls, committingValues });
 
   it('opens a lane for a call when none is committing', () => {
     assert.equal(lane(0, 4, 1, 0), true);
     assert.equal(lane(0, 1, 1, 0), true);
+    assert.equal(lane(0, 4, 20, 0), true);
   });
 
   it('lets a call commit beside one committing call (one or two clients wait no longer than before)', () => {
@@ -30,10 +32,18 @@ describe('opensLane', () => {
   });
 
   it('makes small calls join the next group while they are fewer than an average group in flight', () => {
-    assert.equal(lane(1, 4, 3, 6), false);
-    assert.equal(lane(2, 4, 3, 12), false);
-    assert.equal(lane(1, 4, 6, 6), true);
-    assert.equal(lane(2, 4, 6, 12), true);
+    assert.equal(lane(1, 4, 2, 3), false);
+    assert.equal(lane(2, 4, 1, 4), false);
+    assert.equal(lane(1, 4, 3, 3), true);
+    assert.equal(lane(2, 4, 2, 4), true);
+  });
+
+  it('makes small calls gather once 8 calls are in flight, however many wait', () => {
+    assert.equal(lane(1, 4, 4, 3), true);
+    assert.equal(lane(1, 4, 4, 4), false);
+    assert.equal(lane(1, 4, 8, 8), false);
+    assert.equal(lane(1, 4, 15, 1), false);
+    assert.equal(lane(3, 4, 30, 9), false);
   });
 
   it('opens a lane for waiting calls that carry many values (large batches commit in parallel)', () => {
@@ -42,9 +52,16 @@ describe('opensLane', () => {
     assert.equal(lane(1, 4, 3, 8, 256), true);
   });
 
+  it('opens a lane for small calls behind large writes (they do not wait for a large batch)', () => {
+    assert.equal(lane(1, 4, 8, 1, 8, 1000), true);
+    assert.equal(lane(2, 4, 12, 2, 12, 256), true);
+    assert.equal(lane(1, 4, 8, 8, 8, 255), false);
+  });
+
   it('never opens more lanes than the database has', () => {
     assert.equal(lane(4, 4, 100, 4, 100_000), false);
     assert.equal(lane(1, 1, 100, 1, 100_000), false);
+    assert.equal(lane(1, 1, 1, 1, 1, 1000), false);
   });
 });
 
