@@ -19,6 +19,7 @@ import {
   CELL_COLUMNS,
   refreshSummaries,
   STALE_BLOCK_STEPS,
+  staleRanges,
   SUMMARY_SHIFTS,
 } from '../../src/store/sql/tracking/metric-summaries.js';
 import { SqlGarbageStore } from '../../src/store/sql/tracking/gc-sql.js';
@@ -141,6 +142,27 @@ function calls(rand: () => number, points: readonly Metric[]): Metric[][] {
   }
   return out;
 }
+
+describe('staleRanges', () => {
+  it('gives one range per (owner, key) in that order, its end rounded up to its block', () => {
+    const points = [
+      { owner: 'b', key: 'loss', step: 5 },
+      { owner: 'a', key: 'loss', step: 3000 },
+      { owner: 'b', key: 'acc', step: 2 },
+      { owner: 'a', key: 'loss', step: 7 },
+      { owner: 'b', key: 'loss', step: 1 },
+      { owner: 'a', key: 'loss', step: 2048 },
+    ];
+    assert.deepEqual(
+      staleRanges(points, (p) => p.owner),
+      [
+        { owner: 'a', key: 'loss', lo: 7, hi: 3 * STALE_BLOCK_STEPS - 1 },
+        { owner: 'b', key: 'acc', lo: 2, hi: STALE_BLOCK_STEPS - 1 },
+        { owner: 'b', key: 'loss', lo: 1, hi: STALE_BLOCK_STEPS - 1 },
+      ],
+    );
+  });
+});
 
 for (const backend of BACKENDS) {
   describe(`metric summaries against brute force (${backend})`, () => {
