@@ -5,9 +5,12 @@
  * Each client owns a run and sends `runs/log-metric` (one point) or `runs/log-batch` (1,000
  * points) calls back to back over its own keep-alive socket (pre-encoded HTTP/1.1, little client
  * CPU). Every client counts its own acknowledged calls; the totals are summed once all clients
- * have stopped. Prints one JSON line: {calls, points, seconds, errors}.
+ * have stopped. Prints one JSON line: {calls, points, seconds, errors, cpuSeconds, idle}, where
+ * cpuSeconds is this process's own CPU time (user + system) while the clock ran and idle the share
+ * of the whole machine's CPU time left idle meanwhile (from /proc/stat).
  */
 import { connectRaw, encodePost, type RawConnection, type RawResponse } from './_raw-http.js';
+import { idleShare, machineTicks } from './machine.js';
 
 const [url, mode, clientsArg, secondsArg] = process.argv.slice(2);
 const target = new URL(url!);
@@ -64,13 +67,24 @@ const started = new Promise<void>((r) => (start = r));
 const running = Array.from({ length: clients }, () => client().catch(() => ({ calls: 0, errors: 1 })));
 // All runs exist before the clock starts.
 await new Promise((r) => setTimeout(r, 300));
+const ticks0 = await machineTicks();
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 deadline = t0 + seconds * 1000;
 start();
 const results = await Promise.all(running);
 const elapsed = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const idle = idleShare(ticks0, await machineTicks());
 const calls = results.reduce((n, r) => n + r.calls, 0);
 const errors = results.reduce((n, r) => n + r.errors, 0);
 process.stdout.write(
-  `${JSON.stringify({ calls, points: mode === 'batch' ? calls * POINTS_PER_BATCH : calls, seconds: elapsed, errors })}\n`,
+  `${JSON.stringify({
+    calls,
+    points: mode === 'batch' ? calls * POINTS_PER_BATCH : calls,
+    seconds: elapsed,
+    errors,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    idle,
+  })}\n`,
 );

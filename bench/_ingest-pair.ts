@@ -2,8 +2,8 @@
  * Builds compared through the server, before/after: one `cairn server` per build (each on its own
  * fresh database), the same ingestion phases as bench/ingest.ts (its `measure`)
  * alternated between them round by round, so that a shared machine's load falls on both. Per
- * phase and build: throughput, the server's and the database's CPU per call, and calls per group
- * commit (from /metrics). Usage:
+ * phase and build: throughput, the server's, the database's and the load generator's CPU per
+ * call, the machine's idle share, and calls per group commit (from /metrics). Usage:
  *   node --import tsx bench/_ingest-pair.ts <sqlite|postgresql|mysql> <label=checkout>... [--rounds N] [--seconds S]
  * where each checkout has been built (`npm run build`); `.` is this one.
  * INGEST_PHASES=metric:2,batch:8 narrows the phases (default: log-metric with 1, 2, 4 and 16
@@ -71,7 +71,7 @@ try {
         const g1 = await groups(s.server.url);
         const db = kind === 'sqlite' ? '—' : Math.round(m.dbCpuUsPerCall);
         line.push(
-          `${s.label}: ${Math.round(m.rate)} ${phase.unit} srv ${Math.round(m.cpuUsPerCall)} db ${db} µs grp ${((g1.sum - g0.sum) / (g1.count - g0.count)).toFixed(1)}${m.errors ? ` ERR ${m.errors}` : ''}`,
+          `${s.label}: ${Math.round(m.rate)} ${phase.unit} srv ${Math.round(m.cpuUsPerCall)} db ${db} load ${Math.round(m.loadCpuUsPerCall)} µs idle ${Math.round(m.idle * 100)}% grp ${((g1.sum - g0.sum) / (g1.count - g0.count)).toFixed(1)}${m.errors ? ` ERR ${m.errors}` : ''}`,
         );
       }
       process.stdout.write(`${mode} ${clients}c  ${line.sort().join('  |  ')}\n`);

@@ -4,8 +4,10 @@
  * log-metric with 1 and 16 clients, log-batch of 1,000 points with 1 and 8 clients. Reports
  * throughput, the server process's CPU time per call (user + system from /proc, so the figures
  * mean something on a shared machine), the database server's CPU time per call (the PostgreSQL
- * backends of the benchmark's database, or the whole MariaDB/MySQL process) and each database's
- * ratio to SQLite in the same run.
+ * backends of the benchmark's database, or the whole MariaDB/MySQL process), the load
+ * generator's own CPU time per call, the share of the machine's CPU left idle (so a reader can tell
+ * whether the cores or the round trips were the limit) and each database's ratio to SQLite in the
+ * same run.
  * BENCH_SECONDS sets each phase's length (default 10); BENCH_BACKENDS narrows the databases.
  */
 import { execFile } from 'node:child_process';
@@ -50,6 +52,10 @@ export interface Measured {
   cpuUsPerCall: number;
   /** CPU of the database server's processes per call (NaN for SQLite, which runs in the server). */
   dbCpuUsPerCall: number;
+  /** CPU of the load generator per call. */
+  loadCpuUsPerCall: number;
+  /** Share of the whole machine's CPU time left idle during the phase (0..1). */
+  idle: number;
 }
 
 /** One phase against the server `pid` at `url`: bench/_ingest-load.ts in its own process. */
@@ -79,7 +85,14 @@ export async function measure(
   const cpu = (await cpuSeconds(pid)) - cpu0;
   const db = cpuBetween(db0, await databaseCpuTimes(kind, storeUri));
   const dbCpu = kind === 'sqlite' ? NaN : db.user + db.system;
-  const r = JSON.parse(stdout) as { calls: number; points: number; seconds: number; errors: number };
+  const r = JSON.parse(stdout) as {
+    calls: number;
+    points: number;
+    seconds: number;
+    errors: number;
+    cpuSeconds: number;
+    idle: number;
+  };
   const amount = phase.mode === 'batch' ? r.points : r.calls;
   return {
     rate: amount / r.seconds,
@@ -87,6 +100,8 @@ export async function measure(
     errors: r.errors,
     cpuUsPerCall: r.calls ? (cpu * 1e6) / r.calls : NaN,
     dbCpuUsPerCall: r.calls ? (dbCpu * 1e6) / r.calls : NaN,
+    loadCpuUsPerCall: r.calls ? (r.cpuSeconds * 1e6) / r.calls : NaN,
+    idle: r.idle,
   };
 }
 
@@ -128,7 +143,7 @@ export async function run(): Promise<string> {
       const dbCpu = Number.isNaN(m.dbCpuUsPerCall) ? '—' : `${fmt(m.dbCpuUsPerCall)} µs`;
       const target = phase.target ? `≥ ${fmt(phase.target)} ${phase.unit}` : '';
       rows.push(
-        `| ${kind} | ${phase.label} | ${fmt(m.rate)} ${phase.unit} | ${fmt(m.cpuUsPerCall)} µs | ${dbCpu} | ${ratio} | ${m.errors} | ${target} |`,
+        `| ${kind} | ${phase.label} | ${fmt(m.rate)} ${phase.unit} | ${fmt(m.cpuUsPerCall)} µs | ${dbCpu} | ${fmt(m.loadCpuUsPerCall)} µs | ${Math.round(m.idle * 100)} % | ${ratio} | ${m.errors} | ${target} |`,
       );
     });
   }
@@ -136,10 +151,10 @@ export async function run(): Promise<string> {
     '## Server database ingestion',
     '',
     `Machine: ${machineLine()}. Load average (1/5/15 min) before: ${load0.map((l) => l.toFixed(1)).join(' / ')}, after: ${load1.map((l) => l.toFixed(1)).join(' / ')}.`,
-    `One \`cairn server\` process per database (the compiled package, \`dist/\`; fresh database, default settings); the load comes from a second Node process over raw keep-alive sockets, each client counting its own acknowledged calls, ${SECONDS} s per phase. "server CPU" is the server process's user + system time divided by the calls it acknowledged in that phase; "database CPU" is the same for the database server: on PostgreSQL its backends serving the benchmark's database (background writers not included), on MariaDB the whole server process (other clients of it count too); the ratio compares with SQLite in the same run.`,
+    `One \`cairn server\` process per database (the compiled package, \`dist/\`; fresh database, default settings); the load comes from a second Node process over raw keep-alive sockets, each client counting its own acknowledged calls, ${SECONDS} s per phase. "server CPU" is the server process's user + system time divided by the calls it acknowledged in that phase; "database CPU" is the same for the database server: on PostgreSQL its backends serving the benchmark's database (background writers not included), on MariaDB the whole server process (other clients of it count too); "load CPU" is the load generator's own; "idle" is the share of the whole machine's CPU time (all cores, /proc/stat) left idle during the phase; the ratio compares with SQLite in the same run.`,
     '',
-    '| store | workload | throughput | server CPU per call | database CPU per call | ratio to SQLite | errors | target |',
-    '|---|---|---:|---:|---:|---:|---:|---|',
+    '| store | workload | throughput | server CPU per call | database CPU per call | load CPU per call | idle | ratio to SQLite | errors | target |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
     ...rows,
   ].join('\n');
 }

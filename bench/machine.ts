@@ -67,6 +67,25 @@ export function cpuBetween(before: Map<string, CpuTimes>, now: Map<string, CpuTi
   return total;
 }
 
+/** The whole machine's CPU time so far, all cores, from /proc/stat (clock ticks). */
+export interface MachineTicks {
+  idle: number;
+  total: number;
+}
+
+export async function machineTicks(): Promise<MachineTicks> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0]!;
+  // cpu user nice system idle iowait irq softirq steal ...
+  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+  return { idle: ticks[3]! + ticks[4]!, total: ticks.reduce((a, b) => a + b, 0) };
+}
+
+/** The share of the machine's CPU time left idle between two readings (0..1). */
+export function idleShare(before: MachineTicks, after: MachineTicks): number {
+  const total = after.total - before.total;
+  return total > 0 ? (after.idle - before.idle) / total : NaN;
+}
+
 /** Percentile of an unsorted list of numbers (p in 0..100). */
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
