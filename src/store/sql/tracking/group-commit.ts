@@ -12,6 +12,13 @@ interface Pending extends BatchWrite {
   reject(err: unknown): void;
 }
 
+/** The answers to a group's calls (resolve or reject each), given once its commit is over. */
+type Answers = (() => void)[];
+
+function answerAll(answers: Answers): void {
+  for (const answer of answers) answer();
+}
+
 /**
  * Transactions committing groups at the same time. SQLite has one writer, so one; PostgreSQL and
  * MySQL commit in parallel connections, and a few groups in flight keep them busy while the
@@ -149,11 +156,14 @@ export class GroupCommitter {
         this.queuedValues = 0;
         this.committing += group.length;
         this.committingValues += values;
+        const answers: Answers = [];
         try {
-          await this.commit(group);
+          await this.commit(group, answers);
         } finally {
           this.committing -= group.length;
           this.committingValues -= values;
+          if (this.answersNextGroupFirst()) setImmediate(answerAll, answers);
+          else answerAll(answers);
         }
       }
     } finally {
@@ -165,52 +175,70 @@ export class GroupCommitter {
     }
   }
 
-  private async commit(group: Pending[]): Promise<void> {
+  /**
+   * Whether a finished group's calls are answered after the next group's statement has gone out
+   * (setImmediate runs once this turn's writes are sent), so the database works while the
+   * server writes the answers: with a next group waiting for a database server, while fewer
+   * than GATHER_CALLS calls are in flight. From there on, answering later would leave the next
+   * cohort fewer calls to gather and shrink the groups (measured); SQLite writes in this thread,
+   * where it would only delay the answers.
+   */
+  private answersNextGroupFirst(): boolean {
+    const waiting = this.queue.length;
+    return this.lanes > 1 && waiting > 0 && waiting + this.committing < GATHER_CALLS;
+  }
+
+  /** Commits a group; the answer to each call goes to `answers`. */
+  private async commit(group: Pending[], answers: Answers): Promise<void> {
     storeMetrics.groupCommitSize.observe(group.length);
     if (this.writeMetricsAtOnce) {
       const plain = group.filter(onlyMetrics);
-      if (plain.length) await this.commitAtOnce(plain);
+      if (plain.length) await this.commitAtOnce(plain, answers);
       if (plain.length === group.length) return;
       group = group.filter((w) => !onlyMetrics(w));
     }
-    await this.commitInTransaction(group);
+    await this.commitInTransaction(group, answers);
   }
 
-  private async commitAtOnce(group: Pending[]): Promise<void> {
+  private async commitAtOnce(group: Pending[], answers: Answers): Promise<void> {
     let runs: Map<string, Row | Error>;
     try {
       runs = await this.writeMetricsAtOnce!(this.ctx, group);
     } catch (err) {
-      if (group.length === 1) return group[0]!.reject(err);
-      for (const item of group) await this.commitAtOnce([item]);
+      if (group.length === 1) {
+        answers.push(() => group[0]!.reject(err));
+        return;
+      }
+      for (const item of group) await this.commitAtOnce([item], answers);
       return;
     }
     for (const item of group) {
       const run = runs.get(item.runId);
-      if (run instanceof Error) item.reject(run);
-      else item.resolve();
+      answers.push(run instanceof Error ? () => item.reject(run) : item.resolve);
     }
   }
 
-  private async commitInTransaction(group: Pending[]): Promise<void> {
+  private async commitInTransaction(group: Pending[], answers: Answers): Promise<void> {
     let failures: Map<Pending, unknown>;
     try {
       failures = await this.ctx.db.transaction((tx) => this.writeGroup(tx, group), WRITE_TRANSACTION);
     } catch (err) {
       if (group.length === 1) {
-        group[0]!.reject(err);
+        answers.push(() => group[0]!.reject(err));
         return;
       }
       for (const item of group) {
         await this.ctx.db
           .transaction((tx) => writeBatch(this.ctx, tx, item), WRITE_TRANSACTION)
-          .then(item.resolve, item.reject);
+          .then(
+            () => answers.push(item.resolve),
+            (e: unknown) => answers.push(() => item.reject(e)),
+          );
       }
       return;
     }
     for (const item of group) {
-      if (failures.has(item)) item.reject(failures.get(item));
-      else item.resolve();
+      answers.push(failures.has(item) ? () => item.reject(failures.get(item)) : item.resolve);
     }
   }
 
