@@ -85,7 +85,10 @@ for (const backend of BACKENDS) {
         await page.locator('[data-metric=loss] [data-testid=infinite-note]').textContent(),
         'Not drawn: values at ∞ and −∞',
       );
-      assert.equal(await page.locator('[data-metric=score] [data-testid=infinite-note]').count(), 1);
+      // The score panel draws once its own history has come (the loss panel's was waited for).
+      await eventually(async () =>
+        assert.equal(await page.locator('[data-metric=score] [data-testid=infinite-note]').count(), 1),
+      );
       assert.equal(
         await page.locator('[data-testid=infinite-note]').count(),
         2,
