@@ -21,19 +21,11 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saveModel } from '../src/models/save.js';
 import { mlpModel, writeThreeInputCsv } from '../test/models/helpers/onnx-builder.js';
-import { machineLine } from './machine.js';
+import { machineLine, machineTicks } from './machine.js';
 import { compiledCli } from './compiled-cli.js';
 
 const ROWS = 3_000_000;
 const HIDDEN = 128;
-
-/** Busy and total CPU seconds of the whole machine so far (all cores, /proc/stat). */
-async function machineCpu(): Promise<{ busy: number; total: number }> {
-  const fields = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9);
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number) as number[];
-  const busy = user! + nice! + system! + irq! + softirq! + steal!;
-  return { busy: busy / 100, total: (busy + idle! + iowait!) / 100 };
-}
 
 const loadAverage = async (): Promise<string> =>
   (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
@@ -104,7 +96,7 @@ async function predict(
   output: string,
   workers: number,
 ): Promise<Run> {
-  const before = await machineCpu();
+  const before = await machineTicks();
   const started = performance.now();
   const child = spawn(
     '/usr/bin/time',
@@ -133,7 +125,7 @@ async function predict(
   const [code] = (await once(child, 'exit')) as [number];
   const sampled = tree.stop();
   const wallSeconds = (performance.now() - started) / 1000;
-  const after = await machineCpu();
+  const after = await machineTicks();
   const cpu = /cpu ([\d.]+) ([\d.]+)/.exec(err);
   if (code !== 0 || !cpu) throw new Error(`models predict --workers ${workers} failed: ${err}`);
   const startup = /workers took ([\d.]+) s/.exec(err);
@@ -144,7 +136,7 @@ async function predict(
     workerCpu: sampled.workers,
     wallSeconds,
     cpuSeconds: Number(cpu[1]) + Number(cpu[2]),
-    machineBusySeconds: after.busy - before.busy,
+    machineBusySeconds: (after.total - after.idle - (before.total - before.idle)) / 100,
     ...(startup ? { startupSeconds: Number(startup[1]) } : {}),
     load: await loadAverage(),
   };

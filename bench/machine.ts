@@ -75,8 +75,8 @@ export interface MachineTicks {
 
 export async function machineTicks(): Promise<MachineTicks> {
   const line = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0]!;
-  // cpu user nice system idle iowait irq softirq steal ...
-  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+  // cpu user nice system idle iowait irq softirq steal (guest times follow, already in user/nice)
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
   return { idle: ticks[3]! + ticks[4]!, total: ticks.reduce((a, b) => a + b, 0) };
 }
 
