@@ -10,7 +10,12 @@ import { after, before, describe, it } from 'node:test';
 import type { Metric } from '../../src/entities/tracking.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { prng } from '../helpers/prng.js';
-import { StepOrder, stepOrderFlag } from '../../src/store/sql/tracking/step-order.js';
+import {
+  startsBehindLatest,
+  StepOrder,
+  stepOrderFlag,
+  WINDOW_POINTS,
+} from '../../src/store/sql/tracking/step-order.js';
 import { openStore, type SqlStoreFixture } from './store-fixture.js';
 
 /** Points written as "step@ts step@ts ...", in the order given. */
@@ -47,6 +52,20 @@ describe('StepOrder and stepOrderFlag', () => {
     assert.equal(stepOrderFlag(order('0@5 1@5'), undefined), 2, 'a new history');
     assert.equal(stepOrderFlag(order('1@5 0@6'), undefined), 0);
     assert.equal(flag('9@200'), 3, 'one point: decided by the upsert against the row it meets');
+  });
+
+  it('sends points in step order that start behind the stored latest point to be checked against the history', () => {
+    const stored = { step: 10, ts: 100, inStepOrder: 1 };
+    const behind = (points: string, s: typeof stored | undefined = stored) =>
+      startsBehindLatest(order(points), s);
+    assert.equal(behind('9@90 10@100'), true, 'a batch re-sent: it ends at the latest point');
+    assert.equal(behind('9@200 12@201'), true, 'an earlier step');
+    assert.equal(behind('11@99 12@101'), true, 'an earlier time');
+    assert.equal(behind('10@100 11@101'), false, 'from the latest point on: kept without a check');
+    assert.equal(behind('9@101 8@102'), false, 'out of step order among themselves');
+    assert.equal(behind('9@90 10@100', { ...stored, inStepOrder: 0 }), false, 'already out of step order');
+    assert.equal(startsBehindLatest(order('9@90 10@100'), undefined), false, 'a new history');
+    assert.equal(behind('9@90'), false, 'one point: decided by the upsert');
   });
 });
 
@@ -176,6 +195,73 @@ for (const backend of BACKENDS) {
         assert.equal(await flag(runId, 'acc'), 0);
       });
     }
+
+    const steps = (from: number, to: number, tsOffset = 1000, value = 0): Point[] =>
+      Array.from({ length: to - from }, (_, i) => ({ step: from + i, ts: tsOffset + from + i, value }));
+
+    it('a batch sent again after it was stored keeps the history in step order', async () => {
+      const runId = await newRun();
+      const first = steps(0, 10);
+      const second = steps(10, 20);
+      await log(runId, 'loss', first);
+      await log(runId, 'loss', second);
+      await log(runId, 'loss', second); // the client did not get the answer and sent it again
+      assert.equal(await flag(runId, 'loss'), 1, 'the last batch again');
+      await log(runId, 'loss', first);
+      assert.equal(await flag(runId, 'loss'), 1, 'an earlier batch again');
+      // Sent again with points after the latest one.
+      const third = [...second.slice(5), ...steps(20, 25)];
+      await log(runId, 'loss', third);
+      assert.equal(await flag(runId, 'loss'), 1, 'again, with new points after the latest');
+      await check(runId, 'loss', [...first, ...second, ...third], 'sent again');
+    });
+
+    it('points filling a gap keep the flag when their times fit and clear it when they do not', async () => {
+      const runId = await newRun();
+      const history = [
+        { step: 0, ts: 1000, value: 0 },
+        { step: 10, ts: 1010, value: 1 },
+        { step: 20, ts: 1020, value: 2 },
+      ];
+      await log(runId, 'fits', history);
+      const fits = [
+        { step: 3, ts: 1003, value: 3 },
+        { step: 5, ts: 1005, value: 4 },
+        { step: 10, ts: 1010, value: 5 }, // the same step and time, another value
+      ];
+      await log(runId, 'fits', fits);
+      assert.equal(await flag(runId, 'fits'), 1);
+      await check(runId, 'fits', [...history, ...fits], 'gap filled in order');
+
+      await log(runId, 'late', history);
+      const late = [
+        { step: 3, ts: 1015, value: 6 }, // after step 10 in time
+        { step: 4, ts: 1016, value: 7 },
+      ];
+      await log(runId, 'late', late);
+      assert.equal(await flag(runId, 'late'), 0);
+      await check(runId, 'late', [...history, ...late], 'gap filled out of order');
+      assert.deepEqual(
+        (await pagedHistory(runId, 'late')).map((p) => p.step),
+        [0, 10, 3, 4, 20],
+      );
+    });
+
+    it(`a batch sent again behind more than ${WINDOW_POINTS} later points clears the flag`, async () => {
+      const runId = await newRun();
+      const batches = Array.from({ length: Math.ceil(WINDOW_POINTS / 1000) + 1 }, (_, b) =>
+        steps(b * 1000, (b + 1) * 1000),
+      );
+      for (const b of batches) await log(runId, 'long', b);
+      assert.equal(await flag(runId, 'long'), 1);
+      await log(runId, 'long', batches[0]!);
+      assert.equal(await flag(runId, 'long'), 0, 'the stretch to check is longer than the writer reads');
+      const page = await f.store.getMetricHistory(runId, 'long', 25000);
+      assert.deepEqual(
+        page.items.map((m) => m.step),
+        batches.flat().map((p) => p.step),
+      );
+    });
 
     it('many clients logging one history at once, in and out of order: never flagged wrongly', async () => {
       const rnd = prng(backend.length * 7919);

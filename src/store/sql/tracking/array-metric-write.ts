@@ -3,7 +3,13 @@ import { encodeMetricValue, nextPos, type StoreContext } from './common.js';
 import { type BatchWrite, type EncodedPoint, latestPerRunKey } from './log-batch.js';
 import { STALE_COLUMNS, STALE_KEY, STALE_MERGE, STALE_WIDENS, staleRanges } from './metric-summaries.js';
 import { activeRunsFrom, RUN_STATE_COLUMNS } from './runs.js';
-import { HistoryOrders, pointsFlag, STEP_ORDER_ON_CONFLICT, stepOrderFlagSql } from './step-order.js';
+import {
+  HistoryOrders,
+  NOT_IN_STEP_ORDER,
+  pointsFlag,
+  STEP_ORDER_ON_CONFLICT,
+  stepOrderFlagSql,
+} from './step-order.js';
 
 /** Whether a call only logs metrics (no params, tags or model metrics): the hot path of training loops. */
 export const onlyMetrics = (w: BatchWrite): boolean =>
@@ -72,35 +78,39 @@ function groupStatement(
   const flag = STEP_ORDER_ON_CONFLICT(stored, incoming);
   const written = (c: string): string => `p.${c}`;
   const locked = (c: string): string => `k.${c}`;
-  // The stored latest points of the histories given several points, locked (step-order.ts).
+  // The stored latest points of the histories given several points, locked (step-order.ts), and
+  // whether the points of each start behind it (`startsBehindLatest`): if any do, nothing is
+  // written and the statement says so, for the group to be written where the history can be read.
   const lockStored = `
-k AS MATERIALIZED (SELECT x.run_uuid, x.metric_key, x.step, x.ts, x.in_step_order
-  FROM unnest(${arr('text')}, ${arr('text')}) AS q(run_uuid, metric_key)
+k AS MATERIALIZED (SELECT x.run_uuid, x.metric_key, x.step, x.ts, x.in_step_order,
+    x.in_step_order <> ${NOT_IN_STEP_ORDER} AND NOT (q.first_step >= x.step AND q.first_ts >= x.ts) AS behind
+  FROM unnest(${arr('text')}, ${arr('text')}, ${arr('bigint')}, ${arr('bigint')}) AS q(run_uuid, metric_key, first_step, first_ts)
   JOIN latest_metrics x ON x.run_uuid = q.run_uuid AND x.metric_key = q.metric_key
   ORDER BY x.run_uuid, x.metric_key
   FOR UPDATE OF x),`;
+  const notBehind = readsStored ? '\n  WHERE NOT EXISTS (SELECT 1 FROM k WHERE k.behind)' : '';
   return `WITH r AS (SELECT run_pk, experiment_id, ${RUN_STATE_COLUMNS} FROM runs WHERE run_uuid = ANY(${arr('text')})),${readsStored ? lockStored : ''}
 h AS (INSERT INTO metrics (run_pk, metric_key, ts, step, metric_value, is_nan)
   SELECT r.run_pk, p.metric_key, p.ts, p.step, p.metric_value, p.is_nan
   FROM unnest(${arr('text')}, ${arr('text')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('double')}, ${arr('int')})
     AS p(run_uuid, metric_key, ts, step, metric_value, is_nan)
-  JOIN r ON ${active}${ignoreDuplicates ? '\n  ON CONFLICT DO NOTHING' : ''}),
+  JOIN r ON ${active}${notBehind}${ignoreDuplicates ? '\n  ON CONFLICT DO NOTHING' : ''}),
 l AS (INSERT INTO latest_metrics (run_uuid, metric_key, experiment_id, metric_value, ts, step, is_nan, pos, in_step_order)
   SELECT p.run_uuid, p.metric_key, r.experiment_id, p.metric_value, p.ts, p.step, p.is_nan, p.pos,
     ${readsStored ? stepOrderFlagSql(written, locked) : written('flag')}
   FROM unnest(${arr('text')}, ${arr('text')}, ${arr('double')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('int')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('int')})
     AS p(run_uuid, metric_key, metric_value, ts, step, is_nan, pos, first_step, first_ts, flag)
-  JOIN r ON ${active}${readsStored ? '\n  LEFT JOIN k ON k.run_uuid = p.run_uuid AND k.metric_key = p.metric_key' : ''}
+  JOIN r ON ${active}${readsStored ? '\n  LEFT JOIN k ON k.run_uuid = p.run_uuid AND k.metric_key = p.metric_key' : ''}${notBehind}
   ORDER BY p.run_uuid, p.metric_key
   ON CONFLICT (run_uuid, metric_key) DO UPDATE SET ${['metric_value', 'ts', 'step', 'is_nan'].map(ifGreater).join(', ')}, in_step_order = ${flag}
   WHERE ${greater} OR latest_metrics.in_step_order <> ${flag}),
 s AS (INSERT INTO metric_summary_stale (${STALE_COLUMNS.join(', ')})
   SELECT r.run_pk, p.metric_key, p.lo_step, p.hi_step
   FROM unnest(${arr('text')}, ${arr('text')}, ${arr('bigint')}, ${arr('bigint')}) AS p(run_uuid, metric_key, lo_step, hi_step)
-  JOIN r ON ${active}
+  JOIN r ON ${active}${notBehind}
   ORDER BY r.run_pk, p.metric_key
   ON CONFLICT (${STALE_KEY.join(', ')}) DO UPDATE SET ${staleMerge})
-SELECT ${RUN_STATE_COLUMNS} FROM r`;
+SELECT ${RUN_STATE_COLUMNS}${readsStored ? ', EXISTS (SELECT 1 FROM k WHERE k.behind) AS behind' : ''} FROM r`;
 }
 
 const statements = new Map<string, string>();
@@ -135,12 +145,15 @@ let tolerantGroupsLeft = 0;
  * key de-duplicates identical points): the statement without conflict handling is tried first and,
  * if it meets a duplicate (it then wrote nothing), the group is written again with it. Points of
  * runs that are missing or not active are not written; the returned map says, per run id, its row
- * (RUN_STATE_COLUMNS) or the error its calls get.
+ * (RUN_STATE_COLUMNS) or the error its calls get. Nothing is written, and undefined returned, when
+ * points of a history in step order start behind its latest point (`startsBehindLatest`, decided
+ * in the statement from the locked row): the caller writes such a group in a transaction, where
+ * the history can be read (`inStepOrderFrom`).
  */
 export async function writeMetricsWithArrays(
   ctx: StoreContext,
   writes: readonly BatchWrite[],
-): Promise<Map<string, Row | Error>> {
+): Promise<Map<string, Row | Error> | undefined> {
   const { dialect } = ctx.db;
   const arr = dialect.arrayParam;
   if (!arr) throw new Error('writeMetricsWithArrays: the database takes no array parameters');
@@ -150,10 +163,18 @@ export async function writeMetricsWithArrays(
     list.map((p) => p[k]);
   const order = latest.map((p) => orders.get(p.runId, p.key)!);
   const locked = latest.filter((_, i) => order[i]!.needsStored);
+  const lockedOrder = order.filter((o) => o.needsStored);
   const readsStored = locked.length > 0;
   const params = [
     runIds,
-    ...(readsStored ? [column(locked, 'runId'), column(locked, 'key')] : []),
+    ...(readsStored
+      ? [
+          column(locked, 'runId'),
+          column(locked, 'key'),
+          lockedOrder.map((o) => o.firstStep),
+          lockedOrder.map((o) => o.firstTs),
+        ]
+      : []),
     column(points, 'runId'),
     column(points, 'key'),
     column(points, 'timestamp'),
@@ -187,5 +208,6 @@ export async function writeMetricsWithArrays(
     }
   }
   rows ??= await ctx.db.query(statementFor(arr, true, readsStored), params);
+  if (rows.some((r) => r.behind)) return undefined;
   return activeRunsFrom(rows, runIds);
 }

@@ -81,7 +81,8 @@ export function opensLane(s: LaneState): boolean {
  * so one call never fails another. A call resolves only after the COMMIT that holds its writes,
  * so every acknowledged write is durable. Where the database takes array parameters, the
  * metric-only calls of a group are written by one statement (array-metric-write.ts); where it
- * takes several statements at once, in two round trips (script-metric-write.ts).
+ * takes several statements at once, in two round trips (script-metric-write.ts); a group with
+ * points behind a history's latest point, as a re-sent batch has, in a transaction.
  */
 export class GroupCommitter {
   private queue: Pending[] = [];
@@ -201,7 +202,7 @@ export class GroupCommitter {
   }
 
   private async commitAtOnce(group: Pending[], answers: Answers): Promise<void> {
-    let runs: Map<string, Row | Error>;
+    let runs: Map<string, Row | Error> | undefined;
     try {
       runs = await this.writeMetricsAtOnce!(this.ctx, group);
     } catch (err) {
@@ -212,6 +213,8 @@ export class GroupCommitter {
       for (const item of group) await this.commitAtOnce([item], answers);
       return;
     }
+    // Points behind a history's latest one (a batch re-sent): written where the history is read.
+    if (!runs) return this.commitInTransaction(group, answers);
     for (const item of group) {
       const run = runs.get(item.runId);
       answers.push(run instanceof Error ? () => item.reject(run) : item.resolve);

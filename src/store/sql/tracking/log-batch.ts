@@ -15,6 +15,9 @@ import {
 import { markSummariesStale } from './metric-summaries.js';
 import {
   historyKey,
+  IN_STEP_ORDER,
+  inStepOrderFrom,
+  startsBehindLatest,
   STEP_ORDER_ON_CONFLICT,
   StepOrder,
   stepOrderFlag,
@@ -280,12 +283,31 @@ async function insertMetrics(
       tx,
       candidates.filter((p) => orders.get(historyKey(p.runId, p.key))!.needsStored),
     ));
+  const flags: number[] = [];
+  for (const p of candidates) {
+    const k = historyKey(p.runId, p.key);
+    const order = orders.get(k)!;
+    const s = stored.get(k);
+    // Rare (a batch re-sent, a gap filled): the history itself tells whether it stays in order.
+    const stays =
+      startsBehindLatest(order, s) && (await inStepOrderFrom(tx, p.runPk, p.key, order.firstStep));
+    flags.push(stays ? IN_STEP_ORDER : stepOrderFlag(order, s));
+  }
+  let at = 0;
   for (const part of chunks(candidates, rowsPerStatement(LATEST_COLUMNS.length))) {
     const params: SqlValue[] = [];
     for (const p of part) {
-      const k = historyKey(p.runId, p.key);
-      const flag = stepOrderFlag(orders.get(k)!, stored.get(k));
-      params.push(p.runId, p.key, p.experimentId, p.value, p.timestamp, p.step, p.isNan, nextPos(), flag);
+      params.push(
+        p.runId,
+        p.key,
+        p.experimentId,
+        p.value,
+        p.timestamp,
+        p.step,
+        p.isNan,
+        nextPos(),
+        flags[at++]!,
+      );
     }
     await tx.run(latestUpsertSql(ctx, part.length), params);
   }

@@ -2,7 +2,7 @@ import type { Metric } from '../../../entities/tracking.js';
 import type { Row, ScriptStatement } from '../database.js';
 import { chunks, qs, rowsPerStatement, type Exec, type StoreContext } from './common.js';
 import { type BatchWrite, latestLookup, storedLatest, WRITE_TRANSACTION, writeRuns } from './log-batch.js';
-import { HistoryOrders } from './step-order.js';
+import { historyKey, HistoryOrders, startsBehindLatest } from './step-order.js';
 import { activeRunsFrom, RUN_WRITE_COLUMNS } from './runs.js';
 
 /**
@@ -15,12 +15,14 @@ import { activeRunsFrom, RUN_WRITE_COLUMNS } from './runs.js';
  * three statements and COMMIT, six round trips. (One round trip, with each statement joining its
  * points to `runs` through a derived table, cost the database about 1.7 times as much per group,
  * measured.) Points of runs that are missing or not active are not written; the returned map
- * says, per run id, its row or the error its calls get.
+ * says, per run id, its row or the error its calls get. Nothing is written, and undefined
+ * returned, when points of a history in step order start behind its latest point
+ * (`startsBehindLatest`): the caller writes such a group in a transaction of its own.
  */
 export async function writeMetricsInScript(
   ctx: StoreContext,
   writes: readonly BatchWrite[],
-): Promise<Map<string, Row | Error>> {
+): Promise<Map<string, Row | Error> | undefined> {
   const { script, dialect: d } = ctx.db;
   if (!script) throw new Error('writeMetricsInScript: the database cannot do this');
   const runIds = [...new Set(writes.map((w) => w.runId))];
@@ -34,12 +36,19 @@ export async function writeMetricsInScript(
   for (const w of writes) for (const m of w.metrics) orders.add(w.runId, m.key, m.step ?? 0, m.timestamp);
   const needed = orders.needingStored();
   const latest = chunks(needed, rowsPerStatement(2)).map((part) => latestLookup(ctx, part));
+  let behind = false;
   await script.call(
     ctx.db,
     [lookup, ...latest],
     async ([rows, ...latestRows]) => {
       runs = activeRunsFrom(rows ?? [], runIds);
       const stored = storedLatest(latestRows.flat());
+      // Points behind a history's latest one are checked against the history, which a script
+      // cannot read between its statements: nothing is written here, the caller writes the group.
+      behind = needed.some((h) =>
+        startsBehindLatest(orders.get(h.runId, h.key)!, stored.get(historyKey(h.runId, h.key))),
+      );
+      if (behind) return [];
       const merged = new Map<string, { run: Row; metrics: Metric[] }>();
       for (const w of writes) {
         const run = runs.get(w.runId)!;
@@ -55,7 +64,7 @@ export async function writeMetricsInScript(
     // Only a locked read of latest points needs the gaps left unlocked.
     needed.length ? WRITE_TRANSACTION : undefined,
   );
-  return runs;
+  return behind ? undefined : runs;
 }
 
 /** An executor that records the statements written through it instead of running them. */

@@ -8,9 +8,13 @@
  * transaction as the points, from the stored latest point L — the greatest in (step, timestamp)
  * order — and the points written: while the flag holds, L also has the highest timestamp, so new
  * points keep it exactly when they are in step order among themselves and the first of them is at
- * or after L in both step and timestamp. Anything else (a point logged behind L, a batch re-sent
- * whole after it was stored) clears it, for good: the history is then sorted when read — the same
- * answer, slower.
+ * or after L in both step and timestamp. Points of one write that are in step order among
+ * themselves but start behind L (a batch re-sent after it was stored, as clients do when an
+ * answer was lost; a gap filled in) are checked against the history itself: the writer reads it
+ * from the stored point before the first of them on, after writing them, under its lock on L
+ * (`inStepOrderFrom`, at most `WINDOW_POINTS` points), and the flag stays if the points there are
+ * in step order. Anything else (one point logged behind L, points out of step order) clears it,
+ * for good: the history is then sorted when read — the same answer, slower.
  *
  * Where the decision is made: one point (a log-metric call, a batch's one value of a key) is
  * compared with L by the upsert of `latest_metrics` itself, which sees the row as it is at that
@@ -25,6 +29,7 @@
  * for the upsert to decide.
  */
 import type { CombineColumn } from '../database.js';
+import { num, type Exec } from './common.js';
 
 export const NOT_IN_STEP_ORDER = 0;
 export const IN_STEP_ORDER = 1;
@@ -93,6 +98,51 @@ export function stepOrderFlag(points: StepOrder, stored: StoredLatest | undefine
   if (!stored) return IN_STEP_ORDER_NEW;
   if (stored.inStepOrder === NOT_IN_STEP_ORDER) return NOT_IN_STEP_ORDER;
   return points.firstStep >= stored.step && points.firstTs >= stored.ts ? IN_STEP_ORDER : NOT_IN_STEP_ORDER;
+}
+
+/**
+ * Whether `stepOrderFlag` clears the flag of a history in step order only because the points,
+ * in step order among themselves, start behind the stored latest point: the history may still
+ * be in step order, which `inStepOrderFrom` tells.
+ */
+export function startsBehindLatest(points: StepOrder, stored: StoredLatest | undefined): boolean {
+  return (
+    !!stored &&
+    stored.inStepOrder !== NOT_IN_STEP_ORDER &&
+    points.needsStored &&
+    stepOrderFlag(points, stored) === NOT_IN_STEP_ORDER
+  );
+}
+
+/** Most points `inStepOrderFrom` reads; a longer stretch counts as out of step order. */
+export const WINDOW_POINTS = 10_000;
+
+/**
+ * Whether a history that was in step order still is after a write whose points begin at step
+ * `firstStep`: its points from the greatest stored step below `firstStep` on (all the write's
+ * points, and the stored point just before them) have timestamps that follow their steps. The
+ * history before that stretch is unchanged, so this holds for the whole history. Read inside
+ * the writing transaction, after its points were written and its lock on the latest point taken.
+ */
+export async function inStepOrderFrom(
+  ex: Exec,
+  runPk: number,
+  key: string,
+  firstStep: number,
+): Promise<boolean> {
+  const history = 'run_pk = ? AND metric_key = ?';
+  const rows = await ex.query(
+    `SELECT COUNT(*) AS n, SUM(CASE WHEN ts < prev_ts THEN 1 ELSE 0 END) AS falls FROM (
+      SELECT ts, LAG(ts) OVER (ORDER BY step, ts, metric_value, is_nan) AS prev_ts FROM (
+        SELECT step, ts, metric_value, is_nan FROM metrics
+        WHERE ${history} AND step >= COALESCE((SELECT MAX(step) FROM metrics WHERE ${history} AND step < ?), ?)
+        ORDER BY step, ts, metric_value, is_nan LIMIT ${WINDOW_POINTS + 1}
+      ) w
+    ) x`,
+    [runPk, key, runPk, key, firstStep, firstStep],
+  );
+  const r = rows[0];
+  return !!r && num(r.n) <= WINDOW_POINTS && num(r.falls ?? 0) === 0;
 }
 
 /** What the writer knows before reading the stored row: 0, `ONE_POINT`, or 1 to be checked. */
