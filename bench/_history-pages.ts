@@ -1,8 +1,11 @@
 /**
  * get-history through the store on a long history, paged as MLflow's client pages it (25,000
  * points a page): one history whose timestamps follow its steps and one whose timestamps fall
- * back every other batch (out of step order: read by sorting). Prints one JSON line per history:
- * points, pages, milliseconds per page (median) and in all.
+ * back every other batch (out of step order: read by sorting), and one in step order of which
+ * every 100th batch is sent twice in a row (a client retrying a call whose answer it lost).
+ * Prints one JSON line per history: points, pages, milliseconds per page (median) and in all,
+ * whether the history is flagged in step order, and the median time of a batch call, and of a
+ * batch sent again.
  * Usage: node --import tsx bench/_history-pages.ts <sqlite|postgresql|mysql> [points]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -30,10 +33,15 @@ try {
   const run = (
     await store.createRun({ experimentId: exp, userId: 'u', runName: 'r', startTime: 0, tags: [] })
   ).info.run_id;
-  for (const [key, fallsBack] of [
-    ['ordered', false],
-    ['unordered', true],
+  const median = (list: number[]): number =>
+    list.length ? Number([...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!.toFixed(1)) : NaN;
+  for (const [key, fallsBack, resends] of [
+    ['ordered', false, false],
+    ['unordered', true, false],
+    ['resent', false, true],
   ] as const) {
+    const calls: number[] = [];
+    const again: number[] = [];
     for (let b = 0; b < points / BATCH; b++) {
       const batch: Metric[] = [];
       for (let i = 0; i < BATCH; i++) {
@@ -41,8 +49,19 @@ try {
         const ts = 1_700_000_000_000 + step - (fallsBack && b % 2 === 1 ? 10 * BATCH : 0);
         batch.push({ key, value: step * 0.5, timestamp: ts, step });
       }
+      let t = performance.now();
       await store.logBatch(run, batch, [], []);
+      calls.push(performance.now() - t);
+      if (resends && b % 100 === 99) {
+        t = performance.now();
+        await store.logBatch(run, batch, [], []);
+        again.push(performance.now() - t);
+      }
     }
+    const [flag] = await db.query(
+      'SELECT in_step_order FROM latest_metrics WHERE run_uuid = ? AND metric_key = ?',
+      [run, key],
+    );
     const times: number[] = [];
     let token: string | undefined;
     let read = 0;
@@ -55,15 +74,17 @@ try {
       token = page.next_page_token;
     } while (token);
     const total = performance.now() - t0;
-    times.sort((a, b) => a - b);
     process.stdout.write(
       `${JSON.stringify({
         kind,
         history: key,
         points: read,
         pages: times.length,
-        msPerPage: Number(times[Math.floor(times.length / 2)]!.toFixed(1)),
+        msPerPage: median(times),
         msInAll: Math.round(total),
+        inStepOrder: Number(flag?.in_step_order) !== 0,
+        msPerBatch: median(calls),
+        msPerBatchSentAgain: median(again),
         load: Number(loadavg()[0]!.toFixed(1)),
       })}\n`,
     );
