@@ -59,7 +59,9 @@ export async function collectGarbage(server: ServerProcess): Promise<void> {
   for (let i = 0; i < 100 && !listening(); i++) await new Promise((r) => setTimeout(r, 50));
   const url = listening();
   if (!url) throw new Error(`the server's inspector did not open: ${server.stderr()}`);
-  const client = spawn(process.execPath, ['--experimental-websocket', '-e', GC_CLIENT, url], {
+  // Node 22 has WebSocket by default; 20.10 and later behind this flag.
+  const flags = typeof WebSocket === 'undefined' ? ['--experimental-websocket'] : [];
+  const client = spawn(process.execPath, [...flags, '-e', GC_CLIENT, url], {
     stdio: 'ignore',
   });
   const code = await new Promise<number | null>((resolve) => client.once('exit', resolve));
