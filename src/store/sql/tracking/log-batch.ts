@@ -263,6 +263,19 @@ async function insertMetrics(
     }
   }
   if (rows) statements.push(params);
+
+  // The latest points are locked before anything is written, as the one-statement writers do
+  // (array-metric-write.ts, script-metric-write.ts): writers of one history on either path take
+  // its locks in the same order.
+  const candidates = latestPerRunKey(keys.map((k) => k.latest));
+  const orders = new Map(keys.map((k) => [historyKey(k.latest.runId, k.latest.key), k.order]));
+  const stored =
+    given ??
+    (await readLatest(
+      ctx,
+      tx,
+      candidates.filter((p) => orders.get(historyKey(p.runId, p.key))!.needsStored),
+    ));
   for (const part of statements)
     await tx.run(historyInsertSql(ctx, part.length / HISTORY_COLUMNS.length), part);
 
@@ -274,15 +287,6 @@ async function insertMetrics(
   }
   await markSummariesStale(ctx, tx, bounds);
 
-  const candidates = latestPerRunKey(keys.map((k) => k.latest));
-  const orders = new Map(keys.map((k) => [historyKey(k.latest.runId, k.latest.key), k.order]));
-  const stored =
-    given ??
-    (await readLatest(
-      ctx,
-      tx,
-      candidates.filter((p) => orders.get(historyKey(p.runId, p.key))!.needsStored),
-    ));
   const flags: number[] = [];
   for (const p of candidates) {
     const k = historyKey(p.runId, p.key);
