@@ -5,8 +5,9 @@
  * Failures are classified by whether the server may have acted on the request, because metric
  * writes are append-only and must not be repeated blindly:
  *   - not delivered (connection refused, DNS failure, 429, 503): always safe to retry;
- *   - ambiguous (connection reset after the request was written, response timeout): retried only
- *     for idempotent requests; otherwise surfaced as a `TransportError` with `ambiguous: true`.
+ *   - ambiguous (connection reset after the request was written, response timeout, a gateway's
+ *     502 or 504 — a load balancer whose server went away mid-request): retried only for
+ *     idempotent requests; otherwise surfaced as a `TransportError` with `ambiguous: true`.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -19,7 +20,7 @@ import { authorizationHeaders } from './credentials.js';
 export class TransportError extends MlflowError {
   /** True when the server may have processed the request (it was sent but no answer arrived). */
   readonly ambiguous: boolean;
-  /** HTTP status when the server answered 429/503, undefined when it could not be reached. */
+  /** HTTP status when the server answered 429/503 (or a gateway 502/504), undefined when it could not be reached. */
   readonly status: number | undefined;
 
   constructor(message: string, ambiguous: boolean, status?: number) {
@@ -177,7 +178,8 @@ export class HttpTransport {
 
   /**
    * Sends one request with retries and returns the response stream of the first attempt that got
-   * an answer other than 429/503. Error statuses are returned, not thrown (the caller decodes them).
+   * an answer other than 429, 502, 503 or 504. Error statuses are returned, not thrown (the caller
+   * decodes them).
    */
   async raw(method: string, url: URL | string, options: RawRequestOptions = {}): Promise<RawResponse> {
     const policy = { ...this.retry, ...options.retry };
@@ -186,11 +188,12 @@ export class HttpTransport {
       let failure: TransportError;
       try {
         const res = await this.once(method, typeof url === 'string' ? new URL(url) : url, options);
-        if (res.status !== 429 && res.status !== 503) return res;
+        const gateway = res.status === 502 || res.status === 504;
+        if (res.status !== 429 && res.status !== 503 && !gateway) return res;
         const text = (await readAll(res.body)).toString('utf8');
         failure = new TransportError(
-          `Server answered ${res.status}: ${decodeMessage(text) ?? 'unavailable'}`,
-          false,
+          `Server answered ${res.status}: ${decodeMessage(text) ?? (gateway ? 'no answer through the gateway' : 'unavailable')}`,
+          gateway,
           res.status,
         );
         const retryAfter = Number(res.headers['retry-after']);

@@ -251,6 +251,40 @@ for (const backend of BACKENDS) {
       await new Promise((r) => flaky.close(r));
     });
 
+    test('a gateway 502/504 is ambiguous: idempotent requests are retried, others fail as a TransportError', async () => {
+      let calls = 0;
+      const gateway = http.createServer((req, res) => {
+        calls++;
+        req.resume();
+        if (calls % 3 !== 0) {
+          res.writeHead(calls % 3 === 1 ? 502 : 504, { 'content-type': 'text/html' });
+          res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            experiment: { experiment_id: '7', name: 'x', creation_time: '5', last_update_time: '6' },
+          }),
+        );
+      });
+      await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+      const c = new TrackingClient(url, { retry: { baseDelayMs: 1, maxDelayMs: 2 } });
+      assert.equal((await c.getExperiment('7')).experiment_id, '7', 'a GET is retried past 502 and 504');
+      assert.equal(calls, 3);
+      // A metric point is not repeated blindly: the server behind the gateway may have stored it.
+      calls = 0;
+      await assert.rejects(
+        c.logMetric('r1', { key: 'loss', value: 1, timestamp: 1, step: 0 }),
+        (err: unknown) => err instanceof TransportError && err.ambiguous && err.status === 502,
+      );
+      assert.equal(calls, 1);
+      c.close();
+      gateway.closeAllConnections();
+      await new Promise((r) => gateway.close(r));
+    });
+
     test('an unreachable server gives a TransportError that says so', async () => {
       const c = new TrackingClient('http://127.0.0.1:1', { retry: { maxAttempts: 2, baseDelayMs: 1 } });
       await assert.rejects(c.getRun('abc'), (err: unknown) => {
