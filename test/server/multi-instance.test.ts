@@ -157,10 +157,15 @@ describe(
             await instances[2]!.start();
             chaosDone = true;
           };
-          const [runIds] = await Promise.all([
-            Promise.all(Array.from({ length: TRAINERS }, (_, t) => trainer(t))),
+          // Every task ends before the checks (or the clean-up after a failure): a trainer or the
+          // chaos left running would restart instances or write after the clean-up.
+          const tasks = await Promise.allSettled([
+            ...Array.from({ length: TRAINERS }, (_, t) => trainer(t)),
             chaos(),
           ]);
+          const failed = tasks.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+          if (failed) throw failed.reason;
+          const runIds = tasks.slice(0, TRAINERS).map((r) => (r as PromiseFulfilledResult<string>).value);
 
           // Every acknowledged metric point is stored, whichever instance took it.
           const byRun = new Map<string, Map<number, number>>();
