@@ -28,32 +28,42 @@ export interface AttackReport {
   rssBaselineMb: number;
   rssPeakMb: number;
   rssAfterMb: number;
+  /** JS heap in use plus buffer memory, after a collection, before and after the attack. */
+  heldBaselineMb: number;
+  heldAfterMb: number;
   attackMs: number;
 }
 
 /**
- * A full garbage collection in the server process, run twice through its inspector: SIGUSR1
- * opens it (on a port of its own choosing: the attack target starts with --inspect-port=0, on
- * 127.0.0.1), and a client in a process of its own (Node 20 has its WebSocket behind a flag) asks
- * for `HeapProfiler.collectGarbage`. An idle server may not collect for a long while, keeping the
+ * A full garbage collection in the server process, run twice through its inspector, and the
+ * server's `process.memoryUsage()` after it: SIGUSR1 opens the inspector (on a port of its own
+ * choosing: the attack target starts with --inspect-port=0, on 127.0.0.1), and a client in a
+ * process of its own (Node 20 has its WebSocket behind a flag) asks for
+ * `HeapProfiler.collectGarbage`. An idle server may not collect for a long while, keeping the
  * buffers of refused bodies counted in its RSS: RSS is compared after a collection, so what it
  * measures is memory the server still holds, not the collector's timing.
  */
 const GC_CLIENT = `
 const ws = new WebSocket(process.argv[1]);
 let id = 0;
-const call = () => ws.send(JSON.stringify({ id: ++id, method: 'HeapProfiler.collectGarbage' }));
-ws.onopen = call;
+const send = (method, params) => ws.send(JSON.stringify({ id: ++id, method, params }));
+const next = () =>
+  id < 2
+    ? send('HeapProfiler.collectGarbage')
+    : send('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+ws.onopen = next;
 ws.onmessage = (e) => {
-  if (JSON.parse(e.data).id !== id) return;
-  if (id < 2) return call();
+  const m = JSON.parse(e.data);
+  if (m.id !== id) return;
+  if (id < 3) return next();
+  process.stdout.write(m.result.result.value);
   ws.close();
   process.exit(0);
 };
 ws.onerror = () => process.exit(1);
 `;
 
-export async function collectGarbage(server: ServerProcess): Promise<void> {
+export async function collectGarbage(server: ServerProcess): Promise<NodeJS.MemoryUsage> {
   const listening = () => /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/\S+)/.exec(server.stderr())?.[1];
   if (!listening()) server.child.kill('SIGUSR1');
   for (let i = 0; i < 100 && !listening(); i++) await new Promise((r) => setTimeout(r, 50));
@@ -62,11 +72,17 @@ export async function collectGarbage(server: ServerProcess): Promise<void> {
   // Node 22 has WebSocket by default; 20.10 and later behind this flag.
   const flags = typeof WebSocket === 'undefined' ? ['--experimental-websocket'] : [];
   const client = spawn(process.execPath, [...flags, '-e', GC_CLIENT, url], {
-    stdio: 'ignore',
+    stdio: ['ignore', 'pipe', 'ignore'],
   });
+  let out = '';
+  client.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   const code = await new Promise<number | null>((resolve) => client.once('exit', resolve));
   if (code !== 0) throw new Error(`the garbage collection request failed (${code})`);
+  return JSON.parse(out) as NodeJS.MemoryUsage;
 }
+
+/** Memory the server's objects hold: its JS heap in use and the memory of its buffers, in MB. */
+const heldMb = (m: NodeJS.MemoryUsage): number => (m.heapUsed + m.external) / 1024 / 1024;
 
 export async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -164,7 +180,7 @@ export async function attack(server: ServerProcess): Promise<AttackReport> {
     jsonHead('/api/2.0/mlflow/experiments/create', 4 * 1024 * 1024),
     Buffer.alloc(4 * 1024 * 1024, 0x20),
   );
-  await collectGarbage(server);
+  const heldBaselineMb = heldMb(await collectGarbage(server));
   const rssBaselineMb = await rssMb(pid);
   let rssPeakMb = rssBaselineMb;
   const statuses: Record<string, number> = {};
@@ -234,8 +250,15 @@ export async function attack(server: ServerProcess): Promise<AttackReport> {
   for (let i = 0; i < 100 && stalledClosed < stalled.length; i++)
     await new Promise((r) => setTimeout(r, 100));
   stalled.forEach((s) => s.destroy());
-  await collectGarbage(server);
-  const rssAfterMb = await rssMb(pid);
+  // The server may still be closing the last connections when the client has seen them end:
+  // collect again for a few seconds while RSS is well above its baseline.
+  let heldAfterMb = heldMb(await collectGarbage(server));
+  let rssAfterMb = await rssMb(pid);
+  for (let i = 0; i < 10 && rssAfterMb > rssBaselineMb + 25; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    heldAfterMb = heldMb(await collectGarbage(server));
+    rssAfterMb = await rssMb(pid);
+  }
   return {
     healthMs,
     serverLoopMaxMs: loopMaxMs,
@@ -245,6 +268,8 @@ export async function attack(server: ServerProcess): Promise<AttackReport> {
     rssBaselineMb,
     rssPeakMb,
     rssAfterMb,
+    heldBaselineMb,
+    heldAfterMb,
     attackMs,
   };
 }
@@ -299,6 +324,7 @@ export async function run(): Promise<string> {
         .join(', ')} |`,
       `| stalled connections closed by the server | ${r.stalledClosed} of ${r.stalledOpened} |`,
       `| RSS baseline / peak / after (baseline and after: after a full garbage collection) | ${r.rssBaselineMb.toFixed(0)} / ${r.rssPeakMb.toFixed(0)} / ${r.rssAfterMb.toFixed(0)} MB |`,
+      `| JS heap in use + buffers, after a collection: baseline / after | ${r.heldBaselineMb.toFixed(0)} / ${r.heldAfterMb.toFixed(0)} MB |`,
     ].join('\n');
   } finally {
     server.child.kill('SIGTERM');

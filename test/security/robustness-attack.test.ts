@@ -28,7 +28,8 @@ test(
       process.stdout.write(
         `# /health during the attack: ${r.healthMs.length} probes, p50 ${percentile(r.healthMs, 50).toFixed(1)} ms, ` +
           `p99 ${percentile(r.healthMs, 99).toFixed(1)} ms; answers ${JSON.stringify(r.statuses)}; ` +
-          `RSS ${r.rssBaselineMb.toFixed(0)} -> peak ${r.rssPeakMb.toFixed(0)} -> ${r.rssAfterMb.toFixed(0)} MB\n`,
+          `RSS ${r.rssBaselineMb.toFixed(0)} -> peak ${r.rssPeakMb.toFixed(0)} -> ${r.rssAfterMb.toFixed(0)} MB; ` +
+          `heap in use + buffers ${r.heldBaselineMb.toFixed(0)} -> ${r.heldAfterMb.toFixed(0)} MB\n`,
       );
       assert.equal(r.statuses['5xx'] ?? 0, 0, JSON.stringify(r.statuses));
       assert.equal(r.statuses['2xx'], 20, 'the slow bodies completed');
@@ -37,7 +38,8 @@ test(
       assert.ok(r.healthMs.length > 0);
       assert.ok(
         r.rssAfterMb - r.rssBaselineMb < 50,
-        `RSS ${r.rssBaselineMb.toFixed(0)} MB before, ${r.rssAfterMb.toFixed(0)} MB after`,
+        `RSS ${r.rssBaselineMb.toFixed(0)} MB before, ${r.rssAfterMb.toFixed(0)} MB after ` +
+          `(heap in use + buffers ${r.heldBaselineMb.toFixed(0)} -> ${r.heldAfterMb.toFixed(0)} MB)`,
       );
       const health = await fetch(`${server.url}/health`);
       assert.equal(await health.text(), 'OK');
