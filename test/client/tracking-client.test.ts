@@ -215,74 +215,49 @@ for (const backend of BACKENDS) {
     });
 
     test('retries 503/429 with backoff, keeps connections alive, and stops at the limit', async () => {
-      let calls = 0;
-      const sockets = new Set<unknown>();
-      const flaky = http.createServer((req, res) => {
-        sockets.add(req.socket);
-        calls++;
-        if (calls <= 2) {
-          res.writeHead(calls === 1 ? 503 : 429, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error_code: 'TEMPORARILY_UNAVAILABLE', message: 'busy' }));
-          return;
-        }
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({
-            experiment: { experiment_id: '7', name: 'x', creation_time: '5', last_update_time: '6' },
-          }),
-        );
+      const flaky = await fakeServer((call, res) => {
+        if (call > 2) return false;
+        res.writeHead(call === 1 ? 503 : 429, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error_code: 'TEMPORARILY_UNAVAILABLE', message: 'busy' }));
+        return true;
       });
-      await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
-      const url = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`;
-      const c = new TrackingClient(url, { retry: { baseDelayMs: 5, maxDelayMs: 20 } });
+      const c = new TrackingClient(flaky.url, { retry: { baseDelayMs: 5, maxDelayMs: 20 } });
       const exp = await c.getExperiment('7');
-      assert.equal(calls, 3);
+      assert.equal(flaky.state.calls, 3);
       assert.equal(exp.creation_time, 5, 'int64 strings are normalized to numbers');
-      assert.equal(sockets.size, 1, 'one keep-alive connection for all attempts');
-      calls = -100;
-      const limited = new TrackingClient(url, { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+      assert.equal(flaky.state.sockets.size, 1, 'one keep-alive connection for all attempts');
+      flaky.state.calls = -100;
+      const limited = new TrackingClient(flaky.url, {
+        retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+      });
       await assert.rejects(
         limited.getExperiment('7'),
         (err: unknown) => err instanceof TransportError && !err.ambiguous,
       );
       c.close();
       limited.close();
-      flaky.closeAllConnections();
-      await new Promise((r) => flaky.close(r));
+      await flaky.close();
     });
 
     test('a gateway 502/504 is ambiguous: idempotent requests are retried, others fail as a TransportError', async () => {
-      let calls = 0;
-      const gateway = http.createServer((req, res) => {
-        calls++;
-        req.resume();
-        if (calls % 3 !== 0) {
-          res.writeHead(calls % 3 === 1 ? 502 : 504, { 'content-type': 'text/html' });
-          res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
-          return;
-        }
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({
-            experiment: { experiment_id: '7', name: 'x', creation_time: '5', last_update_time: '6' },
-          }),
-        );
+      const gateway = await fakeServer((call, res) => {
+        if (call % 3 === 0) return false;
+        res.writeHead(call % 3 === 1 ? 502 : 504, { 'content-type': 'text/html' });
+        res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
+        return true;
       });
-      await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
-      const url = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
-      const c = new TrackingClient(url, { retry: { baseDelayMs: 1, maxDelayMs: 2 } });
+      const c = new TrackingClient(gateway.url, { retry: { baseDelayMs: 1, maxDelayMs: 2 } });
       assert.equal((await c.getExperiment('7')).experiment_id, '7', 'a GET is retried past 502 and 504');
-      assert.equal(calls, 3);
+      assert.equal(gateway.state.calls, 3);
       // A metric point is not repeated blindly: the server behind the gateway may have stored it.
-      calls = 0;
+      gateway.state.calls = 0;
       await assert.rejects(
         c.logMetric('r1', { key: 'loss', value: 1, timestamp: 1, step: 0 }),
         (err: unknown) => err instanceof TransportError && err.ambiguous && err.status === 502,
       );
-      assert.equal(calls, 1);
+      assert.equal(gateway.state.calls, 1);
       c.close();
-      gateway.closeAllConnections();
-      await new Promise((r) => gateway.close(r));
+      await gateway.close();
     });
 
     test('an unreachable server gives a TransportError that says so', async () => {
@@ -297,4 +272,33 @@ for (const backend of BACKENDS) {
       assert.throws(() => new TrackingClient('ftp://x'), /must be http/);
     });
   });
+}
+
+/**
+ * A stand-in tracking server on a free port: `fail(call, res)` answers the call-th request itself
+ * (true), or leaves it the answer of experiment 7. Counts calls (settable) and client sockets.
+ */
+async function fakeServer(fail: (call: number, res: http.ServerResponse) => boolean) {
+  const state = { calls: 0, sockets: new Set<unknown>() };
+  const server = http.createServer((req, res) => {
+    state.sockets.add(req.socket);
+    state.calls++;
+    req.resume();
+    if (fail(state.calls, res)) return;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        experiment: { experiment_id: '7', name: 'x', creation_time: '5', last_update_time: '6' },
+      }),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    state,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
 }
