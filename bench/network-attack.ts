@@ -3,8 +3,9 @@
  * connections, JSON depth and key-count bombs, slow headers, slow bodies and oversized bodies, while
  * `/health` is polled from another address. Reports `/health` latency during the attack, the
  * answers' status classes, whether every attack connection was closed, and the server's RSS before,
- * at its peak and after (before and after read once the server has collected its garbage). The test in test/security/robustness-attack.test.ts runs the same attack
- * and asserts the correctness half; the latency figure is recorded here.
+ * at its peak and after (before and after read once the server has collected its garbage). The
+ * test in test/security/robustness-attack.test.ts runs the same attack and asserts the correctness
+ * half; the latency figure is recorded here.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
