@@ -52,6 +52,9 @@ export class MysqlDatabase implements SqlDatabase {
       bigNumberStrings: false,
       charset: 'utf8mb4',
       timezone: 'Z',
+      // No stack trace captured per query for the driver's errors (its promise API otherwise
+      // takes one on every call, before knowing whether the query fails).
+      trace: false,
     };
     this.pool = mysql.createPool(this.options);
     this.exec = new MysqlExecutor(this.pool);
