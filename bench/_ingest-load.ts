@@ -24,15 +24,24 @@ function post(conn: RawConnection, path: string, body: string): Promise<RawRespo
   return conn.send(encodePost(target.host, `/api/2.0/mlflow/${path}`, Buffer.from(body)));
 }
 
+/**
+ * The text of each batch point up to its timestamp: keys and values are the same in every call,
+ * so they are formatted once (formatting 1,000 doubles per call was half of this process's CPU per
+ * call); only the timestamp (one per call) and the steps change.
+ */
+const POINT_HEADS = Array.from(
+  { length: POINTS_PER_BATCH },
+  (_, i) => `${i ? ',' : ''}{"key":"m${i % 10}","value":${(i * 0.37) % 1},"timestamp":`,
+);
+
 function batchBody(runId: string, call: number): string {
-  const ts = Date.now();
-  const metrics: string[] = [];
+  const tail = `${Date.now()},"step":`;
+  const parts = [`{"run_id":"${runId}","metrics":[`];
   for (let i = 0; i < POINTS_PER_BATCH; i++) {
-    metrics.push(
-      `{"key":"m${i % 10}","value":${(i * 0.37) % 1},"timestamp":${ts},"step":${call * 100 + Math.floor(i / 10)}}`,
-    );
+    parts.push(POINT_HEADS[i]!, tail, String(call * 100 + Math.floor(i / 10)), '}');
   }
-  return `{"run_id":"${runId}","metrics":[${metrics.join(',')}]}`;
+  parts.push(']}');
+  return parts.join('');
 }
 
 async function client(): Promise<{ calls: number; errors: number }> {
