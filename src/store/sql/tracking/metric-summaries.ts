@@ -377,7 +377,6 @@ export async function refreshSummaries(
       return await rebuildStale(ctx, runPk, key, pageRows);
     } catch (err) {
       if (!ctx.db.dialect.isDeadlock(err) || attempt >= REBUILD_ATTEMPTS) throw err;
-      console.error('DEADLOCK-RETRY', attempt);
       await new Promise((r) => setTimeout(r, attempt * (5 + Math.random() * 20)));
     }
   }
