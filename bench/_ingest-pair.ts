@@ -7,13 +7,15 @@
  *   node --import tsx bench/_ingest-pair.ts <sqlite|postgresql|mysql> <label=checkout>... [--rounds N] [--seconds S]
  * where each checkout has been built (`npm run build`); `.` is this one.
  * INGEST_PHASES=metric:2,batch:8 narrows the phases (default: log-metric with 1, 2, 4 and 16
- * clients, log-batch of 1,000 points with 8).
+ * clients, log-batch of 1,000 points with 8). After each phase's rounds, a line gives each build's
+ * p50 and, for two builds, in how many rounds the second was higher than the first.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { measure, type Phase } from './ingest.js';
+import { percentile } from './machine.js';
 import { startServer, stopServer, type Server } from './server.js';
 import { createTestDatabase, type BackendKind } from '../test/helpers/backends.js';
 
@@ -46,6 +48,19 @@ async function groups(url: string): Promise<{ sum: number; count: number }> {
   };
 }
 
+/**
+ * Per build, the p50 of its rounds; with two builds, in how many rounds the second listed was
+ * higher than the first (rounds are paired: both builds ran in each, one after the other).
+ */
+function summary(rates: Map<string, number[]>, unit: string): string {
+  const entries = [...rates];
+  const p50s = entries.map(([label, r]) => `${label} ${Math.round(percentile(r, 50))} ${unit}`);
+  if (entries.length !== 2) return `p50: ${p50s.join(', ')}`;
+  const [[a, ra], [b, rb]] = entries as [[string, number[]], [string, number[]]];
+  const higher = rb.filter((x, i) => x > ra[i]!).length;
+  return `p50: ${p50s.join(', ')}; ${b} higher than ${a} in ${higher} of ${rb.length} rounds`;
+}
+
 const tmp = await mkdtemp(join(tmpdir(), 'cairn-ingest-pair-'));
 const servers: { label: string; server: Server; uri: string; drop(): Promise<void> }[] = [];
 try {
@@ -62,6 +77,7 @@ try {
       clients,
       unit: mode === 'batch' ? 'points/s' : 'calls/s',
     };
+    const rates = new Map<string, number[]>(servers.map((s) => [s.label, []]));
     for (let round = 0; round < rounds; round++) {
       const line: string[] = [];
       const order = round % 2 ? [...servers].reverse() : servers;
@@ -69,6 +85,7 @@ try {
         const g0 = await groups(s.server.url);
         const m = await measure(s.server.url, s.server.proc.pid!, phase, kind, s.uri, seconds);
         const g1 = await groups(s.server.url);
+        rates.get(s.label)!.push(m.rate);
         const db = kind === 'sqlite' ? '—' : Math.round(m.dbCpuUsPerCall);
         line.push(
           `${s.label}: ${Math.round(m.rate)} ${phase.unit} srv ${Math.round(m.cpuUsPerCall)} db ${db} load ${Math.round(m.loadCpuUsPerCall)} µs idle ${Math.round(m.idle * 100)}% grp ${((g1.sum - g0.sum) / (g1.count - g0.count)).toFixed(1)}${m.errors ? ` ERR ${m.errors}` : ''}`,
@@ -76,6 +93,7 @@ try {
       }
       process.stdout.write(`${mode} ${clients}c  ${line.sort().join('  |  ')}\n`);
     }
+    process.stdout.write(`${mode} ${clients}c  ${summary(rates, phase.unit)}\n`);
   }
   process.stdout.write(`# load ${loadavg()[0]!.toFixed(1)} ${new Date().toISOString()}\n`);
 } finally {
