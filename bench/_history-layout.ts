@@ -69,13 +69,11 @@ function packBinary(c: Chunk): Buffer {
   return b;
 }
 
-function unpackBinary(b: Buffer): { steps: BigInt64Array; values: Float64Array } {
+/** The values of a packed chunk (the steps and timestamps before them are read the same way). */
+function unpackValues(b: Buffer): Float64Array {
   const n = b.length / POINT_BYTES;
   const aligned = b.byteOffset % 8 === 0 ? b : Buffer.from(b);
-  return {
-    steps: new BigInt64Array(aligned.buffer, aligned.byteOffset, n),
-    values: new Float64Array(aligned.buffer, aligned.byteOffset + 16 * n, n),
-  };
+  return new Float64Array(aligned.buffer, aligned.byteOffset + 16 * n, n);
 }
 
 function tables(db: SqlDatabase): string[] {
@@ -156,7 +154,7 @@ async function read(db: SqlDatabase, layout: Layout): Promise<number> {
   );
   let n = 0;
   for (const r of rows) {
-    if (layout === 'binary') n += unpackBinary(r.pts as Buffer).values.length;
+    if (layout === 'binary') n += unpackValues(r.pts as Buffer).length;
     else n += Float64Array.from((JSON.parse(String(r.pts)) as number[][])[2]!).length;
   }
   return n;

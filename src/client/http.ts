@@ -20,7 +20,10 @@ import { authorizationHeaders } from './credentials.js';
 export class TransportError extends MlflowError {
   /** True when the server may have processed the request (it was sent but no answer arrived). */
   readonly ambiguous: boolean;
-  /** HTTP status when the server answered 429/503 (or a gateway 502/504), undefined when it could not be reached. */
+  /**
+   * HTTP status when the server answered 429/503 (or a gateway 502/504), undefined when it could
+   * not be reached.
+   */
   readonly status: number | undefined;
 
   constructor(message: string, ambiguous: boolean, status?: number) {
