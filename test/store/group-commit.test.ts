@@ -163,11 +163,13 @@ for (const backend of BACKENDS) {
         history.items.map((m) => m.step),
         [0, 3, 6, 9],
       );
-      const stored = await f.db.query(
-        'SELECT COUNT(*) AS n FROM metrics m JOIN runs r ON r.run_pk = m.run_pk WHERE r.run_uuid = ?',
-        [deleted],
-      );
-      assert.equal(Number(stored[0]!.n), 0, 'nothing written to the deleted run');
+      for (const table of ['metrics', 'metric_chunks']) {
+        const stored = await f.db.query(
+          `SELECT COUNT(*) AS n FROM ${table} m JOIN runs r ON r.run_pk = m.run_pk WHERE r.run_uuid = ?`,
+          [deleted],
+        );
+        assert.equal(Number(stored[0]!.n), 0, `nothing written to the deleted run (${table})`);
+      }
     });
   });
 }

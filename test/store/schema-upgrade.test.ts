@@ -264,6 +264,26 @@ for (const backend of BACKENDS) {
             metrics: [{ key: 'loss', value: 0.05, timestamp: T0 + 10, step: 3 }],
             params: [{ key: 'epochs', value: '4' }],
           });
+          // Points stored as rows before the upgrade and as chunks after it make one history;
+          // a point sent again (identical to a row) is there once.
+          await call('POST', 'runs/log-batch', {
+            run_id: RUN,
+            metrics: [
+              { key: 'loss', value: 0.5, timestamp: T0 + 1, step: 1 },
+              { key: 'loss', value: 0.04, timestamp: T0 + 11, step: 4 },
+            ],
+          });
+          const merged = await call('GET', 'metrics/get-history', { run_id: RUN, metric_key: 'loss' });
+          assert.deepEqual(
+            merged.metrics.map((m: Json) => [m.step, m.value]),
+            [
+              [0, 0.9],
+              [1, 0.5],
+              [2, 0.2],
+              [3, 0.05],
+              [4, 0.04],
+            ],
+          );
           const after = await call('POST', 'runs/search', {
             experiment_ids: [experiment.experiment_id],
             filter: 'metrics.loss < 0.1',

@@ -231,10 +231,12 @@ for (const backend of BACKENDS) {
         ]);
         assert.equal(Number(tags[0]!.n), 0);
         // Removed runs' metric history is gone too (only surviving runs keep points).
-        const orphans = await sql(
-          'SELECT COUNT(*) AS n FROM metrics WHERE run_pk NOT IN (SELECT run_pk FROM runs)',
-        );
-        assert.equal(Number(orphans[0]!.n), 0);
+        for (const table of ['metrics', 'metric_chunks']) {
+          const orphans = await sql(
+            `SELECT COUNT(*) AS n FROM ${table} WHERE run_pk NOT IN (SELECT run_pk FROM runs)`,
+          );
+          assert.equal(Number(orphans[0]!.n), 0, table);
+        }
 
         // A second collection finds nothing new.
         const again = await cairnGc([...gcArgs(), '--older-than', '1d'], s.tmpDir);

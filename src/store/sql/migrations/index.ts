@@ -9,6 +9,7 @@ import { valueSortKeys } from './007-value-sort-keys.js';
 import { metricSummaryPoints } from './008-metric-summary-points.js';
 import { metricSummaryPacked } from './009-metric-summary-packed.js';
 import { metricHistoryStepOrder } from './010-metric-history-step-order.js';
+import { metricChunks } from './011-metric-chunks.js';
 
 /** Every schema migration, in version order. Add a new file and one line here for a change. */
 export const MIGRATIONS: Migration[] = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: Migration[] = [
   metricSummaryPoints,
   metricSummaryPacked,
   metricHistoryStepOrder,
+  metricChunks,
 ];

@@ -1,5 +1,6 @@
 import type { BulkElement, Row, SqlValue } from '../database.js';
 import { encodeMetricValue, nextPos, type StoreContext } from './common.js';
+import { CHUNK_COLUMNS, chunkPoints, chunkSeq, type HistoryPoint, POINT_BYTES } from './history-chunks.js';
 import { type BatchWrite, type EncodedPoint, latestPerRunKey } from './log-batch.js';
 import { STALE_COLUMNS, STALE_KEY, STALE_MERGE, STALE_WIDENS, staleRanges } from './metric-summaries.js';
 import { activeRunsFrom, RUN_STATE_COLUMNS } from './runs.js';
@@ -20,14 +21,68 @@ export interface RunPoint extends EncodedPoint {
 }
 
 /**
- * The points of a group of metric-only calls; per (run, key) the latest candidate and the step
- * order of the points written to it.
+ * The points of a group of metric-only calls; per (run, key) the latest candidate, the step
+ * order of the points written to it and its chunks (history-chunks.ts).
  */
 interface GroupPoints {
   runIds: string[];
   points: RunPoint[];
   latest: RunPoint[];
   orders: HistoryOrders;
+  chunks: GroupChunks;
+}
+
+/** The chunks of a group as the statement's arrays; `pts` is all of them back to back. */
+interface GroupChunks {
+  runIds: string[];
+  keys: string[];
+  firstSteps: number[];
+  lastSteps: number[];
+  seqs: number[];
+  counts: number[];
+  offsets: number[];
+  pts: Buffer;
+}
+
+function groupChunks(points: readonly RunPoint[]): GroupChunks {
+  const byRun = new Map<string, Map<string, HistoryPoint[]>>();
+  for (const p of points) {
+    let keys = byRun.get(p.runId);
+    if (!keys) byRun.set(p.runId, (keys = new Map()));
+    const point = { step: p.step, ts: p.timestamp, value: p.value, nan: p.isNan !== 0 };
+    const list = keys.get(p.key);
+    if (list) list.push(point);
+    else keys.set(p.key, [point]);
+  }
+  const out: GroupChunks = {
+    runIds: [],
+    keys: [],
+    firstSteps: [],
+    lastSteps: [],
+    seqs: [],
+    counts: [],
+    offsets: [],
+    pts: Buffer.alloc(0),
+  };
+  const parts: Buffer[] = [];
+  let offset = 1;
+  for (const [runId, keys] of byRun) {
+    for (const [key, list] of keys) {
+      for (const c of chunkPoints(list)) {
+        out.runIds.push(runId);
+        out.keys.push(key);
+        out.firstSteps.push(c.firstStep);
+        out.lastSteps.push(c.lastStep);
+        out.seqs.push(chunkSeq());
+        out.counts.push(c.points);
+        out.offsets.push(offset);
+        offset += c.pts.length;
+        parts.push(c.pts);
+      }
+    }
+  }
+  out.pts = Buffer.concat(parts);
+  return out;
 }
 
 function groupPoints(writes: readonly BatchWrite[]): GroupPoints {
@@ -46,6 +101,7 @@ function groupPoints(writes: readonly BatchWrite[]): GroupPoints {
     points,
     latest: latestPerRunKey(points),
     orders,
+    chunks: groupChunks(points),
   };
 }
 
@@ -58,17 +114,8 @@ const staleMerge = `${STALE_COLUMNS.slice(2)
   .join(', ')}
   WHERE ${STALE_WIDENS(staleStored, staleIncoming)}`;
 
-/**
- * The group statement (see `writeMetricsWithArrays`). `ignoreDuplicates` adds `ON CONFLICT DO
- * NOTHING` to the history insert: PostgreSQL then inserts each point speculatively (an extra
- * index probe, a lock and a WAL record per point, about a fifth of the insert's CPU, measured),
- * so the plain insert is tried first and this one only runs after it met a duplicate point.
- */
-function groupStatement(
-  arr: (element: BulkElement) => string,
-  ignoreDuplicates: boolean,
-  readsStored: boolean,
-): string {
+/** The group statement (see `writeMetricsWithArrays`). */
+function groupStatement(arr: (element: BulkElement) => string, readsStored: boolean): string {
   const active = `r.run_uuid = p.run_uuid AND r.lifecycle_stage = 'active'`;
   const stored = (c: string): string => `latest_metrics.${c}`;
   const incoming = (c: string): string => `excluded.${c}`;
@@ -90,11 +137,11 @@ k AS MATERIALIZED (SELECT x.run_uuid, x.metric_key, x.step, x.ts, x.in_step_orde
   FOR UPDATE OF x),`;
   const notBehind = readsStored ? '\n  WHERE NOT EXISTS (SELECT 1 FROM k WHERE k.behind)' : '';
   return `WITH r AS (SELECT run_pk, experiment_id, ${RUN_STATE_COLUMNS} FROM runs WHERE run_uuid = ANY(${arr('text')})),${readsStored ? lockStored : ''}
-h AS (INSERT INTO metrics (run_pk, metric_key, ts, step, metric_value, is_nan)
-  SELECT r.run_pk, p.metric_key, p.ts, p.step, p.metric_value, p.is_nan
-  FROM unnest(${arr('text')}, ${arr('text')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('double')}, ${arr('int')})
-    AS p(run_uuid, metric_key, ts, step, metric_value, is_nan)
-  JOIN r ON ${active}${notBehind}${ignoreDuplicates ? '\n  ON CONFLICT DO NOTHING' : ''}),
+h AS (INSERT INTO metric_chunks (${CHUNK_COLUMNS.join(', ')})
+  SELECT r.run_pk, p.metric_key, p.first_step, p.last_step, p.seq, p.n, substring(?::bytea FROM p.off FOR p.n * ${POINT_BYTES})
+  FROM unnest(${arr('text')}, ${arr('text')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('bigint')}, ${arr('int')}, ${arr('int')})
+    AS p(run_uuid, metric_key, first_step, last_step, seq, n, off)
+  JOIN r ON ${active}${notBehind}),
 l AS (INSERT INTO latest_metrics (run_uuid, metric_key, experiment_id, metric_value, ts, step, is_nan, pos, in_step_order)
   SELECT p.run_uuid, p.metric_key, r.experiment_id, p.metric_value, p.ts, p.step, p.is_nan, p.pos,
     ${readsStored ? stepOrderFlagSql(written, locked) : written('flag')}
@@ -114,37 +161,24 @@ SELECT ${RUN_STATE_COLUMNS}${readsStored ? ', EXISTS (SELECT 1 FROM k WHERE k.be
 }
 
 const statements = new Map<string, string>();
-function statementFor(
-  arr: (element: BulkElement) => string,
-  ignoreDuplicates: boolean,
-  readsStored: boolean,
-): string {
-  const key = `${arr('text')}:${ignoreDuplicates}:${readsStored}`;
+function statementFor(arr: (element: BulkElement) => string, readsStored: boolean): string {
+  const key = `${arr('text')}:${readsStored}`;
   let sql = statements.get(key);
   if (sql === undefined) {
-    sql = groupStatement(arr, ignoreDuplicates, readsStored);
+    sql = groupStatement(arr, readsStored);
     statements.set(key, sql);
   }
   return sql;
 }
 
 /**
- * After a group met a duplicate point (a client retrying a call, a point logged twice), this many
- * following groups go straight to the duplicate-tolerant statement, so a workload that repeats
- * points does not pay for a failed statement on every group.
- */
-const GROUPS_AFTER_DUPLICATE = 64;
-let tolerantGroupsLeft = 0;
-
-/**
  * Writes the metrics of many metric-only calls with ONE statement on databases that take arrays
- * as parameters (PostgreSQL): the run lookup, the history rows, the latest-value upsert and the
+ * as parameters (PostgreSQL): the run lookup, the history chunks, the latest-value upsert and the
  * summaries' stale range are parts of one data-modifying WITH query, so a whole group costs one
  * round trip and one commit (the statement is its own transaction: all of it or nothing is
- * written) instead of five round trips per group. A point already stored is skipped (the history
- * key de-duplicates identical points): the statement without conflict handling is tried first and,
- * if it meets a duplicate (it then wrote nothing), the group is written again with it. Points of
- * runs that are missing or not active are not written; the returned map says, per run id, its row
+ * written) instead of five round trips per group. The chunks' points travel as one binary
+ * parameter, each chunk its slice of it. Points of runs that are missing or not active are not
+ * written; the returned map says, per run id, its row
  * (RUN_STATE_COLUMNS) or the error its calls get. Nothing is written, and undefined returned, when
  * points of a history in step order start behind its latest point (`startsBehindLatest`, decided
  * in the statement from the locked row): the caller writes such a group in a transaction, where
@@ -157,7 +191,7 @@ export async function writeMetricsWithArrays(
   const { dialect } = ctx.db;
   const arr = dialect.arrayParam;
   if (!arr) throw new Error('writeMetricsWithArrays: the database takes no array parameters');
-  const { runIds, points, latest, orders } = groupPoints(writes);
+  const { runIds, points, latest, orders, chunks } = groupPoints(writes);
   const stale = staleRanges(points, (p) => p.runId);
   const column = <K extends keyof RunPoint>(list: readonly RunPoint[], k: K): RunPoint[K][] =>
     list.map((p) => p[k]);
@@ -175,12 +209,14 @@ export async function writeMetricsWithArrays(
           lockedOrder.map((o) => o.firstTs),
         ]
       : []),
-    column(points, 'runId'),
-    column(points, 'key'),
-    column(points, 'timestamp'),
-    column(points, 'step'),
-    column(points, 'value'),
-    column(points, 'isNan'),
+    chunks.pts,
+    chunks.runIds,
+    chunks.keys,
+    chunks.firstSteps,
+    chunks.lastSteps,
+    chunks.seqs,
+    chunks.counts,
+    chunks.offsets,
     column(latest, 'runId'),
     column(latest, 'key'),
     column(latest, 'value'),
@@ -197,17 +233,7 @@ export async function writeMetricsWithArrays(
     stale.map((r) => r.hi),
     // Arrays are bound whole by the driver (node-postgres), which SqlValue does not list.
   ] as unknown as SqlValue[];
-  let rows: Row[] | undefined;
-  if (tolerantGroupsLeft > 0) tolerantGroupsLeft--;
-  else {
-    try {
-      rows = await ctx.db.query(statementFor(arr, false, readsStored), params);
-    } catch (err) {
-      if (!dialect.isUniqueViolation(err)) throw err;
-      tolerantGroupsLeft = GROUPS_AFTER_DUPLICATE;
-    }
-  }
-  rows ??= await ctx.db.query(statementFor(arr, true, readsStored), params);
+  const rows = await ctx.db.query(statementFor(arr, readsStored), params);
   if (rows.some((r) => r.behind)) return undefined;
   return activeRunsFrom(rows, runIds);
 }

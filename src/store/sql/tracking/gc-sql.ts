@@ -15,7 +15,7 @@ const stage = (v: unknown): 'deleted' | 'purging' => (v === 'purging' ? 'purging
 async function deleteRunChildren(tx: SqlExecutor, ids: string[]): Promise<void> {
   const m = marks(ids.length);
   // Summaries go with the history: a later run may be given a freed run handle (SQLite rowids).
-  for (const table of ['metrics', 'metric_summaries', 'metric_summary_stale']) {
+  for (const table of ['metrics', 'metric_chunks', 'metric_summaries', 'metric_summary_stale']) {
     await tx.run(
       `DELETE FROM ${table} WHERE run_pk IN (SELECT run_pk FROM runs WHERE run_uuid IN (${m}))`,
       ids,

@@ -5,6 +5,7 @@ import {
   chunks,
   encodeMetricValue,
   type Exec,
+  flat,
   nextPos,
   num,
   qs,
@@ -12,6 +13,7 @@ import {
   type StoreContext,
   str,
 } from './common.js';
+import { CHUNK_COLUMNS, chunkPoints, chunkRow, type HistoryPoint } from './history-chunks.js';
 import { markSummariesStale } from './metric-summaries.js';
 import {
   historyKey,
@@ -83,7 +85,7 @@ export interface BatchWrite {
 }
 
 /**
- * Writes metrics, params and tags of one run inside the given transaction: metric history rows
+ * Writes metrics, params and tags of one run inside the given transaction: metric history chunks
  * and the latest-value rows in multi-row statements, params write-once, tags last-wins.
  */
 export async function writeBatch(ctx: StoreContext, tx: Exec, w: BatchWrite, run?: Row): Promise<void> {
@@ -190,10 +192,10 @@ interface KeyWrite {
   lo: number;
   hi: number;
   order: StepOrder;
+  points: HistoryPoint[];
 }
 
-/** The columns of a history row and of a latest-value row, in the order the writers bind them. */
-export const HISTORY_COLUMNS = ['run_pk', 'metric_key', 'ts', 'step', 'metric_value', 'is_nan'];
+/** The columns of a latest-value row, in the order the writers bind them. */
 export const LATEST_COLUMNS = [
   'run_uuid',
   'metric_key',
@@ -205,13 +207,15 @@ export const LATEST_COLUMNS = [
   'pos',
   'in_step_order',
 ];
-const HISTORY_ROWS = rowsPerStatement(HISTORY_COLUMNS.length);
+/** Chunks per statement: at most 2,000 points each, a few MB of parameters at most. */
+const CHUNK_ROWS = 64;
 
 /**
- * Writes the metric points of several runs: history rows in multi-row statements, one stale
- * step range per (run, key) for the summaries, and the latest value per (run, key). A batch
- * holds up to 1,000 points per call, so each point costs only its six statement parameters and
- * a look-up of its key: the latest candidate and the step range are kept per distinct key.
+ * Writes the metric points of several runs: each (run, key) history's points as chunks
+ * (history-chunks.ts) in multi-row statements, one stale step range per (run, key) for the
+ * summaries, and the latest value per (run, key). A batch holds up to 1,000 points per call, so
+ * each point costs only its packing and a look-up of its key: the latest candidate and the step
+ * range are kept per distinct key.
  */
 async function insertMetrics(
   ctx: StoreContext,
@@ -219,9 +223,6 @@ async function insertMetrics(
   writes: readonly RunWrites[],
   given?: ReadonlyMap<string, StoredLatest>,
 ): Promise<void> {
-  const statements: SqlValue[][] = [];
-  let params: SqlValue[] = [];
-  let rows = 0;
   /** Per written key: its latest point, its lowest and highest step and its points' step order. */
   const keys: KeyWrite[] = [];
   for (const w of writes) {
@@ -234,22 +235,17 @@ async function insertMetrics(
       let isNan = 0;
       if (!Number.isFinite(value)) ({ value, isNan } = encodeMetricValue(value));
       const step = m.step ?? 0;
-      if (rows === HISTORY_ROWS) {
-        statements.push(params);
-        params = [];
-        rows = 0;
-      }
-      params.push(runPk, m.key, m.timestamp, step, value, isNan);
-      rows++;
+      const point: HistoryPoint = { step, ts: m.timestamp, value, nan: isNan !== 0 };
       const seen = perKey.get(m.key);
       if (!seen) {
         const latest = { runId, runPk, experimentId, key: m.key, value, isNan, timestamp: m.timestamp, step };
-        const entry = { latest, lo: step, hi: step, order: new StepOrder() };
+        const entry = { latest, lo: step, hi: step, order: new StepOrder(), points: [point] };
         entry.order.add(step, m.timestamp);
         perKey.set(m.key, entry);
         keys.push(entry);
         continue;
       }
+      seen.points.push(point);
       seen.order.add(step, m.timestamp);
       if (step < seen.lo) seen.lo = step;
       else if (step > seen.hi) seen.hi = step;
@@ -262,7 +258,6 @@ async function insertMetrics(
       }
     }
   }
-  if (rows) statements.push(params);
 
   // The latest points are locked before anything is written, as the one-statement writers do
   // (array-metric-write.ts, script-metric-write.ts): writers of one history on either path take
@@ -276,8 +271,11 @@ async function insertMetrics(
       tx,
       candidates.filter((p) => orders.get(historyKey(p.runId, p.key))!.needsStored),
     ));
-  for (const part of statements)
-    await tx.run(historyInsertSql(ctx, part.length / HISTORY_COLUMNS.length), part);
+  const rows: SqlValue[][] = [];
+  for (const k of keys) {
+    for (const c of chunkPoints(k.points)) rows.push(chunkRow(k.latest.runPk, k.latest.key, c));
+  }
+  for (const part of chunks(rows, CHUNK_ROWS)) await tx.run(chunkInsertSql(ctx, part.length), flat(part));
 
   // The lowest and highest step of each key stand for all its points.
   const bounds: { runPk: number; key: string; step: number }[] = [];
@@ -294,7 +292,8 @@ async function insertMetrics(
     const s = stored.get(k);
     // Rare (a batch re-sent, a gap filled): the history itself tells whether it stays in order.
     const stays =
-      startsBehindLatest(order, s) && (await inStepOrderFrom(tx, p.runPk, p.key, order.firstStep));
+      startsBehindLatest(order, s) &&
+      (await inStepOrderFrom(tx, ctx.db.dialect, p.runPk, p.key, order.firstStep));
     flags.push(stays ? IN_STEP_ORDER : stepOrderFlag(order, s));
   }
   let at = 0;
@@ -337,10 +336,14 @@ function cachedSql(ctx: StoreContext, shape: string, rows: number, build: () => 
   return sql;
 }
 
-/** The history insert of `rows` rows (a statement of 1,000 rows is 25 kB of text). */
-const historyInsertSql = (ctx: StoreContext, rows: number): string =>
-  cachedSql(ctx, 'history', rows, () =>
-    ctx.db.dialect.insertIgnore('metrics', HISTORY_COLUMNS, HISTORY_COLUMNS, rows),
+/** The insert of `rows` history chunks. */
+const chunkInsertSql = (ctx: StoreContext, rows: number): string =>
+  cachedSql(
+    ctx,
+    'chunks',
+    rows,
+    () =>
+      `INSERT INTO metric_chunks (${CHUNK_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => `(${CHUNK_COLUMNS.map(() => '?').join(', ')})`).join(', ')}`,
   );
 
 /**

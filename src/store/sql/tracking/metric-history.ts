@@ -1,23 +1,19 @@
 import type { Metric, Page } from '../../../entities/tracking.js';
 import { invalidParam } from '../../../errors.js';
 import { decodePageToken, encodePageToken } from '../../../search/page-token.js';
-import type { Row, SqlValue } from '../database.js';
 import { sampleBuckets } from './sampled-history.js';
 import type { SampledHistoryQuery } from '../../tracking-store.js';
-import { decodeMetricValue, num, qs, type StoreContext, str } from './common.js';
+import { num, qs, type StoreContext, str } from './common.js';
+import type { HistoryPoint } from './history-chunks.js';
+import { readHistory } from './history-read.js';
 import { runRow } from './runs.js';
 import { IN_STEP_ORDER, NOT_IN_STEP_ORDER } from './step-order.js';
 
 /** Largest page get-history serves (MLflow's GET_METRIC_HISTORY_MAX_RESULTS). */
 export const METRIC_HISTORY_MAX_PAGE = 25000;
 
-const point = (key: string, r: Row, runId?: string): Metric => {
-  const m: Metric = {
-    key,
-    value: decodeMetricValue(r.metric_value, r.is_nan),
-    timestamp: num(r.ts),
-    step: num(r.step),
-  };
+const point = (key: string, p: HistoryPoint, runId?: string): Metric => {
+  const m: Metric = { key, value: p.nan ? NaN : p.value, timestamp: p.ts, step: p.step };
   if (runId !== undefined) m.run_id = runId;
   return m;
 };
@@ -32,15 +28,15 @@ interface HistoryCursor {
 const isCursor = (v: Record<string, unknown>): boolean =>
   ['ts', 'step', 'v', 'n'].every((k) => typeof v[k] === 'number');
 
-/** get-history's order (MLflow's). */
-const HISTORY_ORDER = ['ts', 'step', 'metric_value', 'is_nan'] as const;
-/** The order of the history's primary key after its run and key. */
-const KEY_ORDER = ['step', 'ts', 'metric_value', 'is_nan'] as const;
+/** get-history's order (MLflow's): timestamp, step, value, NaN flag. */
+const byHistoryOrder = (a: HistoryPoint, b: HistoryPoint): number =>
+  a.ts - b.ts || a.step - b.step || a.value - b.value || Number(a.nan) - Number(b.nan);
 
 /**
  * A run's history of one metric ordered by (timestamp, step, value), paged by keyset. A history
- * whose timestamps follow its steps (step-order.ts) is that order read along its primary key, so
- * every page costs the same however deep it is; any other history is sorted for each page.
+ * whose timestamps follow its steps (step-order.ts) is that order read in history order, so
+ * every page costs about the same however deep it is; any other history is read whole and sorted
+ * for each page.
  */
 export async function getMetricHistory(
   ctx: StoreContext,
@@ -56,42 +52,38 @@ export async function getMetricHistory(
   );
   const run = found[0] ?? (await runRow(ctx.db, runId));
   const inStepOrder = num(run.in_step_order ?? IN_STEP_ORDER) !== NOT_IN_STEP_ORDER;
-  const order = inStepOrder ? KEY_ORDER : HISTORY_ORDER;
-  const params: SqlValue[] = [num(run.run_pk), key];
-  let where = 'run_pk = ? AND metric_key = ?';
-  if (cursor) {
-    const at: Record<(typeof KEY_ORDER)[number], number> = {
-      ts: cursor.ts,
-      step: cursor.step,
-      metric_value: cursor.v,
-      is_nan: cursor.n,
-    };
-    const after = ctx.db.dialect.keysetAfter(
-      order,
-      order.map((c) => at[c]),
-    );
-    where += ` AND ${after.sql}`;
-    params.push(...after.params);
-  }
+  const after: HistoryPoint | undefined = cursor && {
+    step: cursor.step,
+    ts: cursor.ts,
+    value: cursor.v,
+    nan: cursor.n !== 0,
+  };
   const pageSize =
     maxResults === undefined
       ? undefined
       : Math.min(Math.max(1, Math.floor(maxResults)), METRIC_HISTORY_MAX_PAGE);
-  const limit = pageSize === undefined ? '' : ` LIMIT ${pageSize + 1}`;
-  const rows = await ctx.db.query(
-    `SELECT ts, step, metric_value, is_nan FROM metrics WHERE ${where} ORDER BY ${order.join(', ')}${limit}`,
-    params,
-  );
+  const runPk = num(run.run_pk);
+  let points: HistoryPoint[];
+  if (inStepOrder) {
+    const limit = pageSize === undefined ? undefined : pageSize + 1;
+    points = await readHistory(ctx.db, ctx.db.dialect, runPk, key, { after, limit });
+  } else {
+    points = (await readHistory(ctx.db, ctx.db.dialect, runPk, key)).sort(byHistoryOrder);
+    if (after) {
+      const next = points.findIndex((p) => byHistoryOrder(p, after) > 0);
+      points = next < 0 ? [] : points.slice(next);
+    }
+  }
   const page: Page<Metric> = { items: [] };
-  const size = pageSize === undefined ? rows.length : Math.min(rows.length, pageSize);
-  for (let i = 0; i < size; i++) page.items.push(point(key, rows[i]!));
-  if (rows.length > size) {
-    const last = rows[size - 1]!;
+  const size = pageSize === undefined ? points.length : Math.min(points.length, pageSize);
+  for (let i = 0; i < size; i++) page.items.push(point(key, points[i]!));
+  if (points.length > size) {
+    const last = points[size - 1]!;
     page.next_page_token = encodePageToken({
-      ts: num(last.ts),
-      step: num(last.step),
-      v: num(last.metric_value),
-      n: num(last.is_nan),
+      ts: last.ts,
+      step: last.step,
+      v: last.value,
+      n: last.nan ? 1 : 0,
     });
   }
   return page;
@@ -110,8 +102,8 @@ async function runHandles(ctx: StoreContext, runIds: readonly string[]): Promise
   return unique.map((id) => [id, found.get(id)!]);
 }
 
-function stepRange(startStep?: number, endStep?: number): { sql: string; params: number[] } {
-  if (startStep === undefined && endStep === undefined) return { sql: '', params: [] };
+function stepRange(startStep?: number, endStep?: number): { lo?: number; hi?: number } {
+  if (startStep === undefined && endStep === undefined) return {};
   if (startStep === undefined || endStep === undefined) {
     throw invalidParam('If either start step or end step are specified, both must be specified.');
   }
@@ -120,7 +112,7 @@ function stepRange(startStep?: number, endStep?: number): { sql: string; params:
       `end_step must be greater than start_step. Found start_step=${startStep} and end_step=${endStep}.`,
     );
   }
-  return { sql: ' AND step >= ? AND step <= ?', params: [startStep, endStep] };
+  return { lo: startStep, hi: endStep };
 }
 
 /**
@@ -138,34 +130,26 @@ export async function getMetricHistoryBulkInterval(
   const range = stepRange(startStep, endStep);
   if (!runIds.length) return [];
   const runs = await runHandles(ctx, runIds);
-  // The distinct steps are counted and sampled inside the database: a long history never travels.
-  const distinct = `SELECT DISTINCT step FROM metrics WHERE run_pk IN (${qs(runs.length)}) AND metric_key = ?${range.sql}`;
-  const distinctParams = [...runs.map(([, pk]) => pk), key, ...range.params];
-  const counted = await ctx.db.query(`SELECT COUNT(*) AS c FROM (${distinct}) d`, distinctParams);
-  const total = num(counted[0]?.c ?? 0);
+  const histories: HistoryPoint[][] = [];
+  const steps = new Set<number>();
+  for (const [, runPk] of runs) {
+    const points = await readHistory(ctx.db, ctx.db.dialect, runPk, key, range);
+    for (const p of points) steps.add(p.step);
+    histories.push(points);
+  }
+  const total = steps.size;
   if (!total) return [];
-  let stepFilter = '';
-  let stepParams: number[] = [];
+  let picked: Set<number> | undefined;
   if (total > maxResults) {
+    const sorted = [...steps].sort((a, b) => a - b);
     const stride = total / maxResults;
-    const ranks = new Set<number>();
-    for (let i = 0; i < maxResults; i++) ranks.add(Math.floor(i * stride) + 1);
-    ranks.add(total);
-    const picked = await ctx.db.query(
-      `SELECT step FROM (SELECT step, ROW_NUMBER() OVER (ORDER BY step) AS rn FROM (${distinct}) d) x WHERE rn IN (${qs(ranks.size)})`,
-      [...distinctParams, ...ranks],
-    );
-    stepParams = picked.map((r) => num(r.step));
-    stepFilter = ` AND step IN (${qs(stepParams.length)})`;
+    picked = new Set([sorted[total - 1]!]);
+    for (let i = 0; i < maxResults; i++) picked.add(sorted[Math.floor(i * stride)]!);
   }
   const out: Metric[] = [];
-  for (const [runId, runPk] of runs) {
-    const rows = await ctx.db.query(
-      `SELECT ts, step, metric_value, is_nan FROM metrics WHERE run_pk = ? AND metric_key = ?${range.sql}${stepFilter} ORDER BY step, ts, metric_value`,
-      [runPk, key, ...range.params, ...stepParams],
-    );
-    for (const r of rows) out.push(point(key, r, runId));
-  }
+  runs.forEach(([runId], i) => {
+    for (const p of histories[i]!) if (!picked || picked.has(p.step)) out.push(point(key, p, runId));
+  });
   return out;
 }
 
@@ -175,7 +159,7 @@ const SAMPLED_RUNS_AT_ONCE = 4;
 /**
  * Downsampled history for charts: over [startStep, endStep] split into `maxPoints` buckets of
  * steps, each bucket contributes its first, last, minimum and maximum points (so spikes stay
- * visible). Aggregated by the database; a history with at most `maxPoints` points is returned whole.
+ * visible), from the history's summaries; a history with at most `maxPoints` points is returned whole.
  * The runs are read a few at a time (on PostgreSQL and MySQL, on as many connections), and
  * returned in the order asked.
  */
@@ -186,25 +170,14 @@ export async function getSampledMetricHistory(ctx: StoreContext, q: SampledHisto
   const buckets = Math.max(1, Math.floor(q.maxPoints));
   const sampleRun = async ([runId, runPk]: [string, number]): Promise<Metric[]> => {
     const out: Metric[] = [];
-    const base = [runPk, q.key, ...range.params];
-    const where = `run_pk = ? AND metric_key = ?${range.sql}`;
-    // Only whether there are more points than buckets matters: count at most buckets + 1.
-    const counted = await ctx.db.query(
-      `SELECT COUNT(*) AS c FROM (SELECT 1 AS one FROM metrics WHERE ${where} LIMIT ${buckets + 1}) x`,
-      base,
-    );
-    const count = num(counted[0]?.c ?? 0);
-    if (!count) return out;
-    if (count <= buckets) {
-      const rows = await ctx.db.query(
-        `SELECT ts, step, metric_value, is_nan FROM metrics WHERE ${where} ORDER BY step, ts, metric_value`,
-        base,
-      );
-      for (const r of rows) out.push(point(q.key, r, runId));
+    // A history of at most `buckets` points is returned whole: read at most one more.
+    const head = await readHistory(ctx.db, ctx.db.dialect, runPk, q.key, { ...range, limit: buckets + 1 });
+    if (head.length <= buckets) {
+      for (const p of head) out.push(point(q.key, p, runId));
       return out;
     }
     for (const p of await sampleBuckets(ctx, runPk, q.key, buckets, q.startStep, q.endStep)) {
-      out.push({ key: q.key, value: p.nan ? NaN : p.value, timestamp: p.ts, step: p.step, run_id: runId });
+      out.push(point(q.key, p, runId));
     }
     return out;
   };

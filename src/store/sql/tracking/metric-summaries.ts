@@ -20,6 +20,8 @@
  */
 import type { CombineColumn, Dialect, Row, SqlValue } from '../database.js';
 import { chunks, type Exec, num, rowsPerStatement, type StoreContext } from './common.js';
+import { comparePoints, type HistoryPoint, packPoint, POINT_BYTES, unpackPoint } from './history-chunks.js';
+import { readHistory } from './history-read.js';
 
 /**
  * log2 of the cell widths, finest first; each level's cells are 4 cells of the level below, so
@@ -29,27 +31,15 @@ import { chunks, type Exec, num, rowsPerStatement, type StoreContext } from './c
  */
 export const SUMMARY_SHIFTS: readonly number[] = [4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24];
 
-/** A stored point: `value` as stored (±Infinity as ±MAX_VALUE; 0 with `nan` for NaN). */
-export interface SummaryPoint {
-  step: number;
-  ts: number;
-  value: number;
-  nan: boolean;
-}
-
-/** History order: step, then timestamp, value and NaN flag (the order sampled histories return). */
-export const comparePoints = (a: SummaryPoint, b: SummaryPoint): number =>
-  a.step - b.step || a.ts - b.ts || a.value - b.value || Number(a.nan) - Number(b.nan);
-
 /**
  * The first and last points of a stretch of history (in history order) and its lowest and highest
  * non-NaN points; ties between equal values go to the earliest point in history order.
  */
 export interface Extremes {
-  first: SummaryPoint;
-  last: SummaryPoint;
-  min?: SummaryPoint;
-  max?: SummaryPoint;
+  first: HistoryPoint;
+  last: HistoryPoint;
+  min?: HistoryPoint;
+  max?: HistoryPoint;
 }
 
 /** Folds `from` into `into` (which it changes; the points are shared, never changed). */
@@ -75,20 +65,9 @@ export function mergeExtremes(into: Extremes, from: Extremes): void {
 }
 
 /** The extremes of one stored point. */
-export function pointExtremes(p: SummaryPoint): Extremes {
+export function pointExtremes(p: HistoryPoint): Extremes {
   return p.nan ? { first: p, last: p } : { first: p, last: p, min: p, max: p };
 }
-
-/** The columns of a stored point, in `rowPoint`'s names. */
-export const POINT_COLUMNS = 'step, ts, metric_value, is_nan';
-
-/** A point read from `metrics` (POINT_COLUMNS). */
-export const rowPoint = (r: Row): SummaryPoint => ({
-  step: num(r.step),
-  ts: num(r.ts),
-  value: num(r.metric_value),
-  nan: num(r.is_nan) !== 0,
-});
 
 /** A stale step range per (owner, key), ordered by (owner, key): a fixed lock order. */
 export interface StaleRange<O> {
@@ -195,19 +174,9 @@ export const CELL_COLUMNS = 'cell, points';
 
 /**
  * A cell's points packed into one binary value (column `points`, migration 009): its first, last,
- * lowest and highest points in that order, the last two only if the cell has a non-NaN point
- * (both or neither). Each point is 25 bytes: step, timestamp and stored value as little-endian
- * float64 (exact for every step and timestamp a JavaScript number holds), then 1 if NaN, else 0.
+ * lowest and highest points in that order (history-chunks.ts packs each), the last two only if
+ * the cell has a non-NaN point (both or neither).
  */
-const POINT_BYTES = 25;
-
-function packPoint(buf: Buffer, at: number, p: SummaryPoint): void {
-  buf.writeDoubleLE(p.step, at);
-  buf.writeDoubleLE(p.ts, at + 8);
-  buf.writeDoubleLE(p.value, at + 16);
-  buf[at + 24] = p.nan ? 1 : 0;
-}
-
 /** The stored value of a cell's `points` column. */
 export function packCell(e: Extremes): Buffer {
   const buf = Buffer.allocUnsafe((e.min && e.max ? 4 : 2) * POINT_BYTES);
@@ -219,13 +188,6 @@ export function packCell(e: Extremes): Buffer {
   }
   return buf;
 }
-
-const unpackPoint = (buf: Uint8Array, view: DataView, at: number): SummaryPoint => ({
-  step: view.getFloat64(at, true),
-  ts: view.getFloat64(at + 8, true),
-  value: view.getFloat64(at + 16, true),
-  nan: buf[at + 24] !== 0,
-});
 
 /** A stored cell (CELL_COLUMNS) as extremes. */
 export function cellExtremes(r: Row): Extremes {
@@ -288,7 +250,7 @@ class LevelBuilder {
 
 /**
  * Rebuilds the finest cells over steps [from·width, (to+1)·width - 1] from the points, read in
- * pages in history order (keyset on the whole point, which the step index holds in that order).
+ * pages in history order.
  */
 async function buildFromPoints(
   dialect: Dialect,
@@ -301,28 +263,12 @@ async function buildFromPoints(
   hi: number,
   width: number,
 ): Promise<void> {
-  let after: SummaryPoint | undefined;
+  let after: HistoryPoint | undefined;
   for (;;) {
-    const params: SqlValue[] = [runPk, key, after ? after.step : lo, hi];
-    let keyset = '';
-    if (after) {
-      const past = dialect.keysetAfter(
-        ['step', 'ts', 'metric_value', 'is_nan'],
-        [after.step, after.ts, after.value, after.nan ? 1 : 0],
-      );
-      keyset = ` AND ${past.sql}`;
-      params.push(...past.params);
-    }
-    const rows = await tx.query(
-      `SELECT ${POINT_COLUMNS} FROM metrics WHERE run_pk = ? AND metric_key = ? AND step >= ? AND step <= ?${keyset}
-       ORDER BY step, ts, metric_value, is_nan LIMIT ${pageRows}`,
-      params,
-    );
-    for (const r of rows) {
-      after = rowPoint(r);
-      out.add(Math.floor(after.step / width), pointExtremes(after));
-    }
-    if (rows.length < pageRows) return;
+    const points = await readHistory(tx, dialect, runPk, key, { lo, hi, after, limit: pageRows });
+    for (const p of points) out.add(Math.floor(p.step / width), pointExtremes(p));
+    if (points.length < pageRows) return;
+    after = points[points.length - 1];
     await out.write();
   }
 }

@@ -8,19 +8,17 @@
  * whole (it holds fewer than 16 steps per bucket). Minima and maxima are exact, and the points
  * come from the cells themselves (migrations 008 and 009): no second read of the chosen points.
  */
-import { num, type StoreContext } from './common.js';
+import type { StoreContext } from './common.js';
+import { comparePoints, type HistoryPoint } from './history-chunks.js';
+import { historyStepBounds, readHistory } from './history-read.js';
 import {
   CELL_COLUMNS,
   cellExtremes,
-  comparePoints,
   type Extremes,
   mergeExtremes,
-  POINT_COLUMNS,
   pointExtremes,
   refreshSummaries,
-  rowPoint,
   SUMMARY_SHIFTS,
-  type SummaryPoint,
 } from './metric-summaries.js';
 
 /** Buckets of steps: bucket i holds steps [origin + i·width, origin + (i+1)·width - 1]. */
@@ -50,18 +48,9 @@ async function stepBounds(
   key: string,
   startStep?: number,
   endStep?: number,
-): Promise<[number, number]> {
+): Promise<[number, number] | undefined> {
   if (startStep !== undefined && endStep !== undefined) return [startStep, endStep];
-  // Two single-aggregate queries: each is one seek on the step index.
-  const lo = await ctx.db.query('SELECT MIN(step) AS s FROM metrics WHERE run_pk = ? AND metric_key = ?', [
-    runPk,
-    key,
-  ]);
-  const hi = await ctx.db.query('SELECT MAX(step) AS s FROM metrics WHERE run_pk = ? AND metric_key = ?', [
-    runPk,
-    key,
-  ]);
-  return [num(lo[0]!.s), num(hi[0]!.s)];
+  return historyStepBounds(ctx.db, runPk, key);
 }
 
 /** The extremes of each bucket of the grid over [lo, hi], by bucket number. */
@@ -82,11 +71,9 @@ async function bucketExtremes(
   };
   const points = async (from: number, to: number): Promise<void> => {
     if (from > to) return;
-    const rows = await ctx.db.query(
-      `SELECT ${POINT_COLUMNS} FROM metrics WHERE run_pk = ? AND metric_key = ? AND step >= ? AND step <= ?`,
-      [runPk, key, from, to],
-    );
-    for (const r of rows) add(pointExtremes(rowPoint(r)));
+    for (const p of await readHistory(ctx.db, ctx.db.dialect, runPk, key, { lo: from, hi: to })) {
+      add(pointExtremes(p));
+    }
   };
   const cell = 2 ** grid.shift;
   // Cells [firstCell, endCell) lie wholly inside the range.
@@ -116,11 +103,13 @@ export async function sampleBuckets(
   buckets: number,
   startStep?: number,
   endStep?: number,
-): Promise<SummaryPoint[]> {
-  const [lo, hi] = await stepBounds(ctx, runPk, key, startStep, endStep);
+): Promise<HistoryPoint[]> {
+  const bounds = await stepBounds(ctx, runPk, key, startStep, endStep);
+  if (!bounds) return [];
+  const [lo, hi] = bounds;
   const found = await bucketExtremes(ctx, runPk, key, lo, hi, bucketGrid(lo, hi, buckets));
   // One point may be several of its bucket's four (read from a cell, as separate objects).
-  const picked: SummaryPoint[] = [];
+  const picked: HistoryPoint[] = [];
   for (const b of found.values()) {
     const four = [b.first, b.last, b.min, b.max];
     four.forEach((p, i) => {

@@ -1,8 +1,8 @@
 /**
  * Whether a metric history's timestamps follow its steps: no point has a higher step and a lower
- * timestamp than another. The history's key is step-ordered (run, key, step, timestamp, value);
+ * timestamp than another. Histories are stored and read in step order (history-read.ts);
  * get-history pages in (timestamp, step, value) order, which for such a history is the same
- * sequence, so it reads the key in order instead of sorting the history (metric-history.ts).
+ * sequence, so it reads pages in step order instead of sorting the history (metric-history.ts).
  *
  * Kept per run and key in `latest_metrics.in_step_order` by every writer, in the same
  * transaction as the points, from the stored latest point L — the greatest in (step, timestamp)
@@ -28,8 +28,9 @@
  * upsert meets its row without having compared the points with it, and stores 0); 3 one point,
  * for the upsert to decide.
  */
-import type { CombineColumn } from '../database.js';
-import { num, type Exec } from './common.js';
+import type { CombineColumn, Dialect } from '../database.js';
+import type { Exec } from './common.js';
+import { readHistory, stepBefore } from './history-read.js';
 
 export const NOT_IN_STEP_ORDER = 0;
 export const IN_STEP_ORDER = 1;
@@ -126,23 +127,16 @@ export const WINDOW_POINTS = 10_000;
  */
 export async function inStepOrderFrom(
   ex: Exec,
+  dialect: Dialect,
   runPk: number,
   key: string,
   firstStep: number,
 ): Promise<boolean> {
-  const history = 'run_pk = ? AND metric_key = ?';
-  const rows = await ex.query(
-    `SELECT COUNT(*) AS n, SUM(CASE WHEN ts < prev_ts THEN 1 ELSE 0 END) AS falls FROM (
-      SELECT ts, LAG(ts) OVER (ORDER BY step, ts, metric_value, is_nan) AS prev_ts FROM (
-        SELECT step, ts, metric_value, is_nan FROM metrics
-        WHERE ${history} AND step >= COALESCE((SELECT MAX(step) FROM metrics WHERE ${history} AND step < ?), ?)
-        ORDER BY step, ts, metric_value, is_nan LIMIT ${WINDOW_POINTS + 1}
-      ) w
-    ) x`,
-    [runPk, key, runPk, key, firstStep, firstStep],
-  );
-  const r = rows[0];
-  return !!r && num(r.n) <= WINDOW_POINTS && num(r.falls ?? 0) === 0;
+  const lo = (await stepBefore(ex, runPk, key, firstStep)) ?? firstStep;
+  const points = await readHistory(ex, dialect, runPk, key, { lo, limit: WINDOW_POINTS + 1 });
+  if (points.length > WINDOW_POINTS) return false;
+  for (let i = 1; i < points.length; i++) if (points[i]!.ts < points[i - 1]!.ts) return false;
+  return true;
 }
 
 /** What the writer knows before reading the stored row: 0, `ONE_POINT`, or 1 to be checked. */

@@ -1,0 +1,222 @@
+/**
+ * Reads of one metric history: the one place that knows how points are stored. A history is the
+ * rows of `metrics` (points written before migration 011, or by older servers during a rolling
+ * upgrade) and the chunks of `metric_chunks` (history-chunks.ts), taken together: every point
+ * once, in history order (step, timestamp, value, NaN flag). Every reader of points — get-history
+ * pages, charts' samples, the summaries' rebuilds, the step-order check — reads through here.
+ *
+ * A range of steps [lo, hi] finds its chunks on the key's range of first steps
+ * [lo − MAX_CHUNK_SPAN, hi]: no chunk starting before that reaches lo. A read with a limit reads
+ * chunks a page at a time in first-step order and stops once the points it holds below the next
+ * chunk's first step fill the limit, so a page of a long history costs about a page of points.
+ */
+import type { Dialect, SqlValue } from '../database.js';
+import { type Exec, num } from './common.js';
+import { comparePoints, type HistoryPoint, MAX_CHUNK_SPAN, unpackChunk } from './history-chunks.js';
+
+/** Which points of a history to read. */
+export interface HistoryRead {
+  /** Lowest and highest step (inclusive); unbounded when absent. */
+  lo?: number;
+  hi?: number;
+  /** Only points after this one in history order. */
+  after?: HistoryPoint;
+  /** At most this many points (the first ones in history order). */
+  limit?: number;
+}
+
+/** Chunk rows read per statement. */
+const CHUNK_PAGE = 256;
+
+const HISTORY_KEY = ['step', 'ts', 'metric_value', 'is_nan'];
+const CHUNK_KEY = ['first_step', 'last_step', 'seq'];
+
+const rowPoint = (r: Record<string, unknown>): HistoryPoint => ({
+  step: num(r.step),
+  ts: num(r.ts),
+  value: num(r.metric_value),
+  nan: num(r.is_nan) !== 0,
+});
+
+/** The points of `read`, in history order, each once. */
+export async function readHistory(
+  ex: Exec,
+  dialect: Dialect,
+  runPk: number,
+  key: string,
+  read: HistoryRead = {},
+): Promise<HistoryPoint[]> {
+  const out: HistoryPoint[] = [];
+  let after = read.after;
+  for (;;) {
+    const want = read.limit === undefined ? undefined : read.limit - out.length;
+    const { points, more } = await readOnce(ex, dialect, runPk, key, read.lo, read.hi, after, want);
+    for (const p of points) out.push(p);
+    // Identical points in rows and chunks can leave a page short of its limit: read on.
+    if (!more || !points.length || (read.limit !== undefined && out.length >= read.limit)) return out;
+    after = out[out.length - 1];
+  }
+}
+
+async function readOnce(
+  ex: Exec,
+  dialect: Dialect,
+  runPk: number,
+  key: string,
+  lo: number | undefined,
+  hi: number | undefined,
+  after: HistoryPoint | undefined,
+  want: number | undefined,
+): Promise<{ points: HistoryPoint[]; more: boolean }> {
+  const from = after ? Math.max(after.step, lo ?? -Infinity) : lo;
+  // The rows: the first `want` of the range, in key order.
+  let where = 'run_pk = ? AND metric_key = ?';
+  const params: SqlValue[] = [runPk, key];
+  if (from !== undefined) {
+    where += ' AND step >= ?';
+    params.push(from);
+  }
+  if (hi !== undefined) {
+    where += ' AND step <= ?';
+    params.push(hi);
+  }
+  if (after) {
+    const past = dialect.keysetAfter(HISTORY_KEY, [after.step, after.ts, after.value, after.nan ? 1 : 0]);
+    where += ` AND ${past.sql}`;
+    params.push(...past.params);
+  }
+  const rows = await ex.query(
+    `SELECT step, ts, metric_value, is_nan FROM metrics WHERE ${where} ORDER BY step, ts, metric_value, is_nan${want === undefined ? '' : ` LIMIT ${want}`}`,
+    params,
+  );
+  const fromRows = rows.map(rowPoint);
+  // Rows past the last one read may be missing: nothing after it is known to be complete.
+  const rowsBound = want !== undefined && rows.length === want ? fromRows[fromRows.length - 1] : undefined;
+
+  const fromChunks: HistoryPoint[] = [];
+  const keep = (p: HistoryPoint): boolean =>
+    (from === undefined || p.step >= from) &&
+    (hi === undefined || p.step <= hi) &&
+    (!after || comparePoints(p, after) > 0) &&
+    (!rowsBound || comparePoints(p, rowsBound) <= 0);
+  let chunksLeft = false;
+  let last: [number, number, number] | undefined;
+  for (;;) {
+    let cw = 'run_pk = ? AND metric_key = ?';
+    const cp: SqlValue[] = [runPk, key];
+    if (from !== undefined) {
+      cw += ' AND first_step >= ? AND last_step >= ?';
+      cp.push(from - MAX_CHUNK_SPAN, from);
+    }
+    const upTo = rowsBound ? Math.min(rowsBound.step, hi ?? Infinity) : hi;
+    if (upTo !== undefined) {
+      cw += ' AND first_step <= ?';
+      cp.push(upTo);
+    }
+    if (last) {
+      const past = dialect.keysetAfter(CHUNK_KEY, last);
+      cw += ` AND ${past.sql}`;
+      cp.push(...past.params);
+    }
+    const found = await ex.query(
+      `SELECT first_step, last_step, seq, pts FROM metric_chunks WHERE ${cw} ORDER BY first_step, last_step, seq LIMIT ${CHUNK_PAGE}`,
+      cp,
+    );
+    for (const c of found) {
+      for (const p of unpackChunk(c.pts as Uint8Array)) if (keep(p)) fromChunks.push(p);
+    }
+    if (found.length < CHUNK_PAGE) break;
+    const end = found[found.length - 1]!;
+    last = [num(end.first_step), num(end.last_step), num(end.seq)];
+    // Chunks not read yet start at or after the last one read: the points below its first step
+    // are final. Enough of them (with the rows) end the read.
+    if (want !== undefined) {
+      let settled = 0;
+      for (const p of fromRows) if (p.step < last[0]) settled++;
+      for (const p of fromChunks) if (p.step < last[0]) settled++;
+      if (settled >= want) {
+        chunksLeft = true;
+        break;
+      }
+    }
+  }
+
+  const points = merge(fromRows, fromChunks);
+  // Chunks left unread hold no point below their first step; those at or past it wait.
+  const cut = chunksLeft && last ? points.findIndex((p) => p.step >= last[0]) : -1;
+  if (cut >= 0) points.length = cut;
+  const more = !!rowsBound || chunksLeft || (want !== undefined && points.length > want);
+  if (want !== undefined && points.length > want) points.length = want;
+  return { points, more };
+}
+
+/** Two lists of points as one in history order, identical points once. */
+function merge(a: HistoryPoint[], b: HistoryPoint[]): HistoryPoint[] {
+  if (!b.length && isStrictlySorted(a)) return a;
+  if (!a.length && isStrictlySorted(b)) return b;
+  const all = a.concat(b).sort(comparePoints);
+  let w = 0;
+  for (let i = 0; i < all.length; i++) {
+    if (!w || comparePoints(all[w - 1]!, all[i]!) !== 0) all[w++] = all[i]!;
+  }
+  all.length = w;
+  return all;
+}
+
+function isStrictlySorted(points: readonly HistoryPoint[]): boolean {
+  for (let i = 1; i < points.length; i++) if (comparePoints(points[i - 1]!, points[i]!) >= 0) return false;
+  return true;
+}
+
+/** The lowest and highest step of a history; undefined when it has no point. */
+export async function historyStepBounds(
+  ex: Exec,
+  runPk: number,
+  key: string,
+): Promise<[number, number] | undefined> {
+  const h = 'run_pk = ? AND metric_key = ?';
+  // Each is one seek on a key; the last chunk to end starts at most MAX_CHUNK_SPAN before the last to start.
+  const [r] = await ex.query(
+    `SELECT (SELECT MIN(step) FROM metrics WHERE ${h}) AS row_lo,
+      (SELECT MAX(step) FROM metrics WHERE ${h}) AS row_hi,
+      (SELECT MIN(first_step) FROM metric_chunks WHERE ${h}) AS chunk_lo,
+      (SELECT MAX(last_step) FROM metric_chunks WHERE ${h}
+        AND first_step >= (SELECT MAX(first_step) FROM metric_chunks WHERE ${h}) - ${MAX_CHUNK_SPAN}) AS chunk_hi`,
+    [runPk, key, runPk, key, runPk, key, runPk, key, runPk, key],
+  );
+  const lows = [r?.row_lo, r?.chunk_lo].filter((v) => v !== null && v !== undefined).map(num);
+  const highs = [r?.row_hi, r?.chunk_hi].filter((v) => v !== null && v !== undefined).map(num);
+  if (!lows.length || !highs.length) return undefined;
+  return [Math.min(...lows), Math.max(...highs)];
+}
+
+/** The greatest step below `step` in a history; undefined when there is none. */
+export async function stepBefore(
+  ex: Exec,
+  runPk: number,
+  key: string,
+  step: number,
+): Promise<number | undefined> {
+  const h = 'run_pk = ? AND metric_key = ?';
+  const [r] = await ex.query(
+    `SELECT (SELECT MAX(step) FROM metrics WHERE ${h} AND step < ?) AS row_step,
+      (SELECT MAX(first_step) FROM metric_chunks WHERE ${h} AND first_step < ?) AS chunk_first`,
+    [runPk, key, step, runPk, key, step],
+  );
+  let best = r?.row_step === null || r?.row_step === undefined ? undefined : num(r.row_step);
+  if (r?.chunk_first !== null && r?.chunk_first !== undefined) {
+    // Steps of chunks starting at or before the last chunk start below `step` (and not more than
+    // MAX_CHUNK_SPAN before it, as no earlier chunk reaches past it).
+    const start = num(r.chunk_first);
+    const chunks = await ex.query(
+      `SELECT pts FROM metric_chunks WHERE ${h} AND first_step >= ? AND first_step <= ? AND last_step >= ?`,
+      [runPk, key, start - MAX_CHUNK_SPAN, start, start],
+    );
+    for (const c of chunks) {
+      for (const p of unpackChunk(c.pts as Uint8Array)) {
+        if (p.step < step && (best === undefined || p.step > best)) best = p.step;
+      }
+    }
+  }
+  return best;
+}
