@@ -2,7 +2,9 @@
  * get-history through the store on a long history, paged as MLflow's client pages it (25,000
  * points a page): one history whose timestamps follow its steps and one whose timestamps fall
  * back every other batch (out of step order: read by sorting), and one in step order of which
- * every 100th batch is sent twice in a row (a client retrying a call whose answer it lost).
+ * every 100th batch is sent twice in a row (a client retrying a call whose answer it lost); then
+ * one of at most 50,000 points logged one per call, one call after another (a history of
+ * one-point chunks, the most a read of chunks has to decode per point).
  * Prints one JSON line per history: points, pages, milliseconds per page (median) and in all,
  * whether the history is flagged in step order, and the median time of a batch call, and of a
  * batch sent again.
@@ -21,6 +23,7 @@ const kind = process.argv[2] as BackendKind;
 const points = Number(process.argv[3] ?? 1_000_000);
 const PAGE = 25_000;
 const BATCH = 1000;
+const SINGLE_POINTS = 50_000;
 
 const dir = await mkdtemp(join(tmpdir(), 'cairn-history-pages-'));
 const testDb = await createTestDatabase(kind, dir);
@@ -39,13 +42,16 @@ try {
     ['ordered', false, false],
     ['unordered', true, false],
     ['resent', false, true],
+    ['single', false, false],
   ] as const) {
     const calls: number[] = [];
     const again: number[] = [];
-    for (let b = 0; b < points / BATCH; b++) {
+    const perCall = key === 'single' ? 1 : BATCH;
+    const logged = key === 'single' ? Math.min(points, SINGLE_POINTS) : points;
+    for (let b = 0; b < logged / perCall; b++) {
       const batch: Metric[] = [];
-      for (let i = 0; i < BATCH; i++) {
-        const step = b * BATCH + i;
+      for (let i = 0; i < perCall; i++) {
+        const step = b * perCall + i;
         const ts = 1_700_000_000_000 + step - (fallsBack && b % 2 === 1 ? 10 * BATCH : 0);
         batch.push({ key, value: step * 0.5, timestamp: ts, step });
       }
@@ -83,7 +89,8 @@ try {
         msPerPage: median(times),
         msInAll: Math.round(total),
         inStepOrder: Number(flag?.in_step_order) !== 0,
-        msPerBatch: median(calls),
+        pointsPerCall: perCall,
+        msPerCall: median(calls),
         msPerBatchSentAgain: median(again),
         load: Number(loadavg()[0]!.toFixed(1)),
       })}\n`,

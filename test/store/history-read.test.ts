@@ -18,6 +18,7 @@ import {
   unpackChunk,
 } from '../../src/store/sql/tracking/history-chunks.js';
 import { historyStepBounds, readHistory, stepBefore } from '../../src/store/sql/tracking/history-read.js';
+import { smallest } from '../../src/store/sql/tracking/metric-history.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { prng } from '../helpers/prng.js';
 import { openStore, type SqlStoreFixture } from './store-fixture.js';
@@ -67,6 +68,24 @@ describe('history chunks', () => {
       packed.flatMap((c) => unpackChunk(c.pts)),
       extremes,
     );
+  });
+});
+
+describe('a page of a history out of step order', () => {
+  it('is the k smallest points in order, whatever k and however many are equal', () => {
+    const rand = prng(13);
+    for (let t = 0; t < 2000; t++) {
+      const n = Math.floor(rand() * 60);
+      const spread = 1 + Math.floor(rand() * 30);
+      const items = Array.from({ length: n }, () => Math.floor(rand() * spread));
+      const k = Math.floor(rand() * (n + 3));
+      const byValue = (a: number, b: number): number => a - b;
+      assert.deepEqual(
+        smallest([...items], k, byValue),
+        [...items].sort(byValue).slice(0, k),
+        `${items} k=${k}`,
+      );
+    }
   });
 });
 

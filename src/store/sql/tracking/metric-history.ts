@@ -33,6 +33,36 @@ const byHistoryOrder = (a: HistoryPoint, b: HistoryPoint): number =>
   a.ts - b.ts || a.step - b.step || a.value - b.value || Number(a.nan) - Number(b.nan);
 
 /**
+ * The `k` smallest of `items` in order (`items` is reordered): a selection around the k-th, then
+ * a sort of those k only, so a page of a long history costs about one pass over it.
+ */
+export function smallest<T>(items: T[], k: number, compare: (a: T, b: T) => number): T[] {
+  if (k < items.length) {
+    let lo = 0;
+    let hi = items.length - 1;
+    while (lo < hi) {
+      const pivot = items[lo + Math.floor((hi - lo) / 2)]!;
+      let i = lo;
+      let j = hi;
+      while (i <= j) {
+        while (compare(items[i]!, pivot) < 0) i++;
+        while (compare(items[j]!, pivot) > 0) j--;
+        if (i <= j) {
+          const t = items[i]!;
+          items[i++] = items[j]!;
+          items[j--] = t;
+        }
+      }
+      if (k - 1 <= j) hi = j;
+      else if (k - 1 >= i) lo = i;
+      else break;
+    }
+    items.length = k;
+  }
+  return items.sort(compare);
+}
+
+/**
  * A run's history of one metric ordered by (timestamp, step, value), paged by keyset. A history
  * whose timestamps follow its steps (step-order.ts) is that order read in history order, so
  * every page costs about the same however deep it is; any other history is read whole and sorted
@@ -68,11 +98,9 @@ export async function getMetricHistory(
     const limit = pageSize === undefined ? undefined : pageSize + 1;
     points = await readHistory(ctx.db, ctx.db.dialect, runPk, key, { after, limit });
   } else {
-    points = (await readHistory(ctx.db, ctx.db.dialect, runPk, key)).sort(byHistoryOrder);
-    if (after) {
-      const next = points.findIndex((p) => byHistoryOrder(p, after) > 0);
-      points = next < 0 ? [] : points.slice(next);
-    }
+    const all = await readHistory(ctx.db, ctx.db.dialect, runPk, key);
+    const rest = after ? all.filter((p) => byHistoryOrder(p, after) > 0) : all;
+    points = smallest(rest, pageSize === undefined ? rest.length : pageSize + 1, byHistoryOrder);
   }
   const page: Page<Metric> = { items: [] };
   const size = pageSize === undefined ? points.length : Math.min(points.length, pageSize);
