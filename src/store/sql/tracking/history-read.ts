@@ -25,8 +25,15 @@ export interface HistoryRead {
   limit?: number;
 }
 
-/** Chunk rows read per statement. */
-const CHUNK_PAGE = 256;
+/**
+ * Chunk rows read per statement: about as many as the points still wanted take (from the points
+ * per chunk seen so far), the first statement a few; for a read without a limit, about
+ * WHOLE_READ_POINTS points' worth. A chunk holds 1 to 2,000 points, so a fixed count either
+ * reads far more than a page needs or makes many statements of small chunks.
+ */
+const FIRST_CHUNK_PAGE = 8;
+const MAX_CHUNK_PAGE = 20_000;
+const WHOLE_READ_POINTS = 100_000;
 
 const HISTORY_KEY = ['step', 'ts', 'metric_value', 'is_nan'];
 const CHUNK_KEY = ['first_step', 'last_step', 'seq'];
@@ -101,6 +108,9 @@ async function readOnce(
     (!rowsBound || comparePoints(p, rowsBound) <= 0);
   let chunksLeft = false;
   let last: [number, number, number] | undefined;
+  let chunkPage = FIRST_CHUNK_PAGE;
+  let chunksRead = 0;
+  let pointsRead = 0;
   for (;;) {
     let cw = 'run_pk = ? AND metric_key = ?';
     const cp: SqlValue[] = [runPk, key];
@@ -119,13 +129,16 @@ async function readOnce(
       cp.push(...past.params);
     }
     const found = await ex.query(
-      `SELECT first_step, last_step, seq, pts FROM metric_chunks WHERE ${cw} ORDER BY first_step, last_step, seq LIMIT ${CHUNK_PAGE}`,
+      `SELECT first_step, last_step, seq, pts FROM metric_chunks WHERE ${cw} ORDER BY first_step, last_step, seq LIMIT ${chunkPage}`,
       cp,
     );
     for (const c of found) {
-      for (const p of unpackChunk(c.pts as Uint8Array)) if (keep(p)) fromChunks.push(p);
+      const points = unpackChunk(c.pts as Uint8Array);
+      pointsRead += points.length;
+      for (const p of points) if (keep(p)) fromChunks.push(p);
     }
-    if (found.length < CHUNK_PAGE) break;
+    chunksRead += found.length;
+    if (found.length < chunkPage) break;
     const end = found[found.length - 1]!;
     last = [num(end.first_step), num(end.last_step), num(end.seq)];
     // Chunks not read yet start at or after the last one read: the points below its first step
@@ -139,6 +152,9 @@ async function readOnce(
         break;
       }
     }
+    const perChunk = Math.max(1, pointsRead / chunksRead);
+    const wanted = want === undefined ? WHOLE_READ_POINTS : want - fromChunks.length - fromRows.length;
+    chunkPage = Math.min(MAX_CHUNK_PAGE, Math.max(FIRST_CHUNK_PAGE, Math.ceil(wanted / perChunk) + 1));
   }
 
   const points = merge(fromRows, fromChunks);
