@@ -17,8 +17,14 @@ import {
   MAX_CHUNK_SPAN,
   unpackChunk,
 } from '../../src/store/sql/tracking/history-chunks.js';
-import { historyStepBounds, readHistory, stepBefore } from '../../src/store/sql/tracking/history-read.js';
-import { smallest } from '../../src/store/sql/tracking/metric-history.js';
+import {
+  type HistoryColumns,
+  historyStepBounds,
+  readHistory,
+  readHistoryColumns,
+  stepBefore,
+} from '../../src/store/sql/tracking/history-read.js';
+import { historyOrderPage, smallest } from '../../src/store/sql/tracking/metric-history.js';
 import { BACKENDS } from '../helpers/backends.js';
 import { prng } from '../helpers/prng.js';
 import { openStore, type SqlStoreFixture } from './store-fixture.js';
@@ -89,6 +95,45 @@ describe('a page of a history out of step order', () => {
   });
 });
 
+/** get-history's order: timestamp, step, value, NaN flag. */
+const byTime = (a: HistoryPoint, b: HistoryPoint): number =>
+  a.ts - b.ts || a.step - b.step || a.value - b.value || Number(a.nan) - Number(b.nan);
+
+function columnsOf(points: readonly HistoryPoint[]): HistoryColumns {
+  return {
+    length: points.length,
+    step: Float64Array.from(points, (p) => p.step),
+    ts: Float64Array.from(points, (p) => p.ts),
+    value: Float64Array.from(points, (p) => p.value),
+    nan: Uint8Array.from(points, (p) => (p.nan ? 1 : 0)),
+  };
+}
+
+describe('pages in time order of a history read as columns', () => {
+  it('are the points after the cursor in (timestamp, step, value) order, each once, however many are stored twice', () => {
+    const rand = prng(14);
+    for (let t = 0; t < 300; t++) {
+      const stored = Array.from({ length: Math.floor(rand() * 200) }, () => randomPoint(rand, 40));
+      for (let i = 0, n = stored.length; i < n; i++) if (rand() < 0.3) stored.push({ ...stored[i]! });
+      const expected = [...stored].sort(byTime).filter((p, i, all) => !i || byTime(all[i - 1]!, p) !== 0);
+      const columns = columnsOf(stored.sort(() => rand() - 0.5));
+      const limit = 1 + Math.floor(rand() * 30);
+      const paged: HistoryPoint[] = [];
+      for (;;) {
+        const page = historyOrderPage(columns, paged[paged.length - 1], limit);
+        paged.push(...page);
+        if (page.length < limit) break;
+      }
+      assert.deepEqual(paged.map(show), expected.map(show), `pages of ${limit}`);
+      assert.deepEqual(
+        historyOrderPage(columns, undefined, undefined).map(show),
+        expected.map(show),
+        'whole',
+      );
+    }
+  });
+});
+
 for (const backend of BACKENDS) {
   describe(`history reads of rows and chunks together (${backend})`, () => {
     let f: SqlStoreFixture;
@@ -130,6 +175,14 @@ for (const backend of BACKENDS) {
       const expected = unique(all);
       const read = (q = {}): Promise<HistoryPoint[]> => readHistory(f.db, f.db.dialect, runPk, KEY, q);
       assert.deepEqual((await read()).map(show), expected.map(show), 'whole');
+      const columns = await readHistoryColumns(f.db, f.db.dialect, runPk, KEY);
+      const fromColumns = Array.from({ length: columns.length }, (_, i) => ({
+        step: columns.step[i]!,
+        ts: columns.ts[i]!,
+        value: columns.value[i]!,
+        nan: columns.nan[i] !== 0,
+      }));
+      assert.deepEqual(unique(fromColumns).map(show), expected.map(show), 'as columns');
       const steps = expected.map((p) => p.step);
       assert.deepEqual(await historyStepBounds(f.db, runPk, KEY), [Math.min(...steps), Math.max(...steps)]);
       for (let i = 0; i < 6; i++) {

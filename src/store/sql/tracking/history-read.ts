@@ -12,7 +12,13 @@
  */
 import type { Dialect, SqlValue } from '../database.js';
 import { type Exec, num } from './common.js';
-import { comparePoints, type HistoryPoint, MAX_CHUNK_SPAN, unpackChunk } from './history-chunks.js';
+import {
+  comparePoints,
+  type HistoryPoint,
+  MAX_CHUNK_SPAN,
+  POINT_BYTES,
+  unpackChunk,
+} from './history-chunks.js';
 
 /** Which points of a history to read. */
 export interface HistoryRead {
@@ -112,26 +118,8 @@ async function readOnce(
   let chunksRead = 0;
   let pointsRead = 0;
   for (;;) {
-    let cw = 'run_pk = ? AND metric_key = ?';
-    const cp: SqlValue[] = [runPk, key];
-    if (from !== undefined) {
-      cw += ' AND first_step >= ? AND last_step >= ?';
-      cp.push(from - MAX_CHUNK_SPAN, from);
-    }
     const upTo = rowsBound ? Math.min(rowsBound.step, hi ?? Infinity) : hi;
-    if (upTo !== undefined) {
-      cw += ' AND first_step <= ?';
-      cp.push(upTo);
-    }
-    if (last) {
-      const past = dialect.keysetAfter(CHUNK_KEY, last);
-      cw += ` AND ${past.sql}`;
-      cp.push(...past.params);
-    }
-    const found = await ex.query(
-      `SELECT first_step, last_step, seq, pts FROM metric_chunks WHERE ${cw} ORDER BY first_step, last_step, seq LIMIT ${chunkPage}`,
-      cp,
-    );
+    const found = await readChunks(ex, dialect, runPk, key, { from, upTo, last, limit: chunkPage });
     for (const c of found) {
       const points = unpackChunk(c.pts as Uint8Array);
       pointsRead += points.length;
@@ -164,6 +152,104 @@ async function readOnce(
   const more = !!rowsBound || chunksLeft || (want !== undefined && points.length > want);
   if (want !== undefined && points.length > want) points.length = want;
   return { points, more };
+}
+
+/**
+ * The next chunks of a history in key order: those that can hold a step from `from` on and up to
+ * `upTo`, after `last` (the key of the last chunk read).
+ */
+async function readChunks(
+  ex: Exec,
+  dialect: Dialect,
+  runPk: number,
+  key: string,
+  q: { from?: number; upTo?: number; last?: [number, number, number]; limit: number },
+): Promise<Record<string, unknown>[]> {
+  let where = 'run_pk = ? AND metric_key = ?';
+  const params: SqlValue[] = [runPk, key];
+  if (q.from !== undefined) {
+    where += ' AND first_step >= ? AND last_step >= ?';
+    params.push(q.from - MAX_CHUNK_SPAN, q.from);
+  }
+  if (q.upTo !== undefined) {
+    where += ' AND first_step <= ?';
+    params.push(q.upTo);
+  }
+  if (q.last) {
+    const past = dialect.keysetAfter(CHUNK_KEY, q.last);
+    where += ` AND ${past.sql}`;
+    params.push(...past.params);
+  }
+  return ex.query(
+    `SELECT first_step, last_step, seq, pts FROM metric_chunks WHERE ${where} ORDER BY first_step, last_step, seq LIMIT ${q.limit}`,
+    params,
+  );
+}
+
+/**
+ * Every point of a history as columns, in no particular order, a point stored twice (a batch sent
+ * again) as often as it is stored: for a read that orders the history otherwise (get-history of a
+ * history out of step order), without making an object per point.
+ */
+export interface HistoryColumns {
+  length: number;
+  step: Float64Array;
+  ts: Float64Array;
+  value: Float64Array;
+  nan: Uint8Array;
+}
+
+/** Chunk rows per statement of `readHistoryColumns` (at most 50 kB each). */
+const COLUMNS_CHUNK_PAGE = 1000;
+
+export async function readHistoryColumns(
+  ex: Exec,
+  dialect: Dialect,
+  runPk: number,
+  key: string,
+): Promise<HistoryColumns> {
+  const rows = await ex.query(
+    'SELECT step, ts, metric_value, is_nan FROM metrics WHERE run_pk = ? AND metric_key = ?',
+    [runPk, key],
+  );
+  const packed: Uint8Array[] = [];
+  let length = rows.length;
+  let last: [number, number, number] | undefined;
+  for (;;) {
+    const found = await readChunks(ex, dialect, runPk, key, { last, limit: COLUMNS_CHUNK_PAGE });
+    for (const c of found) {
+      const pts = c.pts as Uint8Array;
+      packed.push(pts);
+      length += Math.floor(pts.byteLength / POINT_BYTES);
+    }
+    if (found.length < COLUMNS_CHUNK_PAGE) break;
+    const end = found[found.length - 1]!;
+    last = [num(end.first_step), num(end.last_step), num(end.seq)];
+  }
+  const out: HistoryColumns = {
+    length,
+    step: new Float64Array(length),
+    ts: new Float64Array(length),
+    value: new Float64Array(length),
+    nan: new Uint8Array(length),
+  };
+  let i = 0;
+  for (const r of rows) {
+    out.step[i] = num(r.step);
+    out.ts[i] = num(r.ts);
+    out.value[i] = num(r.metric_value);
+    out.nan[i++] = num(r.is_nan) !== 0 ? 1 : 0;
+  }
+  for (const pts of packed) {
+    const view = new DataView(pts.buffer, pts.byteOffset, pts.byteLength);
+    for (let at = 0; at + POINT_BYTES <= pts.byteLength; at += POINT_BYTES) {
+      out.step[i] = view.getFloat64(at, true);
+      out.ts[i] = view.getFloat64(at + 8, true);
+      out.value[i] = view.getFloat64(at + 16, true);
+      out.nan[i++] = pts[at + 24]!;
+    }
+  }
+  return out;
 }
 
 /** Two lists of points as one in history order, identical points once. */

@@ -5,7 +5,7 @@ import { sampleBuckets } from './sampled-history.js';
 import type { SampledHistoryQuery } from '../../tracking-store.js';
 import { num, qs, type StoreContext, str } from './common.js';
 import type { HistoryPoint } from './history-chunks.js';
-import { readHistory } from './history-read.js';
+import { type HistoryColumns, readHistory, readHistoryColumns } from './history-read.js';
 import { runRow } from './runs.js';
 import { IN_STEP_ORDER, NOT_IN_STEP_ORDER } from './step-order.js';
 
@@ -27,10 +27,6 @@ interface HistoryCursor {
 
 const isCursor = (v: Record<string, unknown>): boolean =>
   ['ts', 'step', 'v', 'n'].every((k) => typeof v[k] === 'number');
-
-/** get-history's order (MLflow's): timestamp, step, value, NaN flag. */
-const byHistoryOrder = (a: HistoryPoint, b: HistoryPoint): number =>
-  a.ts - b.ts || a.step - b.step || a.value - b.value || Number(a.nan) - Number(b.nan);
 
 /**
  * The `k` smallest of `items` in order (`items` is reordered): a selection around the k-th, then
@@ -60,6 +56,41 @@ export function smallest<T>(items: T[], k: number, compare: (a: T, b: T) => numb
     items.length = k;
   }
   return items.sort(compare);
+}
+
+/**
+ * The first `limit` points (all without one) after `after` in get-history's order (MLflow's:
+ * timestamp, step, value, NaN flag), each once, of
+ * a history read as columns: the order compares columns by index, and only the points of the
+ * page become objects (a history of 500,000 points as objects cost more than the rest of a page).
+ */
+export function historyOrderPage(
+  c: HistoryColumns,
+  after: HistoryPoint | undefined,
+  limit: number | undefined,
+): HistoryPoint[] {
+  const compare = (a: number, b: number): number =>
+    c.ts[a]! - c.ts[b]! || c.step[a]! - c.step[b]! || c.value[a]! - c.value[b]! || c.nan[a]! - c.nan[b]!;
+  const pastAfter = (i: number): boolean =>
+    !after ||
+    (c.ts[i]! - after.ts ||
+      c.step[i]! - after.step ||
+      c.value[i]! - after.value ||
+      c.nan[i]! - Number(after.nan)) > 0;
+  const rest: number[] = [];
+  for (let i = 0; i < c.length; i++) if (pastAfter(i)) rest.push(i);
+  const want = limit ?? rest.length;
+  // Points stored twice take two places among the smallest: take more until `want` are distinct.
+  for (let take = want; ;) {
+    const picked = smallest(rest.slice(), take, compare);
+    const page = picked.filter((p, k) => !k || compare(picked[k - 1]!, p) !== 0);
+    if (page.length >= want || take >= rest.length) {
+      return page
+        .slice(0, want)
+        .map((i) => ({ step: c.step[i]!, ts: c.ts[i]!, value: c.value[i]!, nan: c.nan[i] !== 0 }));
+    }
+    take += want - page.length;
+  }
 }
 
 /**
@@ -98,9 +129,8 @@ export async function getMetricHistory(
     const limit = pageSize === undefined ? undefined : pageSize + 1;
     points = await readHistory(ctx.db, ctx.db.dialect, runPk, key, { after, limit });
   } else {
-    const all = await readHistory(ctx.db, ctx.db.dialect, runPk, key);
-    const rest = after ? all.filter((p) => byHistoryOrder(p, after) > 0) : all;
-    points = smallest(rest, pageSize === undefined ? rest.length : pageSize + 1, byHistoryOrder);
+    const columns = await readHistoryColumns(ctx.db, ctx.db.dialect, runPk, key);
+    points = historyOrderPage(columns, after, pageSize === undefined ? undefined : pageSize + 1);
   }
   const page: Page<Metric> = { items: [] };
   const size = pageSize === undefined ? points.length : Math.min(points.length, pageSize);
