@@ -566,5 +566,42 @@ for (const backend of BACKENDS) {
       await refreshSummaries(ctx, runPk, KEY, 7);
       await checkMany(rand, runId, history(pts));
     });
+
+    it('a chart of a history logged one point per call merges its one-point chunks, while points keep arriving', async () => {
+      const runId = await newRun();
+      const runPk = Number(
+        (await f.db.query('SELECT run_pk FROM runs WHERE run_uuid = ?', [runId]))[0]!.run_pk,
+      );
+      const chunkCount = async (): Promise<number> =>
+        Number((await f.db.query('SELECT COUNT(*) AS c FROM metric_chunks WHERE run_pk = ?', [runPk]))[0]!.c);
+      const logged: Metric[] = [];
+      const log = async (step: number): Promise<void> => {
+        const m = { key: KEY, value: (step % 13) / 4, timestamp: 1_000 + step, step };
+        logged.push(m);
+        await f.store.logBatch(runId, [m], [], []);
+      };
+      for (let step = 0; step < 300; step++) await log(step);
+      assert.equal(await chunkCount(), 300, 'one chunk per call');
+      // Charts read while more points arrive, one call at a time, from two clients.
+      let next = 300;
+      const writer = async (): Promise<void> => {
+        while (next < 600) await log(next++);
+      };
+      const reader = async (): Promise<void> => {
+        for (let i = 0; i < 20; i++) {
+          await f.store.getSampledMetricHistory({ runIds: [runId], key: KEY, maxPoints: 5 });
+        }
+      };
+      await Promise.all([writer(), writer(), reader()]);
+      await f.store.getSampledMetricHistory({ runIds: [runId], key: KEY, maxPoints: 5 });
+      const left = await chunkCount();
+      assert.ok(left < 30, `${left} chunks left of 600`);
+      const read = await f.store.getMetricHistory(runId, KEY, undefined);
+      assert.deepEqual(
+        read.items.map((m) => `${m.step}@${m.timestamp}=${m.value}`),
+        [...logged].sort((a, b) => a.step - b.step).map((m) => `${m.step}@${m.timestamp}=${m.value}`),
+      );
+      await checkMany(prng(5), runId, history(logged));
+    });
   });
 }

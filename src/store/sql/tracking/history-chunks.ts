@@ -13,6 +13,9 @@
  * within itself, and the reads drop those that several chunks hold (a batch sent again).
  */
 
+import type { SqlValue } from '../database.js';
+import { chunks, type Exec, flat } from './common.js';
+
 /** A stored point: `value` as stored (±Infinity as ±MAX_VALUE; 0 with `nan` for NaN). */
 export interface HistoryPoint {
   step: number;
@@ -107,6 +110,23 @@ export function unpackChunk(pts: Uint8Array): HistoryPoint[] {
   const out = new Array<HistoryPoint>(n);
   for (let i = 0; i < n; i++) out[i] = unpackPoint(pts, view, i * POINT_BYTES);
   return out;
+}
+
+/** Chunks per insert statement: at most 2,000 points each, a few MB of parameters at most. */
+const CHUNK_ROWS = 64;
+const insertSql = new Map<number, string>();
+
+/** Inserts chunk rows (`chunkRow`), CHUNK_ROWS per statement. */
+export async function insertChunkRows(ex: Exec, rows: readonly (readonly SqlValue[])[]): Promise<void> {
+  for (const part of chunks(rows, CHUNK_ROWS)) {
+    let sql = insertSql.get(part.length);
+    if (sql === undefined) {
+      const one = `(${CHUNK_COLUMNS.map(() => '?').join(', ')})`;
+      sql = `INSERT INTO metric_chunks (${CHUNK_COLUMNS.join(', ')}) VALUES ${part.map(() => one).join(', ')}`;
+      insertSql.set(part.length, sql);
+    }
+    await ex.run(sql, flat(part));
+  }
 }
 
 /** A chunk's row, in CHUNK_COLUMNS order. */

@@ -5,7 +5,6 @@ import {
   chunks,
   encodeMetricValue,
   type Exec,
-  flat,
   nextPos,
   num,
   qs,
@@ -13,7 +12,7 @@ import {
   type StoreContext,
   str,
 } from './common.js';
-import { CHUNK_COLUMNS, chunkPoints, chunkRow, type HistoryPoint } from './history-chunks.js';
+import { chunkPoints, chunkRow, type HistoryPoint, insertChunkRows } from './history-chunks.js';
 import { markSummariesStale } from './metric-summaries.js';
 import {
   historyKey,
@@ -207,8 +206,6 @@ export const LATEST_COLUMNS = [
   'pos',
   'in_step_order',
 ];
-/** Chunks per statement: at most 2,000 points each, a few MB of parameters at most. */
-const CHUNK_ROWS = 64;
 
 /**
  * Writes the metric points of several runs: each (run, key) history's points as chunks
@@ -275,7 +272,7 @@ async function insertMetrics(
   for (const k of keys) {
     for (const c of chunkPoints(k.points)) rows.push(chunkRow(k.latest.runPk, k.latest.key, c));
   }
-  for (const part of chunks(rows, CHUNK_ROWS)) await tx.run(chunkInsertSql(ctx, part.length), flat(part));
+  await insertChunkRows(tx, rows);
 
   // The lowest and highest step of each key stand for all its points.
   const bounds: { runPk: number; key: string; step: number }[] = [];
@@ -335,16 +332,6 @@ function cachedSql(ctx: StoreContext, shape: string, rows: number, build: () => 
   }
   return sql;
 }
-
-/** The insert of `rows` history chunks. */
-const chunkInsertSql = (ctx: StoreContext, rows: number): string =>
-  cachedSql(
-    ctx,
-    'chunks',
-    rows,
-    () =>
-      `INSERT INTO metric_chunks (${CHUNK_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => `(${CHUNK_COLUMNS.map(() => '?').join(', ')})`).join(', ')}`,
-  );
 
 /**
  * Upsert that replaces a latest_metrics row only with a greater (step, timestamp, value); the

@@ -21,6 +21,7 @@
 import type { CombineColumn, Dialect, Row, SqlValue } from '../database.js';
 import { chunks, type Exec, num, rowsPerStatement, type StoreContext } from './common.js';
 import { comparePoints, type HistoryPoint, packPoint, POINT_BYTES, unpackPoint } from './history-chunks.js';
+import { compactSmallChunks } from './history-compact.js';
 import { readHistory } from './history-read.js';
 
 /**
@@ -301,7 +302,8 @@ async function buildFromCells(
 
 /**
  * Brings the cells of one history up to date with its points: rebuilds them over the stale step
- * range, if any, and clears it, in one transaction that holds the stale row's lock. Points and
+ * range, if any, and clears it, in one transaction that holds the stale row's lock; the small
+ * chunks of that range are merged first (history-compact.ts). Points and
  * cells are read a page at a time, so a rebuild holds about one page in memory however long the
  * history (a 10,000,000-point history marked stale by an upgrade is summarized in pages too).
  * `pageRows`: the rows per read and most cells per write batch.
@@ -348,6 +350,7 @@ async function rebuildStale(ctx: StoreContext, runPk: number, key: string, pageR
     if (!stale) return; // rebuilt meanwhile
     const lo = num(stale.lo_step);
     const hi = num(stale.hi_step);
+    await compactSmallChunks(tx, ctx.db.dialect, runPk, key, lo, hi);
     let below = 0;
     for (const shift of SUMMARY_SHIFTS) {
       const width = 2 ** shift;
