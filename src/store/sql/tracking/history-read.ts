@@ -1,5 +1,5 @@
 /**
- * Reads of one metric history: the one place that knows how points are stored. A history is the
+ * Reads of one metric history: every read of stored points goes through here. A history is the
  * rows of `metrics` (points written before migration 011, or by older servers during a rolling
  * upgrade) and the chunks of `metric_chunks` (history-chunks.ts), taken together: every point
  * once, in history order (step, timestamp, value, NaN flag). Every reader of points — get-history
