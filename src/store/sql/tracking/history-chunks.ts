@@ -28,6 +28,23 @@ export interface HistoryPoint {
 export const comparePoints = (a: HistoryPoint, b: HistoryPoint): number =>
   a.step - b.step || a.ts - b.ts || a.value - b.value || Number(a.nan) - Number(b.nan);
 
+/**
+ * Puts `points` in history order, identical points once, in place (and returns them); points
+ * already in that order, as a chunk's or an appended history's are, are only checked.
+ */
+export function inHistoryOrder(points: HistoryPoint[]): HistoryPoint[] {
+  let sorted = true;
+  for (let i = 1; i < points.length && sorted; i++) sorted = comparePoints(points[i - 1]!, points[i]!) < 0;
+  if (sorted) return points;
+  points.sort(comparePoints);
+  let w = 0;
+  for (let i = 0; i < points.length; i++) {
+    if (!w || comparePoints(points[w - 1]!, points[i]!) !== 0) points[w++] = points[i]!;
+  }
+  points.length = w;
+  return points;
+}
+
 export const POINT_BYTES = 25;
 
 export function packPoint(buf: Buffer, at: number, p: HistoryPoint): void {
@@ -78,16 +95,7 @@ function pack(points: readonly HistoryPoint[], from: number, to: number): Chunk 
  * MAX_CHUNK_POINTS points. Sorts `points` in place.
  */
 export function chunkPoints(points: HistoryPoint[]): Chunk[] {
-  let sorted = true;
-  for (let i = 1; i < points.length && sorted; i++) sorted = comparePoints(points[i - 1]!, points[i]!) < 0;
-  if (!sorted) {
-    points.sort(comparePoints);
-    let w = 0;
-    for (let i = 0; i < points.length; i++) {
-      if (!w || comparePoints(points[w - 1]!, points[i]!) !== 0) points[w++] = points[i]!;
-    }
-    points.length = w;
-  }
+  inHistoryOrder(points);
   const out: Chunk[] = [];
   let start = 0;
   for (let i = 1; i <= points.length; i++) {

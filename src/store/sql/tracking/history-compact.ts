@@ -16,7 +16,7 @@ import { chunks, type Exec, num } from './common.js';
 import { chunkPoints, chunkRow, type HistoryPoint, insertChunkRows, unpackChunk } from './history-chunks.js';
 
 /** Chunks of fewer points than this are merged. */
-export const SMALL_CHUNK_POINTS = 64;
+const SMALL_CHUNK_POINTS = 64;
 /** Small chunks merged per pass: at most 64 × 5,000 points in memory. */
 const COMPACT_PAGE = 5000;
 /** Chunks deleted per statement. */

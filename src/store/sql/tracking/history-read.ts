@@ -15,6 +15,7 @@ import { type Exec, num } from './common.js';
 import {
   comparePoints,
   type HistoryPoint,
+  inHistoryOrder,
   MAX_CHUNK_SPAN,
   POINT_BYTES,
   unpackChunk,
@@ -145,7 +146,8 @@ async function readOnce(
     chunkPage = Math.min(MAX_CHUNK_PAGE, Math.max(FIRST_CHUNK_PAGE, Math.ceil(wanted / perChunk) + 1));
   }
 
-  const points = merge(fromRows, fromChunks);
+  // Rows and chunks taken together, each point once.
+  const points = inHistoryOrder(fromChunks.length ? fromRows.concat(fromChunks) : fromRows);
   // Chunks left unread hold no point below their first step; those at or past it wait.
   const cut = chunksLeft && last ? points.findIndex((p) => p.step >= last[0]) : -1;
   if (cut >= 0) points.length = cut;
@@ -250,24 +252,6 @@ export async function readHistoryColumns(
     }
   }
   return out;
-}
-
-/** Two lists of points as one in history order, identical points once. */
-function merge(a: HistoryPoint[], b: HistoryPoint[]): HistoryPoint[] {
-  if (!b.length && isStrictlySorted(a)) return a;
-  if (!a.length && isStrictlySorted(b)) return b;
-  const all = a.concat(b).sort(comparePoints);
-  let w = 0;
-  for (let i = 0; i < all.length; i++) {
-    if (!w || comparePoints(all[w - 1]!, all[i]!) !== 0) all[w++] = all[i]!;
-  }
-  all.length = w;
-  return all;
-}
-
-function isStrictlySorted(points: readonly HistoryPoint[]): boolean {
-  for (let i = 1; i < points.length; i++) if (comparePoints(points[i - 1]!, points[i]!) >= 0) return false;
-  return true;
 }
 
 /** The lowest and highest step of a history; undefined when it has no point. */
