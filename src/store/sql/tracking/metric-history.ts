@@ -60,9 +60,9 @@ export function smallest<T>(items: T[], k: number, compare: (a: T, b: T) => numb
 
 /**
  * The first `limit` points (all without one) after `after` in get-history's order (MLflow's:
- * timestamp, step, value, NaN flag), each once, of
- * a history read as columns: the order compares columns by index, and only the points of the
- * page become objects (a history of 500,000 points as objects cost more than the rest of a page).
+ * timestamp, step, value, NaN flag), each once, of a history read as columns: the order compares
+ * columns by index, and only the points of the page become objects (a history of 500,000 points
+ * as objects cost more than the rest of a page).
  */
 export function historyOrderPage(
   c: HistoryColumns,
@@ -96,8 +96,8 @@ export function historyOrderPage(
 /**
  * A run's history of one metric ordered by (timestamp, step, value), paged by keyset. A history
  * whose timestamps follow its steps (step-order.ts) is that order read in history order, so
- * every page costs about the same however deep it is; any other history is read whole and sorted
- * for each page.
+ * every page costs about the same however deep it is; any other history is read whole for each
+ * page, and the page selected from it (`historyOrderPage`).
  */
 export async function getMetricHistory(
   ctx: StoreContext,
