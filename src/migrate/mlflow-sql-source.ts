@@ -211,7 +211,7 @@ export class MlflowSqlSource implements MigrationSource {
       const key = str(keyValue);
       for (let offset = 0; ; offset += METRIC_BATCH) {
         const rows = await this.db.query(
-          `SELECT ${this.q('value')} AS v, ${this.q('timestamp')} AS ts, step, is_nan FROM metrics WHERE run_uuid = ? AND ${k} = ? ORDER BY ${this.q('timestamp')}, step, ${this.q('value')} LIMIT ${METRIC_BATCH} OFFSET ${offset}`,
+          `SELECT ${this.db.dialect.readDouble(this.q('value'))} AS v, ${this.q('timestamp')} AS ts, step, is_nan FROM metrics WHERE run_uuid = ? AND ${k} = ? ORDER BY ${this.q('timestamp')}, step, ${this.q('value')} LIMIT ${METRIC_BATCH} OFFSET ${offset}`,
           [run.runId, key],
         );
         if (rows.length) {
@@ -267,7 +267,7 @@ export class MlflowSqlSource implements MigrationSource {
   private async loggedModelMetrics(modelId: string): Promise<LoggedModelMetricPoint[]> {
     if (!(await this.tableExists('logged_model_metrics'))) return [];
     const rows = await this.db.query(
-      'SELECT metric_name, metric_timestamp_ms, metric_step, metric_value, run_id, dataset_name, dataset_digest FROM logged_model_metrics WHERE model_id = ? ORDER BY metric_name, metric_timestamp_ms, metric_step',
+      `SELECT metric_name, metric_timestamp_ms, metric_step, ${this.db.dialect.readDouble('metric_value')} AS metric_value, run_id, dataset_name, dataset_digest FROM logged_model_metrics WHERE model_id = ? ORDER BY metric_name, metric_timestamp_ms, metric_step`,
       [modelId],
     );
     return rows.map((r) => ({

@@ -41,6 +41,8 @@ export const postgresDialect: Dialect = {
   like: (expr) => `${expr} LIKE ?`,
   ilike: (expr) => `${expr} ILIKE ?`,
   orderedJoin: 'JOIN',
+  // float8 is sent in its shortest exact form (PostgreSQL 12 on: extra_float_digits = 1).
+  readDouble: (column) => column,
   singleWriter: false,
   inProcess: false,
   keysetAfter: rowValueAfter,

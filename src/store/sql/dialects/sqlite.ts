@@ -27,6 +27,7 @@ export const sqliteDialect: Dialect = {
   ilike: (expr) => `LOWER(${expr}) LIKE LOWER(?) ESCAPE '\\'`,
   // SQLite's planner keeps the left table of a CROSS JOIN as the outer loop.
   orderedJoin: 'CROSS JOIN',
+  readDouble: (column) => column,
   singleWriter: true,
   inProcess: true,
   keysetAfter: rowValueAfter,

@@ -100,7 +100,7 @@ async function readOnce(
     params.push(...past.params);
   }
   const rows = await ex.query(
-    `SELECT step, ts, metric_value, is_nan FROM metrics WHERE ${where} ORDER BY step, ts, metric_value, is_nan${want === undefined ? '' : ` LIMIT ${want}`}`,
+    `SELECT step, ts, ${dialect.readDouble('metric_value')} AS metric_value, is_nan FROM metrics WHERE ${where} ORDER BY step, ts, metric_value, is_nan${want === undefined ? '' : ` LIMIT ${want}`}`,
     params,
   );
   const fromRows = rows.map(rowPoint);
@@ -211,7 +211,7 @@ export async function readHistoryColumns(
   key: string,
 ): Promise<HistoryColumns> {
   const rows = await ex.query(
-    'SELECT step, ts, metric_value, is_nan FROM metrics WHERE run_pk = ? AND metric_key = ?',
+    `SELECT step, ts, ${dialect.readDouble('metric_value')} AS metric_value, is_nan FROM metrics WHERE run_pk = ? AND metric_key = ?`,
     [runPk, key],
   );
   const packed: Uint8Array[] = [];

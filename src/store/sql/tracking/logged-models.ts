@@ -8,7 +8,7 @@ import {
   type Tag,
 } from '../../../entities/tracking.js';
 import { invalidParam, notFound } from '../../../errors.js';
-import type { Row } from '../database.js';
+import type { Dialect, Row } from '../database.js';
 import type { CreateLoggedModelInput } from '../../tracking-store.js';
 import {
   appendPath,
@@ -42,7 +42,7 @@ async function modelRow(ex: Exec, modelId: string): Promise<Row> {
 }
 
 /** Full models (params, tags and metrics loaded in one query per kind) from model rows. */
-export async function loadModels(ex: Exec, rows: Row[]): Promise<LoggedModel[]> {
+export async function loadModels(ex: Exec, dialect: Dialect, rows: Row[]): Promise<LoggedModel[]> {
   if (!rows.length) return [];
   const ids = rows.map((r) => str(r.model_id));
   const [params, tags, metrics] = await Promise.all([
@@ -61,7 +61,7 @@ export async function loadModels(ex: Exec, rows: Row[]): Promise<LoggedModel[]> 
     queryIn(
       ex,
       (p) =>
-        `SELECT model_id, metric_key, metric_value, is_nan, ts, step, run_uuid, dataset_name, dataset_digest FROM logged_model_metrics WHERE model_id IN (${p}) ORDER BY model_id, pos`,
+        `SELECT model_id, metric_key, ${dialect.readDouble('metric_value')} AS metric_value, is_nan, ts, step, run_uuid, dataset_name, dataset_digest FROM logged_model_metrics WHERE model_id IN (${p}) ORDER BY model_id, pos`,
       ids,
     ),
   ]);
@@ -119,7 +119,7 @@ export async function loadModels(ex: Exec, rows: Row[]): Promise<LoggedModel[]> 
 }
 
 export async function getLoggedModel(ctx: StoreContext, modelId: string): Promise<LoggedModel> {
-  return (await loadModels(ctx.db, [await modelRow(ctx.db, modelId)]))[0]!;
+  return (await loadModels(ctx.db, ctx.db.dialect, [await modelRow(ctx.db, modelId)]))[0]!;
 }
 
 export async function upsertModelTags(

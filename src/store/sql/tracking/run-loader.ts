@@ -8,7 +8,7 @@ import type {
   RunStatus,
   Tag,
 } from '../../../entities/tracking.js';
-import type { Row, SqlDatabase, SqlValue } from '../database.js';
+import type { Dialect, Row, SqlDatabase, SqlValue } from '../database.js';
 import { chunks, decodeMetricValue, flat, num, qs, queryIn, str, type Exec } from './common.js';
 
 export const RUN_COLUMNS =
@@ -49,11 +49,17 @@ const direction = `CASE direction WHEN 'input' THEN ${MODEL_INPUT} WHEN 'output'
  * logged-model links (numbers), then params, tags and which dataset inputs exist (text). Each
  * read is the kind of its rows (undefined where the columns name it), its columns and its table;
  * a shape's first read names every column and type (PostgreSQL types a UNION pairwise, left to
- * right).
+ * right). `readDouble` is the dialect's exact read of a DOUBLE column.
  */
-const SHAPES: readonly (readonly [kind: number | undefined, columns: string, table: string])[][] = [
+const shapes = (
+  readDouble: Dialect['readDouble'],
+): readonly (readonly [kind: number | undefined, columns: string, table: string])[][] => [
   [
-    [METRIC, 'run_uuid, metric_key AS k, metric_value AS n, ts, step, is_nan AS f', 'latest_metrics'],
+    [
+      METRIC,
+      `run_uuid, metric_key AS k, ${readDouble('metric_value')} AS n, ts, step, is_nan AS f`,
+      'latest_metrics',
+    ],
     [undefined, `${direction} AS kind, run_uuid, model_id AS k, NULL, NULL, step, NULL`, 'run_models'],
   ],
   [
@@ -91,23 +97,24 @@ interface PageStatement {
  * key, with no column for the kind or the position: every column of every row is a value to
  * decode, which is most of what a page costs there (measured, bench/RESULTS.md).
  */
-function pageStatements(inRuns: string, prefix: string, inProcess: boolean): PageStatement[] {
-  if (inProcess) {
-    return SHAPES.flat().map(([kind, columns, table]) => ({
+function pageStatements(inRuns: string, prefix: string, dialect: Dialect): PageStatement[] {
+  const reads = shapes(dialect.readDouble);
+  if (dialect.inProcess) {
+    return reads.flat().map(([kind, columns, table]) => ({
       sql: `${prefix}SELECT ${columns} FROM ${table} WHERE run_uuid ${inRuns} ORDER BY run_uuid, pos`,
       kind,
       times: 1,
     }));
   }
-  return SHAPES.map((reads) => ({
-    sql: `${prefix}SELECT kind, ${columnNames(reads[0]![1])} FROM (${reads
+  return reads.map((shape) => ({
+    sql: `${prefix}SELECT kind, ${columnNames(shape[0]![1])} FROM (${shape
       .map(
         ([kind, columns, table]) =>
           `SELECT ${kind === undefined ? '' : `${kind} AS kind, `}${columns}, pos FROM ${table} WHERE run_uuid ${inRuns}`,
       )
       .join(' UNION ALL ')}) page ORDER BY pos`,
     kind: undefined,
-    times: reads.length,
+    times: shape.length,
   }));
 }
 
@@ -120,16 +127,16 @@ function pageStatements(inRuns: string, prefix: string, inProcess: boolean): Pag
  */
 async function pageRows(db: SqlDatabase, ids: readonly string[]): Promise<[number | undefined, Row[]][]> {
   const out: [number | undefined, Row[]][] = [];
-  const { arrayParam, inProcess } = db.dialect;
+  const { arrayParam } = db.dialect;
   for (const part of chunks(ids, RUNS_PER_STATEMENT)) {
     const statements = arrayParam
       ? pageStatements(
           // The array read back with the cast the parameter has (`= ANY` needs its type).
           `= ANY(${arrayParam('text').replace('?', '(SELECT ids FROM page_runs)')})`,
           `WITH page_runs (ids) AS (SELECT ${arrayParam('text')}) `,
-          inProcess,
+          db.dialect,
         )
-      : pageStatements(`IN (${qs(part.length)})`, '', inProcess);
+      : pageStatements(`IN (${qs(part.length)})`, '', db.dialect);
     const results = await Promise.all(
       statements.map(({ sql, times }) =>
         arrayParam

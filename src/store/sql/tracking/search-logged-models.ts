@@ -126,7 +126,7 @@ export async function searchLoggedModels(
   );
   const more = rows.length > maxResults;
   const page: Page<LoggedModel> = {
-    items: await loadModels(ctx.db, more ? rows.slice(0, maxResults) : rows),
+    items: await loadModels(ctx.db, ctx.db.dialect, more ? rows.slice(0, maxResults) : rows),
   };
   if (more) page.next_page_token = encodeOffsetToken(offset + maxResults);
   return page;

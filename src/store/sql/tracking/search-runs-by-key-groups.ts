@@ -32,7 +32,7 @@ export async function searchInKeyGroups(ctx: StoreContext, p: Parsed, first: Ord
   /** Runs whose first-key value is in `range`, ordered by the first key and then the rest. */
   const ordered = (range: SqlFragment, limit: number, offset = 0): Promise<Row[]> =>
     ctx.db.query(
-      `SELECT ${RUN_SELECT}, ${col} AS order_value ${src.from} ${rest.joins.join(' ')}
+      `SELECT ${RUN_SELECT}, ${src.read} AS order_key ${src.from} ${rest.joins.join(' ')}
        WHERE ${src.keyCond} AND ${where.sql} AND ${range.sql}
        ORDER BY ${col} ${first.ascending ? 'ASC' : 'DESC'}, ${rest.terms.join(', ')}
        LIMIT ${limit} OFFSET ${offset}`,
@@ -41,12 +41,12 @@ export async function searchInKeyGroups(ctx: StoreContext, p: Parsed, first: Ord
   /** The first-key value of the k-th run in `range` by first key alone (an index walk of k rows). */
   const nthValue = async (range: SqlFragment, k: number): Promise<number | string | undefined> => {
     const [row] = await ctx.db.query(
-      `SELECT ${col} AS order_value ${src.from}
+      `SELECT ${src.read} AS order_key ${src.from}
        WHERE ${src.keyCond} AND ${where.sql} AND ${range.sql}
        ORDER BY ${col} ${first.ascending ? 'ASC' : 'DESC'} LIMIT 1 OFFSET ${k - 1}`,
       [first.key, ...where.params, ...range.params],
     );
-    return row ? keyOf(row) : undefined;
+    return row ? keyOf(row, src) : undefined;
   };
   /** Values sorting after `bound` (every value when there is none). */
   const beyond = (bound: SqlValue | undefined): SqlFragment =>
@@ -77,8 +77,8 @@ export async function searchInKeyGroups(ctx: StoreContext, p: Parsed, first: Ord
     }
     if (rows.length > n) {
       const page = rows.slice(0, n);
-      const lastValue = keyOf(page[n - 1]!);
-      let returned = page.filter((r) => keyOf(r) === lastValue).length;
+      const lastValue = keyOf(page[n - 1]!, src);
+      let returned = page.filter((r) => keyOf(r, src) === lastValue).length;
       if (resumed?.value === lastValue) returned += resumed.returned;
       return { rows: page, next: { numeric, after: [lastValue], offset: returned } };
     }

@@ -17,7 +17,7 @@
  */
 import type { OrderBy } from '../../../search/ast.js';
 import type { Row, SqlValue } from '../database.js';
-import { str, type StoreContext } from './common.js';
+import { num, str, type StoreContext } from './common.js';
 import {
   afterDefault,
   type Cursor,
@@ -71,11 +71,16 @@ export async function numericOrderKeys(
   return out;
 }
 
-/** A sort key as read back: MySQL returns its VARBINARY text key as bytes. */
-export const keyOf = (row: Row): number | string => {
-  const v = row.order_value;
-  if (Buffer.isBuffer(v)) return v.toString('utf8');
-  return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : str(v);
+/**
+ * A row's sort key as read back (`order_key`, selected as `src.read`): a number exactly as stored
+ * (MySQL sends it as text, Dialect.readDouble), a text key as a string (MySQL returns its
+ * VARBINARY text key as bytes). Walks and page tokens continue from it with `=`, `<` and `>`, so
+ * a number read a unit in the last place off would skip or repeat the runs of its value.
+ */
+export const keyOf = (row: Row, src: Pick<OrderedSource, 'numberKey'>): number | string => {
+  const v = row.order_key;
+  if (src.numberKey) return num(v);
+  return Buffer.isBuffer(v) ? v.toString('utf8') : str(v);
 };
 
 /**
@@ -91,6 +96,10 @@ export interface OrderedSource {
   keyCond: string;
   /** The sort key column of `o`. */
   col: string;
+  /** The sort key as a select-list expression that reads it back exactly (see keyOf). */
+  read: string;
+  /** Whether the sort key is a number (else text). */
+  numberKey: boolean;
   /** A value no sort key is below: the walk starts from a range, not from IS NOT NULL. */
   lowest: SqlValue;
   /** Alias holding start_time for the tie-break (`o` when the index holds it, else `r`). */
@@ -121,6 +130,8 @@ export async function valueSource(ctx: StoreContext, p: Parsed, first: ValueOrde
     table,
     keyCond: `o.${key} = ?`,
     col: `o.${sortCol}`,
+    read: numeric ? ctx.db.dialect.readDouble(`o.${sortCol}`) : `o.${sortCol}`,
+    numberKey: numeric,
     lowest: numeric ? -Number.MAX_VALUE : '',
     tieAlias: 'o',
     missing: `NOT EXISTS (SELECT 1 FROM ${table} x WHERE x.run_uuid = r.run_uuid AND x.${key} = ? AND x.${sortCol} IS NOT NULL)`,
@@ -147,6 +158,8 @@ export function metricSource(ctx: StoreContext, first: OrderBy): OrderedSource {
     table: 'latest_metrics',
     keyCond: 'o.metric_key = ? AND o.is_nan = 0',
     col: 'o.metric_value',
+    read: ctx.db.dialect.readDouble('o.metric_value'),
+    numberKey: true,
     // Stored values are finite (±Infinity is kept as ±MAX_VALUE).
     lowest: -Number.MAX_VALUE,
     tieAlias: 'r',
@@ -170,7 +183,7 @@ async function walkInOrder(ctx: StoreContext, p: Parsed, first: OrderBy, src: Or
   const tie = src.tieAlias;
   const where = whereSql(ctx, p, 'o.experiment_id');
   const select = (part: 0 | 1): string =>
-    `SELECT ${RUN_SELECT}, ${col} AS order_value, ${part} AS part ${src.from} WHERE ${src.keyCond} AND ${where.sql}`;
+    `SELECT ${RUN_SELECT}, ${col} AS order_value, ${src.read} AS order_key, ${part} AS part ${src.from} WHERE ${src.keyCond} AND ${where.sql}`;
   // Ascending values of a param or tag: the index holds each value's runs in the default order,
   // so one forward walk is the whole order. Otherwise a walk by value alone may cut the runs of
   // its last value at the wrong end; those are read again as the next step's head.
@@ -236,15 +249,15 @@ async function walkInOrder(ctx: StoreContext, p: Parsed, first: OrderBy, src: Or
         break;
       }
       // The tail may have cut the runs of its last value: the next step reads them as its head.
-      const last = keyOf(tail[tail.length - 1]!);
-      rows.push(...tail.filter((r) => keyOf(r) !== last));
+      const last = keyOf(tail[tail.length - 1]!, src);
+      rows.push(...tail.filter((r) => keyOf(r, src) !== last));
       if (rows.length >= want) break;
       head = { value: last };
     }
     if (rows.length > n) {
       const page = rows.slice(0, n);
       const lastRow = page[n - 1]!;
-      return { rows: page, next: { numeric, after: [keyOf(lastRow), ...nextAfterDefault(lastRow)] } };
+      return { rows: page, next: { numeric, after: [keyOf(lastRow, src), ...nextAfterDefault(lastRow)] } };
     }
   }
 
