@@ -2,8 +2,9 @@
  * Metric values come back exactly as logged on every database. MariaDB's text protocol sends
  * some doubles one digit short (92521.40547667921 arrives as 92521.4054766792); the store reads
  * DOUBLE columns through `Dialect.readDouble`. The values below are ones MariaDB 10.11 sends
- * short. Checked: latest values of runs, history rows stored before migration 11 (and a point
- * sent again, which must still read once), logged-model metrics, run search ordered by a metric
+ * short. Checked: latest values of runs, history rows stored before migration 11 (a point sent
+ * again reads once; points of one step and time page in the order of their values), logged-model
+ * metrics, run search ordered by a metric
  * or a numeric param page by page (a walk continuing from a value read a unit off skips or
  * repeats runs), and reading an MLflow database on MySQL for `cairn import`.
  */
@@ -19,6 +20,8 @@ import { openDatabase } from '../../src/store/sql/open-database.js';
 import { MlflowSqlSource } from '../../src/migrate/mlflow-sql-source.js';
 import type { MetricPoint, RunRecord } from '../../src/entities/migration.js';
 import { sortNumber } from '../../src/store/sql/tracking/sort-keys.js';
+import { readHistory } from '../../src/store/sql/tracking/history-read.js';
+import type { HistoryPoint } from '../../src/store/sql/tracking/history-chunks.js';
 
 /** Sent a digit short by MariaDB's text protocol (found among random values; checked there). */
 const SHORT = [90824.36655061785, 94307.49519575783, 92204.23426578299, 92521.40547667921];
@@ -119,7 +122,7 @@ for (const backend of BACKENDS) {
       );
     }
 
-    it('reads history rows stored before migration 11 exactly, a point sent again once', async () => {
+    it('reads history rows stored before migration 11 exactly and in order, a point sent again once', async () => {
       const run = await f.store.createRun({
         experimentId: elsewhere,
         userId: 'u',
@@ -147,6 +150,28 @@ for (const backend of BACKENDS) {
         [],
       );
       assert.deepEqual(await read(), VALUES);
+
+      // Points of one step and time, paged by the store's reader: in the order of their values as
+      // numbers (text would put 10 before 9), each page after the last point of the one before.
+      const ties = [10, 9, -2, 100, -10, ...SHORT];
+      for (const value of ties) {
+        await f.db.run(
+          'INSERT INTO metrics (run_pk, metric_key, ts, step, metric_value, is_nan) VALUES (?, ?, ?, ?, ?, 0)',
+          [Number(runPk), 'ties', 3, 1, value],
+        );
+      }
+      const paged: number[] = [];
+      let last: HistoryPoint | undefined;
+      for (let pages = 0; pages < ties.length; pages++) {
+        const page = await readHistory(f.db, f.db.dialect, Number(runPk), 'ties', { after: last, limit: 2 });
+        if (!page.length) break;
+        paged.push(...page.map((p) => p.value));
+        last = page[page.length - 1];
+      }
+      assert.deepEqual(
+        paged,
+        [...ties].sort((a, b) => a - b),
+      );
     });
 
     it('gives logged-model metrics as logged', async () => {

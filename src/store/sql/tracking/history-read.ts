@@ -48,7 +48,7 @@ const CHUNK_KEY = ['first_step', 'last_step', 'seq'];
 const rowPoint = (r: Record<string, unknown>): HistoryPoint => ({
   step: num(r.step),
   ts: num(r.ts),
-  value: num(r.metric_value),
+  value: num(r.point_value),
   nan: num(r.is_nan) !== 0,
 });
 
@@ -100,7 +100,8 @@ async function readOnce(
     params.push(...past.params);
   }
   const rows = await ex.query(
-    `SELECT step, ts, ${dialect.readDouble('metric_value')} AS metric_value, is_nan FROM metrics WHERE ${where} ORDER BY step, ts, metric_value, is_nan${want === undefined ? '' : ` LIMIT ${want}`}`,
+    // Another name than the column's: MySQL would sort by the text (ORDER BY prefers an alias).
+    `SELECT step, ts, ${dialect.readDouble('metric_value')} AS point_value, is_nan FROM metrics WHERE ${where} ORDER BY step, ts, metric_value, is_nan${want === undefined ? '' : ` LIMIT ${want}`}`,
     params,
   );
   const fromRows = rows.map(rowPoint);
@@ -211,7 +212,7 @@ export async function readHistoryColumns(
   key: string,
 ): Promise<HistoryColumns> {
   const rows = await ex.query(
-    `SELECT step, ts, ${dialect.readDouble('metric_value')} AS metric_value, is_nan FROM metrics WHERE run_pk = ? AND metric_key = ?`,
+    `SELECT step, ts, ${dialect.readDouble('metric_value')} AS point_value, is_nan FROM metrics WHERE run_pk = ? AND metric_key = ?`,
     [runPk, key],
   );
   const packed: Uint8Array[] = [];
@@ -239,7 +240,7 @@ export async function readHistoryColumns(
   for (const r of rows) {
     out.step[i] = num(r.step);
     out.ts[i] = num(r.ts);
-    out.value[i] = num(r.metric_value);
+    out.value[i] = num(r.point_value);
     out.nan[i++] = num(r.is_nan) !== 0 ? 1 : 0;
   }
   for (const pts of packed) {
