@@ -248,7 +248,11 @@ export interface Dialect {
     /** A BIGINT primary key the database numbers 1, 2, ... */
     serialPrimaryKey: string;
   };
-  /** Suffix for CREATE TABLE (engine/collation on MySQL). */
+  /**
+   * Suffix for CREATE TABLE (engine/collation on MySQL: `utf8mb4_bin`, which migration 12 turned
+   * into the server's NO PAD binary collation; a migration creating a table converts it with
+   * `noPadTables` of migrations/012-no-pad-text.ts).
+   */
   readonly tableOptions: string;
   /**
    * Picks this dialect's entry. Only for DDL in migrations, where a schema is designed per

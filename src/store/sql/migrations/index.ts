@@ -10,6 +10,7 @@ import { metricSummaryPoints } from './008-metric-summary-points.js';
 import { metricSummaryPacked } from './009-metric-summary-packed.js';
 import { metricHistoryStepOrder } from './010-metric-history-step-order.js';
 import { metricChunks } from './011-metric-chunks.js';
+import { noPadText } from './012-no-pad-text.js';
 
 /** Every schema migration, in version order. Add a new file and one line here for a change. */
 export const MIGRATIONS: Migration[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: Migration[] = [
   metricSummaryPacked,
   metricHistoryStepOrder,
   metricChunks,
+  noPadText,
 ];

@@ -1,9 +1,10 @@
 /**
- * How long migration 10 (metric history keyed by step, src/store/sql/migrations/010-*) takes on
- * a database holding N history points: a fresh database at schema version 9 is filled in SQL
- * (100 runs × 10 keys, one point per step, timestamps rising with steps except in one history in
- * ten), then upgraded. Prints one line per backend: points, seconds, points per second.
- * Usage: node --import tsx bench/_schema-upgrade-10.ts <sqlite|postgresql|mysql>... [--points N]
+ * How long the migrations from version `--from` on take on a database holding N history points
+ * stored as rows (migration 10, the history keyed by step; migration 12, MySQL's tables converted
+ * to a NO PAD collation): a fresh database at schema version from − 1 is filled in SQL (100 runs ×
+ * 10 keys, one point per step, timestamps rising with steps except in one history in ten), then
+ * upgraded. Prints one line per backend: points, seconds, points per second.
+ * Usage: node --import tsx bench/_schema-upgrade.ts <sqlite|postgresql|mysql>... [--points N] [--from V]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -17,9 +18,10 @@ import { createTestDatabase, type BackendKind } from '../test/helpers/backends.j
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { points: { type: 'string', default: '1000000' } },
+  options: { points: { type: 'string', default: '1000000' }, from: { type: 'string', default: '10' } },
 });
 const points = Number(values.points);
+const from = Number(values.from);
 const RUNS = 100;
 const KEYS = 10;
 
@@ -67,13 +69,13 @@ async function seed(db: SqlDatabase): Promise<void> {
 }
 
 for (const kind of positionals as BackendKind[]) {
-  const dir = await mkdtemp(join(tmpdir(), 'cairn-upgrade-10-'));
+  const dir = await mkdtemp(join(tmpdir(), 'cairn-upgrade-'));
   const testDb = await createTestDatabase(kind, dir);
   const db = openDatabase(testDb.uri);
   try {
     await upgradeSchema(
       db,
-      MIGRATIONS.filter((m) => m.version < 10),
+      MIGRATIONS.filter((m) => m.version < from),
     );
     await seed(db);
     const t0 = performance.now();
