@@ -9,8 +9,9 @@ import type { Migration } from '../migrations.js';
  * names allow spaces; PostgreSQL and SQLite always kept them apart.
  *
  * Every table is converted to the server's NO PAD binary collation (the same byte order, trailing
- * spaces significant): `utf8mb4_0900_bin` on MySQL 8, `utf8mb4_nopad_bin` on MariaDB. The name
- * differs by server, so it is looked up and each ALTER is prepared from it. A rebuild of each
+ * spaces significant): `utf8mb4_0900_bin` on MySQL 8, `utf8mb4_nopad_bin` on MariaDB (preferred
+ * where both names exist: MariaDB's is NO PAD by its name). The name differs by server, so it is
+ * looked up and each ALTER is prepared from it. A rebuild of each
  * table: it takes time in proportion to the rows stored (docs/deploy.md). Nothing else changes —
  * no key can newly collide, as the new collation tells more strings apart, never fewer.
  */
@@ -116,7 +117,8 @@ export function noPadTables(d: Dialect, tables: readonly string[]): string[] {
   const keys = TEXT_FOREIGN_KEYS.filter(([table]) => tables.includes(table));
   return [
     `SET @cairn_no_pad = (SELECT COLLATION_NAME FROM information_schema.COLLATIONS
-      WHERE COLLATION_NAME IN ('utf8mb4_0900_bin', 'utf8mb4_nopad_bin') ORDER BY COLLATION_NAME LIMIT 1)`,
+      WHERE COLLATION_NAME IN ('utf8mb4_0900_bin', 'utf8mb4_nopad_bin')
+      ORDER BY COLLATION_NAME = 'utf8mb4_nopad_bin' DESC LIMIT 1)`,
     ...keys.flatMap(([table, name]) =>
       prepared(
         `IF(${foreignKeyExists(table, name)}, 'ALTER TABLE \`${table}\` DROP FOREIGN KEY \`${name}\`', 'DO 0')`,
