@@ -11,9 +11,9 @@ import type { Migration } from '../migrations.js';
  * Every table is converted to the server's NO PAD binary collation (the same byte order, trailing
  * spaces significant): `utf8mb4_0900_bin` on MySQL 8, `utf8mb4_nopad_bin` on MariaDB (preferred
  * where both names exist: MariaDB's is NO PAD by its name). The name differs by server, so it is
- * looked up and each ALTER is prepared from it. A rebuild of each
- * table: it takes time in proportion to the rows stored (docs/deploy.md). Nothing else changes —
- * no key can newly collide, as the new collation tells more strings apart, never fewer.
+ * looked up and each ALTER is prepared from it. Each table is rebuilt, in time proportional to
+ * its rows (docs/deploy.md). Nothing else changes — no key can newly collide, as the new collation
+ * tells more strings apart, never fewer.
  */
 export const noPadText: Migration = {
   version: 12,
