@@ -124,9 +124,12 @@ export function noPadTables(d: Dialect, tables: readonly string[]): string[] {
         `IF(${foreignKeyExists(table, name)}, 'ALTER TABLE \`${table}\` DROP FOREIGN KEY \`${name}\`', 'DO 0')`,
       ),
     ),
+    // A table already converted (an upgrade interrupted and run again) is not rebuilt again.
     ...tables.flatMap((table) =>
       prepared(
-        `CONCAT('ALTER TABLE ${d.id(table)} CONVERT TO CHARACTER SET utf8mb4 COLLATE ', @cairn_no_pad)`,
+        `IF((SELECT TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()
+          AND TABLE_NAME = '${table}') = @cairn_no_pad, 'DO 0',
+          CONCAT('ALTER TABLE ${d.id(table)} CONVERT TO CHARACTER SET utf8mb4 COLLATE ', @cairn_no_pad))`,
       ),
     ),
     ...keys.flatMap(([table, name, definition]) =>
