@@ -1,5 +1,6 @@
 /**
- * The dialect adapters on the real databases: upsert options, generated ids, error
+ * The dialect adapters on the real databases: upsert options (on MySQL/MariaDB in both of the
+ * family's forms, and which one a database picks for its server), generated ids, error
  * classification, table existence and the schema-upgrade lock.
  */
 import assert from 'node:assert/strict';
@@ -9,7 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../helpers/backends.js';
 import { openDatabase } from '../../src/store/sql/open-database.js';
-import type { SqlDatabase } from '../../src/store/sql/database.js';
+import type { Dialect, SqlDatabase } from '../../src/store/sql/database.js';
+import { mariadbDialect, mysqlDialect } from '../../src/store/sql/dialects/mysql.js';
 import { currentSchemaVersion, upgradeSchema } from '../../src/store/sql/migrations.js';
 import { MlflowError } from '../../src/errors.js';
 
@@ -38,6 +40,9 @@ for (const backend of BACKENDS) {
       await testDb.drop();
       await rm(tmp, { recursive: true, force: true });
     });
+
+    const serverVersion = async (): Promise<string> =>
+      String((await db.query('SELECT VERSION() AS v'))[0]!.v);
 
     const probe = async (): Promise<Record<string, number[]>> => {
       const rows = await db.query(`SELECT * FROM ${db.dialect.id('probe')} ORDER BY ${db.dialect.id('k')}`);
@@ -101,6 +106,73 @@ for (const backend of BACKENDS) {
         f: [1, 1, 1, 0, 6],
       });
     });
+
+    /** The dialects whose upserts run here: on the MySQL family both forms, which both servers take. */
+    const upsertForms = (): [string, Dialect][] =>
+      backend === 'mysql'
+        ? [
+            ['derived table', mysqlDialect],
+            ['VALUES(col)', mariadbDialect],
+          ]
+        : [[backend, db.dialect]];
+
+    it('always-columns see the stored row and combined columns merge both, in every upsert form', async () => {
+      for (const [form, d] of upsertForms()) {
+        if (form === 'VALUES(col)' && !/mariadb/i.test(await serverVersion())) continue;
+        await db.run(`DELETE FROM ${d.id('probe')}`);
+        const columns = ['k', 'step', 'ts', 'val', 'flag', 'pos'];
+        // Greater (step, ts, val) replaces; `flag` counts every write however it compares.
+        const counted = d.upsert('probe', columns, ['k'], {
+          rows: 3,
+          keep: ['pos'],
+          whenGreater: ['step', 'ts', 'val'],
+          always: { flag: (s, i) => `${s('flag')} + ${i('flag')}` },
+        });
+        // a: a greater step, then a smaller one; b: a greater value, then a smaller one; c: an
+        // equal tuple, then a smaller step. The last write of each is never the one kept.
+        await db.run(counted, ['a', 5, 10, 1, 1, 1, 'b', 5, 10, 1, 1, 2, 'c', 5, 10, 1, 1, 3]);
+        await db.run(counted, ['a', 6, 1, 0, 1, 7, 'b', 5, 10, 2, 1, 8, 'c', 5, 10, 1, 1, 9]);
+        await db.run(counted, ['a', 5, 99, 9, 1, 7, 'b', 5, 10, 1.5, 1, 8, 'c', 4, 10, 1, 1, 9]);
+        assert.deepEqual(
+          await probe(),
+          { a: [6, 1, 0, 3, 1], b: [5, 10, 2, 3, 2], c: [5, 10, 1, 3, 3] },
+          `${form}: a greater tuple replaces the row, an equal or smaller one keeps it; flag counts 3 writes`,
+        );
+        // A running minimum of `val` and the widest step range seen, whatever order they come in.
+        const merged = d.upsert('probe', columns, ['k'], {
+          keep: ['pos'],
+          combine: {
+            val: (s, i) => `CASE WHEN ${i('val')} < ${s('val')} THEN ${i('val')} ELSE ${s('val')} END`,
+            step: (s, i) => `CASE WHEN ${i('step')} > ${s('step')} THEN ${i('step')} ELSE ${s('step')} END`,
+          },
+        });
+        for (const [step, val] of [
+          [3, 0.7],
+          [9, 0.9],
+          [1, 0.2],
+          [4, 0.4],
+        ])
+          await db.run(merged, ['m', step, 0, val, 0, 5]);
+        assert.deepEqual((await probe()).m, [9, 0, 0.2, 0, 5], `${form}: merged with the stored row`);
+      }
+    });
+
+    if (backend === 'mysql') {
+      it('a MySQL-family database picks its server’s upsert form once a statement has run', async () => {
+        await db.query('SELECT 1');
+        await db.query('SELECT 1');
+        const mariadb = /mariadb/i.test(await serverVersion());
+        assert.equal(db.dialect, mariadb ? mariadbDialect : mysqlDialect);
+        const sql = db.dialect.upsert('probe', ['k', 'step'], ['k'], { rows: 2, whenGreater: ['step'] });
+        if (mariadb) {
+          assert.match(
+            sql,
+            /^INSERT INTO `probe` \(`k`, `step`\) VALUES \(\?, \?\), \(\?, \?\) ON DUPLICATE KEY UPDATE /,
+          );
+          assert.match(sql, /VALUES\(`step`\)/);
+        } else assert.match(sql, /SELECT \* FROM \(SELECT \? AS `k`/);
+      });
+    }
 
     it('returns generated ids and classifies unique violations', async () => {
       const d = db.dialect;

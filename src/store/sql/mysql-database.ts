@@ -8,8 +8,9 @@ import {
   type SqlExecutor,
   type SqlValue,
   type TransactionOptions,
+  type Dialect,
 } from './database.js';
-import { mysqlDialect } from './dialects/mysql.js';
+import { dialectForServer, mysqlDialect } from './dialects/mysql.js';
 import type { PoolStats } from '../../observability/metrics.js';
 
 type Queryable = mysql.Pool | mysql.PoolConnection;
@@ -33,8 +34,10 @@ class MysqlExecutor implements SqlExecutor {
 
 /** MySQL / MariaDB through mysql2. Tables use a binary collation so comparisons are case-sensitive. */
 export class MysqlDatabase implements SqlDatabase {
-  readonly dialect = mysqlDialect;
   private readonly pool: mysql.Pool;
+  /** MariaDB's dialect or MySQL's, once the server has said which it is (`learnServer`). */
+  private serverDialect?: Dialect;
+  private learning = false;
   private readonly exec: MysqlExecutor;
   private readonly options: mysql.PoolOptions;
   private scriptPool?: mysql.Pool;
@@ -60,14 +63,39 @@ export class MysqlDatabase implements SqlDatabase {
     this.exec = new MysqlExecutor(this.pool);
   }
 
+  /**
+   * MySQL's dialect until the first statement has asked the server what it is: statements made
+   * before then use forms both servers accept.
+   */
+  get dialect(): Dialect {
+    return this.serverDialect ?? mysqlDialect;
+  }
+
+  /** Asks the server which of the family it is, once (again after a failure), beside the first statements. */
+  private learnServer(): void {
+    if (this.serverDialect || this.learning) return;
+    this.learning = true;
+    this.pool.query('SELECT VERSION() AS version').then(
+      ([rows]) => {
+        const version = (rows as Row[])[0]?.version;
+        if (typeof version === 'string') this.serverDialect = dialectForServer(version);
+        this.learning = false;
+      },
+      () => (this.learning = false),
+    );
+  }
+
   query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    this.learnServer();
     return this.exec.query<T>(sql, params);
   }
   run(sql: string, params?: readonly SqlValue[]): Promise<RunResult> {
+    this.learnServer();
     return this.exec.run(sql, params);
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    this.learnServer();
     const conn = await this.pool.getConnection();
     try {
       // Applies to the next transaction of this connection only.
@@ -95,6 +123,7 @@ export class MysqlDatabase implements SqlDatabase {
     then?: (rows: Row[][]) => Promise<readonly ScriptStatement[]>,
     options?: TransactionOptions,
   ): Promise<Row[][]> {
+    this.learnServer();
     this.scriptPool ??= mysql.createPool({ ...this.options, multipleStatements: true });
     const conn = await this.scriptPool.getConnection();
     let usable = true;

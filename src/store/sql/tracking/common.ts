@@ -1,4 +1,4 @@
-import type { Row, SqlDatabase, SqlExecutor, SqlValue } from '../database.js';
+import type { Dialect, Row, SqlDatabase, SqlExecutor, SqlValue } from '../database.js';
 
 /** What every part of the SQL tracking store works with. */
 export interface StoreContext {
@@ -33,6 +33,27 @@ export function nextPos(): number {
 export const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
 export const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 export const bool = (v: unknown): boolean => v === true || v === 1 || v === '1' || v === 't';
+
+/** Statement texts per dialect, by shape (e.g. a statement and its row count). */
+const statementCache = new WeakMap<Dialect, Map<string, string>>();
+const STATEMENT_CACHE_MAX = 256;
+
+/**
+ * The statement `build` makes for `shape` in dialect `d`, made once. Keyed by the dialect object,
+ * not its name: a MySQL-family database changes dialect once it knows its server (MariaDB's
+ * upserts). A dialect's cache is emptied when full (row counts vary by group).
+ */
+export function cachedStatement(d: Dialect, shape: string, build: () => string): string {
+  let cache = statementCache.get(d);
+  if (!cache) statementCache.set(d, (cache = new Map()));
+  let sql = cache.get(shape);
+  if (!sql) {
+    sql = build();
+    if (cache.size >= STATEMENT_CACHE_MAX) cache.clear();
+    cache.set(shape, sql);
+  }
+  return sql;
+}
 
 export const qs = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
 

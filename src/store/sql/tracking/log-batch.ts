@@ -2,6 +2,7 @@ import type { Metric, Param, RunTag } from '../../../entities/tracking.js';
 import { invalidParam } from '../../../errors.js';
 import type { Row, SqlValue, TransactionOptions } from '../database.js';
 import {
+  cachedStatement,
   chunks,
   encodeMetricValue,
   type Exec,
@@ -318,27 +319,12 @@ async function insertMetrics(
   }
 }
 
-/** Statement texts by dialect, shape and row count; cleared when full (row counts vary by group). */
-const sqlCache = new Map<string, string>();
-const SQL_CACHE_MAX = 256;
-
-function cachedSql(ctx: StoreContext, shape: string, rows: number, build: () => string): string {
-  const cacheKey = `${ctx.db.dialect.name}:${shape}:${rows}`;
-  let sql = sqlCache.get(cacheKey);
-  if (!sql) {
-    sql = build();
-    if (sqlCache.size >= SQL_CACHE_MAX) sqlCache.clear();
-    sqlCache.set(cacheKey, sql);
-  }
-  return sql;
-}
-
 /**
  * Upsert that replaces a latest_metrics row only with a greater (step, timestamp, value); the
  * row keeps its experiment and the position where the key was first logged.
  */
 const latestUpsertSql = (ctx: StoreContext, rows: number): string =>
-  cachedSql(ctx, 'latest', rows, () =>
+  cachedStatement(ctx.db.dialect, `latest:${rows}`, () =>
     ctx.db.dialect.upsert('latest_metrics', LATEST_COLUMNS, ['run_uuid', 'metric_key'], {
       rows,
       keep: ['experiment_id', 'pos'],

@@ -19,7 +19,7 @@
  * meanwhile waits and marks its range again; the row is removed only with the rebuild's commit.
  */
 import type { CombineColumn, Dialect, Row, SqlValue } from '../database.js';
-import { chunks, type Exec, num, rowsPerStatement, type StoreContext } from './common.js';
+import { cachedStatement, chunks, type Exec, num, rowsPerStatement, type StoreContext } from './common.js';
 import { comparePoints, type HistoryPoint, packPoint, POINT_BYTES, unpackPoint } from './history-chunks.js';
 import { compactSmallChunks } from './history-compact.js';
 import { readHistory } from './history-read.js';
@@ -143,8 +143,6 @@ export const STALE_MERGE: Readonly<Record<string, CombineColumn>> = {
 export const STALE_WIDENS: CombineColumn = (s, i) =>
   `(${i('lo_step')} < ${s('lo_step')} OR ${i('hi_step')} > ${s('hi_step')})`;
 
-const staleSqlCache = new Map<string, string>();
-
 /** Marks the step ranges of points just written (in the same transaction) as not yet summarized. */
 export async function markSummariesStale(
   ctx: StoreContext,
@@ -154,16 +152,13 @@ export async function markSummariesStale(
   const d = ctx.db.dialect;
   const ranges = staleRanges(points, (p) => p.runPk);
   for (const part of chunks(ranges, rowsPerStatement(STALE_COLUMNS.length))) {
-    const cacheKey = `${d.name}:${part.length}`;
-    let sql = staleSqlCache.get(cacheKey);
-    if (!sql) {
-      sql = d.upsert('metric_summary_stale', STALE_COLUMNS, STALE_KEY, {
+    const sql = cachedStatement(d, `stale:${part.length}`, () =>
+      d.upsert('metric_summary_stale', STALE_COLUMNS, STALE_KEY, {
         rows: part.length,
         combine: STALE_MERGE,
         combineWhen: STALE_WIDENS,
-      });
-      staleSqlCache.set(cacheKey, sql);
-    }
+      }),
+    );
     const params: SqlValue[] = [];
     for (const r of part) params.push(r.owner, r.key, r.lo, r.hi);
     await tx.run(sql, params);
