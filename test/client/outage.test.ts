@@ -86,8 +86,14 @@ for (const backend of BACKENDS) {
             assert.equal(m.value, key === 'loss' ? 1 / (i + 1) : i / N);
           });
           if (proxy) {
-            for (let i = 0; i < N; i++)
-              assert.equal(proxy.appliedCount(run.runId, key, i), 1, `${key}@${i} applied once`);
+            for (let i = 0; i < N; i++) {
+              // Answered once; or never answered, when SIGKILL fell between the server's commit
+              // of the point (the history above holds it) and its answer, and the logger found
+              // it stored instead of sending it again.
+              const applied = proxy.appliedCount(run.runId, key, i);
+              const stored = applied === 1 || (applied === 0 && proxy.unansweredCount(run.runId, key, i) > 0);
+              assert.ok(stored, `${key}@${i} applied ${applied} times`);
+            }
           }
         }
         const finished = await client.getRun(run.runId);
